@@ -128,6 +128,7 @@ export function verifyChain(db: Database.Database): VerifyResult {
       }
       const claimed = findingsBySeq.get(r.seq);
       if (r.action === FINDING_ACTION) {
+        if (r.payload !== null) return { seq: r.seq, code: 'payload', reason: `event ${r.seq} was given a payload text it never had` };
         const problem = findingProblem(r, claimed);
         if (problem) return { seq: r.seq, code: 'payload', reason: problem };
       } else {
