@@ -9,6 +9,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
+import type { RecordedFinding } from '../../electron/api/contract';
 import { eventHash, verifyChain, type EventRow, type VerifyResult } from '../../db/chain';
 import { GENESIS_HASH } from '../../db/canonical';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
@@ -28,7 +29,7 @@ function buildBase(): Base {
   const { dir, cleanup } = tempDir();
   try {
     const store = AuditStore.open(join(dir, 'audit.db'));
-    const findings: { id: string; seq: number }[] = [];
+    const findings: RecordedFinding[] = [];
     for (const seed of [1, 2, 3, 4]) findings.push(store.recordFinding(makeInput({ seed, storeIdentifying: seed === 2 })));
     const checkpoint = store.signCheckpoint();
     const shared = makeInput({ seed: 4, reviewer: 'second.reader' });
