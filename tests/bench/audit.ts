@@ -25,7 +25,7 @@ export async function run(): Promise<void> {
   const { dir, cleanup } = tempDir('candor-bench-audit-');
   try {
     const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
+    let store = AuditStore.open(file);
     const methods = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
     const input = (i: number) => makeInput({ seed: i, reviewer: `reviewer-${i % 20}`, method: methods[i % methods.length], study: `study-${i % 1000}`, mapSize: 16 });
 
@@ -39,6 +39,12 @@ export async function run(): Promise<void> {
     }
     const writeMs = performance.now() - t0;
     console.log(`audit: wrote ${written} events (findings with 16×16 maps, batches of ${batch}) in ${(writeMs / 1000).toFixed(1)} s (${Math.round(written / (writeMs / 1000))} events/s); file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
+
+    store.close();
+    t0 = performance.now();
+    const reopened = AuditStore.open(file);
+    console.log(`audit: open ${written} events (WAL, PRAGMA integrity_check, schema check): ${ms(t0)}`);
+    store = reopened;
 
     const single: number[] = [];
     for (let i = 0; i < 100; i++) {
