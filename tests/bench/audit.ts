@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { AuditStore } from '../../db/audit-store';
 import { renderFindingsPdf } from '../../electron/report/pdf';
@@ -56,8 +57,12 @@ export async function run(): Promise<void> {
 
     for (let rep = 0; rep < 2; rep++) {
       t0 = performance.now();
+      const c0 = process.cpuUsage();
       const v = store.verify();
-      console.log(`audit: verify ${v.events} events (chain + every payload recomputed): ${ms(t0)} ok=${v.ok}${rep === 0 ? ' (cold)' : ''}`);
+      const c = process.cpuUsage(c0);
+      console.log(
+        `audit: verify ${v.events} events (chain + every payload recomputed): ${ms(t0)} wall, ${((c.user + c.system) / 1000).toFixed(0)} ms CPU, ok=${v.ok}${rep === 0 ? ' (cold)' : ''}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`,
+      );
     }
 
     const filters: [string, Parameters<AuditStore['list']>[0]][] = [
