@@ -31,3 +31,14 @@ export async function createSession(model: string | Uint8Array, opts?: { prefer?
   const wanted = opts?.prefer && opts.prefer !== 'auto' && opts.prefer !== 'cpu' ? opts.prefer : null;
   return { session, provider: 'cpu', fallbackReason: wanted ? `${wanted} not available in this build` : null };
 }
+
+// Until the engine is merged: the gradient functions are not available.
+export function extractSubgraph(_model: ModelProto, _opts: { inputs: string[]; outputs: string[] }): ModelProto {
+  throw new Error('the gradient engine (native-models/onnx) is not merged yet');
+}
+export function appendCosineObjective(_model: ModelProto, _opts: { embedding: string; target?: string; perItem?: string; total?: string }): ModelProto {
+  throw new Error('the gradient engine (native-models/onnx) is not merged yet');
+}
+export async function buildGradientModel(_model: ModelProto, _opts: { objective: string; wrt: string[]; probe?: Record<string, ort.Tensor> }): Promise<ModelProto> {
+  throw new Error('the gradient engine (native-models/onnx) is not merged yet');
+}
