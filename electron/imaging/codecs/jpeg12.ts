@@ -13,7 +13,7 @@ import type { PixelLayout } from '../types';
 import type { RawSamples } from '../stored';
 import { parseDicomBytes } from '../dicom-file';
 import { readImageInfo } from '../dicom-header';
-import { decodeNativeFrame } from '../native';
+import { decodeNativeFrame, nativeFrameBytes } from '../native';
 
 const DCMDJPEG_TIMEOUT_MS = 60_000;
 
@@ -139,7 +139,7 @@ export async function decodeJpeg12(file: string, bytes: Uint8Array, layout: Pixe
     if (info.layout.rows !== layout.rows || info.layout.columns !== layout.columns) {
       throw new ImagingError(file, 'the 12-bit JPEG decoded to an image of another size than the header says');
     }
-    return decodeNativeFrame(file, ds, info, 0);
+    return decodeNativeFrame(info.layout, nativeFrameBytes(file, ds, info, 0, false));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
