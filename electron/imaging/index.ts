@@ -14,12 +14,13 @@ import { str } from './dicom-header';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
 import { decodePngFile, isPng, type PlainImage } from './png';
 import { buildTagTree, type TagNode } from './tags';
-import type { StoredArray } from './types';
+import type { StoredArray, VoiFunction, VoiLut } from './types';
 import { dtypeName } from './stored';
 
 export { ImagingError } from './errors';
 export type { TagNode } from './tags';
-export type { StoredArray } from './types';
+export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
 
 export interface LoadedScan {
   summary: Omit<ScanSummary, 'id'>;
@@ -30,6 +31,8 @@ export interface LoadedScan {
   tags(): TagNode[];
   /** Pixel-module facts, as `candor decode` prints them. */
   header: ScanHeader;
+  /** The VOI the file asks for: its VOI LUT Function (for the window presets) and any VOI LUTs. */
+  voi: { function: VoiFunction; luts: VoiLut[] };
 }
 
 export interface ScanHeader {
@@ -179,6 +182,7 @@ function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: 
       return { data: img.data };
     },
     tags: () => [],
+    voi: { function: 'LINEAR', luts: [] },
     header: {
       rows: img.height,
       columns: img.width,
@@ -273,6 +277,7 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
       tagCache ??= buildTagTree(dataSet, hide);
       return tagCache;
     },
+    voi: { function: info.voiFunction, luts: info.voiLuts },
     header: {
       rows: layout.rows,
       columns: layout.columns,

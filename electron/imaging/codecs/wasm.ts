@@ -33,7 +33,7 @@ export function codecMessage(module: EmscriptenCodecModule, err: unknown): strin
     } catch {
       // fall through to the generic text
     }
-    return `codec exception ${err}`;
+    return 'the compressed data is corrupt or truncated';
   }
   return describeThrown(err);
 }
