@@ -96,3 +96,17 @@ test('presets: the DICOM file’s own first, then full range, then CT presets on
   const png = presetsFor({ ...scan, units: '', windows: [] } as ScanSummary);
   assert.deepEqual(png.map((x) => x.name), ['Full range']);
 });
+
+test('downsampling averages boxes (edge boxes included) and the level keeps screen resolution', async () => {
+  const { downsample, levelFor } = await import('../../renderer/src/viewer/windowing');
+  const px = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]); // 5×3
+  const d = downsample(px, 5, 3, 1, 2);
+  assert.equal(d.width, 3);
+  assert.equal(d.height, 2);
+  assert.deepEqual([...d.pixels], [(1 + 2 + 6 + 7) / 4, (3 + 4 + 8 + 9) / 4, (5 + 10) / 2, (11 + 12) / 2, (13 + 14) / 2, 15]);
+  assert.equal(levelFor(1), 0);
+  assert.equal(levelFor(0.5), 0);
+  assert.equal(levelFor(0.34), 1);
+  assert.equal(levelFor(0.2), 2);
+  assert.equal(levelFor(0.34, 2), 0, 'a HiDPI screen needs the full image');
+});

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import type { FramePixels, ScanSummary } from '../../../electron/api/contract';
 import { mapProblem, renderHeatmap, sampleMap } from '../overlay/heatmap';
 import { fitTransform, screenToImage, zoomAbout, type ViewTransform } from './transform';
-import { prepareFrame, renderPrepared, type Window } from './windowing';
+import { downsample, levelFor, prepareFrame, renderPrepared, type PreparedFrame, type Window } from './windowing';
 
 export interface Display {
   win: Window;
@@ -63,7 +63,18 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
   const [overlayError, setOverlayError] = useState<string | null>(null);
   const { win, invert, transform } = display;
 
-  const prepared = useMemo(() => prepareFrame(frame.pixels, frame.width, frame.height, frame.channels), [frame]);
+  // Reduced levels are made on first need and kept with the frame.
+  const levels = useMemo(() => new Map<number, PreparedFrame>(), [frame]);
+  const level = transform ? levelFor(transform.zoom, window.devicePixelRatio || 1) : 0;
+  const prepared = useMemo(() => {
+    let p = levels.get(level);
+    if (!p) {
+      const d = downsample(frame.pixels, frame.width, frame.height, frame.channels, 2 ** level);
+      p = prepareFrame(d.pixels, d.width, d.height, frame.channels);
+      levels.set(level, p);
+    }
+    return p;
+  }, [levels, level, frame]);
 
   // Fit on first show and whenever the parent asks for it by clearing the transform.
   useLayoutEffect(() => {
@@ -78,15 +89,16 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
     const canvas = canvasRef.current;
     if (!canvas) return;
     const t0 = performance.now();
-    if (canvas.width !== frame.width || canvas.height !== frame.height) {
-      canvas.width = frame.width;
-      canvas.height = frame.height;
+    const { width, height } = prepared;
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
     }
     const ctx = canvas.getContext('2d');
     if (!ctx) return;
     let image = imageRef.current;
-    if (!image || image.width !== frame.width || image.height !== frame.height) {
-      image = ctx.createImageData(frame.width, frame.height);
+    if (!image || image.width !== width || image.height !== height) {
+      image = ctx.createImageData(width, height);
       imageRef.current = image;
     }
     if (!lutRef.current || lutRef.current.length < prepared.bins) lutRef.current = new Uint32Array(prepared.bins);
@@ -94,7 +106,8 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
     ctx.putImageData(image, 0, 0);
     canvas.dataset.renderMs = (performance.now() - t0).toFixed(2);
     canvas.dataset.window = `${win.center}/${win.width}`;
-  }, [prepared, frame.width, frame.height, win, invert]);
+    canvas.dataset.level = String(level);
+  }, [prepared, level, win, invert]);
 
   useEffect(() => {
     const canvas = overlayRef.current;

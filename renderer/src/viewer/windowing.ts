@@ -147,3 +147,40 @@ function colourWords(prepared: PreparedFrame, invert: boolean): Uint32Array {
   prepared.rgbaCache[key] = words;
   return words;
 }
+
+/**
+ * A frame reduced by `factor` in each direction by averaging factor×factor boxes (edge boxes
+ * average what they hold). The viewer draws a reduced level when the image is shown smaller
+ * than its size, so a window drag touches no more pixels than the screen shows.
+ */
+export function downsample(pixels: Float32Array, width: number, height: number, channels: 1 | 3, factor: number): { pixels: Float32Array; width: number; height: number } {
+  if (factor <= 1) return { pixels, width, height };
+  const w = Math.ceil(width / factor), h = Math.ceil(height / factor);
+  const out = new Float32Array(w * h * channels);
+  for (let y = 0; y < h; y++) {
+    const y0 = y * factor, y1 = Math.min(height, y0 + factor);
+    for (let x = 0; x < w; x++) {
+      const x0 = x * factor, x1 = Math.min(width, x0 + factor);
+      for (let c = 0; c < channels; c++) {
+        let sum = 0, n = 0;
+        for (let yy = y0; yy < y1; yy++)
+          for (let xx = x0; xx < x1; xx++) {
+            const v = pixels[(yy * width + xx) * channels + c]!;
+            if (v === v) {
+              sum += v;
+              n++;
+            }
+          }
+        out[(y * w + x) * channels + c] = n ? sum / n : NaN;
+      }
+    }
+  }
+  return { pixels: out, width: w, height: h };
+}
+
+/** The reduction level (factor 2^level) whose resolution still meets the screen's at this zoom. */
+export function levelFor(zoom: number, devicePixelRatio = 1): number {
+  const screenPerImage = zoom * devicePixelRatio;
+  if (!(screenPerImage > 0) || screenPerImage >= 0.5) return 0;
+  return Math.min(4, Math.floor(Math.log2(1 / screenPerImage)));
+}
