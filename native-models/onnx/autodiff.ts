@@ -133,9 +133,13 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     const allowed = new Set(diffInputs(n));
     const need = ins.map((x, i) => !!x && allowed.has(i) && needed.has(x));
     if (!need.some(Boolean)) continue;
-    const rule = RULES[n.opType ?? ''];
+    const standard = !n.domain || n.domain === 'ai.onnx';
+    const rule = standard ? RULES[n.opType ?? ''] : undefined;
     ctx.node = n;
     ctx.nodeLabel = nodeLabel(n, k);
+    if (!standard) {
+      throw new OnnxError(`${label}: no gradient rule for op "${n.opType}" of domain "${n.domain}" (${nodeLabel(n, k)}); export the model without contrib-op fusion`);
+    }
     if (!rule) {
       throw new OnnxError(`${label}: no gradient rule for op "${n.opType}" (${nodeLabel(n, k)}), which lies between the objective and ${[...wrtSet].map((w) => `"${w}"`).join(', ')}`);
     }

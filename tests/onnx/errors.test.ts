@@ -107,3 +107,10 @@ test('a gradient without a probe for inputs of unknown shape asks for one', asyn
   const tail = extractSubgraph(m, { inputs: ['/vision_model/encoder/layers.2/Add_1_output_0'], outputs: ['image_embeds'] });
   await assert.rejects(buildGradientModel(tail, { objective: 'image_embeds', wrt: ['/vision_model/encoder/layers.2/Add_1_output_0'] }), onnxError(/needs a probe/));
 });
+
+test('a contrib-domain op on the gradient path is refused by name, not mistaken for the standard op', async () => {
+  const m = sinModel();
+  m.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
+  m.graph!.node![0] = { opType: 'Gelu', domain: 'com.microsoft', name: 'fused_gelu', input: ['x'], output: ['s'] };
+  await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['x'] }), onnxError(/op "Gelu" of domain "com\.microsoft" \(Gelu node "fused_gelu"\)/));
+});
