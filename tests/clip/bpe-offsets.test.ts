@@ -17,7 +17,7 @@ function byteChars(): string[] {
   return out;
 }
 
-function clipBpe(words: string[]): { json: object; config: object } {
+function clipBpe(words: string[]): { json: object; config: Record<string, unknown> } {
   const chars = byteChars();
   const vocab: Record<string, number> = {};
   let id = 0;
