@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ScanSummary, WindowPreset } from '../api/contract';
 import { ImagingError, describeThrown } from './errors';
-import { looksLikeDicom } from './dicom-file';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
-import { decodePngFile, isPng, type PlainImage } from './png';
+import { decodePngFile, type PlainImage } from './png';
+import { kindOf } from './sniff';
 import { buildTagTree, type TagNode } from './tags';
 import type { StoredArray, VoiFunction, VoiLut } from './types';
 import { dtypeName } from './stored';
@@ -20,6 +20,7 @@ import { dtypeName } from './stored';
 export { ImagingError } from './errors';
 export type { TagNode } from './tags';
 export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { scanFolder, scanFolderDetailed, type Study, type Series, type InstanceEntry, type FolderScan, type ScanFolderOptions } from './folder';
 export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
 
 export interface LoadedScan {
@@ -92,45 +93,6 @@ function checkFrameNumber(file: string, n: number, frames: number): number {
     throw new ImagingError(file, `frame ${n} requested, the image has ${frames} frame${frames === 1 ? '' : 's'} (numbered from 1)`);
   }
   return n - 1;
-}
-
-type Kind = 'dicom' | 'png' | 'jpeg';
-
-function isJpeg(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-function describeContent(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'the file is empty';
-  if (isPng(bytes)) return 'it is a PNG image (rename it to .png to open it as one)';
-  if (isJpeg(bytes)) return 'it is a JPEG image (rename it to .jpg to open it as one)';
-  let printable = 0;
-  const n = Math.min(bytes.length, 512);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
-  }
-  if (printable / n > 0.95) return 'it is a text file';
-  return 'no DICM marker and no recognisable data set';
-}
-
-function kindOf(file: string, bytes: Uint8Array): Kind {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.png') {
-    if (!isPng(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a PNG image (the PNG signature is missing)');
-    return 'png';
-  }
-  if (ext === '.jpg' || ext === '.jpeg') {
-    if (!isJpeg(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a JPEG image (no SOI marker)');
-    return 'jpeg';
-  }
-  if (looksLikeDicom(bytes)) return 'dicom';
-  // Without an extension the content decides; a .dcm must really be DICOM.
-  if (ext === '') {
-    if (isPng(bytes)) return 'png';
-    if (isJpeg(bytes)) return 'jpeg';
-  }
-  throw new ImagingError(file, `not a DICOM file (${describeContent(bytes)})`);
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -1,5 +1,5 @@
 /** Which codec decodes which transfer syntax, and how encapsulated frames are found. */
-import dicomParser, { type DataSet, type Fragment } from 'dicom-parser';
+import type { DataSet, Fragment } from 'dicom-parser';
 import { ImagingError, describeThrown } from '../errors';
 import type { DicomImageInfo } from '../dicom-header';
 import type { PixelLayout, StoredArray } from '../types';
@@ -192,4 +192,3 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
   }
 }
 
-export { dicomParser };
