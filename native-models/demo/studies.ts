@@ -40,6 +40,12 @@ export interface DemoStudy {
   findings: DemoStudyFinding[];
 }
 
+/** index.json: the app opens `studies[0]` by default. */
+export interface DemoStudyIndex {
+  format: 'candor-demo-studies/1';
+  studies: DemoStudy[];
+}
+
 interface StudyPlan {
   id: string;
   title: string;
@@ -104,7 +110,8 @@ export function writeSampleStudies(outDir: string = STUDIES_DIR): DemoStudy[] {
       findings,
     });
   }
-  writeFileSync(join(outDir, 'index.json'), JSON.stringify(studies, null, 1) + '\n');
+  const index: DemoStudyIndex = { format: 'candor-demo-studies/1', studies };
+  writeFileSync(join(outDir, 'index.json'), JSON.stringify(index, null, 1) + '\n');
   return studies;
 }
 
@@ -124,8 +131,9 @@ export function loadDemoStudies(dir: string = STUDIES_DIR): DemoStudy[] {
   } catch (e) {
     throw new DemoStudiesError(`cannot read the demo study list ${indexPath}: ${(e as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw new DemoStudiesError(`${indexPath}: expected a JSON array of studies`);
-  return (parsed as DemoStudy[]).map((s) => ({
+  const list = (parsed as Partial<DemoStudyIndex> | null)?.studies;
+  if (!Array.isArray(list)) throw new DemoStudiesError(`${indexPath}: expected { "studies": [...] }`);
+  return (list as DemoStudy[]).map((s) => ({
     ...s,
     scan: resolve(dir, s.scan),
     png: resolve(dir, s.png),
