@@ -70,7 +70,11 @@ export function parseDicomBytes(file: string, bytes: Uint8Array): DataSet {
     dataSet = dicomParser.parseDicom(bytes, options);
   } catch (err) {
     if (err instanceof ImagingError) throw err;
-    throw new ImagingError(file, `the DICOM data set is malformed (${describeThrown(err)})`);
+    const detail = describeThrown(err);
+    if (/buffer overrun|past the end|beyond/i.test(detail)) {
+      throw new ImagingError(file, `the file is truncated or an element length is corrupt (${detail})`);
+    }
+    throw new ImagingError(file, `the DICOM data set is malformed (${detail})`);
   }
   return dataSet;
 }

@@ -6,19 +6,21 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import type { ScanSummary } from '../api/contract';
+import type { ScanSummary, WindowPreset } from '../api/contract';
 import { ImagingError, describeThrown } from './errors';
 import { looksLikeDicom } from './dicom-file';
-import { openDicom } from './dicom-image';
+import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
 import { decodePngFile, isPng, type PlainImage } from './png';
 import { buildTagTree, type TagNode } from './tags';
-import type { StoredArray } from './types';
+import type { StoredArray, VoiFunction, VoiLut } from './types';
+import { dtypeName } from './stored';
 
 export { ImagingError } from './errors';
 export type { TagNode } from './tags';
-export type { StoredArray } from './types';
+export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
 
 export interface LoadedScan {
   summary: Omit<ScanSummary, 'id'>;
@@ -27,6 +29,31 @@ export interface LoadedScan {
   /** Stored values exactly as `candor decode --raw` writes them. */
   storedFrame(n: number): Promise<{ data: StoredArray }>;
   tags(): TagNode[];
+  /** Pixel-module facts, as `candor decode` prints them. */
+  header: ScanHeader;
+  /** The VOI the file asks for: its VOI LUT Function (for the window presets) and any VOI LUTs. */
+  voi: { function: VoiFunction; luts: VoiLut[] };
+}
+
+export interface ScanHeader {
+  rows: number;
+  columns: number;
+  frames: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  planarConfiguration: number | null;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: number;
+  /** Data type of the stored values (`--raw`), e.g. uint16. */
+  dtype: string;
+  rescale: { slope: number; intercept: number; type: string | null } | null;
+  windows: WindowPreset[];
+  voiLutFunction: string;
+  voiLuts: number;
+  transferSyntaxUID: string | null;
+  transferSyntax: string | null;
 }
 
 export interface LoadOptions {
@@ -155,6 +182,26 @@ function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: 
       return { data: img.data };
     },
     tags: () => [],
+    voi: { function: 'LINEAR', luts: [] },
+    header: {
+      rows: img.height,
+      columns: img.width,
+      frames: 1,
+      samplesPerPixel: img.channels,
+      photometricInterpretation: summary.photometric,
+      planarConfiguration: img.channels === 3 ? 0 : null,
+      bitsAllocated: img.bits,
+      bitsStored: img.bits,
+      highBit: img.bits - 1,
+      pixelRepresentation: 0,
+      dtype: img.bits === 8 ? 'uint8' : 'uint16',
+      rescale: null,
+      windows: [],
+      voiLutFunction: 'LINEAR',
+      voiLuts: 0,
+      transferSyntaxUID: null,
+      transferSyntax: null,
+    },
   };
 }
 
@@ -229,6 +276,26 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     tags() {
       tagCache ??= buildTagTree(dataSet, hide);
       return tagCache;
+    },
+    voi: { function: info.voiFunction, luts: info.voiLuts },
+    header: {
+      rows: layout.rows,
+      columns: layout.columns,
+      frames: layout.frames,
+      samplesPerPixel: layout.samplesPerPixel,
+      photometricInterpretation: layout.photometric,
+      planarConfiguration: layout.samplesPerPixel > 1 ? layout.planarConfiguration : null,
+      bitsAllocated: layout.bitsAllocated,
+      bitsStored: layout.bitsStored,
+      highBit: layout.highBit,
+      pixelRepresentation: layout.pixelRepresentation,
+      dtype: dtypeName(layout),
+      rescale: info.rescale,
+      windows: info.windows,
+      voiLutFunction: info.voiFunction,
+      voiLuts: info.voiLuts.length,
+      transferSyntaxUID: info.transferSyntax,
+      transferSyntax: syntaxName(info.transferSyntax),
     },
   };
 }

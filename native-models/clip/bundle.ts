@@ -12,7 +12,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { createSession, exposeTensors, parseModelBytes, serializeModel, type ModelProto } from './engine';
+import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
 import { parsePreprocessorConfig, type PreprocessConfig } from './preprocess';
 import { discoverResidualStream, ResidualDiscoveryError } from './residual';
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
@@ -179,7 +179,7 @@ async function openTower(kind: 'vision' | 'text', dir: string, nib: Record<strin
   const file = join(dir, 'onnx', `${kind}_model.onnx`);
   let model: ModelProto;
   try {
-    model = parseModelBytes(readFileSync(file));
+    model = parseModel(readFileSync(file), file);
   } catch (e) {
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   }
@@ -249,7 +249,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings);
   let txt;
   try {
-    txt = await openTower('text', dir, nib, prefer, int(tcfg.num_hidden_layers), warnings);
+    // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings);
   } catch (e) {
     await vis.tower.session.release();
     throw e;

@@ -3,8 +3,8 @@
  * bicubic, center crop, rescale, normalize), plus an optional letterbox (pad to square) for
  * radiographs. The geometric transform is kept so that maps go back to scan coordinates.
  *
- * Resampling follows PIL's `Image.resize(BICUBIC)` (a = -0.5, support widened by the scale
- * factor when shrinking, i.e. antialiased), computed in float without PIL's rounding to uint8.
+ * The model sees an 8-bit RGB image (after the VOI window), resampled exactly as PIL's
+ * `Image.resize(BICUBIC)` does it (a = -0.5, antialiased when shrinking, 8-bit fixed point).
  */
 import type { ClipBundle } from './bundle';
 
@@ -93,7 +93,8 @@ export function toRgb255(image: ScanImage): Float32Array {
       if (!(v >= 0)) v = 0;
       if (v > 255) v = 255;
       if (image.invert) v = 255 - v;
-      out[i * 3 + c] = v;
+      // uint8, as the PIL image CLIPImageProcessor resizes
+      out[i * 3 + c] = Math.round(v);
     }
   }
   return out;
@@ -139,45 +140,72 @@ function coefficients(inSize: number, outSize: number, resample: number): { star
   return { starts, counts, weights, stride };
 }
 
-/** Resizes an interleaved 3-channel float image (PIL semantics, no rounding). */
+const PRECISION_BITS = 32 - 8 - 2;
+
+/** PIL's fixed-point coefficients (ImagingResampleHorizontal_8bpc / normalize_coeffs_8bpc). */
+function fixedPoint(c: { weights: Float64Array }): Float64Array {
+  const out = new Float64Array(c.weights.length);
+  const one = 2 ** PRECISION_BITS;
+  for (let i = 0; i < out.length; i++) {
+    const k = c.weights[i];
+    out[i] = Math.trunc(k < 0 ? k * one - 0.5 : k * one + 0.5);
+  }
+  return out;
+}
+
+function clip8(v: number): number {
+  const r = Math.floor(v / 2 ** PRECISION_BITS);
+  return r < 0 ? 0 : r > 255 ? 255 : r;
+}
+
+/**
+ * Resizes an interleaved 3-channel image of 0..255 integers exactly as PIL does for 8-bit RGB
+ * (fixed-point coefficients, horizontal pass first, rounding and clipping to uint8 after each pass),
+ * which is what CLIPImageProcessor runs.
+ */
 export function resizeRgb(src: Float32Array, w: number, h: number, ow: number, oh: number, resample = 3): Float32Array {
   if (ow === w && oh === h) return src;
+  const half = 2 ** (PRECISION_BITS - 1);
   const cx = coefficients(w, ow, resample);
-  const tmp = new Float32Array(ow * h * 3);
-  for (let y = 0; y < h; y++) {
-    for (let o = 0; o < ow; o++) {
-      const s = cx.starts[o];
-      const cnt = cx.counts[o];
-      let r = 0, g = 0, b = 0;
-      for (let k = 0; k < cnt; k++) {
-        const wgt = cx.weights[o * cx.stride + k];
-        const p = (y * w + s + k) * 3;
-        r += wgt * src[p];
-        g += wgt * src[p + 1];
-        b += wgt * src[p + 2];
+  const kx = fixedPoint(cx);
+  let tmp = src;
+  if (ow !== w) {
+    tmp = new Float32Array(ow * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let o = 0; o < ow; o++) {
+        const s = cx.starts[o];
+        const cnt = cx.counts[o];
+        let r = half, g = half, b = half;
+        for (let k = 0; k < cnt; k++) {
+          const wgt = kx[o * cx.stride + k];
+          const p = (y * w + s + k) * 3;
+          r += wgt * src[p];
+          g += wgt * src[p + 1];
+          b += wgt * src[p + 2];
+        }
+        const q = (y * ow + o) * 3;
+        tmp[q] = clip8(r); tmp[q + 1] = clip8(g); tmp[q + 2] = clip8(b);
       }
-      const q = (y * ow + o) * 3;
-      tmp[q] = r; tmp[q + 1] = g; tmp[q + 2] = b;
     }
   }
+  if (oh === h) return tmp;
   const cy = coefficients(h, oh, resample);
+  const ky = fixedPoint(cy);
   const out = new Float32Array(ow * oh * 3);
   for (let o = 0; o < oh; o++) {
     const s = cy.starts[o];
     const cnt = cy.counts[o];
     for (let x = 0; x < ow; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = half, g = half, b = half;
       for (let k = 0; k < cnt; k++) {
-        const wgt = cy.weights[o * cy.stride + k];
+        const wgt = ky[o * cy.stride + k];
         const p = ((s + k) * ow + x) * 3;
         r += wgt * tmp[p];
         g += wgt * tmp[p + 1];
         b += wgt * tmp[p + 2];
       }
       const q = (o * ow + x) * 3;
-      out[q] = Math.min(255, Math.max(0, r));
-      out[q + 1] = Math.min(255, Math.max(0, g));
-      out[q + 2] = Math.min(255, Math.max(0, b));
+      out[q] = clip8(r); out[q + 1] = clip8(g); out[q + 2] = clip8(b);
     }
   }
   return out;

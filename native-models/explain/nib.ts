@@ -46,8 +46,7 @@ export async function nibAttribution(bundle: ClipBundle, hidden: Hidden, target:
     let s = 0, a = 0;
     for (let d = 0; d < D; d++) {
       const v = (h[t * D + d] * gsum[t * D + d]) / steps;
-      // nansum, as the paper does
-      if (Number.isNaN(v)) continue;
+      // A plain sum (the paper's nansum would hide them): NaN here must be reported, not drawn.
       s += v;
       a += Math.abs(v);
     }
