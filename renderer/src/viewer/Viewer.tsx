@@ -77,13 +77,29 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
   }, [levels, level, frame]);
 
   // Fit on first show and whenever the parent asks for it by clearing the transform.
+  const fitted = useRef<ViewTransform | null>(null);
+  const transformNow = useRef(transform);
+  transformNow.current = transform;
   useLayoutEffect(() => {
     if (transform) return;
     const stage = stageRef.current;
     if (!stage) return;
     const r = stage.getBoundingClientRect();
-    onDisplay((d) => ({ ...d, transform: fitTransform(frame.width, frame.height, r.width, r.height) }));
+    const fit = fitTransform(frame.width, frame.height, r.width, r.height);
+    fitted.current = fit;
+    onDisplay((d) => ({ ...d, transform: fit }));
   }, [transform, frame.width, frame.height, onDisplay]);
+
+  // A fitted image stays fitted when the viewport changes size (panels, window, side-by-side).
+  useEffect(() => {
+    const stage = stageRef.current;
+    if (!stage || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (transformNow.current && transformNow.current === fitted.current) onDisplay((d) => (d.transform === fitted.current ? { ...d, transform: null } : d));
+    });
+    ro.observe(stage);
+    return () => ro.disconnect();
+  }, [onDisplay]);
 
   useEffect(() => {
     const canvas = canvasRef.current;
