@@ -9,9 +9,10 @@ import { exposeTensors, extractSubgraph } from '../../native-models/onnx/surgery
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { createSession } from '../../native-models/runtime/session';
+import { MINI_CLIP_ONNX, REFERENCE } from './fixtures';
 
-const REF = '/work/shared/fixtures/reference';
-const BUNDLE = '/work/shared/fixtures/models/mini-clip/onnx';
+const REF = REFERENCE;
+const BUNDLE = MINI_CLIP_ONNX;
 
 interface Block {
   similarity: number;
