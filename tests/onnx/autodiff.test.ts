@@ -5,8 +5,9 @@ import { readModel, serializeModel, type ModelProto } from '../../native-models/
 import { exposeTensors, extractSubgraph } from '../../native-models/onnx/surgery';
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
+import { MINI_CLIP_ONNX } from './fixtures';
 
-const DIR = '/work/shared/fixtures/models/mini-clip/onnx';
+const DIR = MINI_CLIP_ONNX;
 const ids = new ort.Tensor('int64', BigInt64Array.from([211n, 5n, 9n, 40n, 212n, 211n, 7n, 212n, 0n, 0n]), [2, 5]);
 const target = new ort.Tensor('float32', Float32Array.from({ length: 32 }, (_, i) => Math.sin(i + 0.5)), [1, 32]);
 
