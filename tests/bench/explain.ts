@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import type { ScanImage } from '../../native-models/clip/preprocess';
 import { explain } from '../../native-models/explain/index';
+import { setLastLayerSpecialization } from '../../native-models/explain/graphs';
 import { writeRandomClipBundle } from '../../native-models/onnx/clipgen';
 import type { Method } from '../../electron/api/contract';
 
@@ -38,7 +39,8 @@ function median(v: number[]): number {
 interface ChildResult { method: string; imageMs: number; textMs: number; buildMs: number; runs: number; peakRssMb: number; similarity: number }
 
 /** One method in this (child) process: first call builds the graphs, then `runs` warm runs per side. */
-async function child(method: Method, dir: string): Promise<ChildResult> {
+async function child(method: Method, dir: string, plain: boolean): Promise<ChildResult> {
+  setLastLayerSpecialization(!plain);
   const bundle = await loadClipBundle(dir, { prefer: 'cpu' });
   const image = phantom(512);
   const runs = RUNS[method] ?? 3;
@@ -54,7 +56,7 @@ async function child(method: Method, dir: string): Promise<ChildResult> {
     similarity = e.similarity;
   }
   await bundle.dispose();
-  return { method, imageMs: median(img), textMs: median(txt), buildMs, runs, peakRssMb: process.resourceUsage().maxRSS / 1024, similarity };
+  return { method: plain ? `${method} (no last-layer specialization)` : method, imageMs: median(img), textMs: median(txt), buildMs, runs, peakRssMb: process.resourceUsage().maxRSS / 1024, similarity };
 }
 
 export async function run(): Promise<void> {
@@ -65,8 +67,8 @@ export async function run(): Promise<void> {
     console.log(`explain bench: ViT-B/32-shaped random bundle written in ${((performance.now() - t0) / 1000).toFixed(1)} s (layer 9 of 12, 10 steps, 512×512 scan, ${TEXT.split(' ').length} words)`);
     const self = fileURLToPath(import.meta.url);
     const rows: ChildResult[] = [];
-    for (const method of ['nib', 'm2ib', 'rise'] as Method[]) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method, dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    for (const [method, plain] of [['nib', false], ['nib', true], ['m2ib', false], ['rise', false]] as [Method, boolean][]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method, dir, ...(plain ? ['--plain'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
       if (r.status !== 0 || !line) {
         console.log(`${method}: failed (${r.status}) ${r.stderr.split('\n').filter((l) => !l.includes('onnxruntime')).slice(-5).join(' ')}`);
@@ -81,7 +83,7 @@ export async function run(): Promise<void> {
     if (nib) {
       const target = 0.2;
       console.log(`NIB image map: ${(nib.imageMs / 1000).toFixed(3)} s vs target ≤ ${target} s (paper's PyTorch code ~0.6 s on these 2 cores): ${nib.imageMs / 1000 <= target ? 'met' : 'NOT met'}`);
-      for (const r of rows) if (r !== nib) console.log(`${r.method} / nib image time: ${(r.imageMs / nib.imageMs).toFixed(1)}×`);
+      for (const r of rows) if (r !== nib) console.log(`${r.method} / nib image time: ${(r.imageMs / nib.imageMs).toFixed(2)}×`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -91,7 +93,7 @@ export async function run(): Promise<void> {
 const argv = process.argv;
 const at = argv.indexOf('--child');
 if (at >= 0) {
-  child(argv[at + 1] as Method, argv[at + 2]).then(
+  child(argv[at + 1] as Method, argv[at + 2], argv.includes('--plain')).then(
     (r) => console.log(JSON.stringify(r)),
     (e: Error) => {
       console.error(e.stack ?? e.message);

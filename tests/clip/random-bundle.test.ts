@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, defaultLayer } from '../../native-models/explain/index';
 import { writeRandomClipBundle } from '../../native-models/onnx/clipgen';
+import { tailGradient } from '../../native-models/explain/graphs';
 
 const dir = mkdtempSync(join(tmpdir(), 'candor-random-bundle-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +34,7 @@ test('discovery and NIB on a 6-layer, 6×6-grid random bundle', async () => {
     assert.deepEqual([e.image!.map.width, e.image!.map.height], [300, 200]);
     assert.ok(e.text!.tokens.length === 6 && e.text!.words.length === 4);
     assert.ok(Number.isFinite(e.metrics.vdrop) && Number.isFinite(e.metrics.tdrop));
+    assert.deepEqual((await tailGradient(b, 'vision', 4)).specialized, { applied: true, reason: null });
   } finally {
     await b.dispose();
   }
