@@ -50,8 +50,18 @@ function toCanonical(value: unknown, where: string): Json {
   return out;
 }
 
+/** canonicalJson for a flat list of strings, finite numbers and nulls (hash headers): no tree walk. */
+export function canonicalFlat(values: readonly (string | number | null)[]): string {
+  for (const v of values) {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return canonicalJson(values);
+  }
+  return JSON.stringify(values);
+}
+
 /** Inverse of canonicalJson: restores the tagged non-finite numbers. */
 export function parseCanonical(text: string): unknown {
+  // The reviver is slow on big bodies; only pay for it when a tagged number is present.
+  if (!text.includes(`"${NUM_TAG}"`)) return JSON.parse(text);
   return JSON.parse(text, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
