@@ -1,5 +1,8 @@
 // onnxruntime sessions with an execution-provider choice that reports what actually runs.
 import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';
 
@@ -40,6 +43,25 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * onnxruntime-node ships the CUDA provider as separate libraries that its install script
+ * downloads; when they are absent (an offline install), trying CUDA only prints an error, so
+ * the attempt is skipped with the reason. A provider that failed once is not tried again.
+ */
+const failedProviders = new Map<ProviderName, string>();
+
+function missingCudaLibrary(): string | null {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return null;
+  try {
+    const require = createRequire(import.meta.url);
+    const binDir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(binDir, lib)) ? null : `the CUDA provider library (${lib}) is not installed (onnxruntime-node was installed without it; see README "the GPU")`;
+  } catch {
+    return null;
+  }
+}
+
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SessionInfo> {
   const prefer = opts.prefer ?? 'auto';
   const candidates: ProviderName[] = prefer === 'auto' ? platformProviders() : prefer === 'cpu' ? [] : [prefer];
@@ -50,12 +72,20 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
+    const known = failedProviders.get(provider) ?? (provider === 'cuda' ? missingCudaLibrary() : null);
+    if (known) {
+      failedProviders.set(provider, known);
+      reasons.push(`${provider}: ${known}`);
+      continue;
+    }
     try {
       // Only the accelerator is listed: onnxruntime rejects (rather than falls back) when it cannot load it.
       const session = await create(model, { ...base, executionProviders: [provider] });
       return { session, provider, fallbackReason: null };
     } catch (err) {
-      reasons.push(`${provider}: ${message(err).split('\n')[0]}`);
+      const reason = message(err).split('\n')[0] ?? 'failed';
+      failedProviders.set(provider, reason);
+      reasons.push(`${provider}: ${reason}`);
     }
   }
   try {
