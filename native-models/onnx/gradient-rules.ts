@@ -398,7 +398,7 @@ const clip: GradRule = (c, g) => {
 export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'ArgMax', 'ArgMin', 'NonZero',
   'ConstantOfShape', 'Range', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf', 'Constant', 'Floor', 'Ceil', 'Round',
-  'Sign', 'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'OneHot', 'TopK_indices',
+  'Sign', 'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'OneHot',
 ]);
 
 /** Which inputs of an op can carry gradient (others are indices, shapes, axes, conditions). */
