@@ -35,6 +35,9 @@ export function platformProviders(platform: NodeJS.Platform = process.platform):
   return [];
 }
 
+/** Accelerators that failed to load in this process, with onnxruntime's reason. */
+const unavailable = new Map<ProviderName, string>();
+
 function describe(model: string | Uint8Array): string {
   return typeof model === 'string' ? model : `in-memory model (${model.byteLength} bytes)`;
 }
@@ -46,10 +49,8 @@ function message(err: unknown): string {
 /**
  * onnxruntime-node ships the CUDA provider as separate libraries that its install script
  * downloads; when they are absent (an offline install), trying CUDA only prints an error, so
- * the attempt is skipped with the reason. A provider that failed once is not tried again.
+ * the attempt is skipped with the reason.
  */
-const failedProviders = new Map<ProviderName, string>();
-
 function missingCudaLibrary(): string | null {
   if (process.platform !== 'linux' && process.platform !== 'win32') return null;
   try {
@@ -72,10 +73,11 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
-    const known = failedProviders.get(provider) ?? (provider === 'cuda' ? missingCudaLibrary() : null);
+    const missing = provider === 'cuda' && !unavailable.has(provider) ? missingCudaLibrary() : null;
+    if (missing) unavailable.set(provider, `${provider}: ${missing}`);
+    const known = unavailable.get(provider);
     if (known) {
-      failedProviders.set(provider, known);
-      reasons.push(`${provider}: ${known}`);
+      reasons.push(known);
       continue;
     }
     try {
@@ -83,9 +85,10 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
       const session = await create(model, { ...base, executionProviders: [provider] });
       return { session, provider, fallbackReason: null };
     } catch (err) {
-      const reason = message(err).split('\n')[0] ?? 'failed';
-      failedProviders.set(provider, reason);
-      reasons.push(`${provider}: ${reason}`);
+      const reason = `${provider}: ${message(err).split('\n')[0]}`;
+      // A provider whose library is missing stays missing for this process; a model it rejects may be its own fault.
+      if (/load|library|not (available|supported|found)|No supported adapters/i.test(reason)) unavailable.set(provider, reason);
+      reasons.push(reason);
     }
   }
   try {
