@@ -154,6 +154,8 @@ export const ExplainRequestSchema = z.object({
   layer: z.number().int().min(0).max(200).optional(),
   steps: z.number().int().min(1).max(200).optional(),
   target: z.enum(['image', 'text', 'both']).default('both'),
+  /** The VOI window applied before the model sees a grayscale scan; default: the scan's first preset. */
+  window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
 });
 
 export const AuditFilterSchema = z.object({

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Builds the Electron main and preload bundles (esbuild, CommonJS as Electron loads them)
+// and the renderer (Vite). Native modules stay external: electron-builder unpacks them.
+import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'pdfkit', '@cornerstonejs/*', 'jpeg-lossless-decoder-js'];
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' },
+  outdir: 'dist/electron',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external,
+  sourcemap: false,
+  logLevel: 'warning',
+  // import.meta.url is used to find package.json; in the CJS bundle it maps to the file URL.
+  define: { 'import.meta.url': 'import_meta_url' },
+  banner: { js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+});
+
+await viteBuild({ configFile: fileURLToPath(new URL('../renderer/vite.config.ts', import.meta.url)) });
+console.log('built dist/electron and dist/renderer');

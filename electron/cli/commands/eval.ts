@@ -1,0 +1,147 @@
+/**
+ * `candor eval --model DIR --pairs DIR [--methods nib,m2ib,gradcam,rise,saliency,ig] [--layer L]
+ *   [--steps N] [--limit N] [--letterbox] [--md OUT] [--json OUT]`
+ *
+ * Every method's faithfulness metrics (mean over the pairs) and speed as one table, like the
+ * NIB paper's. A pair is an image file with a report next to it (same name, .txt), or an entry
+ * of `pairs.json` ([{ "image": "a.png", "text": "..." }]) in the folder.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { METHODS, type Method } from '../../api/contract';
+import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
+import { explain } from '../../../native-models/explain/index';
+import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
+
+export interface Pair {
+  image: string;
+  text: string;
+}
+
+export function findPairs(dir: string): Pair[] {
+  if (!existsSync(dir)) throw new UsageError(`${dir}: folder not found`);
+  const manifest = join(dir, 'pairs.json');
+  if (existsSync(manifest)) {
+    let list: unknown;
+    try {
+      list = JSON.parse(readFileSync(manifest, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`${manifest}: not valid JSON: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(list)) throw new UsageError(`${manifest}: expected a list of { "image", "text" }`);
+    return list.map((p, i) => {
+      const o = p as Record<string, unknown>;
+      if (typeof o?.image !== 'string' || typeof o?.text !== 'string') throw new UsageError(`${manifest}: entry ${i} needs "image" and "text" strings`);
+      return { image: join(dir, o.image), text: o.text };
+    });
+  }
+  const pairs: Pair[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const ext = extname(f).toLowerCase();
+    if (!['.png', '.dcm', '.jpg', '.jpeg'].includes(ext)) continue;
+    const txt = join(dir, `${basename(f, extname(f))}.txt`);
+    if (existsSync(txt)) pairs.push({ image: join(dir, f), text: readFileSync(txt, 'utf8') });
+  }
+  if (pairs.length === 0) throw new UsageError(`${dir}: no image–report pairs (image files with a .txt of the same name, or pairs.json)`);
+  return pairs;
+}
+
+export interface MethodRow {
+  method: Method;
+  pairs: number;
+  failures: number;
+  metrics: Record<string, number>;
+  /** median wall time per pair (image + text side, without metrics), ms */
+  medianMs: number;
+  imageMs: number;
+  textMs: number;
+}
+
+const METRIC_COLUMNS: [string, string][] = [
+  ['vdrop', 'img drop ↓'], ['vincr', 'img incr ↑'], ['tdrop', 'txt drop ↓'], ['tincr', 'txt incr ↑'], ['deletionAuc', 'deletion AUC ↓'], ['insertionAuc', 'insertion AUC ↑'],
+];
+
+function median(v: number[]): number {
+  if (!v.length) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
+  const images = [];
+  for (const p of pairs) images.push((await scanImageFromFile(p.image, 1, null)).image);
+  const rows: MethodRow[] = [];
+  let done = 0;
+  for (const method of methods) {
+    const sums: Record<string, number[]> = {};
+    const times: number[] = [], imageT: number[] = [], textT: number[] = [];
+    let failures = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      try {
+        const e = await explain(bundle, images[i], pairs[i].text, {
+          method, layer: opts.layer, steps: opts.steps, target: 'both', letterbox: opts.letterbox, metrics: true,
+          onProgress: (f, stage) => opts.onProgress?.((done + f) / (methods.length * pairs.length), `${method} ${stage}`),
+        });
+        for (const [k, v] of Object.entries(e.metrics)) (sums[k] ??= []).push(v);
+        times.push((e.timings.imageMs ?? 0) + (e.timings.textMs ?? 0));
+        imageT.push(e.timings.imageMs ?? 0);
+        textT.push(e.timings.textMs ?? 0);
+      } catch (err) {
+        failures++;
+        opts.stderr?.(`${method} on ${pairs[i].image}: ${(err as Error).message}\n`);
+      }
+      done++;
+    }
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) metrics[k] = v.reduce((a, b) => a + b, 0) / v.length;
+    rows.push({ method, pairs: pairs.length - failures, failures, metrics, medianMs: median(times), imageMs: median(imageT), textMs: median(textT) });
+  }
+  return rows;
+}
+
+export function markdownTable(rows: MethodRow[]): string {
+  const head = ['method', ...METRIC_COLUMNS.map(([, h]) => h), 'image ms', 'text ms', 'pairs'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of rows) {
+    const cells = [r.method, ...METRIC_COLUMNS.map(([k]) => (r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(k.endsWith('Auc') ? 4 : 2))), r.imageMs.toFixed(0), r.textMs.toFixed(0), String(r.pairs) + (r.failures ? ` (${r.failures} failed)` : '')];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const USAGE = 'usage: candor eval --model DIR --pairs DIR [--methods nib,m2ib,gradcam,rise,saliency,ig] [--layer L] [--steps N] [--limit N] [--letterbox] [--md OUT] [--json OUT]';
+
+export async function evalCommand(args: string[], io: CliIo): Promise<number> {
+  let bundle: ClipBundle | null = null;
+  try {
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'limit', 'md', 'json', 'prefer'], ['letterbox', 'quiet']);
+    if (!values.model) throw new UsageError('--model DIR is required');
+    if (!values.pairs) throw new UsageError('--pairs DIR is required');
+    const methods = (values.methods ?? METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Method[];
+    for (const m of methods) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method "${m}" (choose from ${METHODS.join(', ')})`);
+    const layer = intOption(values, 'layer', 0, 1000);
+    const steps = intOption(values, 'steps', 1, 1000);
+    const limit = intOption(values, 'limit', 1, 1e6);
+    let pairs = findPairs(values.pairs);
+    if (limit) pairs = pairs.slice(0, limit);
+    bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer });
+    const rows = await evaluate(bundle, pairs, methods, { layer, steps, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
+    const md = markdownTable(rows);
+    io.stdout(md);
+    if (values.md) writeFileSync(values.md, md);
+    const json = { model: { name: bundle.name, sha256: bundle.sha256 }, provider: bundle.provider, pairs: pairs.length, params: { layer: layer ?? null, steps: steps ?? 10 }, rows };
+    if (values.json) writeFileSync(values.json, `${JSON.stringify(json, null, 1)}\n`);
+    return rows.some((r) => r.pairs === 0) ? 1 : 0;
+  } catch (e) {
+    const err = e as Error;
+    io.stderr(`candor eval: ${err.message}\n`);
+    if (err instanceof UsageError) io.stderr(`${USAGE}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    await bundle?.dispose();
+  }
+}

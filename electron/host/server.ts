@@ -1,0 +1,130 @@
+/**
+ * Browser test host — a test/dev harness, not part of the shipped app.
+ *
+ * The Electron binary cannot be downloaded on our build machines, so the renderer also runs
+ * in plain Chromium against the same main-process services: this server binds 127.0.0.1
+ * only, serves the built renderer, and answers `POST /api/<channel>` through the very same
+ * dispatch as Electron's ipcMain. Every API call must carry the per-run random token.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { decodeWire, encodeWire } from '../api/wire';
+import type { Dispatch } from '../ipc/handlers';
+import { CONTENT_SECURITY_POLICY } from '../security';
+
+export interface HostOptions {
+  dispatch: Dispatch;
+  rendererDir: string;
+  port?: number;
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningHost {
+  url: string;
+  origin: string;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+const MAX_BODY = 1024 * 1024;
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY) throw new Error('request body too large');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(body);
+}
+
+export async function startHost(opts: HostOptions): Promise<RunningHost> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const root = resolve(opts.rendererDir);
+  const log = opts.log ?? (() => {});
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      log(`host: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) send(res, 500, 'internal error', 'text/plain');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain');
+      const given = req.headers['x-candor-token'];
+      if (!tokenMatches(typeof given === 'string' ? given : undefined, token)) return send(res, 403, 'bad token', 'text/plain');
+      let request: unknown;
+      try {
+        request = decodeWire(await readBody(req));
+      } catch (err) {
+        const message = `invalid request body: ${err instanceof Error ? err.message : String(err)}`;
+        return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message } }), 'application/json');
+      }
+      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const result = await opts.dispatch(channel, request);
+      return send(res, 200, encodeWire(result), 'application/json');
+    }
+    if (req.method !== 'GET') return send(res, 405, 'GET only', 'text/plain');
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep)) return send(res, 404, 'not found', 'text/plain');
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) return send(res, 404, 'not found', 'text/plain');
+      send(res, 200, await readFile(file), MIME[extname(file)] ?? 'application/octet-stream');
+    } catch {
+      send(res, 404, 'not found', 'text/plain');
+    }
+  }
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    url: `${origin}/?token=${token}`,
+    token,
+    server,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Imaging: opens DICOM (all common transfer syntaxes), PNG and JPEG files and turns them into
+ * modality values, stored values and a tag tree. Everything that goes wrong is an ImagingError
+ * naming the file and the problem.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { ScanSummary, WindowPreset } from '../api/contract';
+import { ImagingError, describeThrown } from './errors';
+import { openDicom, syntaxName } from './dicom-image';
+import { str } from './dicom-header';
+import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
+import { decodePngFile, type PlainImage } from './png';
+import { kindOf } from './sniff';
+import { buildTagTree, type TagNode } from './tags';
+import type { StoredArray, VoiFunction, VoiLut } from './types';
+import { dtypeName } from './stored';
+
+export { ImagingError } from './errors';
+export type { TagNode } from './tags';
+export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { scanFolder, scanFolderDetailed, type Study, type Series, type InstanceEntry, type FolderScan, type ScanFolderOptions } from './folder';
+export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
+
+export interface LoadedScan {
+  summary: Omit<ScanSummary, 'id'>;
+  /** Modality values after rescale, row-major, for frame n (1-based); RGB interleaved 0..255 for colour. */
+  frame(n: number): Promise<Float32Array>;
+  /** Stored values exactly as `candor decode --raw` writes them. */
+  storedFrame(n: number): Promise<{ data: StoredArray }>;
+  tags(): TagNode[];
+  /** Pixel-module facts, as `candor decode` prints them. */
+  header: ScanHeader;
+  /** The VOI the file asks for: its VOI LUT Function (for the window presets) and any VOI LUTs. */
+  voi: { function: VoiFunction; luts: VoiLut[] };
+}
+
+export interface ScanHeader {
+  rows: number;
+  columns: number;
+  frames: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  planarConfiguration: number | null;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: number;
+  /** Data type of the stored values (`--raw`), e.g. uint16. */
+  dtype: string;
+  rescale: { slope: number; intercept: number; type: string | null } | null;
+  windows: WindowPreset[];
+  voiLutFunction: string;
+  voiLuts: number;
+  transferSyntaxUID: string | null;
+  transferSyntax: string | null;
+}
+
+export interface LoadOptions {
+  /** Leave patient name, id and other identifying fields out of the summary and the tag tree. */
+  hideIdentifying?: boolean;
+}
+
+/** Files larger than this are refused before they are read. */
+export const MAX_FILE_BYTES = 4 * 2 ** 30;
+
+async function readScanFile(path: string): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ImagingError(path, 'no such file');
+    if (code === 'EACCES' || code === 'EPERM') throw new ImagingError(path, 'permission denied');
+    throw new ImagingError(path, `cannot be read (${describeThrown(err)})`);
+  }
+  if (info.isDirectory()) throw new ImagingError(path, 'is a folder, not an image file (open a file, or scan the folder as a study)');
+  if (!info.isFile()) throw new ImagingError(path, 'is not a regular file');
+  if (info.size > MAX_FILE_BYTES) throw new ImagingError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB, larger than this viewer accepts`);
+  try {
+    const buf = await readFile(path);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new ImagingError(path, 'permission denied');
+    throw new ImagingError(path, `cannot be read (${describeThrown(err)})`);
+  }
+}
+
+function checkFrameNumber(file: string, n: number, frames: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > frames) {
+    throw new ImagingError(file, `frame ${n} requested, the image has ${frames} frame${frames === 1 ? '' : 's'} (numbered from 1)`);
+  }
+  return n - 1;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function loadScan(path: string, options: LoadOptions = {}): Promise<LoadedScan> {
+  const file = resolve(path);
+  const bytes = await readScanFile(path);
+  const kind = kindOf(path, bytes);
+  if (kind === 'dicom') return loadDicom(path, file, bytes, options);
+  const img = kind === 'png' ? decodePngFile(path, bytes) : await decodeJpegFile(path, bytes);
+  return plainScan(file, kind, img, sha256(bytes));
+}
+
+async function decodeJpegFile(file: string, bytes: Uint8Array): Promise<PlainImage> {
+  const { decodeJpegImage } = await import('./jpeg-file');
+  return decodeJpegImage(file, bytes);
+}
+
+function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: string): LoadedScan {
+  const modality = (): Float32Array => (img.channels === 3 ? colourTo255(img.data, img.bits) : applyRescale(img.data, { slope: 1, intercept: 0 }));
+  const summary: Omit<ScanSummary, 'id'> = {
+    path: file,
+    fileName: basename(file),
+    format,
+    width: img.width,
+    height: img.height,
+    frames: 1,
+    channels: img.channels,
+    photometric: img.channels === 3 ? 'RGB' : 'MONOCHROME2',
+    bitsStored: img.bits,
+    modality: null,
+    units: '',
+    invertedByDefault: false,
+    valueRange: valueRange(modality()),
+    windows: [],
+    sha256: hash,
+    patient: { name: null, id: null, studyDate: null, studyDescription: null },
+  };
+  return {
+    summary,
+    async frame(n) {
+      checkFrameNumber(file, n, 1);
+      return modality();
+    },
+    async storedFrame(n) {
+      checkFrameNumber(file, n, 1);
+      return { data: img.data };
+    },
+    tags: () => [],
+    voi: { function: 'LINEAR', luts: [] },
+    header: {
+      rows: img.height,
+      columns: img.width,
+      frames: 1,
+      samplesPerPixel: img.channels,
+      photometricInterpretation: summary.photometric,
+      planarConfiguration: img.channels === 3 ? 0 : null,
+      bitsAllocated: img.bits,
+      bitsStored: img.bits,
+      highBit: img.bits - 1,
+      pixelRepresentation: 0,
+      dtype: img.bits === 8 ? 'uint8' : 'uint16',
+      rescale: null,
+      windows: [],
+      voiLutFunction: 'LINEAR',
+      voiLuts: 0,
+      transferSyntaxUID: null,
+      transferSyntax: null,
+    },
+  };
+}
+
+async function loadDicom(path: string, file: string, bytes: Uint8Array, options: LoadOptions): Promise<LoadedScan> {
+  const image = openDicom(path, bytes);
+  const { info, dataSet } = image;
+  const { layout } = info;
+  const isPalette = layout.photometric === 'PALETTE COLOR';
+  const channels: 1 | 3 = layout.samplesPerPixel === 3 || isPalette ? 3 : 1;
+  const slope = info.rescale?.slope ?? info.doseGridScaling ?? 1;
+  const intercept = info.rescale?.intercept ?? 0;
+
+  // The last decoded frame is kept: the viewer and the model usually ask for the same frame twice.
+  let cached: { index: number; data: StoredArray } | null = null;
+  const stored = async (index: number): Promise<StoredArray> => {
+    if (cached?.index === index) return cached.data;
+    const data = await image.decode(index);
+    cached = { index, data };
+    return data;
+  };
+  const toModality = (data: StoredArray): Float32Array => {
+    if (isPalette && info.palette) return paletteToRgb(data, info.palette);
+    if (channels === 3) return colourTo255(data, layout.bitsStored);
+    return applyRescale(data, { slope, intercept });
+  };
+
+  const first = toModality(await stored(0));
+  const modality = info.modality;
+  const hide = options.hideIdentifying === true;
+  const text = (tag: string): string | null => (hide ? null : (str(dataSet, tag)?.trim() ?? null));
+  const rescaleType = info.rescale?.type?.trim() ?? '';
+  // Rescale Type 'US' means unspecified; RT Dose carries its own Dose Units.
+  const units = modality === 'CT' && info.rescale
+    ? 'HU'
+    : info.doseGridScaling !== null && !info.rescale
+      ? (str(dataSet, 'x30040002')?.trim() ?? '')
+      : rescaleType === 'US' ? '' : rescaleType;
+  const summary: Omit<ScanSummary, 'id'> = {
+    path: file,
+    fileName: basename(file),
+    format: 'dicom',
+    width: layout.columns,
+    height: layout.rows,
+    frames: layout.frames,
+    channels,
+    photometric: layout.photometric,
+    bitsStored: layout.bitsStored,
+    modality,
+    units,
+    invertedByDefault: layout.photometric === 'MONOCHROME1',
+    valueRange: valueRange(first),
+    windows: info.windows,
+    sha256: sha256(bytes),
+    patient: {
+      name: text('x00100010'),
+      id: text('x00100020'),
+      studyDate: text('x00080020'),
+      studyDescription: text('x00081030'),
+    },
+  };
+  let tagCache: TagNode[] | null = null;
+  return {
+    summary,
+    async frame(n) {
+      const index = checkFrameNumber(file, n, layout.frames);
+      return toModality(await stored(index));
+    },
+    async storedFrame(n) {
+      const index = checkFrameNumber(file, n, layout.frames);
+      return { data: await stored(index) };
+    },
+    tags() {
+      tagCache ??= buildTagTree(dataSet, hide);
+      return tagCache;
+    },
+    voi: { function: info.voiFunction, luts: info.voiLuts },
+    header: {
+      rows: layout.rows,
+      columns: layout.columns,
+      frames: layout.frames,
+      samplesPerPixel: layout.samplesPerPixel,
+      photometricInterpretation: layout.photometric,
+      planarConfiguration: layout.samplesPerPixel > 1 ? layout.planarConfiguration : null,
+      bitsAllocated: layout.bitsAllocated,
+      bitsStored: layout.bitsStored,
+      highBit: layout.highBit,
+      pixelRepresentation: layout.pixelRepresentation,
+      dtype: dtypeName(layout),
+      rescale: info.rescale,
+      windows: info.windows,
+      voiLutFunction: info.voiFunction,
+      voiLuts: info.voiLuts.length,
+      transferSyntaxUID: info.transferSyntax,
+      transferSyntax: syntaxName(info.transferSyntax),
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/** Uncompressed (native) Pixel Data: frame slicing, byte order, bit packing. */
+import type { DataSet } from 'dicom-parser';
+import { ImagingError } from './errors';
+import type { DicomImageInfo } from './dicom-header';
+import { allocStored, interleavePlanes, maskInto, ybrFull422ToRgb, ybrFullToRgb } from './stored';
+import type { PixelLayout, StoredArray } from './types';
+
+/** Samples one native frame holds (YBR_FULL_422 stores two chroma samples per pixel pair). */
+export function samplesPerFrame(layout: PixelLayout): number {
+  const { rows, columns, samplesPerPixel, photometric } = layout;
+  if (photometric === 'YBR_FULL_422' || photometric === 'YBR_PARTIAL_422') return rows * Math.ceil(columns / 2) * 4;
+  return rows * columns * samplesPerPixel;
+}
+
+/** Checks that the Pixel Data element really holds every frame the header promises. */
+export function checkNativeLength(file: string, info: DicomImageInfo): void {
+  const perFrameBits = samplesPerFrame(info.layout) * info.layout.bitsAllocated;
+  const needed = Math.ceil((perFrameBits * info.layout.frames) / 8);
+  const have = info.pixelData.length;
+  if (info.pixelData.hadUndefinedLength || info.pixelData.encapsulatedPixelData) {
+    throw new ImagingError(file, 'native Pixel Data has undefined length');
+  }
+  if (have < needed) {
+    const { rows, columns, samplesPerPixel, bitsAllocated, frames } = info.layout;
+    throw new ImagingError(
+      file,
+      `Pixel Data holds ${have} bytes but ${rows}x${columns}x${samplesPerPixel} samples of ${bitsAllocated} bits x ${frames} frame(s) need ${needed}; the file is truncated or its header is wrong`,
+    );
+  }
+}
+
+/** A native frame, cut out of the file so it can travel to a worker on its own. */
+export interface NativeFrame {
+  bytes: Uint8Array;
+  /** Only for 1-bit data, where frames need not start on a byte boundary. */
+  bitOffset: number;
+  bigEndian: boolean;
+  /** OW 8-bit data on big endian is byte-swapped in 16-bit words. */
+  swapBytePairs: boolean;
+}
+
+export function nativeFrameBytes(file: string, ds: DataSet, info: DicomImageInfo, frameIndex: number, bigEndian: boolean): NativeFrame {
+  checkNativeLength(file, info);
+  const { layout } = info;
+  const n = samplesPerFrame(layout);
+  const start = info.pixelData.dataOffset;
+  if (start + info.pixelData.length > ds.byteArray.length) throw new ImagingError(file, 'Pixel Data runs past the end of the file');
+  if (layout.bitsAllocated === 1) {
+    const firstBit = frameIndex * n;
+    const from = start + (firstBit >> 3);
+    const to = start + Math.ceil((firstBit + n) / 8);
+    return { bytes: ds.byteArray.slice(from, to), bitOffset: firstBit & 7, bigEndian, swapBytePairs: false };
+  }
+  const width = layout.bitsAllocated / 8;
+  const from = start + frameIndex * n * width;
+  const swapBytePairs = bigEndian && width === 1 && info.pixelData.vr === 'OW';
+  // Byte-pair swapping needs the whole word even when the frame ends on an odd byte.
+  const end = Math.min(from + n * width + (swapBytePairs ? 1 : 0), start + info.pixelData.length);
+  return { bytes: ds.byteArray.slice(from, end), bitOffset: 0, bigEndian, swapBytePairs };
+}
+
+export function decodeNativeFrame(layout: PixelLayout, frame: NativeFrame): StoredArray {
+  const n = samplesPerFrame(layout);
+  const { bytes } = frame;
+  const signed = layout.pixelRepresentation === 1;
+  const shift = layout.highBit + 1 - layout.bitsStored;
+  let out = allocStored(layout, n);
+
+  if (layout.bitsAllocated === 1) {
+    const raw = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const bit = frame.bitOffset + i;
+      raw[i] = (bytes[bit >> 3]! >> (bit & 7)) & 1;
+    }
+    maskInto(out, raw, 1, false);
+  } else if (layout.bitsAllocated === 8) {
+    let raw: Uint8Array = bytes.subarray(0, n);
+    if (frame.swapBytePairs) {
+      raw = new Uint8Array(n);
+      for (let i = 0; i < n; i++) raw[i] = bytes[i ^ 1] ?? 0;
+    }
+    maskInto(out, raw, layout.bitsStored, signed, shift);
+  } else {
+    const width = layout.bitsAllocated / 8;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, n * width);
+    const raw = width === 2 ? new Uint16Array(n) : new Uint32Array(n);
+    const le = !frame.bigEndian;
+    if (width === 2) for (let i = 0; i < n; i++) raw[i] = view.getUint16(2 * i, le);
+    else for (let i = 0; i < n; i++) raw[i] = view.getUint32(4 * i, le);
+    maskInto(out, raw, layout.bitsStored, signed, shift);
+  }
+
+  if (layout.photometric === 'YBR_FULL_422' || layout.photometric === 'YBR_PARTIAL_422') {
+    return ybrFull422ToRgb(out, layout.columns, layout.rows, layout.bitsStored);
+  }
+  if (layout.samplesPerPixel === 3 && layout.planarConfiguration === 1) out = interleavePlanes(out);
+  if (layout.photometric === 'YBR_FULL') ybrFullToRgb(out, layout.bitsStored);
+  return out;
+}

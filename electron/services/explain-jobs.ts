@@ -1,0 +1,67 @@
+/**
+ * Long explanations run as jobs the renderer polls: the same contract then works over
+ * Electron IPC and over the test host's HTTP, and cancel reaches the work between steps.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExplainJobState, Explanation } from '../api/contract';
+import { NotFoundError } from '../ipc/handlers';
+
+export type JobWork = (signal: AbortSignal, progress: (fraction: number, stage: string) => void) => Promise<Explanation>;
+
+interface Job {
+  state: ExplainJobState;
+  controller: AbortController;
+  finishedAt: number | null;
+}
+
+const KEEP_FINISHED_MS = 10 * 60 * 1000;
+
+export class JobRunner {
+  private readonly jobs = new Map<string, Job>();
+
+  start(work: JobWork): string {
+    const jobId = randomUUID();
+    const job: Job = { state: { state: 'running', progress: 0, stage: 'starting' }, controller: new AbortController(), finishedAt: null };
+    this.jobs.set(jobId, job);
+    this.prune();
+    const progress = (fraction: number, stage: string) => {
+      if (job.state.state === 'running') job.state = { state: 'running', progress: Math.max(0, Math.min(1, fraction)), stage };
+    };
+    // Yield once so the caller gets the job id before any synchronous work starts.
+    setTimeout(() => {
+      work(job.controller.signal, progress).then(
+        (explanation) => {
+          job.state = job.controller.signal.aborted ? { state: 'cancelled' } : { state: 'done', explanation };
+          job.finishedAt = Date.now();
+        },
+        (err: unknown) => {
+          const cancelled = job.controller.signal.aborted || (err instanceof Error && err.name === 'ExplainCancelled');
+          job.state = cancelled ? { state: 'cancelled' } : { state: 'failed', error: err instanceof Error ? err.message : String(err) };
+          job.finishedAt = Date.now();
+        },
+      );
+    }, 0);
+    return jobId;
+  }
+
+  poll(jobId: string): ExplainJobState {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new NotFoundError(`no explanation job ${jobId}`);
+    return job.state;
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new NotFoundError(`no explanation job ${jobId}`);
+    if (job.state.state !== 'running') return false;
+    job.controller.abort();
+    job.state = { state: 'cancelled' };
+    job.finishedAt = Date.now();
+    return true;
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [id, job] of this.jobs) if (job.finishedAt !== null && now - job.finishedAt > KEEP_FINISHED_MS) this.jobs.delete(id);
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * A CLIP model bundle in the Hugging Face / transformers.js folder layout, loaded without
+ * Python: config.json, preprocessor_config.json, tokenizer.json (+ tokenizer_config.json),
+ * onnx/vision_model.onnx (pixel_values → image_embeds), onnx/text_model.onnx
+ * (input_ids → text_embeds), optional nib.json naming the residual-stream tensors.
+ *
+ * Loading discovers the residual stream entering every encoder layer of both towers and
+ * validates its shape ([batch, tokens, width]) from one real onnxruntime run.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { onnx } from 'onnx-proto';
+import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
+import { parsePreprocessorConfig, type PreprocessConfig } from './preprocess';
+import { discoverResidualStream, ResidualDiscoveryError } from './residual';
+import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
+
+export class BundleError extends Error {}
+
+export type Prefer = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface Tower {
+  kind: 'vision' | 'text';
+  file: string;
+  /** The model as exported (tails are cut from it). */
+  model: ModelProto;
+  /** Session over the model with every residual-stream tensor exposed as an extra output. */
+  session: ort.InferenceSession;
+  inputName: string;
+  outputName: string;
+  /** [i] = residual stream entering layer i; [layers] = encoder output. */
+  layerInputs: string[];
+  layers: number;
+  width: number;
+  /** Token count of the residual stream (vision: fixed; text: of the probe run). */
+  tokens: number;
+  /** Extra inputs the text model wants (attention_mask), fed with ones. */
+  extraInputs: string[];
+  idsType: 'int64' | 'int32';
+}
+
+export interface Releasable { release(): Promise<void> }
+
+export interface ClipBundle {
+  dir: string;
+  name: string;
+  sha256: string;
+  fileHashes: Record<string, string>;
+  provider: string;
+  fallbackReason: string | null;
+  visionLayers: number;
+  textLayers: number;
+  /** Model input size (square side, pixels). */
+  imageSize: number;
+  patchSize: number;
+  /** Patch grid [rows, cols]. */
+  grid: [number, number];
+  /** Whether the vision stream has a leading CLS token. */
+  visionCls: boolean;
+  projectionDim: number;
+  contextLength: number;
+  preprocessor: PreprocessConfig;
+  tokenizer: ClipTokenizer;
+  vision: Tower;
+  text: Tower;
+  warnings: string[];
+  /** Per-bundle cache of derived graphs (tail + gradient sessions), released by dispose(). */
+  cache: Map<string, Promise<Releasable>>;
+  tokenize(text: string): Tokenized;
+  embedImages(pixelValues: Float32Array, batch: number): Promise<Float32Array>;
+  embedTexts(texts: string[]): Promise<Float32Array>;
+  runVision(pixelValues: Float32Array, batch: number, fetch: string[]): Promise<Record<string, ort.Tensor>>;
+  runText(ids: number[], fetch: string[]): Promise<Record<string, ort.Tensor>>;
+  dispose(): Promise<void>;
+}
+
+const REQUIRED = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx'];
+
+function readJson(dir: string, rel: string): Record<string, unknown> {
+  const file = join(dir, rel);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BundleError(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new BundleError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function sha256File(file: string): string {
+  const h = createHash('sha256');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 22);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+function int(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) ? v : null;
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function tensorNames(model: ModelProto): Set<string> {
+  const g = model.graph as onnx.IGraphProto;
+  const s = new Set<string>();
+  for (const i of g.input ?? []) if (i.name) s.add(i.name);
+  for (const n of g.node ?? []) for (const o of n.output ?? []) if (o) s.add(o);
+  return s;
+}
+
+function staticDims(vi: onnx.IValueInfoProto | undefined): (number | null)[] | null {
+  const dims = vi?.type?.tensorType?.shape?.dim;
+  if (!dims) return null;
+  return dims.map((d) => {
+    const v = d.dimValue;
+    if (v === undefined || v === null) return null;
+    const n = typeof v === 'number' ? v : Number(v.toString());
+    return n > 0 ? n : null;
+  });
+}
+
+/** Rows of the token-embedding table: the initializer gathered by input_ids. */
+function embeddingRows(model: ModelProto, idsName: string): number | null {
+  const g = model.graph as onnx.IGraphProto;
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const idsAliases = new Set([idsName]);
+  for (const n of g.node ?? []) if ((n.opType === 'Cast' || n.opType === 'Reshape') && n.input?.[0] === idsName && n.output?.[0]) idsAliases.add(n.output[0]);
+  for (const n of g.node ?? []) {
+    if (n.opType !== 'Gather') continue;
+    const [data, idx] = n.input ?? [];
+    if (!idsAliases.has(idx) || !inits.has(data)) continue;
+    const d = inits.get(data)?.dims?.[0];
+    if (d !== undefined && d !== null) return Number(d.toString());
+  }
+  return null;
+}
+
+function tokenizerMaxId(json: TokenizerJsonShape & { model?: { vocab?: unknown } }): number {
+  let mx = -1;
+  const vocab = json.model?.vocab;
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) for (const v of Object.values(vocab)) if (typeof v === 'number' && v > mx) mx = v;
+  if (Array.isArray(vocab)) mx = Math.max(mx, vocab.length - 1);
+  for (const t of json.added_tokens ?? []) if (t.id > mx) mx = t.id;
+  return mx;
+}
+
+function layerOverride(nib: Record<string, unknown> | null, key: string, file: string, names: Set<string>): string[] | null {
+  if (!nib || nib[key] === undefined) return null;
+  const m = obj(nib[key]);
+  const keys = Object.keys(m).map(Number).filter((k) => Number.isInteger(k) && k >= 0).sort((a, b) => a - b);
+  if (keys.length === 0 || keys[0] !== 0 || keys.some((k, i) => k !== i)) throw new BundleError(`${file}: "${key}" must map layer indices 0, 1, 2, … to tensor names`);
+  return keys.map((k) => {
+    const name = m[String(k)];
+    if (typeof name !== 'string' || !names.has(name)) throw new BundleError(`${file}: "${key}"["${k}"] = ${JSON.stringify(name)} is not a tensor of the model`);
+    return name;
+  });
+}
+
+async function openTower(kind: 'vision' | 'text', dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[]): Promise<{ tower: Omit<Tower, 'width' | 'tokens'>; provider: string; fallbackReason: string | null }> {
+  const file = join(dir, 'onnx', `${kind}_model.onnx`);
+  let model: ModelProto;
+  try {
+    model = parseModel(readFileSync(file), file);
+  } catch (e) {
+    throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
+  }
+  const g = model.graph;
+  if (!g || !(g.node ?? []).length) throw new BundleError(`${file}: the ONNX model has no graph`);
+  const inputName = kind === 'vision' ? 'pixel_values' : 'input_ids';
+  const outputName = kind === 'vision' ? 'image_embeds' : 'text_embeds';
+  const inits = new Set((g.initializer ?? []).map((t) => t.name));
+  const realInputs = (g.input ?? []).filter((i) => !inits.has(i.name));
+  if (!realInputs.some((i) => i.name === inputName)) throw new BundleError(`${file}: expected an input named "${inputName}" (found ${realInputs.map((i) => i.name).join(', ') || 'none'})`);
+  if (!(g.output ?? []).some((o) => o.name === outputName)) throw new BundleError(`${file}: expected an output named "${outputName}" (found ${(g.output ?? []).map((o) => o.name).join(', ')})`);
+  const names = tensorNames(model);
+  let layerInputs = layerOverride(nib, `${kind}_layer_input_tensors`, join(dir, 'nib.json'), names);
+  if (!layerInputs) {
+    try {
+      layerInputs = discoverResidualStream(g.node ?? [], file);
+    } catch (e) {
+      if (e instanceof ResidualDiscoveryError) throw new BundleError(e.message);
+      throw e;
+    }
+  }
+  if (configLayers !== null && layerInputs.length - 1 !== configLayers && layerInputs.length - 1 > 0) {
+    // nib.json may list only layers 0..L; a discovered chain must match the config.
+    if (!nib?.[`${kind}_layer_input_tensors`]) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
+  }
+  const exposed = exposeTensors(model, layerInputs);
+  let info;
+  try {
+    info = await createSession(serializeModel(exposed), { prefer });
+  } catch (e) {
+    throw new BundleError(`${file}: onnxruntime cannot load it: ${(e as Error).message}`);
+  }
+  const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
+  const extraInputs = realInputs.filter((i) => i.name !== inputName).map((i) => i.name as string);
+  for (const x of extraInputs) if (x !== 'attention_mask') throw new BundleError(`${file}: unexpected extra input "${x}" (only ${inputName}${kind === 'text' ? ' and attention_mask' : ''} are supported)`);
+  return {
+    tower: { kind, file, model, session: info.session, inputName, outputName, layerInputs, layers: layerInputs.length - 1, extraInputs, idsType: idsElem === 6 ? 'int32' : 'int64' },
+    provider: info.provider,
+    fallbackReason: info.fallbackReason,
+  };
+}
+
+function dims(t: ort.Tensor): number[] {
+  return t.dims.map(Number);
+}
+
+export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): Promise<ClipBundle> {
+  dir = resolve(dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
+  const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) throw new BundleError(`${dir}: not a complete CLIP bundle, missing ${missing.join(', ')}`);
+  const prefer = opts?.prefer ?? 'auto';
+  const config = readJson(dir, 'config.json');
+  const vcfg = obj(config.vision_config);
+  const tcfg = obj(config.text_config);
+  const prepJson = readJson(dir, 'preprocessor_config.json');
+  const tokJson = readJson(dir, 'tokenizer.json') as TokenizerJsonShape & Record<string, unknown>;
+  const tokCfg = existsSync(join(dir, 'tokenizer_config.json')) ? readJson(dir, 'tokenizer_config.json') : {};
+  const nib = existsSync(join(dir, 'nib.json')) ? readJson(dir, 'nib.json') : null;
+  const warnings: string[] = [];
+
+  const files = [...REQUIRED, 'tokenizer_config.json', 'nib.json'].filter((f) => existsSync(join(dir, f))).sort();
+  const fileHashes: Record<string, string> = {};
+  for (const f of files) fileHashes[f] = sha256File(join(dir, f));
+  const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
+
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings);
+  let txt;
+  try {
+    // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings);
+  } catch (e) {
+    await vis.tower.session.release();
+    throw e;
+  }
+  const release = async (): Promise<void> => {
+    await vis.tower.session.release();
+    await txt.tower.session.release();
+  };
+  try {
+    // Image size: the export's static size if any, else config / preprocessor.
+    const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+    const prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
+    const imageSize = int(vcfg.image_size) ?? prepProbe.cropHeight;
+    if (pvDims && pvDims.length === 4 && ((pvDims[2] !== null && pvDims[2] !== prepProbe.cropHeight) || (pvDims[3] !== null && pvDims[3] !== prepProbe.cropWidth))) {
+      throw new BundleError(`${vis.tower.file}: the export takes ${pvDims[2]}×${pvDims[3]} images but preprocessor_config.json crops to ${prepProbe.cropHeight}×${prepProbe.cropWidth}`);
+    }
+    if (prepProbe.cropHeight !== imageSize || prepProbe.cropWidth !== imageSize) {
+      throw new BundleError(`${join(dir, 'preprocessor_config.json')}: crop ${prepProbe.cropHeight}×${prepProbe.cropWidth} does not match the vision model's image_size ${imageSize}`);
+    }
+    const patchSize = int(vcfg.patch_size) ?? 0;
+    const contextLength = int(tcfg.max_position_embeddings) ?? int(tokCfg.model_max_length) ?? 77;
+    const modelMax = int(tokCfg.model_max_length);
+    let tokenizer: ClipTokenizer;
+    try {
+      tokenizer = new ClipTokenizer(tokJson, tokCfg, Math.min(contextLength, modelMax && modelMax < 1e6 ? modelMax : contextLength), join(dir, 'tokenizer.json'));
+    } catch (e) {
+      if (e instanceof TokenizerError) throw new BundleError(e.message);
+      throw e;
+    }
+    const rows = embeddingRows(txt.tower.model, 'input_ids') ?? int(tcfg.vocab_size);
+    const maxId = tokenizerMaxId(tokJson);
+    if (rows !== null && maxId >= rows) {
+      throw new BundleError(`${join(dir, 'tokenizer.json')}: the tokenizer has ids up to ${maxId} but the text model's token embedding has ${rows} rows: this tokenizer does not belong to ${txt.tower.file}`);
+    }
+
+    // One real run per tower: checks shapes of the residual stream and the embeddings.
+    const probePixels = new Float32Array(2 * 3 * imageSize * imageSize);
+    const vOut = await runTower(vis.tower, new ort.Tensor('float32', probePixels, [2, 3, imageSize, imageSize]), [vis.tower.outputName, ...vis.tower.layerInputs], imageSize, null);
+    const vEmb = dims(vOut[vis.tower.outputName]);
+    const vh = dims(vOut[vis.tower.layerInputs[0]]);
+    if (vEmb.length !== 2 || vEmb[0] !== 2) throw new BundleError(`${vis.tower.file}: image_embeds has shape [${vEmb}], expected [batch, dim]`);
+    for (const t of vis.tower.layerInputs) {
+      const d = dims(vOut[t]);
+      if (d.length !== 3 || d[0] !== 2 || d[1] !== vh[1] || d[2] !== vh[2]) {
+        throw new BundleError(`${vis.tower.file}: residual tensor ${t} has shape [${d}], expected [batch, tokens, width] = [2, ${vh[1]}, ${vh[2]}]; name the right tensors in nib.json`);
+      }
+    }
+    const vTokens = vh[1];
+    let grid: [number, number];
+    let visionCls = true;
+    const side = patchSize > 0 ? Math.floor(imageSize / patchSize) : Math.round(Math.sqrt(vTokens - 1));
+    if (side * side + 1 === vTokens) grid = [side, side];
+    else if (side * side === vTokens) { grid = [side, side]; visionCls = false; }
+    else {
+      const s = Math.round(Math.sqrt(vTokens - 1));
+      if (s * s + 1 !== vTokens) throw new BundleError(`${vis.tower.file}: ${vTokens} vision tokens do not form a square patch grid (+ CLS)`);
+      grid = [s, s];
+    }
+    const probe = tokenizer.encode('a');
+    const tOut = await runTower(txt.tower, null, [txt.tower.outputName, ...txt.tower.layerInputs], 0, probe.ids);
+    const tEmb = dims(tOut[txt.tower.outputName]);
+    for (const t of txt.tower.layerInputs) {
+      const d = dims(tOut[t]);
+      if (d.length !== 3 || d[0] !== 1 || d[1] !== probe.ids.length) {
+        throw new BundleError(`${txt.tower.file}: residual tensor ${t} has shape [${d}], expected [batch, tokens, width] = [1, ${probe.ids.length}, width]; name the right tensors in nib.json`);
+      }
+    }
+    if (tEmb[1] !== vEmb[1]) throw new BundleError(`${dir}: image_embeds (${vEmb[1]}) and text_embeds (${tEmb[1]}) have different sizes`);
+
+    const vision: Tower = { ...vis.tower, width: vh[2], tokens: vTokens };
+    const text: Tower = { ...txt.tower, width: dims(tOut[txt.tower.layerInputs[0]])[2], tokens: probe.ids.length };
+    const cache = new Map<string, Promise<Releasable>>();
+    const bundle: ClipBundle = {
+      dir,
+      name: basename(dir),
+      sha256,
+      fileHashes,
+      provider: vis.provider,
+      fallbackReason: vis.fallbackReason,
+      visionLayers: vision.layers,
+      textLayers: text.layers,
+      imageSize,
+      patchSize: patchSize || Math.floor(imageSize / grid[0]),
+      grid,
+      visionCls,
+      projectionDim: vEmb[1],
+      contextLength,
+      preprocessor: prepProbe,
+      tokenizer,
+      vision,
+      text,
+      warnings,
+      cache,
+      tokenize(s: string): Tokenized {
+        return tokenizer.encode(s);
+      },
+      async runVision(pixelValues, batch, fetch) {
+        const need = batch * 3 * imageSize * imageSize;
+        if (pixelValues.length !== need) {
+          throw new BundleError(`${vision.file}: pixel_values has ${pixelValues.length} values, the model takes ${batch}×3×${imageSize}×${imageSize} = ${need}`);
+        }
+        return runTower(vision, new ort.Tensor('float32', pixelValues, [batch, 3, imageSize, imageSize]), fetch, imageSize, null);
+      },
+      async runText(ids, fetch) {
+        return runTower(text, null, fetch, 0, ids);
+      },
+      async embedImages(pixelValues, batch) {
+        const out = await bundle.runVision(pixelValues, batch, [vision.outputName]);
+        return out[vision.outputName].data as Float32Array;
+      },
+      async embedTexts(texts) {
+        const dim = bundle.projectionDim;
+        const res = new Float32Array(texts.length * dim);
+        for (let i = 0; i < texts.length; i++) {
+          const tk = tokenizer.encode(texts[i]);
+          const out = await bundle.runText(tk.ids, [text.outputName]);
+          res.set(out[text.outputName].data as Float32Array, i * dim);
+        }
+        return res;
+      },
+      async dispose() {
+        for (const p of cache.values()) {
+          try {
+            await (await p).release();
+          } catch {
+            // a failed build has nothing to release
+          }
+        }
+        cache.clear();
+        await release();
+      },
+    };
+    return bundle;
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}
+
+async function runTower(tower: Omit<Tower, 'width' | 'tokens'>, pixels: ort.Tensor | null, fetch: string[], _size: number, ids: number[] | null): Promise<Record<string, ort.Tensor>> {
+  const feeds: Record<string, ort.Tensor> = {};
+  if (pixels) feeds[tower.inputName] = pixels;
+  if (ids) {
+    feeds[tower.inputName] = idsTensor(ids, tower.idsType);
+    for (const x of tower.extraInputs) feeds[x] = idsTensor(ids.map(() => 1), tower.idsType);
+  }
+  try {
+    return (await tower.session.run(feeds, fetch)) as Record<string, ort.Tensor>;
+  } catch (e) {
+    throw new BundleError(`${tower.file}: onnxruntime failed: ${(e as Error).message}`);
+  }
+}
+
+export function idsTensor(ids: number[], type: 'int64' | 'int32', batch = 1): ort.Tensor {
+  const n = ids.length;
+  if (type === 'int32') {
+    const a = new Int32Array(batch * n);
+    for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) a[b * n + i] = ids[i];
+    return new ort.Tensor('int32', a, [batch, n]);
+  }
+  const a = new BigInt64Array(batch * n);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) a[b * n + i] = BigInt(ids[i]);
+  return new ort.Tensor('int64', a, [batch, n]);
+}

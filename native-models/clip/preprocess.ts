@@ -1,0 +1,334 @@
+/**
+ * Image preprocessing matching Hugging Face `CLIPImageProcessor` (resize shortest edge with
+ * bicubic, center crop, rescale, normalize), plus an optional letterbox (pad to square) for
+ * radiographs. The geometric transform is kept so that maps go back to scan coordinates.
+ *
+ * The model sees an 8-bit RGB image (after the VOI window), resampled exactly as PIL's
+ * `Image.resize(BICUBIC)` does it (a = -0.5, antialiased when shrinking, 8-bit fixed point).
+ */
+import type { ClipBundle } from './bundle';
+
+export interface ScanImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Modality values; RGB 0..255 interleaved. */
+  pixels: Float32Array;
+  window: { center: number; width: number } | null;
+  invert: boolean;
+}
+
+/**
+ * Maps model-input coordinates to scan coordinates. Continuous coordinates: pixel i covers
+ * [i, i+1). scanX = modelX * scaleX + offsetX (same for y).
+ */
+export interface ModelToScan {
+  modelWidth: number;
+  modelHeight: number;
+  scanWidth: number;
+  scanHeight: number;
+  scaleX: number;
+  scaleY: number;
+  offsetX: number;
+  offsetY: number;
+  letterbox: boolean;
+}
+
+export interface PreprocessConfig {
+  shortestEdge: number;
+  cropWidth: number;
+  cropHeight: number;
+  doResize: boolean;
+  doCenterCrop: boolean;
+  doRescale: boolean;
+  rescaleFactor: number;
+  doNormalize: boolean;
+  mean: [number, number, number];
+  std: [number, number, number];
+  resample: number;
+}
+
+export class PreprocessError extends Error {}
+
+type Bundleish = Pick<ClipBundle, 'preprocessor' | 'imageSize'>;
+
+/** The 0..255 RGB image the model sees before resampling: window (VOI), invert, gray → RGB. */
+export function toRgb255(image: ScanImage): Float32Array {
+  const { width, height, channels, pixels } = image;
+  const n = width * height;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new PreprocessError(`image size ${width}×${height} is not a positive integer size`);
+  }
+  if (pixels.length !== n * channels) {
+    throw new PreprocessError(`image has ${pixels.length} values, expected ${width}×${height}×${channels} = ${n * channels}`);
+  }
+  const out = new Float32Array(n * 3);
+  let lo = 0;
+  let span = 255;
+  let linear = false;
+  if (image.window) {
+    const { center, width: w } = image.window;
+    if (!(w > 0) || !Number.isFinite(center)) throw new PreprocessError(`window width must be > 0 (got center ${center}, width ${w})`);
+    linear = true;
+    // DICOM PS3.3 C.11.2.1.2 linear VOI function, output range 0..255.
+    lo = center - 0.5 - (w - 1) / 2;
+    span = Math.max(w - 1, 1e-6);
+  } else if (channels === 1) {
+    // No window given: stretch the full value range.
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = pixels[i];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+    linear = true;
+    lo = mn;
+    span = mx > mn ? mx - mn : 1;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      let v = channels === 1 ? pixels[i] : pixels[i * 3 + c];
+      if (linear) v = ((v - lo) / span) * 255;
+      if (!(v >= 0)) v = 0;
+      if (v > 255) v = 255;
+      if (image.invert) v = 255 - v;
+      // uint8, as the PIL image CLIPImageProcessor resizes
+      out[i * 3 + c] = Math.round(v);
+    }
+  }
+  return out;
+}
+
+function cubic(x: number): number {
+  const a = -0.5;
+  x = Math.abs(x);
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+function linearKernel(x: number): number {
+  x = Math.abs(x);
+  return x < 1 ? 1 - x : 0;
+}
+
+/** PIL-style separable coefficients for resizing `inSize` → `outSize`. */
+function coefficients(inSize: number, outSize: number, resample: number): { starts: Int32Array; counts: Int32Array; weights: Float64Array; stride: number } {
+  const kernel = resample === 2 ? linearKernel : cubic;
+  const support0 = resample === 2 ? 1 : 2;
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = support0 * filterScale;
+  const stride = Math.ceil(support) * 2 + 1;
+  const starts = new Int32Array(outSize);
+  const counts = new Int32Array(outSize);
+  const weights = new Float64Array(outSize * stride);
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
+    let total = 0;
+    for (let x = xmin; x < xmax; x++) {
+      const w = kernel((x - center + 0.5) / filterScale);
+      weights[o * stride + (x - xmin)] = w;
+      total += w;
+    }
+    if (total !== 0) for (let x = 0; x < xmax - xmin; x++) weights[o * stride + x] /= total;
+    starts[o] = xmin;
+    counts[o] = xmax - xmin;
+  }
+  return { starts, counts, weights, stride };
+}
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+/** PIL's fixed-point coefficients (ImagingResampleHorizontal_8bpc / normalize_coeffs_8bpc). */
+function fixedPoint(c: { weights: Float64Array }): Float64Array {
+  const out = new Float64Array(c.weights.length);
+  const one = 2 ** PRECISION_BITS;
+  for (let i = 0; i < out.length; i++) {
+    const k = c.weights[i];
+    out[i] = Math.trunc(k < 0 ? k * one - 0.5 : k * one + 0.5);
+  }
+  return out;
+}
+
+function clip8(v: number): number {
+  const r = Math.floor(v / 2 ** PRECISION_BITS);
+  return r < 0 ? 0 : r > 255 ? 255 : r;
+}
+
+/**
+ * Resizes an interleaved 3-channel image of 0..255 integers exactly as PIL does for 8-bit RGB
+ * (fixed-point coefficients, horizontal pass first, rounding and clipping to uint8 after each pass),
+ * which is what CLIPImageProcessor runs.
+ */
+export function resizeRgb(src: Float32Array, w: number, h: number, ow: number, oh: number, resample = 3): Float32Array {
+  if (ow === w && oh === h) return src;
+  const half = 2 ** (PRECISION_BITS - 1);
+  const cx = coefficients(w, ow, resample);
+  const kx = fixedPoint(cx);
+  let tmp = src;
+  if (ow !== w) {
+    tmp = new Float32Array(ow * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let o = 0; o < ow; o++) {
+        const s = cx.starts[o];
+        const cnt = cx.counts[o];
+        let r = half, g = half, b = half;
+        for (let k = 0; k < cnt; k++) {
+          const wgt = kx[o * cx.stride + k];
+          const p = (y * w + s + k) * 3;
+          r += wgt * src[p];
+          g += wgt * src[p + 1];
+          b += wgt * src[p + 2];
+        }
+        const q = (y * ow + o) * 3;
+        tmp[q] = clip8(r); tmp[q + 1] = clip8(g); tmp[q + 2] = clip8(b);
+      }
+    }
+  }
+  if (oh === h) return tmp;
+  const cy = coefficients(h, oh, resample);
+  const ky = fixedPoint(cy);
+  const out = new Float32Array(ow * oh * 3);
+  for (let o = 0; o < oh; o++) {
+    const s = cy.starts[o];
+    const cnt = cy.counts[o];
+    for (let x = 0; x < ow; x++) {
+      let r = half, g = half, b = half;
+      for (let k = 0; k < cnt; k++) {
+        const wgt = ky[o * cy.stride + k];
+        const p = ((s + k) * ow + x) * 3;
+        r += wgt * tmp[p];
+        g += wgt * tmp[p + 1];
+        b += wgt * tmp[p + 2];
+      }
+      const q = (o * ow + x) * 3;
+      out[q] = clip8(r); out[q + 1] = clip8(g); out[q + 2] = clip8(b);
+    }
+  }
+  return out;
+}
+
+/**
+ * Geometry only: where the model's crop lies on the scan. Shared by `preprocess` and by code
+ * that needs the transform without pixels (e.g. metrics re-scoring a masked image).
+ */
+export function planGeometry(cfg: PreprocessConfig, width: number, height: number, letterbox: boolean): {
+  padX: number; padY: number; paddedW: number; paddedH: number; resizedW: number; resizedH: number; cropX: number; cropY: number; transform: ModelToScan;
+} {
+  let padX = 0, padY = 0, paddedW = width, paddedH = height;
+  if (letterbox) {
+    const side = Math.max(width, height);
+    padX = Math.floor((side - width) / 2);
+    padY = Math.floor((side - height) / 2);
+    paddedW = side;
+    paddedH = side;
+  }
+  let resizedW = paddedW, resizedH = paddedH;
+  if (cfg.doResize) {
+    // transformers' get_resize_output_image_size: short side → shortest_edge, long side int(size * long / short).
+    const short = Math.min(paddedW, paddedH);
+    const long = Math.max(paddedW, paddedH);
+    const newShort = cfg.shortestEdge;
+    const newLong = Math.floor((newShort * long) / short);
+    if (paddedW <= paddedH) { resizedW = newShort; resizedH = newLong; } else { resizedH = newShort; resizedW = newLong; }
+  }
+  let cropX = 0, cropY = 0, outW = resizedW, outH = resizedH;
+  if (cfg.doCenterCrop) {
+    outW = cfg.cropWidth;
+    outH = cfg.cropHeight;
+    // transformers center_crop: top = (h - crop_h) // 2 (may be negative: then it pads).
+    cropX = Math.floor((resizedW - outW) / 2);
+    cropY = Math.floor((resizedH - outH) / 2);
+  }
+  const sx = resizedW / paddedW;
+  const sy = resizedH / paddedH;
+  const transform: ModelToScan = {
+    modelWidth: outW, modelHeight: outH, scanWidth: width, scanHeight: height,
+    scaleX: 1 / sx, scaleY: 1 / sy, offsetX: cropX / sx - padX, offsetY: cropY / sy - padY, letterbox,
+  };
+  return { padX, padY, paddedW, paddedH, resizedW, resizedH, cropX, cropY, transform };
+}
+
+/** From an RGB 0..255 image to the model's normalized NCHW pixel values (one item). */
+export function rgbToPixelValues(rgb: Float32Array, width: number, height: number, cfg: PreprocessConfig, letterbox: boolean): { pixelValues: Float32Array; transform: ModelToScan } {
+  const g = planGeometry(cfg, width, height, letterbox);
+  let img = rgb;
+  if (letterbox && (g.paddedW !== width || g.paddedH !== height)) {
+    img = new Float32Array(g.paddedW * g.paddedH * 3);
+    for (let y = 0; y < height; y++) img.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), ((y + g.padY) * g.paddedW + g.padX) * 3);
+  }
+  img = resizeRgb(img, g.paddedW, g.paddedH, g.resizedW, g.resizedH, cfg.resample);
+  const W = g.transform.modelWidth;
+  const H = g.transform.modelHeight;
+  const out = new Float32Array(3 * W * H);
+  const f = cfg.doRescale ? cfg.rescaleFactor : 1;
+  // 1/255 is stored rounded; dividing by 255 is what reproduces PIL → numpy float32 exactly.
+  const inv = 1 / f;
+  const divisor = Math.abs(inv - Math.round(inv)) < 1e-6 ? Math.round(inv) : 0;
+  for (let c = 0; c < 3; c++) {
+    const mean = Math.fround(cfg.mean[c]);
+    const std = Math.fround(cfg.std[c]);
+    for (let y = 0; y < H; y++) {
+      const sy = y + g.cropY;
+      for (let x = 0; x < W; x++) {
+        const sx = x + g.cropX;
+        let v = 0;
+        if (sy >= 0 && sy < g.resizedH && sx >= 0 && sx < g.resizedW) v = img[(sy * g.resizedW + sx) * 3 + c];
+        // float32 at every step, as numpy does on a float32 array.
+        let r = divisor ? Math.fround(v / divisor) : Math.fround(v * f);
+        if (cfg.doNormalize) r = Math.fround(Math.fround(r - mean) / std);
+        out[c * W * H + y * W + x] = r;
+      }
+    }
+  }
+  return { pixelValues: out, transform: g.transform };
+}
+
+export function preprocess(bundle: Bundleish, image: ScanImage, opts?: { letterbox?: boolean }): { pixelValues: Float32Array; transform: ModelToScan } {
+  const rgb = toRgb255(image);
+  return rgbToPixelValues(rgb, image.width, image.height, bundle.preprocessor, opts?.letterbox ?? false);
+}
+
+export function parsePreprocessorConfig(json: Record<string, unknown>, imageSize: number, label: string): PreprocessConfig {
+  const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
+  const size = json.size;
+  let shortestEdge = imageSize;
+  if (typeof size === 'number') shortestEdge = size;
+  else if (size && typeof size === 'object') {
+    const s = size as Record<string, unknown>;
+    shortestEdge = num(s.shortest_edge, num(s.height, imageSize));
+  }
+  const crop = json.crop_size;
+  let cropWidth = imageSize, cropHeight = imageSize;
+  if (typeof crop === 'number') { cropWidth = crop; cropHeight = crop; }
+  else if (crop && typeof crop === 'object') {
+    const c = crop as Record<string, unknown>;
+    cropWidth = num(c.width, imageSize);
+    cropHeight = num(c.height, imageSize);
+  }
+  const arr3 = (v: unknown, name: string): [number, number, number] => {
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')) return v as [number, number, number];
+    if (v === undefined) return name === 'image_mean' ? [0.48145466, 0.4578275, 0.40821073] : [0.26862954, 0.26130258, 0.27577711];
+    throw new PreprocessError(`${label}: ${name} must be a list of 3 numbers`);
+  };
+  const cfg: PreprocessConfig = {
+    shortestEdge,
+    cropWidth,
+    cropHeight,
+    doResize: bool(json.do_resize, true),
+    doCenterCrop: bool(json.do_center_crop, true),
+    doRescale: bool(json.do_rescale, true),
+    rescaleFactor: num(json.rescale_factor, 1 / 255),
+    doNormalize: bool(json.do_normalize, true),
+    mean: arr3(json.image_mean, 'image_mean'),
+    std: arr3(json.image_std, 'image_std'),
+    resample: num(json.resample, 3),
+  };
+  if (!cfg.doCenterCrop) { cfg.cropWidth = shortestEdge; cfg.cropHeight = shortestEdge; }
+  if (cfg.std.some((s) => !(s > 0))) throw new PreprocessError(`${label}: image_std must be positive`);
+  return cfg;
+}

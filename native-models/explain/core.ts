@@ -1,0 +1,92 @@
+/** Shared pieces of the explainers: cosine similarity, cancellation, tail+gradient runs. */
+import * as ort from 'onnxruntime-node';
+import type { ClipBundle } from '../clip/bundle';
+import { tailGradient, textFeeds, type GradGraph } from './graphs';
+
+export class ExplainCancelled extends Error {
+  constructor(message = 'the explanation was cancelled') {
+    super(message);
+    this.name = 'ExplainCancelled';
+  }
+}
+
+export class ExplainError extends Error {}
+
+export interface Control {
+  signal?: AbortSignal;
+  /** fraction in [0, 1] of this piece of work */
+  progress?: (fraction: number) => void;
+}
+
+export function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ExplainCancelled();
+}
+
+/** torch 1.13 CosineSimilarity(eps=1e-6): x·y / (max(‖x‖, eps) · max(‖y‖, eps)). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>, offA = 0, offB = 0, n = a.length): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[offA + i], y = b[offB + i];
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return dot / (Math.max(Math.sqrt(na), 1e-6) * Math.max(Math.sqrt(nb), 1e-6));
+}
+
+export function repeat(x: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(x.length * times);
+  for (let i = 0; i < times; i++) out.set(x, i * x.length);
+  return out;
+}
+
+/** One batched run of the tail + gradient graph. x is [batch, T, D]. */
+export async function runTailGrad(graph: GradGraph, x: Float32Array, batch: number, T: number, D: number, target: Float32Array, ids: number[] | null): Promise<{ grad: Float32Array; similarity: Float32Array }> {
+  const feeds: Record<string, ort.Tensor> = ids ? textFeeds(graph.session, graph.tower, ids, batch) : {};
+  feeds[graph.wrt] = new ort.Tensor('float32', x, [batch, T, D]);
+  feeds.target_embeds = new ort.Tensor('float32', repeat(target, batch), [batch, target.length]);
+  const out = await graph.session.run(feeds, [graph.grad, graph.similarity]);
+  return { grad: out[graph.grad].data as Float32Array, similarity: out[graph.similarity].data as Float32Array };
+}
+
+export interface Hidden {
+  kind: 'vision' | 'text';
+  layer: number;
+  /** [T, D] residual stream entering the layer, batch item 0. */
+  h: Float32Array;
+  T: number;
+  D: number;
+}
+
+export async function tailFor(bundle: ClipBundle, hidden: Hidden): Promise<GradGraph> {
+  return tailGradient(bundle, hidden.kind, hidden.layer);
+}
+
+/** Deterministic PRNG (mulberry32), so baselines with noise are reproducible from a seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u <= 1e-300) u = rand();
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Derived graphs, built once per bundle and cached on it:
+ * - the tail after the cut at layer L plus its gradient (NIB, M2IB, Grad-CAM, text saliency/IG);
+ * - the vision tower with its gradient w.r.t. pixel_values (image saliency / IG);
+ * - the text tower with a per-position scale on the token embeddings (text metrics, RISE).
+ */
+import * as ort from 'onnxruntime-node';
+import { BundleError, idsTensor, type ClipBundle, type Tower } from '../clip/bundle';
+import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
+import { specializeLastLayer } from './specialize';
+
+let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
+/** Turns the vision last-layer specialization on or off (for benchmarks and checks). */
+export function setLastLayerSpecialization(on: boolean): void {
+  specialize = on;
+}
+
+export interface GradGraph {
+  session: ort.InferenceSession;
+  /** Name of the input the gradient is taken w.r.t. */
+  wrt: string;
+  grad: string;
+  similarity: string;
+  tower: Tower;
+  /** Vision tail with the last layer computed for the CLS row only (null: not tried). */
+  specialized?: { applied: boolean; reason: string | null };
+  release(): Promise<void>;
+}
+
+function cached<T extends { release(): Promise<void> }>(bundle: ClipBundle, key: string, build: () => Promise<T>): Promise<T> {
+  let p = bundle.cache.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = build();
+    bundle.cache.set(key, p);
+    // A failed build is not cached, so a later call can retry.
+    p.catch(() => bundle.cache.delete(key));
+  }
+  return p;
+}
+
+export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): void {
+  const n = kind === 'vision' ? bundle.visionLayers : bundle.textLayers;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= n) {
+    throw new BundleError(`layer ${layer} is out of range for the ${kind} tower of ${bundle.name}: it has ${n} layers, so the layer must be 0–${n - 1}`);
+  }
+}
+
+/** Feeds shared by every run of a text graph: ids (and attention mask) repeated over the batch. */
+export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: number[], batch: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  if (session.inputNames.includes(tower.inputName)) feeds[tower.inputName] = idsTensor(ids, tower.idsType, batch);
+  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = idsTensor(ids.map(() => 1), tower.idsType, batch);
+  return feeds;
+}
+
+export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
+  checkLayer(bundle, kind, layer);
+  const special = kind === 'vision' && specialize;
+  return cached(bundle, `tail:${kind}:${layer}:${special ? 'cls' : 'plain'}`, async () => {
+    const tower = kind === 'vision' ? bundle.vision : bundle.text;
+    const h = tower.layerInputs[layer];
+    // A real probe (batch 2) so the engine can read concrete shapes, and to validate specialization.
+    const probe: Record<string, ort.Tensor> = {};
+    let probeH: ort.Tensor;
+    let probeEmb: Float32Array;
+    if (kind === 'vision') {
+      const S = bundle.imageSize;
+      const px = Float32Array.from({ length: 2 * 3 * S * S }, (_, i) => Math.sin(i * 0.37) * 1.5);
+      const out = await bundle.runVision(px, 2, [h, tower.outputName]);
+      probeH = out[h];
+      probeEmb = out[tower.outputName].data as Float32Array;
+    } else {
+      const ids = bundle.tokenize('a').ids;
+      const out = await bundle.runText(ids, [h, tower.outputName]);
+      const one = out[h];
+      const d = one.data as Float32Array;
+      const two = new Float32Array(d.length * 2);
+      two.set(d);
+      two.set(d, d.length);
+      probeH = new ort.Tensor('float32', two, [2, ...one.dims.slice(1)]);
+      const e = out[tower.outputName].data as Float32Array;
+      probeEmb = new Float32Array(e.length * 2);
+      probeEmb.set(e);
+      probeEmb.set(e, e.length);
+      probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
+    }
+    probe[h] = probeH;
+    probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
+    const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
+      const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+      const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
+      const grad = await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe });
+      return (await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+    };
+    let session: ort.InferenceSession | null = null;
+    let specialized: GradGraph['specialized'];
+    if (special) {
+      specialized = { applied: false, reason: null };
+      const n = tower.layers;
+      const s = specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+      specialized.reason = s.reason;
+      if (s.model) {
+        try {
+          const cand = await build(s.model);
+          const out = await cand.run(probe, [tower.outputName]);
+          const got = out[tower.outputName].data as Float32Array;
+          let diff = 0, scale = 1e-6;
+          for (let i = 0; i < probeEmb.length; i++) {
+            diff = Math.max(diff, Math.abs(got[i] - probeEmb[i]));
+            scale = Math.max(scale, Math.abs(probeEmb[i]));
+          }
+          if (got.length === probeEmb.length && diff <= 1e-4 * scale) {
+            session = cand;
+            specialized.applied = true;
+          } else {
+            specialized.reason = `the specialized graph disagrees with the model (max difference ${diff})`;
+            await cand.release();
+          }
+        } catch (e) {
+          // another export pattern: keep the plain tail
+          specialized.reason = (e as Error).message;
+        }
+      }
+    }
+    session ??= await build(tower.model);
+    const s = session;
+    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, release: () => s.release() };
+  });
+}
+
+export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
+  return cached(bundle, 'input-grad:vision', async () => {
+    const tower = bundle.vision;
+    const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
+    const S = bundle.imageSize;
+    const probe: Record<string, ort.Tensor> = {
+      [tower.inputName]: new ort.Tensor('float32', new Float32Array(2 * 3 * S * S), [2, 3, S, S]),
+      target_embeds: new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]),
+    };
+    const grad = await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe });
+    const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
+    const session = info.session;
+    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, release: () => session.release() };
+  });
+}
+
+export interface ScaledText {
+  session: ort.InferenceSession;
+  tower: Tower;
+  release(): Promise<void>;
+}
+
+/** The token-embedding lookup: Gather(initializer, input_ids or Cast(input_ids)). */
+function tokenEmbeddingNode(model: ModelProto, idsName: string): number {
+  const g = model.graph;
+  const nodes = g?.node ?? [];
+  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
+  const aliases = new Set([idsName]);
+  for (const n of nodes) if ((n.opType === 'Cast' || n.opType === 'Reshape') && n.input?.[0] === idsName && n.output?.[0]) aliases.add(n.output[0]);
+  const k = nodes.findIndex((n) => n.opType === 'Gather' && inits.has(n.input?.[0] ?? '') && aliases.has(n.input?.[1] ?? ''));
+  return k;
+}
+
+export function scaledTextModel(bundle: ClipBundle): Promise<ScaledText> {
+  return cached(bundle, 'text:token-scale', async () => {
+    const tower = bundle.text;
+    const m = tower.model;
+    const g = m.graph;
+    if (!g) throw new BundleError(`${tower.file}: no graph`);
+    const k = tokenEmbeddingNode(m, tower.inputName);
+    if (k < 0) throw new BundleError(`${tower.file}: cannot find the token-embedding lookup (Gather on input_ids), needed to scale token embeddings`);
+    const nodes = [...(g.node ?? [])];
+    const gather = nodes[k];
+    const out = gather.output?.[0] as string;
+    const raw = `${out}/unscaled`;
+    nodes[k] = { ...gather, output: [raw] };
+    nodes.splice(k + 1, 0, { opType: 'Mul', name: 'candor/token_scale', input: [raw, 'token_scale'], output: [out] });
+    const model: ModelProto = {
+      ...m,
+      graph: {
+        ...g,
+        node: nodes,
+        input: [...(g.input ?? []), { name: 'token_scale', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } }],
+      },
+    };
+    const info = await createSession(serializeModel(model), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
+    const session = info.session;
+    return { session, tower, release: () => session.release() };
+  });
+}
+
+/** Text embeddings with token embeddings scaled per position: scales is [batch][T]. */
+export async function embedScaledTexts(bundle: ClipBundle, ids: number[], scales: Float32Array, batch: number): Promise<Float32Array> {
+  const st = await scaledTextModel(bundle);
+  const T = ids.length;
+  const feeds = textFeeds(st.session, st.tower, ids, batch);
+  feeds.token_scale = new ort.Tensor('float32', scales, [batch, T, 1]);
+  const out = await st.session.run(feeds, [st.tower.outputName]);
+  return out[st.tower.outputName].data as Float32Array;
+}

@@ -1,0 +1,85 @@
+/**
+ * Faithfulness metrics as the NIB paper's evaluation computes them (LMBTough/NIB scripts/eval.py,
+ * built on pytorch-grad-cam's DropInConfidence / IncreaseInConfidence), per explanation:
+ * - image: the normalized pixel values multiplied by the normalized map (model space), re-scored;
+ *   drop = max(0, s − s') · 100, increase = [s' > s] · 100 (s = cos with the text embedding);
+ * - text: start/end tokens removed from the ids (as eval.py does), each remaining token's
+ *   embedding-table row multiplied by its normalized score (a repeated id is scaled once per
+ *   occurrence, as in eval.py), re-scored against the same ids unperturbed;
+ * plus deletion / insertion AUC for the image (pixels removed from / revealed into the zero
+ * image, i.e. the normalization mean, in order of the map, `aucSteps` equal steps, trapezoid).
+ */
+import type { ClipBundle } from '../clip/bundle';
+import { checkAbort, cosine, type Control } from './core';
+import { embedScaledTexts } from './graphs';
+
+export async function imageConfidence(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, similarity: number): Promise<{ vdrop: number; vincr: number; masked: number }> {
+  const S = bundle.imageSize;
+  const x = new Float32Array(pixelValues.length);
+  for (let c = 0; c < 3; c++) for (let k = 0; k < S * S; k++) x[c * S * S + k] = pixelValues[c * S * S + k] * modelMap[k];
+  const emb = await bundle.embedImages(x, 1);
+  const masked = cosine(emb, textEmbeds);
+  return { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0, masked };
+}
+
+export async function textConfidence(bundle: ClipBundle, ids: number[], special: boolean[], tokenMap: ArrayLike<number>, imageEmbeds: Float32Array): Promise<{ tdrop: number; tincr: number } | null> {
+  // eval.py drops the first and last token (start/end) from the ids it feeds.
+  const keep: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (!(special[i] && (i === 0 || i === ids.length - 1))) keep.push(i);
+  if (keep.length === 0) return null;
+  const kept = keep.map((i) => ids[i]);
+  const rowScale = new Map<number, number>();
+  for (const i of keep) rowScale.set(ids[i], (rowScale.get(ids[i]) ?? 1) * tokenMap[i]);
+  const T = kept.length;
+  const scales = new Float32Array(2 * T);
+  for (let t = 0; t < T; t++) {
+    scales[t] = 1;
+    scales[T + t] = rowScale.get(kept[t]) as number;
+  }
+  const emb = await embedScaledTexts(bundle, kept, scales, 2);
+  const P = bundle.projectionDim;
+  const s0 = cosine(emb, imageEmbeds, 0, 0, P);
+  const s1 = cosine(emb, imageEmbeds, P, 0, P);
+  return { tdrop: Math.max(0, s0 - s1) * 100, tincr: s1 > s0 ? 100 : 0 };
+}
+
+export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control): Promise<{ deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] }> {
+  const S = bundle.imageSize;
+  const N = S * S;
+  const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => modelMap[b] - modelMap[a] || a - b);
+  const rank = new Int32Array(N);
+  order.forEach((p, r) => (rank[p] = r));
+  const P = bundle.projectionDim;
+  const curves: number[][] = [];
+  for (const mode of ['deletion', 'insertion'] as const) {
+    checkAbort(ctl.signal);
+    const K = aucSteps;
+    const x = new Float32Array((K + 1) * 3 * N);
+    for (let k = 0; k <= K; k++) {
+      const cut = Math.round((k / K) * N);
+      for (let c = 0; c < 3; c++) {
+        for (let p = 0; p < N; p++) {
+          const top = rank[p] < cut;
+          const keepPixel = mode === 'deletion' ? !top : top;
+          x[(k * 3 + c) * N + p] = keepPixel ? pixelValues[c * N + p] : 0;
+        }
+      }
+    }
+    const curve: number[] = [];
+    // In chunks: a batch of K+1 full images can be large for big models.
+    const chunk = 8;
+    for (let first = 0; first <= K; first += chunk) {
+      const b = Math.min(chunk, K + 1 - first);
+      const emb = await bundle.embedImages(x.slice(first * 3 * N, (first + b) * 3 * N), b);
+      for (let j = 0; j < b; j++) curve.push(cosine(emb, textEmbeds, j * P, 0, P));
+    }
+    curves.push(curve);
+    ctl.progress?.(mode === 'deletion' ? 0.5 : 1);
+  }
+  const auc = (c: number[]): number => {
+    let s = 0;
+    for (let k = 0; k < c.length - 1; k++) s += (c[k] + c[k + 1]) / 2;
+    return s / (c.length - 1);
+  };
+  return { deletion: auc(curves[0]), insertion: auc(curves[1]), deletionCurve: curves[0], insertionCurve: curves[1] };
+}

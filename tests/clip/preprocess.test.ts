@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode } from 'fast-png';
+import { planGeometry, preprocess, resizeRgb, toRgb255, type PreprocessConfig } from '../../native-models/clip/preprocess';
+import { modelMapToScan } from '../../native-models/explain/maps';
+import { ClipTokenizer, groupWords } from '../../native-models/clip/tokenizer';
+import { MINI } from './helpers';
+
+const FIX = join(import.meta.dirname, 'fixtures');
+
+function source(w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = (y * w + x) * 3;
+      out[p] = (x * 7 + y * 13) % 256;
+      out[p + 1] = Math.trunc(127.5 + 127.5 * Math.sin(x * 0.3) * Math.cos(y * 0.2));
+      out[p + 2] = (Math.floor(x / 5) + Math.floor(y / 5)) % 2 ? 255 : 0;
+    }
+  }
+  return out;
+}
+
+for (const [w, h, ow, oh, name] of [[50, 37, 86, 64, 'up'], [200, 150, 85, 64, 'down']] as const) {
+  test(`bicubic resize matches PIL (${name}: ${w}×${h} → ${ow}×${oh}) within PIL's uint8 rounding`, () => {
+    const png = decode(readFileSync(join(FIX, `pil_bicubic_${name}_${w}x${h}_to_${ow}x${oh}.png`)));
+    assert.equal(png.width, ow);
+    const ours = resizeRgb(source(w, h), w, h, ow, oh, 3);
+    let worst = 0;
+    for (let i = 0; i < ow * oh; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(ours[i * 3 + c] - png.data[i * png.channels + c]));
+    assert.equal(worst, 0, `max difference ${worst}`);
+  });
+}
+
+const CFG: PreprocessConfig = {
+  shortestEdge: 64, cropWidth: 64, cropHeight: 64, doResize: true, doCenterCrop: true, doRescale: true, rescaleFactor: 1 / 255, doNormalize: true,
+  mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711], resample: 3,
+};
+
+test('resize + center crop geometry maps model pixels back to the right scan columns', () => {
+  const g = planGeometry(CFG, 200, 150, false);
+  assert.deepEqual([g.resizedW, g.resizedH, g.cropX, g.cropY], [85, 64, 10, 0]);
+  const t = g.transform;
+  // A map that is hot only in model column 0 must land at scan x ≈ 10·150/64 … 11·150/64.
+  const map = new Float64Array(64 * 64);
+  for (let y = 0; y < 64; y++) map[y * 64] = 1;
+  const s = modelMapToScan(map, t, 10000);
+  assert.deepEqual([s.width, s.height], [200, 150]);
+  const row = Array.from(s.values.subarray(75 * 200, 76 * 200));
+  const hot = row.map((v, i) => [v, i] as const).filter(([v]) => v > 0.5).map(([, i]) => i);
+  assert.ok(hot.length > 0 && Math.min(...hot) >= 22 && Math.max(...hot) <= 25, `hot columns ${hot}`);
+  assert.equal(row[5], 0, 'cropped-away columns get 0');
+  assert.equal(row[195], 0);
+});
+
+test('letterbox pads to a square and keeps the transform; a large scan map is reduced to ≤ 512', () => {
+  const w = 1200, h = 600;
+  const px = new Float32Array(w * h).fill(1000);
+  const { pixelValues, transform } = preprocess({ preprocessor: CFG, imageSize: 64 }, { width: w, height: h, channels: 1, pixels: px, window: { center: 1000, width: 400 }, invert: false }, { letterbox: true });
+  assert.equal(pixelValues.length, 3 * 64 * 64);
+  // Top rows are padding (black → normalized (0 − mean)/std), the middle is the scan (gray 127.5/255).
+  assert.ok(Math.abs(pixelValues[0] - (0 - 0.48145466) / 0.26862954) < 1e-5);
+  assert.ok(Math.abs(pixelValues[32 * 64 + 32] - (127.5 / 255 - 0.48145466) / 0.26862954) < 0.01);
+  assert.ok(Math.abs(transform.scaleX - 1200 / 64) < 1e-9 && Math.abs(transform.offsetY - -300) < 1e-9);
+  const s = modelMapToScan(new Float64Array(64 * 64).fill(0.5), transform);
+  assert.deepEqual([s.width, s.height], [512, 256]);
+  assert.ok(s.values.every((v) => Math.abs(v - 0.5) < 1e-6), 'the whole scan is inside the letterboxed view');
+});
+
+test('VOI window, invert and gray → RGB', () => {
+  const img = { width: 4, height: 1, channels: 1 as const, pixels: Float32Array.from([-1000, 40, 80, 3000]), window: { center: 40, width: 80 }, invert: false };
+  const rgb = toRgb255(img);
+  assert.equal(rgb[0], 0);
+  assert.equal(rgb[9], 255);
+  assert.equal(rgb[3], Math.round((255 * 40) / 79));
+  assert.equal(rgb[3], rgb[4]);
+  const inv = toRgb255({ ...img, invert: true });
+  assert.equal(inv[0], 255);
+  assert.throws(() => toRgb255({ ...img, pixels: new Float32Array(3) }), /expected 4×1×1/);
+});
+
+test('token offsets survive case, accents, punctuation and unknown words', () => {
+  const tj = JSON.parse(readFileSync(join(MINI, 'tokenizer.json'), 'utf8'));
+  const tc = JSON.parse(readFileSync(join(MINI, 'tokenizer_config.json'), 'utf8'));
+  const tk = new ClipTokenizer(tj, tc, 32, 'mini');
+  const text = 'LEFT  Pneumothorax — Ödem, 5mm nodule!';
+  const r = tk.encode(text);
+  const words = r.tokens.filter((t) => !t.special);
+  for (const t of words) {
+    assert.ok(t.start !== null && t.end !== null);
+    assert.equal(text.slice(t.start, t.end), t.text);
+  }
+  assert.deepEqual(words.map((t) => t.text), ['LEFT', 'Pneumothorax', '—', 'Ödem', ',', '5mm', 'nodule', '!']);
+  const g = groupWords(text, r.tokens);
+  assert.deepEqual(g.map((w) => w.text), ['LEFT', 'Pneumothorax', '—', 'Ödem', ',', '5mm', 'nodule', '!']);
+});

@@ -1,0 +1,140 @@
+/**
+ * End-to-end harness: the real services behind the browser test host, driven by Debian's
+ * Chromium through playwright-core. Every request the page makes is recorded so tests can
+ * prove nothing leaves the host.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createDispatch } from '../../electron/ipc/handlers';
+import { startHost, type RunningHost } from '../../electron/host/server';
+import { createServices, type ServiceConfig } from '../../electron/services/index';
+import { resolveResources } from '../../electron/paths';
+import { repoRoot } from '../../electron/version';
+
+export const CHROMIUM = process.env.CANDOR_CHROMIUM ?? '/usr/bin/chromium';
+export const OUTPUT_DIR = resolve(repoRoot(), 'tests', 'output');
+
+export interface Workspace {
+  host: RunningHost;
+  browser: Browser;
+  page: Page;
+  requests: string[];
+  pageErrors: string[];
+  close(): Promise<void>;
+  screenshot(name: string): Promise<string>;
+}
+
+export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promise<Workspace> {
+  const resources = resolveResources(repoRoot());
+  if (!existsSync(join(resources.rendererDir, 'index.html'))) throw new Error('renderer not built: run `npm run build` first');
+  const services = createServices({
+    appVersion: 'test',
+    modelDir: resources.demoBundle,
+    samplesIndex: resources.samplesIndex,
+    dbPath: null,
+    ...config,
+  });
+  const host = await startHost({ dispatch: createDispatch(services, (l) => console.error(l)), rendererDir: resources.rendererDir });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    requests.push(url);
+    if (url.startsWith(host.origin + '/')) await route.continue();
+    else await route.abort();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  return {
+    host,
+    browser,
+    page,
+    requests,
+    pageErrors,
+    async close() {
+      await browser.close();
+      await host.close();
+    },
+    async screenshot(name) {
+      const file = join(OUTPUT_DIR, `${name}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+  };
+}
+
+/** Grey-level statistics of the scan canvas as drawn (mean and standard deviation of red). */
+export async function canvasStats(page: Page, testId = 'scan-canvas'): Promise<{ mean: number; std: number; width: number; height: number }> {
+  return page.getByTestId(testId).evaluate((el) => {
+    const c = el as HTMLCanvasElement;
+    const ctx = c.getContext('2d');
+    if (!ctx) throw new Error('no 2d context');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, sum2 = 0;
+    const n = d.length / 4;
+    for (let i = 0; i < d.length; i += 4) {
+      sum += d[i]!;
+      sum2 += d[i]! * d[i]!;
+    }
+    const mean = sum / n;
+    return { mean, std: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), width: c.width, height: c.height };
+  });
+}
+
+/** The shared read-only fixtures: `../shared` beside the checkout, or two levels up from a worktree. */
+export function sharedDir(): string {
+  const root = repoRoot();
+  const found = [resolve(root, '..', 'shared'), resolve(root, '..', '..', 'shared')].find((p) => existsSync(join(p, 'fixtures')));
+  if (!found) throw new Error(`fixtures not found: expected ../shared/fixtures beside ${root}`);
+  return found;
+}
+
+export interface CanvasPixels {
+  width: number;
+  height: number;
+  /** Fraction of pixels with alpha > 0. */
+  covered: number;
+  meanAlpha: number;
+  meanRed: number;
+  meanGreen: number;
+  meanBlue: number;
+  /** FNV-1a over the RGBA bytes: equal hashes mean identical drawings. */
+  hash: number;
+}
+
+/** Pixel statistics of any 2D canvas on the page, by test id (first match). */
+export async function canvasPixels(page: Page, testId: string): Promise<CanvasPixels> {
+  return page.getByTestId(testId).first().evaluate((el) => {
+    const c = el as HTMLCanvasElement;
+    const ctx = c.getContext('2d');
+    if (!ctx) throw new Error('no 2d context');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let a = 0, r = 0, g = 0, b = 0, covered = 0, h = 0x811c9dc5;
+    for (let i = 0; i < d.length; i += 4) {
+      r += d[i]!;
+      g += d[i + 1]!;
+      b += d[i + 2]!;
+      a += d[i + 3]!;
+      if (d[i + 3]! > 0) covered++;
+      for (let k = 0; k < 4; k++) h = Math.imul(h ^ d[i + k]!, 16777619) >>> 0;
+    }
+    const n = Math.max(1, d.length / 4);
+    return { width: c.width, height: c.height, covered: covered / n, meanAlpha: a / n, meanRed: r / n, meanGreen: g / n, meanBlue: b / n, hash: h };
+  });
+}

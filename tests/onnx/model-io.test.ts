@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { OnnxError, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
+import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
+import { buildGradientModel } from '../../native-models/onnx/autodiff';
+import { MINI_CLIP_ONNX } from './fixtures';
+
+const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
+const TEXT = join(MINI_CLIP_ONNX, 'text_model.onnx');
+
+function pixels(batch: number): ort.Tensor {
+  return new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 64, 64]);
+}
+
+async function run(model: Uint8Array | string, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const s = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  try {
+    return await s.run(feeds);
+  } finally {
+    await s.release();
+  }
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'candor-engine-'));
+}
+
+test('readModel reads mini-clip with its opset, initializers and outputs; serialize round-trips', () => {
+  const m = readModel(VISION);
+  assert.equal(opsetVersion(m), 14);
+  assert.equal(m.graph!.initializer!.length, 72);
+  assert.deepEqual(m.graph!.output!.map((o) => o.name), ['image_embeds', 'last_hidden_state']);
+  const again = parseModel(serializeModel(m), 'round trip');
+  assert.equal(again.graph!.node!.length, m.graph!.node!.length);
+  assert.deepEqual(serializeModel(again), serializeModel(m));
+});
+
+test('external data: a model written with its weights in a side file reads back and runs identically', async () => {
+  const dir = tmp();
+  try {
+    const m = readModel(VISION);
+    const file = join(dir, 'vision_ext.onnx');
+    writeModel(file, m, { external: true });
+    assert.ok(existsSync(`${file}.data`));
+    assert.ok(readFileSync(file).byteLength < 100_000, 'weights moved out of the protobuf');
+    const raw = readModel(file, { loadExternalData: false });
+    assert.ok(raw.graph!.initializer!.some((t) => t.dataLocation === 1));
+    const back = readModel(file);
+    assert.ok(back.graph!.initializer!.every((t) => t.dataLocation !== 1));
+    const a = await run(serializeModel(m), { pixel_values: pixels(1) });
+    const b = await run(file, { pixel_values: pixels(1) }); // onnxruntime reads the same external file
+    const c = await run(serializeModel(back), { pixel_values: pixels(1) });
+    assert.deepEqual(Array.from(b.image_embeds.data as Float32Array), Array.from(a.image_embeds.data as Float32Array));
+    assert.deepEqual(Array.from(c.image_embeds.data as Float32Array), Array.from(a.image_embeds.data as Float32Array));
+    // a missing side file is named
+    rmSync(`${file}.data`);
+    assert.throws(() => readModel(file), (e: unknown) => e instanceof OnnxError && /vision_ext\.onnx\.data/.test((e as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('findTensor reports producer and consumers', () => {
+  const m = readModel(VISION);
+  const t = findTensor(m, '/vision_model/encoder/layers.1/Add_1_output_0');
+  assert.equal(t.producer, '/vision_model/encoder/layers.1/Add_1');
+  assert.ok(t.consumers.includes('/vision_model/encoder/layers.2/layer_norm1/ReduceMean'));
+  assert.ok(t.consumers.includes('/vision_model/encoder/layers.2/Add'));
+  assert.deepEqual(findTensor(m, 'pixel_values').producer, null);
+});
+
+test('exposeTensors returns the intermediate residual stream', async () => {
+  const name = '/vision_model/encoder/layers.0/Add_1_output_0';
+  const m = exposeTensors(readModel(VISION), [name]);
+  const r = await run(serializeModel(m), { pixel_values: pixels(2) });
+  assert.deepEqual(r[name].dims, [2, 65, 64]);
+  assert.equal(r[name].type, 'float32');
+});
+
+test('extractSubgraph: the tail after a cut reproduces the embeddings and keeps only what it needs', async () => {
+  for (const [file, input, cut, out, feeds] of [
+    [VISION, 'pixel_values', '/vision_model/encoder/layers.2/Add_1_output_0', 'image_embeds', { pixel_values: pixels(2) }],
+    [TEXT, 'input_ids', '/text_model/encoder/layers.1/Add_1_output_0', 'text_embeds', { input_ids: new ort.Tensor('int64', BigInt64Array.from([211n, 5n, 9n, 212n, 211n, 7n, 212n, 0n]), [2, 4]) }],
+  ] as const) {
+    const full = readModel(file);
+    const r = await run(serializeModel(exposeTensors(full, [cut])), feeds);
+    const tail = extractSubgraph(full, { inputs: [cut], outputs: [out] });
+    const inits = tail.graph!.initializer!.map((t) => t.name!);
+    assert.ok(!inits.some((n) => /layers\.0\./.test(n)), 'no layer-0 weights in the tail');
+    assert.ok(inits.some((n) => /layers\.3\./.test(n)), 'last layer weights kept');
+    const inputs = tail.graph!.input!.map((v) => v.name);
+    // the text tail still needs input_ids (ArgMax pooling); the vision tail does not need pixels
+    assert.deepEqual(inputs, file === TEXT ? [cut, input] : [cut]);
+    const tfeeds: Record<string, ort.Tensor> = { [cut]: r[cut] };
+    if (file === TEXT) tfeeds[input] = feeds[input as keyof typeof feeds] as ort.Tensor;
+    const t = await run(serializeModel(tail), tfeeds);
+    const a = Array.from(t[out].data as Float32Array);
+    const b = Array.from(r[out].data as Float32Array);
+    assert.ok(Math.max(...a.map((v, i) => Math.abs(v - b[i]))) < 1e-5, `${out} through the tail`);
+  }
+});
+
+test('directional derivative through whole towers (Conv, Cast, Concat, Expand, Where, Gather pooling) matches finite differences', async () => {
+  const full = readModel(VISION);
+  const g = await buildGradientModel(full, { objective: 'image_embeds', wrt: ['pixel_values', 'vision_model.embeddings.class_embedding'], probe: { pixel_values: pixels(2) } });
+  const x = pixels(3);
+  const r = await run(serializeModel(g), { pixel_values: x });
+  const grad = r['grad:pixel_values'].data as Float32Array;
+  assert.deepEqual(r['grad:pixel_values'].dims, [3, 3, 64, 64]);
+  assert.deepEqual(r['grad:vision_model.embeddings.class_embedding'].dims, [64]);
+  const dir = Float32Array.from({ length: grad.length }, (_, i) => Math.cos(i * 1.7));
+  const h = 1e-2;
+  const sumAt = async (sign: number): Promise<number> => {
+    const xs = Float32Array.from(x.data as Float32Array, (v, i) => v + sign * h * dir[i]);
+    const o = await run(serializeModel(full), { pixel_values: new ort.Tensor('float32', xs, x.dims) });
+    return Array.from(o.image_embeds.data as Float32Array).reduce((a, b) => a + b, 0);
+  };
+  const fd = ((await sumAt(1)) - (await sumAt(-1))) / (2 * h);
+  const analytic = grad.reduce((s, v, i) => s + v * dir[i], 0);
+  assert.ok(Math.abs(fd - analytic) <= 2e-3 * Math.abs(analytic) + 1e-3, `directional derivative ${analytic} vs finite differences ${fd}`);
+});
+
+test('modelSource hands big models to onnxruntime as a temporary file with external data', async () => {
+  const m = readModel(VISION);
+  const small = modelSource(m);
+  assert.ok(small.source instanceof Uint8Array);
+  const big = modelSource(m, { maxInlineBytes: 1000 });
+  assert.equal(typeof big.source, 'string');
+  try {
+    assert.ok(existsSync(`${big.source as string}.data`));
+    const a = await run(small.source, { pixel_values: pixels(1) });
+    const b = await run(big.source, { pixel_values: pixels(1) });
+    assert.deepEqual(Array.from(b.image_embeds.data as Float32Array), Array.from(a.image_embeds.data as Float32Array));
+  } finally {
+    big.cleanup();
+  }
+  assert.ok(!existsSync(big.source as string));
+});
