@@ -1,9 +1,9 @@
 /**
  * Audit log load figures: 100,000 events written, then verify (target < 2 s), filtered
  * listing, single durable writes, getFinding and a one-finding PDF. Prints figures only.
- * CANDOR_BENCH_AUDIT_EVENTS overrides the event count.
+ * CANDOR_BENCH_AUDIT_EVENTS overrides the event count; CANDOR_BENCH_AUDIT_DB keeps the file.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -25,15 +25,16 @@ export async function run(): Promise<void> {
   const total = Number(process.env.CANDOR_BENCH_AUDIT_EVENTS ?? 100_000);
   const { dir, cleanup } = tempDir('candor-bench-audit-');
   try {
-    const file = join(dir, 'audit.db');
+    // CANDOR_BENCH_AUDIT_DB=FILE keeps the database (and reuses it next time, skipping the writes).
+    const file = process.env.CANDOR_BENCH_AUDIT_DB ? resolve(process.env.CANDOR_BENCH_AUDIT_DB) : join(dir, 'audit.db');
     let store = AuditStore.open(file);
     const methods = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
     const input = (i: number) => makeInput({ seed: i, reviewer: `reviewer-${i % 20}`, method: methods[i % methods.length], study: `study-${i % 1000}`, mapSize: 16 });
 
     let t0 = performance.now();
     const batch = 1000;
-    let written = 1; // the schema event
-    for (let i = 0; written < total; i += batch) {
+    let written = store.list({ limit: 1 })[0]?.seq ?? 0;
+    for (let i = written; written < total; i += batch) {
       const n = Math.min(batch, total - written);
       store.recordFindings(Array.from({ length: n }, (_, k) => input(i + k)));
       written += n;
