@@ -60,7 +60,7 @@ function storedFindingSql(body: string): string {
  * Every finding as stored, body as bytes, for verification. Models and scans are few and
  * shared, so they are read once into maps instead of being joined (and copied) per row.
  */
-export function* storedFindingsForHashing(db: Database.Database): Generator<StoredFinding> {
+export function* storedFindingsForHashing(db: Database.Database, afterSeq = 0): Generator<StoredFinding> {
   type Row = unknown[];
   const models = new Map((db.prepare('SELECT id, name, sha256, config FROM models').raw(true).all() as Row[]).map((r) => [r[0] as number, r]));
   const scans = new Map(
@@ -70,10 +70,11 @@ export function* storedFindingsForHashing(db: Database.Database): Generator<Stor
     .prepare(
       `SELECT f.id, f.seq, f.time, f.reviewer, f.decision, f.note, f.study_label, f.app_version, f.store_identifying,
               x.explanation_id, x.method, x.similarity, x.provider, CAST(x.body AS BLOB), x.map_values, x.scan_id, x.model_id
-       FROM findings f LEFT JOIN explanations x ON x.id = f.explanation_row`,
+       FROM findings f LEFT JOIN explanations x ON x.id = f.explanation_row
+       WHERE f.seq > ?`,
     )
     .raw(true)
-    .iterate() as IterableIterator<Row>;
+    .iterate(afterSeq) as IterableIterator<Row>;
   const none: Row = [];
   for (const r of rows) {
     const s = scans.get(r[15] as number) ?? none;

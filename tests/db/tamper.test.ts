@@ -62,7 +62,7 @@ function tamper(mutate: (db: Database.Database) => void): VerifyResult {
   return v;
 }
 
-function expectBroken(v: VerifyResult, seq: number, code: string, label: string): void {
+function expectBroken(v: Pick<VerifyResult, 'ok' | 'reasonCode' | 'firstBroken' | 'reason'>, seq: number, code: string, label: string): void {
   assert.equal(v.ok, false, `${label}: not detected`);
   assert.equal(v.reasonCode, code, `${label}: named '${v.reasonCode}' (${v.reason})`);
   assert.equal(v.firstBroken, seq, `${label}: first broken ${v.firstBroken} (${v.reason})`);
