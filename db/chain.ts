@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { canonicalFlat, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
-import { payloadHashOf, storedFindingsForHashing, type StoredFinding } from './finding-codec';
+import { findingDigests, type FindingDigest } from './finding-codec';
 import { verifyCheckpointSignature, type Checkpoint } from './signing';
 import { PROTECTIVE_TRIGGERS } from './schema';
 
@@ -59,23 +59,6 @@ function validSeqElsewhere(row: EventRow, maxSeq: number): number | null {
     if (s !== row.seq && eventHash({ ...row, seq: s }) === row.hash) return s;
   }
   return null;
-}
-
-/** What verify keeps per finding: its id and either the recomputed payload hash or why it cannot be computed. */
-interface FindingDigest {
-  id: string;
-  seq: number;
-  payloadHash: string | null;
-  missing: string | null;
-}
-
-function digestOf(f: StoredFinding): FindingDigest {
-  const missing =
-    f.explanation_id == null ? `the explanation of finding ${f.id} is missing`
-    : f.scan_sha256 == null ? `the scan of finding ${f.id} is missing`
-    : f.model_name == null ? `the model of finding ${f.id} is missing`
-    : null;
-  return { id: f.id, seq: f.seq, payloadHash: missing ? null : payloadHashOf(f), missing };
 }
 
 function findingProblem(e: EventRow, claimed: FindingDigest | undefined): string | null {
@@ -139,7 +122,7 @@ function verifySnapshot(db: Database.Database, from: VerifiedPrefix | null): Ver
   const missingProtections = PROTECTIVE_TRIGGERS.filter((t) => !triggers.has(t));
   // Streamed: only each finding's digest is kept, not its (possibly large) rows.
   const findingsBySeq = new Map<number, FindingDigest>();
-  for (const f of storedFindingsForHashing(db, queryAfter)) findingsBySeq.set(f.seq, digestOf(f));
+  for (const d of findingDigests(db, queryAfter)) findingsBySeq.set(d.seq, d);
   const hashAt = new Map<number, string>();
   for (const r of rows) hashAt.set(r.seq, r.hash);
   const maxSeq = rows.length ? rows[rows.length - 1].seq : startAfter;
