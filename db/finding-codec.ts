@@ -75,23 +75,26 @@ export function* findingDigests(db: Database.Database, afterSeq: number): Genera
               x.explanation_id, x.method, x.similarity, x.provider,
               CAST(x.body AS BLOB), x.map_values, NULL,
               s.sha256, s.study_uid, s.series_uid, s.instance_uid, s.file_name, s.patient_name, s.patient_id,
-              m.name, m.sha256, m.config
+              x.model_id
        FROM findings f
        LEFT JOIN explanations x ON x.id = f.explanation_row
        LEFT JOIN scans s ON s.id = x.scan_id
-       LEFT JOIN models m ON m.id = x.model_id
        WHERE ${afterSeq === Number.MIN_SAFE_INTEGER ? '+f.seq' : 'f.seq'} > ?`,
     )
     .raw(true)
     .iterate(afterSeq) as IterableIterator<unknown[]>;
+  // Models are few: read once, not copied out of a join for every finding.
+  const models = new Map((db.prepare('SELECT id, name, sha256, config FROM models').raw(true).all() as unknown[][]).map((m) => [m[0] as number, m]));
+  const noModel: unknown[] = [null, null, null, null];
   for (const r of rows) {
+    const m = models.get(r[23] as number) ?? noModel;
     const f = {
       id: r[0] as string, seq: r[1] as number, time: r[2] as string, reviewer: r[3] as string, decision: r[4] as string,
       note: r[5] as string, study_label: r[6] as string | null, app_version: r[7] as string, store_identifying: r[8] as number,
       explanation_id: r[9] as string, method: r[10] as string, similarity: r[11] as number, provider: r[12] as string,
       scan_sha256: r[16] as string, study_uid: r[17] as string | null, series_uid: r[18] as string | null, instance_uid: r[19] as string | null,
       file_name: r[20] as string | null, patient_name: r[21] as string | null, patient_id: r[22] as string | null,
-      model_name: r[23] as string, model_sha256: r[24] as string, model_config: r[25] as string,
+      model_name: m[1] as string, model_sha256: m[2] as string, model_config: m[3] as string,
     };
     const missing =
       f.explanation_id == null ? `the explanation of finding ${f.id} is missing`

@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
       written += n;
     }
     const writeMs = performance.now() - t0;
-    console.log(`audit: wrote ${written} events (findings with 16×16 maps, batches of ${batch}) in ${(writeMs / 1000).toFixed(1)} s (${Math.round(written / (writeMs / 1000))} events/s); file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
+    if (writeMs > 1000) console.log(`audit: wrote ${written} events (findings with 16×16 maps, batches of ${batch}) in ${(writeMs / 1000).toFixed(1)} s (${Math.round(written / (writeMs / 1000))} events/s); file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
 
     store.close();
     t0 = performance.now();
