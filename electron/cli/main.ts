@@ -9,6 +9,22 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'serve the workspace on 127.0.0.1 (browser test host; dev/test harness)',
     load: async () => (await import('./commands/serve')).serveCommand,
   },
+  decode: {
+    summary: 'decode a DICOM/PNG/JPEG file: JSON metadata, stored pixels of one frame (--raw OUT)',
+    load: async () => (await import('./commands/decode')).decodeCommand,
+  },
+  explain: {
+    summary: 'explain an image–report pair with NIB or a baseline; --json, --db (record a finding), --pdf',
+    load: async () => (await import('./commands/explain')).explainCommand,
+  },
+  audit: {
+    summary: 'the audit log: verify, list, show, export (JSON, CSV, PDF), checkpoint',
+    load: async () => (await import('./commands/audit')).auditCommand,
+  },
+  eval: {
+    summary: "every method's faithfulness metrics and speed over a folder of image–text pairs",
+    load: async () => (await import('./commands/eval')).evalCommand,
+  },
 };
 
 export function usage(): string {

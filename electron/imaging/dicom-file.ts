@@ -56,10 +56,10 @@ function boundedInflater(file: string) {
   };
 }
 
-export function parseDicomBytes(file: string, bytes: Uint8Array): DataSet {
+export function parseDicomBytes(file: string, bytes: Uint8Array, extra: { untilTag?: string } = {}): DataSet {
   if (bytes.length === 0) throw new ImagingError(file, 'the file is empty');
   const hasPreamble = bytes.length >= 132 && String.fromCharCode(bytes[128]!, bytes[129]!, bytes[130]!, bytes[131]!) === 'DICM';
-  let options: Parameters<typeof dicomParser.parseDicom>[1] = { inflater: boundedInflater(file) };
+  let options: Parameters<typeof dicomParser.parseDicom>[1] = { inflater: boundedInflater(file), ...extra };
   if (!hasPreamble) {
     const syntax = bareDataSetSyntax(bytes);
     if (!syntax) throw new ImagingError(file, 'not a DICOM file (no DICM marker and no recognisable data set)');
@@ -70,7 +70,11 @@ export function parseDicomBytes(file: string, bytes: Uint8Array): DataSet {
     dataSet = dicomParser.parseDicom(bytes, options);
   } catch (err) {
     if (err instanceof ImagingError) throw err;
-    throw new ImagingError(file, `the DICOM data set is malformed (${describeThrown(err)})`);
+    const detail = describeThrown(err);
+    if (/buffer overrun|past the end|beyond/i.test(detail)) {
+      throw new ImagingError(file, `the file is truncated or an element length is corrupt (${detail})`);
+    }
+    throw new ImagingError(file, `the DICOM data set is malformed (${detail})`);
   }
   return dataSet;
 }

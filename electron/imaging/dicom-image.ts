@@ -2,9 +2,11 @@
 import type { DataSet } from 'dicom-parser';
 import { parseDicomBytes } from './dicom-file';
 import { readImageInfo, type DicomImageInfo } from './dicom-header';
-import { checkNativeLength, decodeNativeFrame } from './native';
+import { checkNativeLength, nativeFrameBytes } from './native';
+import { decodeFrame } from './decoder-pool';
+import { TS } from './dicom-file';
 import { ImagingError } from './errors';
-import { NATIVE_SYNTAXES, checkEncapsulated, compressedFrameBytes, decodeCompressedFrame, syntaxName } from './codecs/index';
+import { NATIVE_SYNTAXES, checkEncapsulated, compressedFrameBytes, syntaxName } from './codecs/index';
 import type { StoredArray } from './types';
 
 export interface DicomImage {
@@ -30,9 +32,12 @@ export function openDicom(file: string, bytes: Uint8Array): DicomImage {
     dataSet,
     info,
     async decode(index: number): Promise<StoredArray> {
-      if (native) return decodeNativeFrame(file, dataSet, info, index);
-      const encoded = compressedFrameBytes(file, dataSet, info, index);
-      return decodeCompressedFrame(file, info.transferSyntax, info.layout, encoded);
+      if (native) {
+        const frame = nativeFrameBytes(file, dataSet, info, index, info.transferSyntax === TS.explicitBE);
+        return decodeFrame({ kind: 'native', file, layout: info.layout, frame });
+      }
+      const bytes = compressedFrameBytes(file, dataSet, info, index);
+      return decodeFrame({ kind: 'compressed', file, syntax: info.transferSyntax, layout: info.layout, bytes });
     },
   };
 }

@@ -5,20 +5,23 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
-import type { ScanSummary } from '../api/contract';
+import { basename, resolve } from 'node:path';
+import type { ScanSummary, WindowPreset } from '../api/contract';
 import { ImagingError, describeThrown } from './errors';
-import { looksLikeDicom } from './dicom-file';
-import { openDicom } from './dicom-image';
+import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
-import { decodePngFile, isPng, type PlainImage } from './png';
+import { decodePngFile, type PlainImage } from './png';
+import { kindOf } from './sniff';
 import { buildTagTree, type TagNode } from './tags';
-import type { StoredArray } from './types';
+import type { StoredArray, VoiFunction, VoiLut } from './types';
+import { dtypeName } from './stored';
 
 export { ImagingError } from './errors';
 export type { TagNode } from './tags';
-export type { StoredArray } from './types';
+export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { scanFolder, scanFolderDetailed, type Study, type Series, type InstanceEntry, type FolderScan, type ScanFolderOptions } from './folder';
+export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
 
 export interface LoadedScan {
   summary: Omit<ScanSummary, 'id'>;
@@ -27,6 +30,31 @@ export interface LoadedScan {
   /** Stored values exactly as `candor decode --raw` writes them. */
   storedFrame(n: number): Promise<{ data: StoredArray }>;
   tags(): TagNode[];
+  /** Pixel-module facts, as `candor decode` prints them. */
+  header: ScanHeader;
+  /** The VOI the file asks for: its VOI LUT Function (for the window presets) and any VOI LUTs. */
+  voi: { function: VoiFunction; luts: VoiLut[] };
+}
+
+export interface ScanHeader {
+  rows: number;
+  columns: number;
+  frames: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  planarConfiguration: number | null;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: number;
+  /** Data type of the stored values (`--raw`), e.g. uint16. */
+  dtype: string;
+  rescale: { slope: number; intercept: number; type: string | null } | null;
+  windows: WindowPreset[];
+  voiLutFunction: string;
+  voiLuts: number;
+  transferSyntaxUID: string | null;
+  transferSyntax: string | null;
 }
 
 export interface LoadOptions {
@@ -65,45 +93,6 @@ function checkFrameNumber(file: string, n: number, frames: number): number {
     throw new ImagingError(file, `frame ${n} requested, the image has ${frames} frame${frames === 1 ? '' : 's'} (numbered from 1)`);
   }
   return n - 1;
-}
-
-type Kind = 'dicom' | 'png' | 'jpeg';
-
-function isJpeg(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-function describeContent(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'the file is empty';
-  if (isPng(bytes)) return 'it is a PNG image (rename it to .png to open it as one)';
-  if (isJpeg(bytes)) return 'it is a JPEG image (rename it to .jpg to open it as one)';
-  let printable = 0;
-  const n = Math.min(bytes.length, 512);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
-  }
-  if (printable / n > 0.95) return 'it is a text file';
-  return 'no DICM marker and no recognisable data set';
-}
-
-function kindOf(file: string, bytes: Uint8Array): Kind {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.png') {
-    if (!isPng(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a PNG image (the PNG signature is missing)');
-    return 'png';
-  }
-  if (ext === '.jpg' || ext === '.jpeg') {
-    if (!isJpeg(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a JPEG image (no SOI marker)');
-    return 'jpeg';
-  }
-  if (looksLikeDicom(bytes)) return 'dicom';
-  // Without an extension the content decides; a .dcm must really be DICOM.
-  if (ext === '') {
-    if (isPng(bytes)) return 'png';
-    if (isJpeg(bytes)) return 'jpeg';
-  }
-  throw new ImagingError(file, `not a DICOM file (${describeContent(bytes)})`);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -155,6 +144,26 @@ function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: 
       return { data: img.data };
     },
     tags: () => [],
+    voi: { function: 'LINEAR', luts: [] },
+    header: {
+      rows: img.height,
+      columns: img.width,
+      frames: 1,
+      samplesPerPixel: img.channels,
+      photometricInterpretation: summary.photometric,
+      planarConfiguration: img.channels === 3 ? 0 : null,
+      bitsAllocated: img.bits,
+      bitsStored: img.bits,
+      highBit: img.bits - 1,
+      pixelRepresentation: 0,
+      dtype: img.bits === 8 ? 'uint8' : 'uint16',
+      rescale: null,
+      windows: [],
+      voiLutFunction: 'LINEAR',
+      voiLuts: 0,
+      transferSyntaxUID: null,
+      transferSyntax: null,
+    },
   };
 }
 
@@ -229,6 +238,26 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     tags() {
       tagCache ??= buildTagTree(dataSet, hide);
       return tagCache;
+    },
+    voi: { function: info.voiFunction, luts: info.voiLuts },
+    header: {
+      rows: layout.rows,
+      columns: layout.columns,
+      frames: layout.frames,
+      samplesPerPixel: layout.samplesPerPixel,
+      photometricInterpretation: layout.photometric,
+      planarConfiguration: layout.samplesPerPixel > 1 ? layout.planarConfiguration : null,
+      bitsAllocated: layout.bitsAllocated,
+      bitsStored: layout.bitsStored,
+      highBit: layout.highBit,
+      pixelRepresentation: layout.pixelRepresentation,
+      dtype: dtypeName(layout),
+      rescale: info.rescale,
+      windows: info.windows,
+      voiLutFunction: info.voiFunction,
+      voiLuts: info.voiLuts.length,
+      transferSyntaxUID: info.transferSyntax,
+      transferSyntax: syntaxName(info.transferSyntax),
     },
   };
 }

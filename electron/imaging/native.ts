@@ -3,19 +3,18 @@ import type { DataSet } from 'dicom-parser';
 import { ImagingError } from './errors';
 import type { DicomImageInfo } from './dicom-header';
 import { allocStored, interleavePlanes, maskInto, ybrFull422ToRgb, ybrFullToRgb } from './stored';
-import { TS } from './dicom-file';
-import type { StoredArray } from './types';
+import type { PixelLayout, StoredArray } from './types';
 
 /** Samples one native frame holds (YBR_FULL_422 stores two chroma samples per pixel pair). */
-function samplesPerFrame(info: DicomImageInfo): number {
-  const { rows, columns, samplesPerPixel, photometric } = info.layout;
+export function samplesPerFrame(layout: PixelLayout): number {
+  const { rows, columns, samplesPerPixel, photometric } = layout;
   if (photometric === 'YBR_FULL_422' || photometric === 'YBR_PARTIAL_422') return rows * Math.ceil(columns / 2) * 4;
   return rows * columns * samplesPerPixel;
 }
 
 /** Checks that the Pixel Data element really holds every frame the header promises. */
 export function checkNativeLength(file: string, info: DicomImageInfo): void {
-  const perFrameBits = samplesPerFrame(info) * info.layout.bitsAllocated;
+  const perFrameBits = samplesPerFrame(info.layout) * info.layout.bitsAllocated;
   const needed = Math.ceil((perFrameBits * info.layout.frames) / 8);
   const have = info.pixelData.length;
   if (info.pixelData.hadUndefinedLength || info.pixelData.encapsulatedPixelData) {
@@ -30,41 +29,62 @@ export function checkNativeLength(file: string, info: DicomImageInfo): void {
   }
 }
 
-export function decodeNativeFrame(file: string, ds: DataSet, info: DicomImageInfo, frameIndex: number): StoredArray {
+/** A native frame, cut out of the file so it can travel to a worker on its own. */
+export interface NativeFrame {
+  bytes: Uint8Array;
+  /** Only for 1-bit data, where frames need not start on a byte boundary. */
+  bitOffset: number;
+  bigEndian: boolean;
+  /** OW 8-bit data on big endian is byte-swapped in 16-bit words. */
+  swapBytePairs: boolean;
+}
+
+export function nativeFrameBytes(file: string, ds: DataSet, info: DicomImageInfo, frameIndex: number, bigEndian: boolean): NativeFrame {
   checkNativeLength(file, info);
   const { layout } = info;
-  const n = samplesPerFrame(info);
-  const bytes = ds.byteArray;
+  const n = samplesPerFrame(layout);
   const start = info.pixelData.dataOffset;
-  if (start + info.pixelData.length > bytes.length) throw new ImagingError(file, 'Pixel Data runs past the end of the file');
-  const bigEndian = info.transferSyntax === TS.explicitBE;
+  if (start + info.pixelData.length > ds.byteArray.length) throw new ImagingError(file, 'Pixel Data runs past the end of the file');
+  if (layout.bitsAllocated === 1) {
+    const firstBit = frameIndex * n;
+    const from = start + (firstBit >> 3);
+    const to = start + Math.ceil((firstBit + n) / 8);
+    return { bytes: ds.byteArray.slice(from, to), bitOffset: firstBit & 7, bigEndian, swapBytePairs: false };
+  }
+  const width = layout.bitsAllocated / 8;
+  const from = start + frameIndex * n * width;
+  const swapBytePairs = bigEndian && width === 1 && info.pixelData.vr === 'OW';
+  // Byte-pair swapping needs the whole word even when the frame ends on an odd byte.
+  const end = Math.min(from + n * width + (swapBytePairs ? 1 : 0), start + info.pixelData.length);
+  return { bytes: ds.byteArray.slice(from, end), bitOffset: 0, bigEndian, swapBytePairs };
+}
+
+export function decodeNativeFrame(layout: PixelLayout, frame: NativeFrame): StoredArray {
+  const n = samplesPerFrame(layout);
+  const { bytes } = frame;
   const signed = layout.pixelRepresentation === 1;
   const shift = layout.highBit + 1 - layout.bitsStored;
   let out = allocStored(layout, n);
 
   if (layout.bitsAllocated === 1) {
-    const firstBit = frameIndex * n;
     const raw = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const bit = firstBit + i;
-      raw[i] = (bytes[start + (bit >> 3)]! >> (bit & 7)) & 1;
+      const bit = frame.bitOffset + i;
+      raw[i] = (bytes[bit >> 3]! >> (bit & 7)) & 1;
     }
     maskInto(out, raw, 1, false);
   } else if (layout.bitsAllocated === 8) {
-    const off = start + frameIndex * n;
-    let raw: Uint8Array = bytes.subarray(off, off + n);
-    if (bigEndian && info.pixelData.vr === 'OW') {
-      // OW is swapped in 16-bit words on big endian; undo that for byte samples.
+    let raw: Uint8Array = bytes.subarray(0, n);
+    if (frame.swapBytePairs) {
       raw = new Uint8Array(n);
-      for (let i = 0; i < n; i++) raw[i] = bytes[off + (i ^ 1)]!;
+      for (let i = 0; i < n; i++) raw[i] = bytes[i ^ 1] ?? 0;
     }
     maskInto(out, raw, layout.bitsStored, signed, shift);
   } else {
     const width = layout.bitsAllocated / 8;
-    const off = start + frameIndex * n * width;
-    const view = new DataView(bytes.buffer, bytes.byteOffset + off, n * width);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, n * width);
     const raw = width === 2 ? new Uint16Array(n) : new Uint32Array(n);
-    const le = !bigEndian;
+    const le = !frame.bigEndian;
     if (width === 2) for (let i = 0; i < n; i++) raw[i] = view.getUint16(2 * i, le);
     else for (let i = 0; i < n; i++) raw[i] = view.getUint32(4 * i, le);
     maskInto(out, raw, layout.bitsStored, signed, shift);

@@ -15,8 +15,17 @@ import {
 
 export type ServiceTable = { [C in Channel]: (request: ParsedRequest<C>) => Promise<Response<C>> };
 
-/** Errors whose message is written for the user (bad file, bad model, broken chain…). */
-const USER_FACING = new Set(['ImagingError', 'BundleError', 'AuditError', 'OnnxError', 'ExplainError', 'InputError']);
+/**
+ * Each room reports bad input with its own Error subclass (ImagingError, BundleError,
+ * AuditError, OnnxError…) whose message names the file and the problem; JavaScript's
+ * built-in errors mean a bug instead.
+ */
+const BUILT_IN_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
+
+function isUserFacing(err: Error): boolean {
+  const name = err.constructor.name !== 'Error' ? err.constructor.name : err.name;
+  return name.endsWith('Error') && !BUILT_IN_ERRORS.has(name);
+}
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -34,7 +43,7 @@ export function toApiError(err: unknown): ApiError {
     if (err.name === 'NotFoundError') return { code: 'not-found', message: err.message };
     if (err.name === 'UnavailableError') return { code: 'unavailable', message: err.message };
     if (err.name === 'ExplainCancelled' || err.name === 'AbortError') return { code: 'cancelled', message: 'cancelled' };
-    if (USER_FACING.has(err.name) || USER_FACING.has(err.constructor.name)) return { code: 'bad-input', message: err.message };
+    if (isUserFacing(err)) return { code: 'bad-input', message: err.message };
     return { code: 'internal', message: `internal error: ${err.message}` };
   }
   return { code: 'internal', message: `internal error: ${String(err)}` };

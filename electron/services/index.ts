@@ -1,10 +1,15 @@
 /** The main-process services behind every contract channel, shared by Electron, the test host and tests. */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { SampleStudy } from '../api/contract';
-import type { ServiceTable } from '../ipc/handlers';
+import { dirname, join, resolve } from 'node:path';
+import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
+import { NotFoundError, type ServiceTable } from '../ipc/handlers';
+import { explain } from '../../native-models/explain/index';
+import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry } from './scans';
 import { JobRunner } from './explain-jobs';
+import { ModelHost } from './model-host';
+import { completeExplanation, findingInput, scanImageFor } from './explanations';
+import { windowedGray, writeFindingsPdf } from './report';
 
 export interface ServiceConfig {
   appVersion: string;
@@ -12,6 +17,8 @@ export interface ServiceConfig {
   samplesIndex: string | null;
   dbPath: string | null;
   chooseFile?: () => Promise<string | null>;
+  /** Store patient name/ID in the audit log (off unless the user allows it). */
+  storeIdentifying?: boolean;
 }
 
 export class UnavailableError extends Error {
@@ -29,33 +36,105 @@ export function readSampleStudies(indexFile: string | null): SampleStudy[] {
   }));
 }
 
-export function createServices(config: ServiceConfig): ServiceTable {
+/** Explanations made in this session, kept until a finding records them (or the session ends). */
+interface MadeExplanation {
+  explanation: Explanation;
+  summary: ScanSummary;
+}
+
+export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
   const scans = new ScanRegistry();
   const jobs = new JobRunner();
+  const model = new ModelHost(config.modelDir);
+  const made = new Map<string, MadeExplanation>();
   const samples = readSampleStudies(config.samplesIndex);
-  const unavailable = (what: string) => async (): Promise<never> => {
-    throw new UnavailableError(`${what} is not available in this build`);
+  let store: AuditStore | null = null;
+
+  const audit = (): AuditStore => {
+    if (!config.dbPath) throw new UnavailableError('no audit database is configured');
+    store ??= AuditStore.open(config.dbPath);
+    return store;
   };
 
   return {
-    'app:info': async () => ({
-      version: config.appVersion,
-      model: null,
-      modelError: config.modelDir ? null : 'no model bundle configured',
-      provider: 'cpu',
-      dbPath: config.dbPath,
-      sampleStudies: samples,
-    }),
+    'app:info': async () => {
+      const { bundle, error } = await model.status();
+      return {
+        version: config.appVersion,
+        model: bundle ? { name: bundle.name, sha256: bundle.sha256, dir: bundle.dir } : null,
+        modelError: error,
+        provider: bundle ? bundle.provider : 'none',
+        dbPath: config.dbPath,
+        sampleStudies: samples,
+      };
+    },
     'scan:open': (req) => scans.open(req.path),
     'scan:frame': (req) => scans.frame(req.scanId, req.frame),
     'scan:choose': async () => ({ path: config.chooseFile ? await config.chooseFile() : null }),
-    'explain:start': unavailable('explanation'),
+    'explain:start': async (req) => {
+      const { summary } = scans.get(req.scanId);
+      const bundle = await model.get();
+      const jobId = jobs.start(async (signal, progress) => {
+        const { pixels } = await scans.frame(req.scanId, req.frame);
+        const image = scanImageFor(summary, pixels, req.window);
+        const core = await explain(bundle, image, req.text, {
+          method: req.method,
+          layer: req.layer,
+          steps: req.steps,
+          target: req.target,
+          signal,
+          onProgress: progress,
+        });
+        const explanation = completeExplanation(core, summary, req.frame, req.text, image.window);
+        made.set(explanation.id, { explanation, summary });
+        return explanation;
+      });
+      return { jobId };
+    },
     'explain:poll': async (req) => jobs.poll(req.jobId),
     'explain:cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
-    'finding:record': unavailable('the audit log'),
-    'audit:list': unavailable('the audit log'),
-    'audit:get': unavailable('the audit log'),
-    'audit:verify': unavailable('the audit log'),
-    'report:pdf': unavailable('the PDF report'),
+    'finding:record': async (req) => {
+      const entry = made.get(req.explanationId);
+      if (!entry) throw new NotFoundError(`explanation ${req.explanationId} is not in this session; explain again before recording`);
+      return audit().recordFinding(
+        findingInput({
+          explanation: entry.explanation,
+          summary: entry.summary,
+          reviewer: req.reviewer,
+          decision: req.decision,
+          note: req.note,
+          studyLabel: req.studyLabel ?? null,
+          appVersion: config.appVersion,
+          storeIdentifying: config.storeIdentifying ?? false,
+        }),
+      );
+    },
+    'audit:list': async (req) => {
+      const s = audit();
+      return { rows: s.list(req), chain: s.verify(), dbPath: s.path };
+    },
+    'audit:get': async (req) => audit().getFinding(req.findingId),
+    'audit:verify': async () => audit().verify(),
+    'report:pdf': async (req) => {
+      const store = audit();
+      const first = store.getFinding(req.findingIds[0]!);
+      const outPath = req.outPath ?? join(dirname(store.path), 'reports', `candor-report-${first.seq}${req.findingIds.length > 1 ? `-and-${req.findingIds.length - 1}-more` : ''}.pdf`);
+      return writeFindingsPdf(store, req.findingIds, {
+        outPath,
+        // The scan itself is not kept in the log; it is drawn when it is open in this session.
+        loadScanImage: async ({ sha256, frame, findingId }) => {
+          const open = scans.findBySha256(sha256);
+          if (!open) return null;
+          const params = store.getFinding(findingId).explanation.params;
+          const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
+          const { pixels } = await scans.frame(open.id, frame);
+          return windowedGray(open, pixels, window);
+        },
+      });
+    },
+    async dispose() {
+      store?.close();
+      await model.dispose();
+    },
   };
 }

@@ -428,6 +428,7 @@ export const RULES: Record<string, GradRule> = {
     const e = c.op('Exp', [c.op('Neg', [c.op('Mul', [x, x])])]);
     return c.op('Mul', [g, c.op('Mul', [e, c.scalar(dt, 2 / Math.sqrt(Math.PI))])]);
   }),
+  Gelu: unary((c, g, x) => geluGrad(c, g, x)),
   Relu: unary((c, g, x) => c.op('Where', [c.op('Greater', [x, c.scalar(c.dtype(x), 0)]), g, c.scalar(c.dtype(x), 0)])),
   Abs: unary((c, g, x) => c.op('Mul', [g, c.op('Sign', [x])])),
   Identity: unary((_c, g) => g),
@@ -459,6 +460,29 @@ export const RULES: Record<string, GradRule> = {
   Min: minMax(false),
   Clip: clip,
 };
+
+/** Gelu (opset 20): exact erf form, or the tanh approximation. */
+function geluGrad(c: GradContext, g: string, x: string): string {
+  const dt = c.dtype(x);
+  const k = (v: number): string => c.scalar(dt, v);
+  const approx = getAttr(c.node, 'approximate');
+  const tanhForm = approx?.s ? Buffer.from(approx.s).toString() === 'tanh' : false;
+  if (!tanhForm) {
+    // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+    const cdf = c.op('Mul', [k(0.5), c.op('Add', [k(1), c.op('Erf', [c.op('Mul', [x, k(Math.SQRT1_2)])])])]);
+    const pdf = c.op('Mul', [k(1 / Math.sqrt(2 * Math.PI)), c.op('Exp', [c.op('Mul', [c.op('Mul', [x, x]), k(-0.5)])])]);
+    return c.op('Mul', [g, c.op('Add', [cdf, c.op('Mul', [x, pdf])])]);
+  }
+  // y = 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³)
+  const a = Math.sqrt(2 / Math.PI);
+  const x2 = c.op('Mul', [x, x]);
+  const u = c.op('Mul', [k(a), c.op('Add', [x, c.op('Mul', [k(0.044715), c.op('Mul', [x2, x])])])]);
+  const t = c.op('Tanh', [u]);
+  const du = c.op('Mul', [k(a), c.op('Add', [k(1), c.op('Mul', [k(3 * 0.044715), x2])])]);
+  const sech2 = c.op('Sub', [k(1), c.op('Mul', [t, t])]);
+  const d = c.op('Add', [c.op('Mul', [k(0.5), c.op('Add', [k(1), t])]), c.op('Mul', [c.op('Mul', [k(0.5), x]), c.op('Mul', [sech2, du])])]);
+  return c.op('Mul', [g, d]);
+}
 
 /** For ReduceL2: g/y is already unsqueezed to keepdims form, only expand it. */
 function expandReducedFrom(c: GradContext, gu: string): string {

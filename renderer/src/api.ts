@@ -34,7 +34,8 @@ function chooseApi(): CandorApi {
   return httpApi(token);
 }
 
-const api = chooseApi();
+// Chosen on first use, so pure modules that import `call` also load outside a browser (unit tests).
+let api: CandorApi | null = null;
 
 export class ApiFailure extends Error {
   constructor(readonly error: ApiError) {
@@ -44,6 +45,7 @@ export class ApiFailure extends Error {
 
 /** Calls a channel and returns its value, or throws ApiFailure with the main process's message. */
 export async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
+  api ??= chooseApi();
   const result = await api.invoke(channel, request);
   if (!result.ok) throw new ApiFailure(result.error);
   return result.value;

@@ -96,3 +96,45 @@ export async function canvasStats(page: Page, testId = 'scan-canvas'): Promise<{
     return { mean, std: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), width: c.width, height: c.height };
   });
 }
+
+/** The shared read-only fixtures: `../shared` beside the checkout, or two levels up from a worktree. */
+export function sharedDir(): string {
+  const root = repoRoot();
+  const found = [resolve(root, '..', 'shared'), resolve(root, '..', '..', 'shared')].find((p) => existsSync(join(p, 'fixtures')));
+  if (!found) throw new Error(`fixtures not found: expected ../shared/fixtures beside ${root}`);
+  return found;
+}
+
+export interface CanvasPixels {
+  width: number;
+  height: number;
+  /** Fraction of pixels with alpha > 0. */
+  covered: number;
+  meanAlpha: number;
+  meanRed: number;
+  meanGreen: number;
+  meanBlue: number;
+  /** FNV-1a over the RGBA bytes: equal hashes mean identical drawings. */
+  hash: number;
+}
+
+/** Pixel statistics of any 2D canvas on the page, by test id (first match). */
+export async function canvasPixels(page: Page, testId: string): Promise<CanvasPixels> {
+  return page.getByTestId(testId).first().evaluate((el) => {
+    const c = el as HTMLCanvasElement;
+    const ctx = c.getContext('2d');
+    if (!ctx) throw new Error('no 2d context');
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let a = 0, r = 0, g = 0, b = 0, covered = 0, h = 0x811c9dc5;
+    for (let i = 0; i < d.length; i += 4) {
+      r += d[i]!;
+      g += d[i + 1]!;
+      b += d[i + 2]!;
+      a += d[i + 3]!;
+      if (d[i + 3]! > 0) covered++;
+      for (let k = 0; k < 4; k++) h = Math.imul(h ^ d[i + k]!, 16777619) >>> 0;
+    }
+    const n = Math.max(1, d.length / 4);
+    return { width: c.width, height: c.height, covered: covered / n, meanAlpha: a / n, meanRed: r / n, meanGreen: g / n, meanBlue: b / n, hash: h };
+  });
+}

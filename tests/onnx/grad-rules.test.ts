@@ -42,6 +42,8 @@ const cases: [string, OpCase][] = [
   ['Tanh', { op: 'Tanh', inputs: [{ name: 'x', dims: [B, 3] }] }],
   ['Sigmoid', { op: 'Sigmoid', inputs: [{ name: 'x', dims: [B, 3] }] }],
   ['Erf (float32)', { op: 'Erf', inputs: [{ name: 'x', dims: [B, 3] }], ...f32 }],
+  ['Gelu exact (opset 20)', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 5] }], opset: 20, ...f32 }],
+  ['Gelu tanh approximation (opset 20)', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 5] }], attrs: { approximate: 'tanh' }, opset: 20, ...f32 }],
   ['Relu', { op: 'Relu', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }] }],
   ['Abs', { op: 'Abs', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }] }],
   ['Identity', { op: 'Identity', inputs: [{ name: 'x', dims: [B, 3] }] }],

@@ -7,9 +7,10 @@ import * as ort from 'onnxruntime-node';
 import { OnnxError, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
+import { MINI_CLIP_ONNX } from './fixtures';
 
-const VISION = '/work/shared/fixtures/models/mini-clip/onnx/vision_model.onnx';
-const TEXT = '/work/shared/fixtures/models/mini-clip/onnx/text_model.onnx';
+const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
+const TEXT = join(MINI_CLIP_ONNX, 'text_model.onnx');
 
 function pixels(batch: number): ort.Tensor {
   return new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 64, 64]);

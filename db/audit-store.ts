@@ -1,0 +1,499 @@
+/**
+ * The audit store: append-only, hash-chained record of what the reviewer saw and decided.
+ *
+ * Guarantees, and where they come from:
+ * - append-only: triggers refuse UPDATE/DELETE on every audit table; SQLite's defensive mode
+ *   stays on (no writable_schema tricks from inside the app's connection);
+ * - durability: WAL with synchronous=FULL, one IMMEDIATE transaction per finding (rows + event);
+ * - tamper evidence: each event hashes its fields, the previous event's hash and a payload
+ *   hash recomputed from the stored rows; verify() names the first broken event;
+ * - outside evidence: signCheckpoint() signs the head with a local Ed25519 key.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type Explanation, type RecordedFinding } from '../electron/api/contract';
+import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
+import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow } from './chain';
+import { decodeExplanation, encodeExplanation, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
+import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
+import { LATEST_VERSION, migrate, schemaVersion } from './schema';
+
+export class AuditError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditError';
+  }
+}
+
+export interface FindingInput {
+  explanation: Explanation;
+  reviewer: string;
+  decision: Decision;
+  note: string;
+  studyLabel: string | null;
+  scan: {
+    sha256: string;
+    fileName: string;
+    studyUid?: string | null;
+    seriesUid?: string | null;
+    instanceUid?: string | null;
+    patientName?: string | null;
+    patientId?: string | null;
+  };
+  appVersion: string;
+  storeIdentifying: boolean;
+  /** Optional model details beyond name and hash (files' SHA-256, config), stored with the model row. */
+  modelInfo?: { files?: Record<string, string>; config?: Record<string, unknown> };
+}
+
+export interface AuditFilter {
+  reviewer?: string;
+  study?: string;
+  method?: string;
+  model?: string;
+  from?: string;
+  to?: string;
+  search?: string;
+  limit?: number;
+}
+
+export type VerifyStatus = ChainStatus & { reasonCode?: BreakCode; missingProtections: string[]; checkpoints: number };
+
+export interface OpenOptions {
+  /** Where the Ed25519 checkpoint key lives; default: the database's folder. */
+  keyDir?: string;
+  /** Open without writing anything (verification of a copy, CLI listing); the file must exist at the latest schema. */
+  readOnly?: boolean;
+}
+
+const SYSTEM_ACTOR = 'system';
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function fail(file: string, what: string): never {
+  throw new AuditError(`audit database ${file}: ${what}`);
+}
+
+function nonEmpty(file: string, name: string, v: unknown, max = 20000): string {
+  if (typeof v !== 'string' || v.trim() === '') fail(file, `${name} is required`);
+  if (v.length > max) fail(file, `${name} is longer than ${max} characters`);
+  return v;
+}
+
+function optionalText(v: string | null | undefined): string | null {
+  return v === undefined || v === null || v === '' ? null : v;
+}
+
+/** 'YYYY-MM-DD' or a full ISO time → an ISO string comparable with stored event times. */
+function normalizeTime(file: string, name: string, value: string, endOfDay: boolean): string {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const d = new Date(dateOnly ? `${value}T00:00:00.000Z` : value);
+  if (Number.isNaN(d.getTime())) fail(file, `the ${name} filter '${value}' is not a date (use YYYY-MM-DD or an ISO time)`);
+  if (dateOnly && endOfDay) return new Date(d.getTime() + 86_400_000 - 1).toISOString();
+  return d.toISOString();
+}
+
+function validateExplanation(file: string, e: Explanation): void {
+  if (!e || typeof e !== 'object') fail(file, 'the finding has no explanation');
+  nonEmpty(file, 'explanation.id', e.id, 200);
+  nonEmpty(file, 'explanation.method', e.method, 50);
+  if (!e.model || !HEX64.test(String(e.model.sha256).toLowerCase())) fail(file, `explanation ${e.id}: model.sha256 must be 64 hex digits`);
+  nonEmpty(file, 'explanation.model.name', e.model.name, 500);
+  if (typeof e.similarity !== 'number' || !Number.isFinite(e.similarity)) fail(file, `explanation ${e.id}: the similarity is not a finite number`);
+  if (typeof e.provider !== 'string') fail(file, `explanation ${e.id}: provider is missing`);
+  if (e.image) {
+    const { width, height, values } = e.image.map;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) fail(file, `explanation ${e.id}: the map size ${width}×${height} is not valid`);
+    if (!values || values.length !== width * height) fail(file, `explanation ${e.id}: the map holds ${values?.length ?? 0} values, expected ${width}×${height}`);
+  }
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepared once per connection: re-preparing on every finding costs more than the insert itself. */
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let byDb = statements.get(db);
+  if (!byDb) statements.set(db, (byDb = new Map()));
+  let s = byDb.get(sql);
+  if (!s) byDb.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+function currentHead(db: Database.Database): Head {
+  const hasHead = stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_head'").get();
+  if (hasHead) {
+    const h = stmt(db, 'SELECT seq, hash FROM chain_head WHERE id = 1').get() as Head | undefined;
+    if (h) return h;
+  }
+  const last = stmt(db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
+  return last ?? { seq: 0, hash: GENESIS_HASH };
+}
+
+/** Appends one event linked to the head; call inside a transaction. */
+function appendEvent(
+  db: Database.Database,
+  e: { time: string; actor: string; action: string; entityType: string; entityId: string | null; payload: string | null; payloadHash: string },
+): EventRow {
+  const head = currentHead(db);
+  const row: Omit<EventRow, 'hash'> = {
+    seq: head.seq + 1,
+    time: e.time,
+    actor: e.actor,
+    action: e.action,
+    entity_type: e.entityType,
+    entity_id: e.entityId,
+    payload: e.payload,
+    payload_hash: e.payloadHash,
+    prev_hash: head.hash,
+  };
+  const full: EventRow = { ...row, hash: eventHash(row) };
+  stmt(db, 
+    `INSERT INTO audit_events (seq, time, actor, action, entity_type, entity_id, payload, payload_hash, prev_hash, hash)
+     VALUES (@seq, @time, @actor, @action, @entity_type, @entity_id, @payload, @payload_hash, @prev_hash, @hash)`,
+  ).run(full);
+  return full;
+}
+
+function appendSystemEvent(db: Database.Database, action: string, entityType: string, entityId: string | null, payload: unknown): EventRow {
+  const text = canonicalJson(payload);
+  return appendEvent(db, { time: new Date().toISOString(), actor: SYSTEM_ACTOR, action, entityType, entityId, payload: text, payloadHash: sha256Hex(text) });
+}
+
+function idFor(db: Database.Database, table: 'models' | 'scans', key: string, insert: () => void): number {
+  const found = stmt(db, `SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number } | undefined;
+  if (found) return found.id;
+  insert();
+  return (stmt(db, `SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number }).id;
+}
+
+/**
+ * Writes a finding with its event into an open database (any schema version ≥ 1).
+ * Exported for tests that build files at earlier versions; the app goes through AuditStore.
+ */
+export function writeFinding(db: Database.Database, file: string, input: FindingInput): RecordedFinding {
+  const e = input.explanation;
+  validateExplanation(file, e);
+  const reviewer = nonEmpty(file, 'the reviewer name', input.reviewer, 200).trim();
+  if (!DECISIONS.includes(input.decision)) fail(file, `the decision '${String(input.decision)}' is not one of ${DECISIONS.join(', ')}`);
+  if (typeof input.note !== 'string') fail(file, 'the note must be text');
+  if (!input.scan || !HEX64.test(String(input.scan.sha256).toLowerCase())) fail(file, 'scan.sha256 must be 64 hex digits');
+  nonEmpty(file, 'the app version', input.appVersion, 100);
+  const ident = input.storeIdentifying === true;
+  const { body, map } = encodeExplanation(e);
+  const modelConfig = canonicalJson({ files: input.modelInfo?.files ?? {}, config: input.modelInfo?.config ?? {} });
+  const model = { name: e.model.name, sha256: e.model.sha256.toLowerCase(), config: modelConfig };
+  const scan = {
+    sha256: input.scan.sha256.toLowerCase(),
+    study_uid: optionalText(input.scan.studyUid),
+    series_uid: optionalText(input.scan.seriesUid),
+    instance_uid: optionalText(input.scan.instanceUid),
+    file_name: ident ? optionalText(input.scan.fileName) : null,
+    patient_name: ident ? optionalText(input.scan.patientName) : null,
+    patient_id: ident ? optionalText(input.scan.patientId) : null,
+  };
+  const findingId = randomUUID();
+  const time = new Date().toISOString();
+
+  const tx = db.transaction((): RecordedFinding => {
+    const modelKey = sha256Hex(canonicalJson(['model', model.name, model.sha256, model.config]));
+    const modelId = idFor(db, 'models', modelKey, () =>
+      stmt(db, 'INSERT INTO models (key, name, sha256, config) VALUES (?, ?, ?, ?)').run(modelKey, model.name, model.sha256, model.config),
+    );
+    const scanKey = sha256Hex(canonicalJson(['scan', scan]));
+    const scanId = idFor(db, 'scans', scanKey, () =>
+      db
+        .prepare(
+          `INSERT INTO scans (key, sha256, study_uid, series_uid, instance_uid, file_name, patient_name, patient_id)
+           VALUES (@key, @sha256, @study_uid, @series_uid, @instance_uid, @file_name, @patient_name, @patient_id)`,
+        )
+        .run({ key: scanKey, ...scan }),
+    );
+    const explKey = sha256Hex(canonicalJson(['explanation', modelKey, scanKey, body, map ? sha256Hex(map) : null]));
+    let explRow = stmt(db, 'SELECT id FROM explanations WHERE key = ?').get(explKey) as { id: number } | undefined;
+    if (!explRow) {
+      const r = db
+        .prepare(
+          `INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map);
+      explRow = { id: Number(r.lastInsertRowid) };
+    }
+    const stored: StoredFinding = {
+      id: findingId,
+      seq: 0,
+      time,
+      reviewer,
+      decision: input.decision,
+      note: input.note,
+      study_label: optionalText(input.studyLabel),
+      app_version: input.appVersion,
+      store_identifying: ident ? 1 : 0,
+      explanation_id: e.id,
+      method: e.method,
+      similarity: e.similarity,
+      provider: e.provider,
+      body,
+      map_values: map,
+      scan_sha256: scan.sha256,
+      ...scan,
+      model_name: model.name,
+      model_sha256: model.sha256,
+      model_config: model.config,
+    };
+    const event = appendEvent(db, {
+      time,
+      actor: reviewer,
+      action: FINDING_ACTION,
+      entityType: 'finding',
+      entityId: findingId,
+      payload: null,
+      payloadHash: payloadHashOf(stored),
+    });
+    stmt(db, 
+      `INSERT INTO findings (id, seq, explanation_row, time, reviewer, decision, note, study_label, app_version, store_identifying)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(findingId, event.seq, explRow.id, time, reviewer, input.decision, input.note, stored.study_label, input.appVersion, stored.store_identifying);
+    return {
+      findingId,
+      seq: event.seq,
+      eventHash: event.hash,
+      time,
+      reviewer,
+      decision: input.decision,
+      note: input.note,
+      explanation: decodeExplanation(body, map),
+    };
+  });
+  return tx.immediate();
+}
+
+/** The scan and identifying details kept with a finding (identifying ones only if the user allowed it). */
+export interface FindingContext {
+  studyLabel: string | null;
+  appVersion: string;
+  scan: { sha256: string; studyUid: string | null; seriesUid: string | null; instanceUid: string | null; fileName: string | null; patientName: string | null; patientId: string | null };
+  storeIdentifying: boolean;
+  modelConfig: unknown;
+}
+
+export class AuditStore {
+  readonly path: string;
+  readonly readOnly: boolean;
+  private readonly db: Database.Database;
+  private readonly keyDir: string;
+
+  private constructor(path: string, db: Database.Database, keyDir: string, readOnly: boolean) {
+    this.path = path;
+    this.db = db;
+    this.keyDir = keyDir;
+    this.readOnly = readOnly;
+  }
+
+  static open(file: string, opts: OpenOptions = {}): AuditStore {
+    const path = resolve(file);
+    const readOnly = opts.readOnly === true;
+    if (readOnly && !existsSync(path)) fail(path, 'the file does not exist');
+    if (!readOnly && !existsSync(dirname(path))) fail(path, `the folder ${dirname(path)} does not exist`);
+    if (existsSync(path) && statSync(path).isDirectory()) fail(path, 'this is a folder, not a database file');
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+    } catch (err) {
+      fail(path, `cannot be opened: ${(err as Error).message}`);
+    }
+    try {
+      db.unsafeMode(false); // keeps SQLITE_DBCONFIG_DEFENSIVE on
+      if (!readOnly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+      }
+      db.pragma('busy_timeout = 5000');
+      const check = db.pragma('integrity_check') as { integrity_check: string }[];
+      if (check.length !== 1 || check[0].integrity_check !== 'ok') {
+        fail(path, `PRAGMA integrity_check failed: ${check.slice(0, 5).map((r) => r.integrity_check).join('; ')}`);
+      }
+      const version = schemaVersion(db);
+      if (version > LATEST_VERSION) fail(path, `it was written by a newer Candor (schema ${version}; this version reads up to ${LATEST_VERSION})`);
+      if (version < LATEST_VERSION) {
+        if (readOnly) fail(path, `it has schema version ${version}; open it once with the application to upgrade it to ${LATEST_VERSION}`);
+        db.transaction(() => {
+          const [from, to] = migrate(db);
+          appendSystemEvent(db, 'schema.migrate', 'schema', String(to), { from, to });
+        }).immediate();
+      }
+    } catch (err) {
+      db.close();
+      if (err instanceof AuditError) throw err;
+      fail(path, `cannot be used: ${(err as Error).message}`);
+    }
+    return new AuditStore(path, db, resolve(opts.keyDir ?? dirname(path)), readOnly);
+  }
+
+  private writable(): void {
+    if (this.readOnly) fail(this.path, 'it was opened read-only');
+  }
+
+  recordFinding(input: FindingInput): RecordedFinding {
+    this.writable();
+    return writeFinding(this.db, this.path, input);
+  }
+
+  /** Several findings in one transaction (batch import; all or none). */
+  recordFindings(inputs: FindingInput[]): RecordedFinding[] {
+    this.writable();
+    return this.db.transaction(() => inputs.map((i) => writeFinding(this.db, this.path, i))).immediate();
+  }
+
+  private storedFinding(findingId: string): StoredFinding & { event_payload_hash: string | null; event_hash: string | null } {
+    const row = this.db
+      .prepare(
+        `SELECT q.*, ev.payload_hash AS event_payload_hash, ev.hash AS event_hash
+         FROM (${STORED_FINDING_SQL} WHERE f.id = ?) q LEFT JOIN audit_events ev ON ev.seq = q.seq`,
+      )
+      .get(findingId) as (StoredFinding & { event_payload_hash: string | null; event_hash: string | null }) | undefined;
+    if (!row) throw new AuditError(`audit database ${this.path}: no finding with id ${findingId}`);
+    if (row.body == null) fail(this.path, `finding ${findingId}: its explanation is missing`);
+    if (row.event_payload_hash !== payloadHashOf(row)) {
+      fail(this.path, `finding ${findingId} does not match its audit event ${row.seq} (it was changed or its event removed); run verify`);
+    }
+    return row;
+  }
+
+  /** The finding exactly as recorded; refuses one whose rows no longer match their event's hash. */
+  getFinding(findingId: string): RecordedFinding {
+    const row = this.storedFinding(findingId);
+    return {
+      findingId: row.id,
+      seq: row.seq,
+      eventHash: row.event_hash!,
+      time: row.time,
+      reviewer: row.reviewer,
+      decision: row.decision as Decision,
+      note: row.note,
+      explanation: decodeExplanation(row.body as string, row.map_values),
+    };
+  }
+
+  getFindingContext(findingId: string): FindingContext {
+    const row = this.storedFinding(findingId);
+    return {
+      studyLabel: row.study_label,
+      appVersion: row.app_version,
+      storeIdentifying: row.store_identifying === 1,
+      scan: {
+        sha256: row.scan_sha256,
+        studyUid: row.study_uid,
+        seriesUid: row.series_uid,
+        instanceUid: row.instance_uid,
+        fileName: row.file_name,
+        patientName: row.patient_name,
+        patientId: row.patient_id,
+      },
+      modelConfig: parseCanonical(row.model_config),
+    };
+  }
+
+  /** Events newest first, filtered; finding columns are null for system events. */
+  list(filter: AuditFilter = {}): AuditRow[] {
+    const where: string[] = [];
+    const args: Record<string, string | number> = {};
+    if (filter.reviewer) {
+      where.push('e.actor = @reviewer');
+      args.reviewer = filter.reviewer;
+    }
+    if (filter.study) {
+      where.push('(f.study_label = @study OR s.study_uid = @study)');
+      args.study = filter.study;
+    }
+    if (filter.method) {
+      where.push('x.method = @method');
+      args.method = filter.method;
+    }
+    if (filter.model) {
+      where.push("(m.name = @model OR (length(@model) >= 8 AND m.sha256 LIKE @model || '%'))");
+      args.model = filter.model;
+    }
+    if (filter.from) {
+      where.push('e.time >= @from');
+      args.from = normalizeTime(this.path, 'from', filter.from, false);
+    }
+    if (filter.to) {
+      where.push('e.time <= @to');
+      args.to = normalizeTime(this.path, 'to', filter.to, true);
+    }
+    if (filter.search) {
+      where.push(
+        "(instr(lower(coalesce(f.note, '')), @search) > 0 OR instr(lower(coalesce(f.study_label, '')), @search) > 0" +
+          " OR instr(lower(e.actor), @search) > 0 OR instr(lower(e.action), @search) > 0 OR instr(lower(coalesce(f.id, '')), @search) > 0)",
+      );
+      args.search = filter.search.toLowerCase();
+    }
+    const limit = filter.limit ?? 500;
+    if (!Number.isInteger(limit) || limit < 1) fail(this.path, `the list limit ${limit} must be a positive whole number`);
+    args.limit = limit;
+    const sql = `
+      SELECT e.seq, e.time, e.actor, e.action, e.hash AS eventHash, f.id AS findingId,
+             coalesce(f.study_label, s.study_uid) AS study, m.name AS model, m.sha256 AS modelSha256,
+             x.method, x.similarity, f.decision
+      FROM audit_events e
+      LEFT JOIN findings f ON f.seq = e.seq
+      LEFT JOIN explanations x ON x.id = f.explanation_row
+      LEFT JOIN scans s ON s.id = x.scan_id
+      LEFT JOIN models m ON m.id = x.model_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY e.seq DESC
+      LIMIT @limit`;
+    return this.db.prepare(sql).all(args) as AuditRow[];
+  }
+
+  /** Full event rows, oldest first (for export and `show --seq`). */
+  events(fromSeq = 1, limit = 1_000_000): EventRow[] {
+    return this.db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as EventRow[];
+  }
+
+  verify(): VerifyStatus {
+    return verifyChain(this.db);
+  }
+
+  /** Signs the current chain head and records the checkpoint as an event of its own. */
+  signCheckpoint(): Checkpoint {
+    this.writable();
+    let key;
+    try {
+      key = loadOrCreateSigningKey(this.keyDir);
+    } catch (err) {
+      fail(this.path, (err as Error).message);
+    }
+    return this.db
+      .transaction(() => {
+        const head = currentHead(this.db);
+        if (head.seq === 0) fail(this.path, 'the log is empty; there is nothing to sign');
+        const cp = signHead(key, head.seq, head.hash);
+        appendSystemEvent(this.db, CHECKPOINT_ACTION, 'checkpoint', String(head.seq), cp);
+        return cp;
+      })
+      .immediate();
+  }
+
+  /** Checks an exported checkpoint against this file: valid signature and the same hash at its seq. */
+  checkCheckpoint(cp: Checkpoint, trustedPublicKey?: string): { ok: boolean; reason: string | null } {
+    if (!verifyCheckpointSignature(cp)) return { ok: false, reason: 'the checkpoint signature is not valid' };
+    if (trustedPublicKey && trustedPublicKey !== cp.publicKey) return { ok: false, reason: 'the checkpoint was signed by a different key' };
+    const row = this.db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(cp.seq) as { hash: string } | undefined;
+    if (!row) return { ok: false, reason: `event ${cp.seq} named by the checkpoint is missing (deleted)` };
+    if (row.hash !== cp.headHash) return { ok: false, reason: `event ${cp.seq} no longer has the signed hash (the chain was rewritten up to it)` };
+    return { ok: true, reason: null };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Canonical JSON and hashing for the audit log.
+ *
+ * Hashes must be reproducible years later from the stored rows alone, so every value that
+ * feeds a hash goes through one canonical text form: object keys sorted, no whitespace,
+ * and numbers JSON cannot carry (NaN, ±Infinity, -0) written as tagged objects so that a
+ * metric that was NaN on screen is still NaN when redrawn.
+ */
+import { createHash } from 'node:crypto';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const NUM_TAG = '$f64';
+
+function encodeNumber(n: number): Json {
+  if (Number.isNaN(n)) return { [NUM_TAG]: 'NaN' };
+  if (n === Infinity) return { [NUM_TAG]: 'Infinity' };
+  if (n === -Infinity) return { [NUM_TAG]: '-Infinity' };
+  if (n === 0 && Object.is(n, -0)) return { [NUM_TAG]: '-0' };
+  return n;
+}
+
+/** Sorted-key JSON text; undefined object members are dropped (as JSON.stringify does). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(toCanonical(value, '$'));
+}
+
+function toCanonical(value: unknown, where: string): Json {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      return encodeNumber(value);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`cannot store ${typeof value} at ${where}`);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => toCanonical(v === undefined ? null : v, `${where}[${i}]`));
+  if (ArrayBuffer.isView(value)) throw new TypeError(`typed arrays are stored as blobs, not JSON (at ${where})`);
+  const obj = value as Record<string, unknown>;
+  const out: { [k: string]: Json } = {};
+  for (const key of Object.keys(obj).sort()) {
+    const v = obj[key];
+    if (v === undefined) continue;
+    out[key] = toCanonical(v, `${where}.${key}`);
+  }
+  return out;
+}
+
+/** canonicalJson for a flat list of strings, finite numbers and nulls (hash headers): no tree walk. */
+export function canonicalFlat(values: readonly (string | number | null)[]): string {
+  for (const v of values) {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return canonicalJson(values);
+  }
+  return JSON.stringify(values);
+}
+
+/** Inverse of canonicalJson: restores the tagged non-finite numbers. */
+export function parseCanonical(text: string): unknown {
+  // The reviver is slow on big bodies; only pay for it when a tagged number is present.
+  if (!text.includes(`"${NUM_TAG}"`)) return JSON.parse(text);
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === NUM_TAG) {
+        const tag = (v as Record<string, unknown>)[NUM_TAG];
+        if (tag === 'NaN') return NaN;
+        if (tag === 'Infinity') return Infinity;
+        if (tag === '-Infinity') return -Infinity;
+        if (tag === '-0') return -0;
+      }
+    }
+    return v;
+  });
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export const GENESIS_HASH = '0'.repeat(64);

@@ -1,0 +1,166 @@
+/**
+ * Runs frame decodes on a worker thread so the Electron main process (and its IPC) never
+ * blocks on a codec. Each job has a time limit: a codec that hangs on a hostile file is
+ * stopped by terminating its worker, and the next job gets a fresh one. Where no worker
+ * can be started (e.g. a bundle without the worker entry) decoding runs in-thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ImagingError } from './errors';
+import { jobBuffers, runDecodeJob, type DecodeJob } from './decode-job';
+import type { WorkerReply } from './decode-worker';
+import type { StoredArray } from './types';
+
+export interface DecoderSettings {
+  /** Path of the worker entry (a built `decode-worker.js` in a bundle). */
+  workerPath: string | null;
+  /** Decode in the calling thread (tests of the codecs themselves, or no worker available). */
+  inThread: boolean;
+  /** A single frame may take at most this long. */
+  timeoutMs: number;
+}
+
+function defaultWorkerPath(): string | null {
+  try {
+    const path = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
+    return existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const settings: DecoderSettings = {
+  workerPath: null,
+  inThread: process.env.CANDOR_DECODE_IN_THREAD === '1',
+  timeoutMs: Number(process.env.CANDOR_DECODE_TIMEOUT_MS) || 120_000,
+};
+let resolvedDefault = false;
+
+export function configureDecoder(change: Partial<DecoderSettings>): void {
+  Object.assign(settings, change);
+  if (change.workerPath !== undefined) resolvedDefault = true;
+  shutdownWorker();
+}
+
+interface Pending {
+  id: number;
+  job: DecodeJob;
+  resolve: (data: StoredArray) => void;
+  reject: (err: Error) => void;
+}
+
+let worker: Worker | null = null;
+let workerFailed = false;
+let current: Pending | null = null;
+let timer: NodeJS.Timeout | null = null;
+const queue: Pending[] = [];
+let nextId = 1;
+
+function shutdownWorker(): void {
+  if (worker) {
+    const w = worker;
+    worker = null;
+    void w.terminate();
+  }
+}
+
+/** Source runs (tsx): the worker registers tsx's loader itself, since loader hooks are per thread. */
+function tsBootstrap(path: string): string {
+  const url = JSON.stringify(pathToFileURL(path).href);
+  return `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); }).catch((err) => { throw err; });`;
+}
+
+function startWorker(): Worker | null {
+  if (!resolvedDefault) {
+    settings.workerPath ??= defaultWorkerPath();
+    resolvedDefault = true;
+  }
+  if (!settings.workerPath || workerFailed) return null;
+  try {
+    const w = settings.workerPath.endsWith('.ts') ? new Worker(tsBootstrap(settings.workerPath), { eval: true }) : new Worker(settings.workerPath);
+    w.on('message', (reply: WorkerReply) => finish(w, reply));
+    w.on('error', (err) => crash(w, `the decoder stopped (${err.message})`));
+    w.on('exit', (code) => crash(w, `the decoder exited unexpectedly (code ${code})`));
+    w.unref();
+    return w;
+  } catch {
+    workerFailed = true;
+    return null;
+  }
+}
+
+function clearTimer(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+}
+
+function finish(w: Worker, reply: WorkerReply): void {
+  if (w !== worker || !current || current.id !== reply.id) return;
+  const job = current;
+  current = null;
+  clearTimer();
+  if (reply.ok) job.resolve(reply.data);
+  else job.reject(new ImagingError(reply.file, reply.reason));
+  pump();
+}
+
+function crash(w: Worker, reason: string): void {
+  if (w !== worker) return;
+  worker = null;
+  clearTimer();
+  const job = current;
+  current = null;
+  if (job) job.reject(new ImagingError(job.job.file, reason));
+  pump();
+}
+
+function pump(): void {
+  if (current || queue.length === 0) {
+    if (!current) worker?.unref();
+    return;
+  }
+  const next = queue.shift()!;
+  worker ??= startWorker();
+  if (!worker) {
+    // No worker: decode here, still one job at a time.
+    current = next;
+    runDecodeJob(next.job).then(next.resolve, next.reject).finally(() => {
+      current = null;
+      pump();
+    });
+    return;
+  }
+  current = next;
+  worker.ref();
+  const w = worker;
+  timer = setTimeout(() => {
+    if (current !== next) return;
+    worker = null;
+    current = null;
+    void w.terminate();
+    next.reject(new ImagingError(next.job.file, `decoding took longer than ${Math.round(settings.timeoutMs / 1000)} s and was stopped`));
+    pump();
+  }, settings.timeoutMs);
+  timer.unref();
+  w.postMessage({ id: next.id, job: next.job }, jobBuffers(next.job));
+}
+
+export function decodeFrame(job: DecodeJob): Promise<StoredArray> {
+  if (settings.inThread) return runDecodeJob(job);
+  return new Promise<StoredArray>((resolve, reject) => {
+    queue.push({ id: nextId++, job, resolve, reject });
+    pump();
+  });
+}
+
+/** Stops the worker (tests, app shutdown). Pending jobs fail. */
+export async function stopDecoder(): Promise<void> {
+  clearTimer();
+  const w = worker;
+  worker = null;
+  const pending = [...(current ? [current] : []), ...queue.splice(0)];
+  current = null;
+  for (const p of pending) p.reject(new ImagingError(p.job.file, 'the decoder was stopped'));
+  if (w) await w.terminate();
+}

@@ -1,0 +1,39 @@
+/** The model bundle the app explains with: loaded once, on first use, with its error kept for the UI. */
+import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
+
+export class ModelHost {
+  private loading: Promise<ClipBundle> | null = null;
+  private loadError: string | null = null;
+
+  constructor(private readonly dir: string | null) {}
+
+  get(): Promise<ClipBundle> {
+    if (!this.dir) return Promise.reject(new ModelUnavailableError('no model bundle is configured (set CANDOR_MODEL_DIR or pass --model DIR)'));
+    if (!this.loading) {
+      this.loading = loadClipBundle(this.dir);
+      this.loading.catch((err: unknown) => {
+        this.loadError = err instanceof Error ? err.message : String(err);
+        // Let a later request try again (the user may have fixed the folder).
+        this.loading = null;
+      });
+    }
+    return this.loading;
+  }
+
+  /** The bundle if it loads, else null with the reason. */
+  async status(): Promise<{ bundle: ClipBundle | null; error: string | null }> {
+    try {
+      return { bundle: await this.get(), error: null };
+    } catch (err) {
+      return { bundle: null, error: this.loadError ?? (err instanceof Error ? err.message : String(err)) };
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.loading) await (await this.loading.catch(() => null))?.dispose();
+  }
+}
+
+export class ModelUnavailableError extends Error {
+  override name = 'ModelUnavailableError';
+}

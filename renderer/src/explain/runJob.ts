@@ -1,0 +1,66 @@
+/**
+ * Runs one explanation through the job API (explain:start, then explain:poll every ~100 ms)
+ * and stops it through explain:cancel when the caller aborts. The UI stays responsive because
+ * nothing here blocks: the work happens in the main process.
+ */
+import type { Explanation, Request } from '../../../electron/api/contract';
+import { call } from '../api';
+import { mapProblem } from '../overlay/heatmap';
+
+export const POLL_MS = 100;
+
+export class ExplainCancelled extends Error {
+  override name = 'ExplainCancelled';
+  constructor() {
+    super('The explanation was cancelled.');
+  }
+}
+
+export class ExplainFailed extends Error {
+  override name = 'ExplainFailed';
+}
+
+const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
+
+export async function runExplainJob(
+  request: Request<'explain:start'>,
+  onProgress: (fraction: number, stage: string) => void,
+  signal: AbortSignal,
+): Promise<Explanation> {
+  if (signal.aborted) throw new ExplainCancelled();
+  const { jobId } = await call('explain:start', request);
+  const cancel = () => {
+    void call('explain:cancel', { jobId }).catch(() => undefined);
+  };
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    for (;;) {
+      await sleep(POLL_MS);
+      if (signal.aborted) throw new ExplainCancelled();
+      const state = await call('explain:poll', { jobId });
+      if (signal.aborted) throw new ExplainCancelled();
+      if (state.state === 'running') onProgress(state.progress, state.stage);
+      else if (state.state === 'done') return checkExplanation(state.explanation);
+      else if (state.state === 'cancelled') throw new ExplainCancelled();
+      else throw new ExplainFailed(state.error);
+    }
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+}
+
+/** An explanation that would draw a wrong picture is refused with the reason, never shown. */
+export function checkExplanation(e: Explanation): Explanation {
+  if (!Number.isFinite(e.similarity)) {
+    throw new ExplainFailed(`the model returned a similarity that is not a number (${e.similarity}); the model bundle or its input is broken`);
+  }
+  if (e.image) {
+    const problem = mapProblem(e.image.map);
+    if (problem) throw new ExplainFailed(`${problem}; the explanation cannot be drawn`);
+  }
+  if (e.text) {
+    const bad = e.text.words.filter((w) => !Number.isFinite(w.normalized)).length;
+    if (bad > 0) throw new ExplainFailed(`${bad} word scores are not numbers (NaN); the explanation cannot be shown`);
+  }
+  return e;
+}

@@ -1,0 +1,88 @@
+import { useMemo, useState } from 'react';
+import type { Explanation } from '../../../electron/api/contract';
+import { cssColor, textColorOn } from '../overlay/colormap';
+import { ColorBar } from '../overlay/ColorBar';
+import { segmentText, similarityFraction } from './text';
+
+/** The explained text with every word shaded by its attribution, its score on hover, and the similarity. */
+export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
+  const [hover, setHover] = useState<string | null>(null);
+  const text = explanation.input.text;
+  const { segments, skipped } = useMemo(
+    () => segmentText(text, explanation.text?.words ?? []),
+    [text, explanation.text],
+  );
+  const s = explanation.similarity;
+  return (
+    <div className="shaded" data-testid={`${idPrefix}shaded-text`}>
+      <div className="similarity" data-testid={`${idPrefix}similarity`} title="Cosine similarity of the image and text embeddings, from −1 to 1">
+        <span>
+          Image–text similarity <strong>{s.toFixed(3)}</strong> <span className="muted">(cosine, −1…1; higher = the scan and the text agree more)</span>
+        </span>
+        <div className="similarity-bar"><div style={{ width: `${similarityFraction(s) * 100}%` }} /></div>
+      </div>
+      {explanation.text ? (
+        <>
+          <p className="shaded-words" data-testid={`${idPrefix}word-shading`}>
+            {segments.map((seg, i) =>
+              seg.word ? (
+                <span
+                  key={i}
+                  className="word"
+                  data-testid={`${idPrefix}word`}
+                  data-score={seg.word.normalized}
+                  style={{ background: cssColor(seg.word.normalized), color: textColorOn(seg.word.normalized) }}
+                  title={`${seg.word.text}: ${seg.word.normalized.toFixed(3)} (raw ${seg.word.raw.toPrecision(3)})`}
+                  onMouseEnter={() => setHover(`“${seg.word!.text}” ${seg.word!.normalized.toFixed(3)} (raw ${seg.word!.raw.toPrecision(3)})`)}
+                  onMouseLeave={() => setHover(null)}
+                >
+                  {seg.text}
+                </span>
+              ) : (
+                <span key={i}>{seg.text}</span>
+              ),
+            )}
+          </p>
+          <div className="word-hover" data-testid={`${idPrefix}word-hover`}>{hover ?? 'Hover a word for its score.'}</div>
+          <ColorBar label="word attribution" testId={`${idPrefix}word-colorbar`} />
+          {skipped > 0 ? <div className="muted">{skipped} word scores did not match the text and are not shown.</div> : null}
+        </>
+      ) : (
+        <p className="muted">This explanation has no word scores (target: {explanation.params.target}).</p>
+      )}
+    </div>
+  );
+}
+
+/** Faithfulness metrics, timings and parameters of one explanation. */
+export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
+  const rows: [string, string][] = [
+    ['method', explanation.method.toUpperCase()],
+    ['layer / steps', `${explanation.params.layer} / ${explanation.params.steps}`],
+    ...Object.entries(explanation.metrics).map(([k, v]): [string, string] => [k, Number.isFinite(v) ? v.toFixed(4) : String(v)]),
+    ...Object.entries(explanation.timings).map(([k, v]): [string, string] => [`time ${k}`, `${Math.round(v)} ms`]),
+    ['provider', explanation.provider],
+    ['model', `${explanation.model.name} · ${explanation.model.sha256.slice(0, 12)}`],
+  ];
+  return (
+    <div>
+      <table className="kv" data-testid={`${idPrefix}metrics`}>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th>{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {explanation.warnings.length ? (
+        <ul className="warnings">
+          {explanation.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,225 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { AuditError, AuditStore, writeFinding } from '../../db/audit-store';
+import { LATEST_VERSION, migrate, schemaVersion } from '../../db/schema';
+import { KEY_FILE_NAME } from '../../db/signing';
+import { makeExplanation, makeInput, tempDir } from './helpers';
+
+test('a finding reads back exactly as recorded, NaN metric and Float32 map included', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const store = AuditStore.open(join(dir, 'audit.db'));
+    const input = makeInput({ seed: 4 });
+    const rec = store.recordFinding(input);
+    assert.equal(rec.reviewer, 'dr.house');
+    assert.equal(rec.decision, input.decision);
+    assert.match(rec.eventHash, /^[0-9a-f]{64}$/);
+    assert.equal(rec.seq, 2, 'event 1 is the schema creation');
+    const back = store.getFinding(rec.findingId);
+    assert.deepStrictEqual(back, rec);
+    assert.deepStrictEqual(back.explanation, input.explanation);
+    assert.ok(Number.isNaN(back.explanation.metrics.undefinedCorr));
+    assert.ok(back.explanation.image!.map.values instanceof Float32Array);
+    assert.equal(back.note, 'note 4: Ünïcode ≥ ok');
+    const v = store.verify();
+    assert.equal(v.ok, true, v.reason ?? '');
+    assert.equal(v.events, 2);
+    assert.deepEqual(v.missingProtections, []);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('identifying fields are stored only when the user allows it', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    const hidden = store.recordFinding(makeInput({ seed: 1, storeIdentifying: false }));
+    const shown = store.recordFinding(makeInput({ seed: 2, storeIdentifying: true }));
+    assert.equal(store.getFindingContext(hidden.findingId).scan.patientName, null);
+    assert.equal(store.getFindingContext(hidden.findingId).scan.fileName, null);
+    assert.equal(store.getFindingContext(hidden.findingId).scan.studyUid, '1.2.826.0.1.1');
+    assert.equal(store.getFindingContext(shown.findingId).scan.patientName, 'SMITH^JOHN');
+    store.close();
+    // The withheld finding's name must not be anywhere in the file (nor its WAL).
+    const bytes = Buffer.concat([readFileSync(file), existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0)]);
+    assert.equal(bytes.includes('patient-smith-1.dcm'), false);
+    assert.equal(bytes.includes('patient-smith-2.dcm'), true);
+  } finally {
+    cleanup();
+  }
+});
+
+test('the database itself refuses UPDATE, DELETE and out-of-chain INSERT; WAL + defensive', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    const rec = store.recordFinding(makeInput());
+    const raw = new Database(file);
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+    for (const sql of [
+      `UPDATE findings SET decision = 'agree' WHERE id = '${rec.findingId}'`,
+      `UPDATE audit_events SET actor = 'x' WHERE seq = 1`,
+      `DELETE FROM audit_events WHERE seq = ${rec.seq}`,
+      `DELETE FROM explanations`,
+      `UPDATE scans SET patient_name = 'X'`,
+      `DELETE FROM models`,
+      `UPDATE chain_head SET seq = 1`,
+      `DELETE FROM chain_head`,
+    ]) {
+      assert.throws(() => raw.exec(sql), /append-only|chain head/, sql);
+    }
+    assert.throws(
+      () => raw.prepare("INSERT INTO audit_events VALUES (99, 't', 'a', 'x', 'y', NULL, NULL, 'p', 'q', 'h')").run(),
+      /extend the chain head/,
+    );
+    // Defensive mode (better-sqlite3's default, kept on): the schema cannot be rewritten in place.
+    raw.exec('PRAGMA writable_schema = ON');
+    assert.throws(() => raw.exec("UPDATE sqlite_master SET sql = 'x' WHERE name = 'findings_no_update'"), /may not be modified/);
+    raw.close();
+    assert.equal(store.verify().ok, true);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad input gets an AuditError naming the file and the problem', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    assert.throws(() => store.recordFinding({ ...makeInput(), reviewer: '  ' }), (e: unknown) => e instanceof AuditError && e.message.includes(file) && /reviewer/.test(e.message));
+    assert.throws(() => store.recordFinding({ ...makeInput(), decision: 'maybe' as never }), /decision 'maybe'/);
+    const e = makeExplanation();
+    e.image!.map.width = 5;
+    assert.throws(() => store.recordFinding({ ...makeInput(), explanation: e }), /map holds 256 values, expected 5×16/);
+    assert.throws(() => store.recordFinding({ ...makeInput(), explanation: { ...makeExplanation(), similarity: NaN } }), /similarity is not a finite number/);
+    assert.throws(() => store.getFinding('nope'), /no finding with id nope/);
+    assert.equal(store.verify().events, 1, 'nothing half-written');
+    store.close();
+
+    const notDb = join(dir, 'notes.txt');
+    writeFileSync(notDb, 'this is not a database, just some text that is long enough to look like a header '.repeat(20));
+    assert.throws(() => AuditStore.open(notDb), (err: unknown) => err instanceof AuditError && err.message.includes(notDb) && /not a database/.test(err.message));
+    assert.throws(() => AuditStore.open(join(dir, 'missing', 'a.db')), /folder .* does not exist/);
+    assert.throws(() => AuditStore.open(join(dir, 'nope.db'), { readOnly: true }), /does not exist/);
+
+    const newer = join(dir, 'newer.db');
+    const raw = new Database(newer);
+    raw.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    raw.close();
+    assert.throws(() => AuditStore.open(newer), /newer Candor/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a file from every earlier schema version opens, migrates with an event, and keeps its chain', () => {
+  for (let version = 0; version < LATEST_VERSION; version++) {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, `v${version}.db`);
+      const raw = new Database(file);
+      migrate(raw, version);
+      const old = version >= 1 ? [1, 2, 3].map((seed) => writeFinding(raw, file, makeInput({ seed }))) : [];
+      raw.close();
+      const store = AuditStore.open(file);
+      const v = store.verify();
+      assert.equal(v.ok, true, `from v${version}: ${v.reason}`);
+      assert.deepEqual(v.missingProtections, []);
+      assert.equal(v.events, old.length + 1);
+      for (const rec of old) assert.deepStrictEqual(store.getFinding(rec.findingId), rec);
+      const last = store.list({ limit: 1 })[0];
+      assert.equal(last.action, 'schema.migrate');
+      const added = store.recordFinding(makeInput({ seed: 9 }));
+      assert.equal(added.seq, old.length + 2);
+      assert.equal(store.verify().ok, true);
+      store.close();
+      const check = new Database(file, { readonly: true });
+      assert.equal(schemaVersion(check), LATEST_VERSION);
+      check.close();
+    } finally {
+      cleanup();
+    }
+  }
+});
+
+test('list filters by reviewer, study, method, model, date and text', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const store = AuditStore.open(join(dir, 'audit.db'));
+    const recs = [
+      store.recordFinding(makeInput({ seed: 1, reviewer: 'alice', method: 'nib', study: 'CT-1' })),
+      store.recordFinding(makeInput({ seed: 2, reviewer: 'bob', method: 'gradcam', study: 'CT-1' })),
+      store.recordFinding(makeInput({ seed: 3, reviewer: 'alice', method: 'rise', study: 'MR-2' })),
+    ];
+    const all = store.list({});
+    assert.deepEqual(all.map((r) => r.seq), [4, 3, 2, 1], 'newest first, system events included');
+    assert.equal(all[3].findingId, null);
+    assert.deepEqual(store.list({ reviewer: 'alice' }).map((r) => r.findingId), [recs[2].findingId, recs[0].findingId]);
+    assert.deepEqual(store.list({ study: 'CT-1' }).map((r) => r.seq), [3, 2]);
+    assert.deepEqual(store.list({ study: '1.2.826.0.1.3' }).map((r) => r.seq), [4], 'study UID matches too');
+    assert.deepEqual(store.list({ method: 'gradcam' }).map((r) => r.actor), ['bob']);
+    assert.equal(store.list({ model: 'mini-clip' }).length, 3);
+    assert.equal(store.list({ model: recs[0].explanation.model.sha256.slice(0, 12) }).length, 3);
+    assert.equal(store.list({ model: 'other' }).length, 0);
+    assert.equal(store.list({ search: 'NOTE 2' }).length, 1);
+    assert.equal(store.list({ limit: 2 }).length, 2);
+    const row = store.list({ method: 'rise' })[0];
+    assert.equal(row.model, 'mini-clip');
+    assert.equal(row.decision, recs[2].decision);
+    assert.equal(row.similarity, recs[2].explanation.similarity);
+    assert.equal(row.eventHash, recs[2].eventHash);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(store.list({ from: today, to: today }).length, 4);
+    assert.equal(store.list({ to: '2000-01-01' }).length, 0);
+    assert.equal(store.list({ from: recs[1].time }).length, 2);
+    assert.throws(() => store.list({ from: 'yesterday' }), /'yesterday' is not a date/);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('signed checkpoints: the key is created beside the db, and an exported checkpoint catches a rewritten chain', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    store.recordFinding(makeInput({ seed: 1 }));
+    const rec = store.recordFinding(makeInput({ seed: 2 }));
+    const cp = store.signCheckpoint();
+    assert.equal(cp.seq, rec.seq);
+    assert.equal(cp.headHash, rec.eventHash);
+    assert.equal(statSync(join(dir, KEY_FILE_NAME)).mode & 0o077, 0, 'the key is owner-only');
+    assert.deepEqual(store.checkCheckpoint(cp), { ok: true, reason: null });
+    const v = store.verify();
+    assert.equal(v.ok, true, v.reason ?? '');
+    assert.equal(v.checkpoints, 1);
+    assert.equal(store.checkCheckpoint({ ...cp, headHash: 'f'.repeat(64) }).ok, false, 'a forged head fails the signature');
+    store.close();
+
+    // An insider rewrites the whole chain consistently (new note, every hash recomputed, triggers dropped).
+    const raw = new Database(file);
+    raw.unsafeMode(true);
+    for (const t of raw.prepare("SELECT name FROM sqlite_master WHERE type='trigger'").all() as { name: string }[]) raw.exec(`DROP TRIGGER ${t.name}`);
+    raw.prepare('DELETE FROM audit_events WHERE seq > ?').run(rec.seq);
+    raw.close();
+    const store2 = AuditStore.open(file);
+    const v2 = store2.verify();
+    assert.equal(v2.ok, false);
+    assert.equal(v2.reasonCode, 'deleted');
+    assert.ok(v2.missingProtections.length > 0);
+    assert.equal(store2.checkCheckpoint(cp).ok, true, 'the head at seq is still intact');
+    store2.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -1,0 +1,201 @@
+/**
+ * The radiologist's path and then the auditor's, in Chromium against the real services (the
+ * demo model and studies when bundled, else the mini-clip fixture model and a fixture chest
+ * radiograph), with a real SQLite audit log. Each step asserts on canvas pixels and on what is
+ * shown, and leaves a screenshot in tests/output/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canvasPixels, canvasStats, openWorkspace, sharedDir, type Workspace } from './harness';
+import { resolveResources } from '../../electron/paths';
+import { repoRoot } from '../../electron/version';
+
+let ws: Workspace;
+let tmp: string;
+const REVIEWER = 'Dr. Ada Reviewer';
+
+function studyConfig(dir: string): { modelDir: string; samplesIndex: string } {
+  const res = resolveResources(repoRoot());
+  if (res.demoBundle && res.samplesIndex) return { modelDir: res.demoBundle, samplesIndex: res.samplesIndex };
+  const fixtures = join(sharedDir(), 'fixtures');
+  writeFileSync(join(dir, 'chest.txt'), 'Round opacity in the left upper zone. No pleural effusion. Heart size is normal.\n');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ studies: [{ title: 'Fixture chest', scan: join(fixtures, 'dicom', 'chest_explicit_le.dcm'), report: 'chest.txt' }] }),
+  );
+  return { modelDir: join(fixtures, 'models', 'mini-clip'), samplesIndex: join(dir, 'index.json') };
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'candor-review-'));
+  ws = await openWorkspace({ ...studyConfig(tmp), dbPath: join(tmp, 'audit.sqlite') });
+  await ws.page.goto(ws.host.url);
+});
+after(async () => {
+  await ws?.close();
+});
+
+async function waitForExplanation(prefix = ''): Promise<void> {
+  await ws.page.getByTestId(`${prefix}shaded-text`).waitFor({ timeout: 120_000 });
+}
+
+test('the demo study opens with its thumbnail, report, model and provider shown', async () => {
+  const { page } = ws;
+  await page.getByTestId('scan-title').waitFor();
+  const stats = await canvasStats(page);
+  assert.ok(stats.std > 5, `the scan shows structure, std=${stats.std}`);
+  const thumb = page.getByTestId('study-thumbnail').first();
+  await thumb.waitFor();
+  assert.ok(await thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'thumbnail image decoded');
+  assert.match(await page.getByTestId('model-info').innerText(), /model \S+ · [0-9a-f]{12}/);
+  assert.match(await page.getByTestId('provider').innerText(), /provider: (CPU|CUDA|DIRECTML|COREML|GPU)/i);
+  assert.ok((await page.getByTestId('report-text').inputValue()).length > 10, 'the report text is loaded with the study');
+  assert.ok((await page.getByTestId('sentence').count()) >= 1);
+  await ws.screenshot('10-review-opened');
+});
+
+test('window/level: a preset key and a drag change the drawn pixels, the readout shows modality values', async () => {
+  const { page } = ws;
+  const before = await canvasStats(page);
+  const wl0 = await page.getByTestId('wl').innerText();
+  await page.locator('body').press('1');
+  const box = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const x = box.x + box.width / 2, y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x - 120, y + 40, { steps: 6 });
+  await page.mouse.up();
+  const after = await canvasStats(page);
+  assert.notEqual(await page.getByTestId('wl').innerText(), wl0);
+  assert.ok(Math.abs(after.mean - before.mean) > 2 || Math.abs(after.std - before.std) > 2, `pixels changed: ${JSON.stringify({ before, after })}`);
+  await page.mouse.move(x + 5, y + 5);
+  assert.match(await page.getByTestId('pixel-readout').innerText(), /\(\d+, \d+\) -?\d/);
+  await ws.screenshot('11-review-window-level');
+});
+
+test('explaining a sentence draws the heat map and shades the words', async () => {
+  const { page } = ws;
+  await page.getByTestId('sentence').first().click();
+  await waitForExplanation();
+  const overlay = await canvasPixels(page, 'overlay-canvas');
+  assert.ok(overlay.covered > 0.01, `the heat map covers part of the scan (${overlay.covered})`);
+  assert.ok(overlay.covered < 1, 'zero attribution stays transparent somewhere');
+  const words = page.getByTestId('word');
+  const n = await words.count();
+  assert.ok(n >= 2, `words shaded: ${n}`);
+  const scores = await words.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.score)));
+  assert.ok(scores.every((s) => s >= 0 && s <= 1), `scores in [0,1]: ${scores}`);
+  assert.ok(Math.max(...scores) > Math.min(...scores), 'words differ in attribution');
+  assert.match(await page.getByTestId('similarity').innerText(), /similarity -?\d\.\d{3}/);
+  assert.ok((await page.getByTestId('metrics').locator('tr').count()) >= 4, 'metrics shown');
+  await words.first().hover();
+  assert.match(await page.getByTestId('word-hover').innerText(), /\d\.\d{3}/);
+  // The attribution value under the cursor joins the pixel value.
+  const box = (await page.getByTestId('viewer-stage').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  assert.match(await page.getByTestId('pixel-readout').innerText(), /attribution \d\.\d{3}/);
+  await ws.screenshot('12-review-explained');
+});
+
+test('opacity and threshold change the overlay pixels; O hides it', async () => {
+  const { page } = ws;
+  await page.getByTestId('opacity').fill('1');
+  const full = await canvasPixels(page, 'overlay-canvas');
+  await page.getByTestId('opacity').fill('0.25');
+  const quarter = await canvasPixels(page, 'overlay-canvas');
+  const ratio = quarter.meanAlpha / full.meanAlpha;
+  assert.ok(Math.abs(ratio - 0.25) < 0.02, `alpha scales with opacity: ${ratio}`);
+  await ws.screenshot('13-review-opacity-25');
+  await page.getByTestId('threshold').fill('0.5');
+  const thresholded = await canvasPixels(page, 'overlay-canvas');
+  assert.ok(thresholded.covered < quarter.covered, `threshold hides low values: ${quarter.covered} → ${thresholded.covered}`);
+  await page.getByTestId('threshold').fill('0');
+  await page.getByTestId('opacity').fill('0.6');
+  await page.locator('body').press('o');
+  assert.equal(await page.getByTestId('overlay-canvas').isVisible(), false);
+  await page.locator('body').press('o');
+  assert.equal(await page.getByTestId('overlay-canvas').isVisible(), true);
+});
+
+test('two methods side by side: NIB and Grad-CAM draw different maps over the same scan', async () => {
+  const { page } = ws;
+  await page.getByTestId('compare-method').selectOption('gradcam');
+  await page.getByTestId('explain-button').click();
+  await page.getByTestId('compare-viewer-label').waitFor({ timeout: 120_000 });
+  await waitForExplanation('compare-');
+  assert.equal(await page.getByTestId('viewer-label').innerText(), 'NIB');
+  assert.equal(await page.getByTestId('compare-viewer-label').innerText(), 'Grad-CAM');
+  const a = await canvasPixels(page, 'overlay-canvas');
+  const b = await canvasPixels(page, 'compare-overlay-canvas');
+  assert.ok(b.covered > 0.01, 'the second map is drawn');
+  assert.notEqual(a.hash, b.hash, 'the two methods give different maps');
+  const sa = await canvasStats(page, 'scan-canvas');
+  const sb = await canvasStats(page, 'compare-scan-canvas');
+  assert.equal(Math.round(sa.mean), Math.round(sb.mean), 'the same scan and window under both');
+  await ws.screenshot('14-review-compare');
+});
+
+test('a finding is recorded with the explanation; the reviewer name is remembered', async () => {
+  const { page } = ws;
+  await page.getByTestId('reviewer').fill(REVIEWER);
+  await page.getByTestId('decision-agree').check();
+  await page.getByTestId('note').fill('Map matches the opacity in the left upper zone.');
+  await page.getByTestId('record-finding').click();
+  const result = page.getByTestId('finding-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /Saved as entry #\d+ by Dr\. Ada Reviewer \(agree\)/);
+  await ws.screenshot('15-review-finding-recorded');
+  assert.equal(await page.evaluate(() => localStorage.getItem('candor.reviewer')), REVIEWER);
+});
+
+test('auditor: the log lists the finding, filters work, the entry redraws the same map, PDF export', async () => {
+  const { page } = ws;
+  // The map as drawn in review at the same opacity, to compare with the redrawn one.
+  await page.getByTestId('opacity').fill('0.6');
+  const reviewed = await canvasPixels(page, 'overlay-canvas');
+  const reviewWords = await page.getByTestId('word').evaluateAll((els) => els.map((e) => `${e.textContent}:${(e as HTMLElement).dataset.score}`));
+  await page.getByTestId('audit-tab').click();
+  await page.getByTestId('audit-view').waitFor();
+  const rows = page.getByTestId('audit-row');
+  await rows.first().waitFor();
+  assert.match(await page.getByTestId('chain-status').innerText(), /Chain verified: \d+ events intact/);
+  assert.match(await rows.first().innerText(), /Dr\. Ada Reviewer/);
+  assert.match(await rows.first().innerText(), /NIB/);
+  await ws.screenshot('20-audit-log');
+
+  await page.getByTestId('audit-reviewer').fill('Nobody Else');
+  await page.getByText('No entries match.').waitFor();
+  assert.equal(await rows.count(), 0);
+  await page.getByTestId('audit-reviewer').fill('Ada');
+  await rows.first().waitFor();
+  await page.getByTestId('audit-decision').selectOption('disagree');
+  assert.equal(await rows.count(), 0, 'no disagreeing entries');
+  await page.getByTestId('audit-decision').selectOption('agree');
+  assert.ok((await rows.count()) >= 1);
+  await ws.screenshot('21-audit-filtered');
+
+  await rows.first().click();
+  await page.getByTestId('audit-detail').getByTestId('audit-overlay-canvas').waitFor();
+  const redrawn = await canvasPixels(page, 'audit-overlay-canvas');
+  assert.equal(redrawn.width, reviewed.width);
+  assert.equal(redrawn.height, reviewed.height);
+  assert.equal(redrawn.hash, reviewed.hash, 'the recorded map redraws pixel for pixel');
+  const auditWords = await page.getByTestId('audit-word').evaluateAll((els) => els.map((e) => `${e.textContent}:${(e as HTMLElement).dataset.score}`));
+  assert.deepEqual(auditWords, reviewWords, 'the word scores are the recorded ones');
+  assert.equal(await page.getByTestId('audit-scan-missing').count(), 0, 'the scan is found under the map');
+  await ws.screenshot('22-audit-entry');
+
+  await page.getByTestId('audit-select').first().check();
+  await page.getByTestId('export-pdf').click();
+  const pdf = page.getByTestId('pdf-result');
+  await pdf.waitFor({ timeout: 60_000 });
+  const m = /PDF written: (.+\.pdf) \(/.exec(await pdf.innerText());
+  assert.ok(m, `a path is shown: ${await pdf.innerText()}`);
+  assert.ok(existsSync(m[1]!), `the PDF exists at ${m[1]}`);
+  assert.equal(readFileSync(m[1]!).subarray(0, 5).toString('latin1'), '%PDF-');
+  await ws.screenshot('23-audit-pdf');
+  assert.deepEqual(ws.pageErrors, []);
+});

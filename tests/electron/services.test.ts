@@ -1,0 +1,69 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createDispatch } from '../../electron/ipc/handlers';
+import { createServices } from '../../electron/services/index';
+import type { Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
+
+const MODEL = resolve('..', 'shared', 'fixtures', 'models', 'mini-clip');
+const REF = resolve('..', 'shared', 'fixtures', 'reference');
+const dir = mkdtempSync(join(tmpdir(), 'candor-services-'));
+const services = createServices({ appVersion: 'test', modelDir: MODEL, samplesIndex: null, dbPath: join(dir, 'audit.sqlite') });
+const dispatch = createDispatch(services);
+after(() => services.dispose());
+
+async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
+  const res = await dispatch(channel, request);
+  if (!res.ok) throw new Error(`${channel}: ${res.error.code}: ${res.error.message}`);
+  return res.value as Response<C>;
+}
+
+async function waitForJob(jobId: string): Promise<ExplainJobState> {
+  for (;;) {
+    const state = await call('explain:poll', { jobId });
+    if (state.state !== 'running') return state;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('open → explain → record → list → get, through the same dispatch the app uses', async () => {
+  const info = await call('app:info', {});
+  assert.equal(info.model?.name, 'mini-clip');
+  assert.match(info.model?.sha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.equal(info.provider, 'cpu');
+
+  const scan = await call('scan:open', { path: join(REF, 'case03.png') });
+  const text = 'Right upper lobe consolidation (pneumonia).';
+  const { jobId } = await call('explain:start', { scanId: scan.id, text, layer: 1, steps: 10 });
+  const state = await waitForJob(jobId);
+  assert.equal(state.state, 'done', JSON.stringify(state));
+  if (state.state !== 'done') return;
+  const e = state.explanation;
+  assert.equal(e.method, 'nib');
+  assert.equal(e.input.scanSha256, scan.sha256);
+  assert.ok(e.image && e.image.map.values.length === e.image.map.width * e.image.map.height);
+  assert.ok(e.text && e.text.tokens.length === 10);
+
+  const finding = await call('finding:record', { explanationId: e.id, reviewer: 'Dr. Test', decision: 'agree', note: 'matches' });
+  assert.ok(finding.seq >= 1);
+  const listed = await call('audit:list', { reviewer: 'Dr. Test' });
+  assert.equal(listed.chain.ok, true);
+  assert.equal(listed.rows.length, 1);
+  assert.equal(listed.rows[0]!.decision, 'agree');
+  const back = await call('audit:get', { findingId: finding.findingId });
+  assert.equal(back.explanation.similarity, e.similarity);
+  assert.deepEqual(Array.from(back.explanation.image!.map.values), Array.from(e.image!.map.values));
+});
+
+test('an explanation can be cancelled and a missing explanation cannot be recorded', async () => {
+  const scan = await call('scan:open', { path: join(REF, 'case01.png') });
+  const { jobId } = await call('explain:start', { scanId: scan.id, text: 'No pleural effusion.', method: 'rise' });
+  const cancelled = await call('explain:cancel', { jobId });
+  assert.equal(cancelled.cancelled, true);
+  assert.equal((await waitForJob(jobId)).state, 'cancelled');
+  const res = await dispatch('finding:record', { explanationId: 'nope', reviewer: 'x', decision: 'agree' });
+  assert.equal(res.ok, false);
+  if (!res.ok) assert.equal(res.error.code, 'not-found');
+});
