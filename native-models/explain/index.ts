@@ -233,7 +233,8 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
       text: t.text, start: t.start, end: t.end, raw: textScores![i], normalized: norm ? norm[i] : 0, special: t.special,
     }));
-    const groups = groupWords(text, tok.tokens);
+    // Words are the report's words: punctuation-only tokens keep their token scores but are no word.
+    const groups = groupWords(text, tok.tokens).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
     const wraw = groups.map((g) => g.tokenIndices.reduce((s, i) => s + textScores![i], 0));
     const wn = minMax(wraw);
     const words: WordScore[] = groups.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: wn ? wn[k] : norm ? 1 : 0 }));
