@@ -33,7 +33,7 @@ function defaultWorkerPath(): string | null {
 const settings: DecoderSettings = {
   workerPath: null,
   inThread: process.env.CANDOR_DECODE_IN_THREAD === '1',
-  timeoutMs: Number(process.env.CANDOR_DECODE_TIMEOUT_MS) || 120_000,
+  timeoutMs: Number(process.env.CANDOR_DECODE_TIMEOUT_MS) || 30_000,
 };
 let resolvedDefault = false;
 

@@ -95,13 +95,24 @@ function checkFrameNumber(file: string, n: number, frames: number): number {
   return n - 1;
 }
 
+function rescaledRange(r: { min: number; max: number }, slope: number, intercept: number): { min: number; max: number } {
+  const a = r.min * slope + intercept;
+  const b = r.max * slope + intercept;
+  // Float32 like the frame values, so the range and the pixels agree exactly.
+  return { min: Math.fround(Math.min(a, b)), max: Math.fround(Math.max(a, b)) };
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 export async function loadScan(path: string, options: LoadOptions = {}): Promise<LoadedScan> {
+  return openScanBytes(path, await readScanFile(path), options);
+}
+
+/** Like loadScan for bytes already in memory; `path` names them in errors and decides the expected format by its extension. */
+export async function openScanBytes(path: string, bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedScan> {
   const file = resolve(path);
-  const bytes = await readScanFile(path);
   const kind = kindOf(path, bytes);
   if (kind === 'dicom') return loadDicom(path, file, bytes, options);
   const img = kind === 'png' ? decodePngFile(path, bytes) : await decodeJpegFile(path, bytes);
@@ -190,7 +201,9 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     return applyRescale(data, { slope, intercept });
   };
 
-  const first = toModality(await stored(0));
+  // The range comes from the stored values (rescale is monotonic), without building a float copy of the frame.
+  const firstStored = await stored(0);
+  const range = isPalette || channels === 3 ? valueRange(toModality(firstStored)) : rescaledRange(valueRange(firstStored), slope, intercept);
   const modality = info.modality;
   const hide = options.hideIdentifying === true;
   const text = (tag: string): string | null => (hide ? null : (str(dataSet, tag)?.trim() ?? null));
@@ -214,7 +227,7 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     modality,
     units,
     invertedByDefault: layout.photometric === 'MONOCHROME1',
-    valueRange: valueRange(first),
+    valueRange: range,
     windows: info.windows,
     sha256: sha256(bytes),
     patient: {
