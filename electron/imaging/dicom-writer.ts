@@ -3,7 +3,7 @@
  * Data). It exists to hand single frames to DCMTK and to build test images; it is not a
  * general DICOM writer.
  */
-export type ElementValue = string | Uint8Array | { us: number[] } | { ul: number[] } | { ss: number[] };
+export type ElementValue = string | Uint8Array | { us: number[] } | { ul: number[] } | { ss: number[] } | { items: WriteElement[][] };
 
 export interface WriteElement {
   tag: number; // 0xGGGGEEEE
@@ -48,6 +48,18 @@ function valueBytes(vr: string, value: ElementValue): Uint8Array {
     bytes = Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
   } else if (value instanceof Uint8Array) {
     bytes = value;
+  } else if ('items' in value) {
+    // Defined-length sequence: each item is an (FFFE,E000) item holding its elements.
+    const w = new ByteWriter();
+    for (const item of value.items) {
+      const body = new ByteWriter();
+      for (const e of [...item].sort((a, b) => a.tag - b.tag)) element(body, e.tag, e.vr, valueBytes(e.vr, e.value));
+      w.u16(0xfffe);
+      w.u16(0xe000);
+      w.u32(body.length);
+      w.bytes(body.concat());
+    }
+    bytes = w.concat();
   } else if ('us' in value || 'ss' in value) {
     const list = 'us' in value ? value.us : value.ss;
     bytes = new Uint8Array(list.length * 2);

@@ -126,6 +126,10 @@ const TABLE = `
 00283003 LO LUTExplanation
 00283006 US LUTData
 00283010 SQ VOILUTSequence
+00289132 SQ FrameVOILUTSequence
+00289145 SQ PixelValueTransformationSequence
+52009229 SQ SharedFunctionalGroupsSequence
+52009230 SQ PerFrameFunctionalGroupsSequence
 30040002 CS DoseUnits
 30040004 CS DoseType
 3004000A CS DoseSummationType

@@ -169,3 +169,29 @@ test('a frame that exceeds the time limit is stopped with a clear error, and the
   const scan = await loadScan(path);
   assert.equal((await scan.storedFrame(1)).data.length, 512 * 448);
 });
+
+test('enhanced multi-frame: rescale and windows come from the shared functional groups', async () => {
+  const frames = 3;
+  const pixels = new Uint16Array(W * H * frames).map((_, i) => (i * 13) % 4000);
+  const elements = base('MONOCHROME2', 1, 16, [
+    { tag: 0x00280008, vr: 'IS', value: String(frames) },
+    {
+      tag: 0x52009229,
+      vr: 'SQ',
+      value: {
+        items: [[
+          { tag: 0x00289145, vr: 'SQ', value: { items: [[{ tag: 0x00281052, vr: 'DS', value: '-100' }, { tag: 0x00281053, vr: 'DS', value: '2' }, { tag: 0x00281054, vr: 'LO', value: 'US' }]] } },
+          { tag: 0x00289132, vr: 'SQ', value: { items: [[{ tag: 0x00281050, vr: 'DS', value: '300\\500' }, { tag: 0x00281051, vr: 'DS', value: '600\\1000' }, { tag: 0x00281055, vr: 'LO', value: 'A\\B' }]] } },
+        ]],
+      },
+    },
+  ]);
+  const file = save('enhanced.dcm', writeDicom({ transferSyntax: '1.2.840.10008.1.2.1', elements, pixels: { native: new Uint8Array(pixels.buffer) } }));
+  const scan = await loadScan(file);
+  assert.equal(scan.summary.frames, frames);
+  assert.deepEqual(scan.summary.windows, [{ name: 'A', center: 300, width: 600 }, { name: 'B', center: 500, width: 1000 }]);
+  const third = await scan.frame(3);
+  const offset = 2 * W * H;
+  for (const i of [0, 1, 500, W * H - 1]) assert.equal(third[i], pixels[offset + i]! * 2 - 100);
+  assert.deepEqual(scan.header.rescale, { slope: 2, intercept: -100, type: 'US' });
+});
