@@ -21,13 +21,20 @@ export interface DecoderSettings {
   timeoutMs: number;
 }
 
+/**
+ * The worker entry next to this module: the .ts source under tsx, or a built
+ * `decode-worker.cjs`/`.js` next to the bundle (build it as its own esbuild entry point).
+ */
 function defaultWorkerPath(): string | null {
-  try {
-    const path = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
+  for (const name of ['./decode-worker.ts', './decode-worker.cjs', './decode-worker.js']) {
+    try {
+      const path = fileURLToPath(new URL(name, import.meta.url));
+      if (existsSync(path)) return path;
+    } catch {
+      return null;
+    }
   }
+  return null;
 }
 
 const settings: DecoderSettings = {
@@ -152,6 +159,18 @@ export function decodeFrame(job: DecodeJob): Promise<StoredArray> {
     queue.push({ id: nextId++, job, resolve, reject });
     pump();
   });
+}
+
+/** Where frames are decoded now: on a worker thread, or in the calling thread (and why). */
+export function decoderStatus(): { mode: 'worker' | 'in-thread'; workerPath: string | null; reason: string | null } {
+  if (!resolvedDefault) {
+    settings.workerPath ??= defaultWorkerPath();
+    resolvedDefault = true;
+  }
+  if (settings.inThread) return { mode: 'in-thread', workerPath: null, reason: 'configured to decode in-thread' };
+  if (!settings.workerPath) return { mode: 'in-thread', workerPath: null, reason: 'no decode-worker entry found next to the imaging module' };
+  if (workerFailed) return { mode: 'in-thread', workerPath: settings.workerPath, reason: 'the decode worker could not be started' };
+  return { mode: 'worker', workerPath: settings.workerPath, reason: null };
 }
 
 /** Stops the worker (tests, app shutdown). Pending jobs fail. */

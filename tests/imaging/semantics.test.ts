@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImagingError, loadScan, type TagNode } from '../../electron/imaging/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
-import { configureDecoder } from '../../electron/imaging/decoder-pool';
+import { configureDecoder, decoderStatus } from '../../electron/imaging/decoder-pool';
 import { DICOM_FIXTURES } from './fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'candor-semantics-'));
@@ -168,6 +168,7 @@ test('a frame that exceeds the time limit is stopped with a clear error, and the
   }
   const scan = await loadScan(path);
   assert.equal((await scan.storedFrame(1)).data.length, 512 * 448);
+  assert.equal(decoderStatus().mode, 'worker');
 });
 
 test('enhanced multi-frame: rescale and windows come from the shared functional groups', async () => {
