@@ -8,9 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImagingError } from './errors';
-import { jobBuffers, runDecodeJob, type DecodeJob } from './decode-job';
+import { jobBuffers, runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job';
 import type { WorkerReply } from './decode-worker';
-import type { StoredArray } from './types';
 
 export interface DecoderSettings {
   /** Path of the worker entry (a built `decode-worker.js` in a bundle). */
@@ -53,7 +52,7 @@ export function configureDecoder(change: Partial<DecoderSettings>): void {
 interface Pending {
   id: number;
   job: DecodeJob;
-  resolve: (data: StoredArray) => void;
+  resolve: (result: DecodeResult) => void;
   reject: (err: Error) => void;
 }
 
@@ -107,7 +106,7 @@ function finish(w: Worker, reply: WorkerReply): void {
   const job = current;
   current = null;
   clearTimer();
-  if (reply.ok) job.resolve(reply.data);
+  if (reply.ok) job.resolve(reply.result);
   else job.reject(new ImagingError(reply.file, reply.reason));
   pump();
 }
@@ -153,9 +152,9 @@ function pump(): void {
   w.postMessage({ id: next.id, job: next.job }, jobBuffers(next.job));
 }
 
-export function decodeFrame(job: DecodeJob): Promise<StoredArray> {
+export function decodeFrame(job: DecodeJob): Promise<DecodeResult> {
   if (settings.inThread) return runDecodeJob(job);
-  return new Promise<StoredArray>((resolve, reject) => {
+  return new Promise<DecodeResult>((resolve, reject) => {
     queue.push({ id: nextId++, job, resolve, reject });
     pump();
   });

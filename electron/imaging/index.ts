@@ -11,7 +11,8 @@ import { ImagingError, describeThrown } from './errors';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
-import { decodePngFile, type PlainImage } from './png';
+import type { PlainImage } from './png';
+import { decodeFrame } from './decoder-pool';
 import { kindOf } from './sniff';
 import { buildTagTree, type TagNode } from './tags';
 import type { StoredArray, VoiFunction, VoiLut } from './types';
@@ -115,13 +116,13 @@ export async function openScanBytes(path: string, bytes: Uint8Array, options: Lo
   const file = resolve(path);
   const kind = kindOf(path, bytes);
   if (kind === 'dicom') return loadDicom(path, file, bytes, options);
-  const img = kind === 'png' ? decodePngFile(path, bytes) : await decodeJpegFile(path, bytes);
-  return plainScan(file, kind, img, sha256(bytes));
-}
-
-async function decodeJpegFile(file: string, bytes: Uint8Array): Promise<PlainImage> {
-  const { decodeJpegImage } = await import('./jpeg-file');
-  return decodeJpegImage(file, bytes);
+  const hash = sha256(bytes);
+  // The worker gets its own copy: `bytes` may be a view into a pooled buffer.
+  const result = await decodeFrame({ kind, file: path, bytes: bytes.slice() });
+  if (!result.image) throw new ImagingError(path, 'the decoder returned no image');
+  const img: PlainImage = { ...result.image, data: result.data as PlainImage['data'] };
+  if (img.data.length !== img.width * img.height * img.channels) throw new ImagingError(path, 'the decoded image has the wrong number of samples');
+  return plainScan(file, kind, img, hash);
 }
 
 function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: string): LoadedScan {
