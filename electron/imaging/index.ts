@@ -10,6 +10,7 @@ import type { ScanSummary, WindowPreset } from '../api/contract';
 import { ImagingError, describeThrown } from './errors';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
+import { encodingOf, textValue } from './charset';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
 import type { PlainImage } from './png';
 import { decodeFrame } from './decoder-pool';
@@ -207,7 +208,8 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
   const range = isPalette || channels === 3 ? valueRange(toModality(firstStored)) : rescaledRange(valueRange(firstStored), slope, intercept);
   const modality = info.modality;
   const hide = options.hideIdentifying === true;
-  const text = (tag: string): string | null => (hide ? null : (str(dataSet, tag)?.trim() ?? null));
+  const encoding = encodingOf(dataSet);
+  const text = (tag: string): string | null => (hide ? null : textValue(dataSet, tag, encoding));
   const rescaleType = info.rescale?.type?.trim() ?? '';
   // Rescale Type 'US' means unspecified; RT Dose carries its own Dose Units.
   const units = modality === 'CT' && info.rescale

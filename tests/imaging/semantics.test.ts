@@ -196,3 +196,23 @@ test('enhanced multi-frame: rescale and windows come from the shared functional 
   for (const i of [0, 1, 500, W * H - 1]) assert.equal(third[i], pixels[offset + i]! * 2 - 100);
   assert.deepEqual(scan.header.rescale, { slope: 2, intercept: -100, type: 'US' });
 });
+
+test('names are decoded in the Specific Character Set (UTF-8, Latin-1, GB18030)', async () => {
+  const cases = [
+    { charset: 'ISO_IR 192', bytes: new TextEncoder().encode('Müller^Zoë'), expected: 'Müller^Zoë' },
+    { charset: 'ISO_IR 100', bytes: Uint8Array.from([0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72]), expected: 'Müller' },
+    { charset: 'GB18030', bytes: Uint8Array.from([0xcd, 0xf5, 0x5e, 0xd0, 0xa1, 0xc3, 0xf7]), expected: '王^小明' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const elements = base('MONOCHROME2', 1, 8)
+      .filter((e) => e.tag !== 0x00100010)
+      .concat([{ tag: 0x00080005, vr: 'CS', value: c.charset }, { tag: 0x00100010, vr: 'PN', value: c.bytes }]);
+    const file = save(`charset${i}.dcm`, writeDicom({ transferSyntax: '1.2.840.10008.1.2.1', elements, pixels: { native: pattern(W * H, 5), vr: 'OB' } }));
+    const scan = await loadScan(file);
+    assert.equal(scan.summary.patient.name, c.expected);
+    assert.equal(find(scan.tags(), '(0010,0010)')?.value, c.expected);
+    const hidden = await loadScan(file, { hideIdentifying: true });
+    assert.equal(find(hidden.tags(), '(0010,0010)')?.value, '(hidden)');
+    assert.equal(find(hidden.tags(), '(0010,0020)')?.value, '(hidden)');
+  }
+});
