@@ -151,8 +151,11 @@ const PHOTOMETRICS = new Set([
 ]);
 
 export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
-  const pixelData = ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009;
-  if (!pixelData) throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
+  const pixelData = ds.elements.x7fe00010;
+  if (!pixelData) {
+    if (ds.elements.x7fe00008 || ds.elements.x7fe00009) throw new ImagingError(file, 'floating-point pixel data (Float/Double Float Pixel Data) is not supported');
+    throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
+  }
   const rows = uint(ds, 'x00280010');
   const columns = uint(ds, 'x00280011');
   if (!rows || !columns) throw new ImagingError(file, 'Rows or Columns is missing or zero');
