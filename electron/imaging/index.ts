@@ -206,6 +206,9 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
   // The range comes from the stored values (rescale is monotonic), without building a float copy of the frame.
   const firstStored = await stored(0);
   const range = isPalette || channels === 3 ? valueRange(toModality(firstStored)) : rescaledRange(valueRange(firstStored), slope, intercept);
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
+    throw new ImagingError(path, `Rescale Slope ${slope} and Intercept ${intercept} turn the stored values into numbers out of range`);
+  }
   const modality = info.modality;
   const hide = options.hideIdentifying === true;
   const encoding = encodingOf(dataSet);

@@ -30,6 +30,9 @@ export async function runCase(name: string, bytes: Uint8Array): Promise<{ outcom
     if (values.length !== scan.summary.width * scan.summary.height * scan.summary.channels) {
       return { outcome: 'failed', detail: `frame(1) has ${values.length} values for ${scan.summary.width}x${scan.summary.height}x${scan.summary.channels}` };
     }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) return { outcome: 'failed', detail: `frame(1) holds a non-finite value at ${i}` };
+    }
     scan.tags();
     return { outcome: 'decoded' };
   } catch (err) {
