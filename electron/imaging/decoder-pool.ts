@@ -58,6 +58,8 @@ interface Pending {
 
 let worker: Worker | null = null;
 let workerFailed = false;
+/** Workers that have answered at least once: a worker that dies before that could not start at all. */
+const proven = new WeakSet<Worker>();
 let current: Pending | null = null;
 let timer: NodeJS.Timeout | null = null;
 const queue: Pending[] = [];
@@ -103,6 +105,7 @@ function clearTimer(): void {
 
 function finish(w: Worker, reply: WorkerReply): void {
   if (w !== worker || !current || current.id !== reply.id) return;
+  proven.add(w);
   const job = current;
   current = null;
   clearTimer();
@@ -117,7 +120,11 @@ function crash(w: Worker, reason: string): void {
   clearTimer();
   const job = current;
   current = null;
-  if (job) job.reject(new ImagingError(job.job.file, reason));
+  if (!proven.has(w)) {
+    // The worker never ran (e.g. a bundle without a usable worker entry): decode in-thread from now on.
+    workerFailed = true;
+    if (job) queue.unshift(job);
+  } else if (job) job.reject(new ImagingError(job.job.file, reason));
   pump();
 }
 
@@ -149,7 +156,9 @@ function pump(): void {
     pump();
   }, settings.timeoutMs);
   timer.unref();
-  w.postMessage({ id: next.id, job: next.job }, jobBuffers(next.job));
+  // Until a worker has answered once, keep the job's bytes here (copy, don't transfer): if it
+  // cannot start, the job is decoded in-thread instead.
+  w.postMessage({ id: next.id, job: next.job }, proven.has(w) ? jobBuffers(next.job) : []);
 }
 
 export function decodeFrame(job: DecodeJob): Promise<DecodeResult> {

@@ -252,7 +252,8 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     },
     async storedFrame(n) {
       const index = checkFrameNumber(file, n, layout.frames);
-      return { data: await stored(index) };
+      // A copy, so a caller that edits it cannot corrupt the cached frame.
+      return { data: (await stored(index)).slice() };
     },
     tags() {
       tagCache ??= buildTagTree(dataSet, hide);
