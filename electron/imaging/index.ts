@@ -64,8 +64,8 @@ export interface LoadOptions {
   hideIdentifying?: boolean;
 }
 
-/** Files larger than this are refused before they are read. */
-export const MAX_FILE_BYTES = 4 * 2 ** 30;
+/** Files larger than this are refused before they are read (Node reads at most 2 GiB into one buffer). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
 async function readScanFile(path: string): Promise<Uint8Array> {
   let info;
@@ -79,7 +79,7 @@ async function readScanFile(path: string): Promise<Uint8Array> {
   }
   if (info.isDirectory()) throw new ImagingError(path, 'is a folder, not an image file (open a file, or scan the folder as a study)');
   if (!info.isFile()) throw new ImagingError(path, 'is not a regular file');
-  if (info.size > MAX_FILE_BYTES) throw new ImagingError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB, larger than this viewer accepts`);
+  if (info.size > MAX_FILE_BYTES) throw new ImagingError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB, larger than the 2 GiB this viewer reads`);
   try {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
