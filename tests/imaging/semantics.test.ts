@@ -249,3 +249,15 @@ test('a multi-frame JPEG-LS with all frames in one fragment is split at the star
     assert.deepEqual((await scan.storedFrame(f)).data, expected.subarray((f - 1) * 128 * 160, f * 128 * 160));
   }
 });
+
+test('compressed data too small for the claimed size is refused before a large allocation', async () => {
+  const ds = dicomParser.parseDicom(readFileSync(join(DICOM_FIXTURES, 'ct_signed_rle.dcm')));
+  const el = ds.elements.x7fe00010!;
+  const rle = dicomParser.readEncapsulatedImageFrame(ds, el, 0);
+  const side = 20_000; // 800 MB of 16-bit samples claimed, from about 58 KB of RLE
+  const elements: WriteElement[] = base('MONOCHROME2', 1, 16).map((e) => (e.tag === 0x00280010 || e.tag === 0x00280011 ? { ...e, value: { us: [side] } } : e));
+  const file = save('huge-rle.dcm', writeDicom({ transferSyntax: '1.2.840.10008.1.2.5', elements, pixels: { fragments: [rle] } }));
+  const before = process.memoryUsage().rss;
+  await assert.rejects(loadScan(file), (err: unknown) => err instanceof ImagingError && /too few for/.test(err.reason));
+  assert.ok(process.memoryUsage().rss - before < 200 * 2 ** 20, 'no large allocation happened');
+});
