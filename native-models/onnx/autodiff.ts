@@ -1,4 +1,11 @@
 // Reverse-mode automatic differentiation over ONNX graphs: emits a new ONNX graph (forward + backward).
+//
+// How: one probe run (every tensor exposed) gives element types and shapes; tensors that depend on a `wrt`
+// tensor through float values are "active", and only active tensors the objective depends on get gradients,
+// so weight gradients and shape-only subgraphs never appear. Each op's rule (gradient-rules.ts) emits plain
+// ONNX ops; broadcasting is summed back with axes fixed for constants and computed from run-time shapes
+// otherwise, so the graph holds for any batch size. The result keeps every original output, adds
+// `grad:<name>` per wrt tensor, and imports at least opset 16 (ScatterElements with reduction).
 import type * as ort from 'onnxruntime-node';
 import { GraphBuilder } from './builder';
 import { GradContext, type TensorMeta } from './grad-context';

@@ -32,6 +32,9 @@ export function platformProviders(platform: NodeJS.Platform = process.platform):
   return [];
 }
 
+/** Accelerators that failed to load in this process, with onnxruntime's reason. */
+const unavailable = new Map<ProviderName, string>();
+
 function describe(model: string | Uint8Array): string {
   return typeof model === 'string' ? model : `in-memory model (${model.byteLength} bytes)`;
 }
@@ -50,12 +53,20 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
+    const known = unavailable.get(provider);
+    if (known) {
+      reasons.push(known);
+      continue;
+    }
     try {
       // Only the accelerator is listed: onnxruntime rejects (rather than falls back) when it cannot load it.
       const session = await create(model, { ...base, executionProviders: [provider] });
       return { session, provider, fallbackReason: null };
     } catch (err) {
-      reasons.push(`${provider}: ${message(err).split('\n')[0]}`);
+      const reason = `${provider}: ${message(err).split('\n')[0]}`;
+      // A provider whose library is missing stays missing for this process; a model it rejects may be its own fault.
+      if (/load|library|not (available|supported|found)|No supported adapters/i.test(reason)) unavailable.set(provider, reason);
+      reasons.push(reason);
     }
   }
   try {

@@ -111,6 +111,16 @@ export async function run(): Promise<void> {
       cut: `/text_model/encoder/layers.${CUT_LAYER - 1}/Add_1_output_0`, embedding: 'text_embeds', hidden: [77, 512],
       extra: (batch) => ({ input_ids: textIds(batch, 77, 49407) }), dim: 512,
     });
+    // newer torch exports (opset 17+) keep LayerNorm as one op, which stays fused in the gradient graph too
+    const dir18 = join(dir, 'opset18');
+    await writeRandomClipBundle(dir18, {
+      imageSize: 224, patch: 32, visionWidth: 768, visionLayers: 12, visionHeads: 12,
+      textWidth: 64, textLayers: 1, textHeads: 1, contextLength: 77, projection: 512, vocabSize: 100, seed: 1, opset: 18,
+    });
+    await benchTower({
+      label: 'vision ViT-B/32, opset 18 LN op', file: join(dir18, 'onnx/vision_model.onnx'),
+      cut: `/vision_model/encoder/layers.${CUT_LAYER - 1}/Add_1_output_0`, embedding: 'image_embeds', hidden: [50, 768], extra: () => ({}), dim: 512,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
