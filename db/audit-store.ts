@@ -410,7 +410,8 @@ export class AuditStore {
       args.reviewer = filter.reviewer;
     }
     if (filter.study) {
-      where.push('(f.study_label = @study OR s.study_uid = @study)');
+      where.push(`e.seq IN (SELECT seq FROM findings WHERE study_label = @study
+        UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study)`);
       args.study = filter.study;
     }
     if (filter.method) {
@@ -422,11 +423,11 @@ export class AuditStore {
       args.model = filter.model;
     }
     if (filter.from) {
-      where.push('e.time >= @from');
+      where.push('+e.time >= @from'); // '+': scan by seq (newest first, stops at the limit) instead of sorting an index range
       args.from = normalizeTime(this.path, 'from', filter.from, false);
     }
     if (filter.to) {
-      where.push('e.time <= @to');
+      where.push('+e.time <= @to');
       args.to = normalizeTime(this.path, 'to', filter.to, true);
     }
     if (filter.search) {

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { canonicalFlat, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
-import { payloadHashOf, STORED_FINDING_BYTES_SQL, storedFindingFromRaw, type StoredFinding } from './finding-codec';
+import { payloadHashOf, storedFindingsForHashing, type StoredFinding } from './finding-codec';
 import { verifyCheckpointSignature, type Checkpoint } from './signing';
 import { PROTECTIVE_TRIGGERS } from './schema';
 
@@ -97,7 +97,23 @@ function checkpointProblem(e: EventRow, hashAt: Map<number, string>): string | n
   return null;
 }
 
+/**
+ * Recomputes every event hash and every payload hash, in one read snapshot (a writer in
+ * another process cannot slip an event in between the reads), and names the first break.
+ */
 export function verifyChain(db: Database.Database): VerifyResult {
+  if (db.inTransaction) return verifySnapshot(db);
+  // Memory-mapped reads for the one long pass: about a third less CPU than pread on large files.
+  const mmapBefore = db.pragma('mmap_size', { simple: true }) as number;
+  db.pragma(`mmap_size = ${2 ** 32}`);
+  try {
+    return db.transaction(() => verifySnapshot(db)).deferred();
+  } finally {
+    db.pragma(`mmap_size = ${mmapBefore}`);
+  }
+}
+
+function verifySnapshot(db: Database.Database): VerifyResult {
   const rows = (
     db.prepare('SELECT seq, time, actor, action, entity_type, entity_id, payload, payload_hash, prev_hash, hash FROM audit_events ORDER BY seq').raw(true).all() as unknown[][]
   ).map(
@@ -111,10 +127,7 @@ export function verifyChain(db: Database.Database): VerifyResult {
   const missingProtections = PROTECTIVE_TRIGGERS.filter((t) => !triggers.has(t));
   // Streamed: only each finding's digest is kept, not its (possibly large) rows.
   const findingsBySeq = new Map<number, FindingDigest>();
-  for (const raw of db.prepare(STORED_FINDING_BYTES_SQL).raw(true).iterate() as IterableIterator<unknown[]>) {
-    const f = storedFindingFromRaw(raw);
-    findingsBySeq.set(f.seq, digestOf(f));
-  }
+  for (const f of storedFindingsForHashing(db)) findingsBySeq.set(f.seq, digestOf(f));
   const hashAt = new Map<number, string>();
   for (const r of rows) hashAt.set(r.seq, r.hash);
   const maxSeq = rows.length ? rows[rows.length - 1].seq : 0;

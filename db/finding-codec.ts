@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
+import type Database from 'better-sqlite3';
 import type { Explanation } from '../electron/api/contract';
 import { canonicalFlat, canonicalJson, parseCanonical } from './canonical';
 
@@ -42,8 +43,6 @@ export interface StoredFinding {
 
 /** SELECT list producing StoredFinding columns; FROM findings f (LEFT JOINs keep a row even when a part is missing). */
 export const STORED_FINDING_SQL = storedFindingSql('x.body');
-/** The same with the body as bytes, for hashing only. */
-export const STORED_FINDING_BYTES_SQL = storedFindingSql('CAST(x.body AS BLOB)');
 
 function storedFindingSql(body: string): string {
   return `
@@ -57,17 +56,39 @@ function storedFindingSql(body: string): string {
   LEFT JOIN models m ON m.id = x.model_id`;
 }
 
-/** Column order of STORED_FINDING_SQL, for raw (array) rows: building row objects in C++ costs more than hashing them. */
-export function storedFindingFromRaw(r: unknown[]): StoredFinding {
-  return {
-    id: r[0] as string, seq: r[1] as number, time: r[2] as string, reviewer: r[3] as string, decision: r[4] as string,
-    note: r[5] as string, study_label: r[6] as string | null, app_version: r[7] as string, store_identifying: r[8] as number,
-    explanation_id: r[9] as string, method: r[10] as string, similarity: r[11] as number, provider: r[12] as string,
-    body: r[13] as Buffer, map_values: r[14] as Buffer | null,
-    scan_sha256: r[15] as string, study_uid: r[16] as string | null, series_uid: r[17] as string | null, instance_uid: r[18] as string | null,
-    file_name: r[19] as string | null, patient_name: r[20] as string | null, patient_id: r[21] as string | null,
-    model_name: r[22] as string, model_sha256: r[23] as string, model_config: r[24] as string,
-  };
+/**
+ * Every finding as stored, body as bytes, for verification. Models and scans are few and
+ * shared, so they are read once into maps instead of being joined (and copied) per row.
+ */
+export function* storedFindingsForHashing(db: Database.Database): Generator<StoredFinding> {
+  type Row = unknown[];
+  const models = new Map((db.prepare('SELECT id, name, sha256, config FROM models').raw(true).all() as Row[]).map((r) => [r[0] as number, r]));
+  const scans = new Map(
+    (db.prepare('SELECT id, sha256, study_uid, series_uid, instance_uid, file_name, patient_name, patient_id FROM scans').raw(true).all() as Row[]).map((r) => [r[0] as number, r]),
+  );
+  const rows = db
+    .prepare(
+      `SELECT f.id, f.seq, f.time, f.reviewer, f.decision, f.note, f.study_label, f.app_version, f.store_identifying,
+              x.explanation_id, x.method, x.similarity, x.provider, CAST(x.body AS BLOB), x.map_values, x.scan_id, x.model_id
+       FROM findings f LEFT JOIN explanations x ON x.id = f.explanation_row`,
+    )
+    .raw(true)
+    .iterate() as IterableIterator<Row>;
+  const none: Row = [];
+  for (const r of rows) {
+    const s = scans.get(r[15] as number) ?? none;
+    const m = models.get(r[16] as number) ?? none;
+    yield {
+      id: r[0] as string, seq: r[1] as number, time: r[2] as string, reviewer: r[3] as string, decision: r[4] as string,
+      note: r[5] as string, study_label: r[6] as string | null, app_version: r[7] as string, store_identifying: r[8] as number,
+      explanation_id: r[9] as string, method: r[10] as string, similarity: r[11] as number, provider: r[12] as string,
+      body: r[13] as Buffer, map_values: r[14] as Buffer | null,
+      scan_sha256: s[1] as string, study_uid: (s[2] ?? null) as string | null, series_uid: (s[3] ?? null) as string | null,
+      instance_uid: (s[4] ?? null) as string | null, file_name: (s[5] ?? null) as string | null,
+      patient_name: (s[6] ?? null) as string | null, patient_id: (s[7] ?? null) as string | null,
+      model_name: m[1] as string, model_sha256: m[2] as string, model_config: m[3] as string,
+    };
+  }
 }
 
 /** Map blobs are Float32 little-endian on every platform. */

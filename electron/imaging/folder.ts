@@ -9,6 +9,7 @@ import type { DataSet } from 'dicom-parser';
 import { ImagingError, describeThrown } from './errors';
 import { parseDicomBytes } from './dicom-file';
 import { str } from './dicom-header';
+import { encodingOf, textValue } from './charset';
 import { kindOf } from './sniff';
 
 export interface InstanceEntry {
@@ -109,7 +110,8 @@ async function inspect(path: string, size: number, hide: boolean): Promise<Found
     ds = parseHeader(path, new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength));
   }
   if (!ds.elements.x7fe00010 && size <= HEADER_BYTES) throw new ImagingError(path, 'a DICOM file without an image (no Pixel Data)');
-  const text = (tag: string) => str(ds, tag)?.trim() ?? null;
+  const encoding = encodingOf(ds);
+  const text = (tag: string) => textValue(ds, tag, encoding);
   return {
     path,
     format: 'dicom',
@@ -235,6 +237,7 @@ async function readDicomdir(path: string, hide: boolean): Promise<FolderScan> {
   const records = ds.elements.x00041220?.items;
   if (!records) throw new ImagingError(path, 'not a DICOMDIR (no Directory Record Sequence)');
   const base = dirname(path);
+  const encoding = encodingOf(ds);
   const found: Found[] = [];
   const skipped: FolderScan['skipped'] = [];
   // Records are listed depth-first by dcmmkdir and every writer seen in practice; the current
@@ -246,7 +249,7 @@ async function readDicomdir(path: string, hide: boolean): Promise<FolderScan> {
     const r = item.dataSet;
     if (!r) continue;
     const type = (str(r, 'x00041430') ?? '').trim().toUpperCase();
-    const text = (tag: string) => str(r, tag)?.trim() ?? null;
+    const text = (tag: string) => textValue(r, tag, encoding);
     if (type === 'PATIENT') patient = { name: hide ? null : text('x00100010'), id: hide ? null : text('x00100020') };
     else if (type === 'STUDY') study = { uid: text('x0020000d') ?? `study-${found.length}`, date: hide ? null : text('x00080020'), description: text('x00081030') };
     else if (type === 'SERIES') series = { uid: text('x0020000e') ?? `series-${found.length}`, number: int(r, 'x00200011'), modality: text('x00080060'), description: text('x0008103e') };

@@ -1,10 +1,11 @@
 /**
  * Audit log load figures: 100,000 events written, then verify (target < 2 s), filtered
  * listing, single durable writes, getFinding and a one-finding PDF. Prints figures only.
- * CANDOR_BENCH_AUDIT_EVENTS overrides the event count.
+ * CANDOR_BENCH_AUDIT_EVENTS overrides the event count; CANDOR_BENCH_AUDIT_DB keeps the file.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { AuditStore } from '../../db/audit-store';
 import { renderFindingsPdf } from '../../electron/report/pdf';
@@ -24,21 +25,28 @@ export async function run(): Promise<void> {
   const total = Number(process.env.CANDOR_BENCH_AUDIT_EVENTS ?? 100_000);
   const { dir, cleanup } = tempDir('candor-bench-audit-');
   try {
-    const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
+    // CANDOR_BENCH_AUDIT_DB=FILE keeps the database (and reuses it next time, skipping the writes).
+    const file = process.env.CANDOR_BENCH_AUDIT_DB ? resolve(process.env.CANDOR_BENCH_AUDIT_DB) : join(dir, 'audit.db');
+    let store = AuditStore.open(file);
     const methods = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
     const input = (i: number) => makeInput({ seed: i, reviewer: `reviewer-${i % 20}`, method: methods[i % methods.length], study: `study-${i % 1000}`, mapSize: 16 });
 
     let t0 = performance.now();
     const batch = 1000;
-    let written = 1; // the schema event
-    for (let i = 0; written < total; i += batch) {
+    let written = store.list({ limit: 1 })[0]?.seq ?? 0;
+    for (let i = written; written < total; i += batch) {
       const n = Math.min(batch, total - written);
       store.recordFindings(Array.from({ length: n }, (_, k) => input(i + k)));
       written += n;
     }
     const writeMs = performance.now() - t0;
     console.log(`audit: wrote ${written} events (findings with 16×16 maps, batches of ${batch}) in ${(writeMs / 1000).toFixed(1)} s (${Math.round(written / (writeMs / 1000))} events/s); file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB`);
+
+    store.close();
+    t0 = performance.now();
+    const reopened = AuditStore.open(file);
+    console.log(`audit: open ${written} events (WAL, PRAGMA integrity_check, schema check): ${ms(t0)}`);
+    store = reopened;
 
     const single: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -50,8 +58,12 @@ export async function run(): Promise<void> {
 
     for (let rep = 0; rep < 2; rep++) {
       t0 = performance.now();
+      const c0 = process.cpuUsage();
       const v = store.verify();
-      console.log(`audit: verify ${v.events} events (chain + every payload recomputed): ${ms(t0)} ok=${v.ok}${rep === 0 ? ' (cold)' : ''}`);
+      const c = process.cpuUsage(c0);
+      console.log(
+        `audit: verify ${v.events} events (chain + every payload recomputed): ${ms(t0)} wall, ${((c.user + c.system) / 1000).toFixed(0)} ms CPU, ok=${v.ok}${rep === 0 ? ' (cold)' : ''}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`,
+      );
     }
 
     const filters: [string, Parameters<AuditStore['list']>[0]][] = [

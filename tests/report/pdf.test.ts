@@ -162,3 +162,26 @@ test('same inputs give the same bytes; several findings give several sections; b
     cleanup();
   }
 });
+
+test('a long report text flows over pages with every word kept', async () => {
+  const { dir, cleanup } = tempDir('candor-pdf-');
+  try {
+    const store = AuditStore.open(join(dir, 'audit.db'));
+    const sentences = Array.from({ length: 120 }, (_, i) => `Finding ${i}: the ${['left', 'right'][i % 2]} lobe shows change number ${i}.`);
+    const text = `${sentences.slice(0, 60).join(' ')}\n\n${sentences.slice(60).join(' ')} EndMarkerWord`;
+    const input = makeInput({ seed: 2 });
+    input.explanation = makeExplanation({ seed: 2, text });
+    const rec = store.recordFinding(input);
+    const [p] = await pdfInputsFor(store, [rec.findingId], { includeIdentifying: false });
+    const file = join(dir, 'long.pdf');
+    writeFileSync(file, await renderFindingsPdf([p]));
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+    assert.ok(pages >= 2, `${pages} pages`);
+    const out = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    for (const i of [0, 59, 60, 119]) assert.ok(out.includes(`change number ${i}.`), `sentence ${i} is in the PDF`);
+    assert.ok(out.includes('EndMarkerWord') && out.includes(rec.eventHash));
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
