@@ -166,11 +166,16 @@ test('auditor: the log lists the finding, filters work, the entry redraws the sa
   assert.match(await rows.first().innerText(), /NIB/);
   await ws.screenshot('20-audit-log');
 
-  await page.getByTestId('audit-reviewer').fill('Nobody Else');
+  await page.getByTestId('audit-search').fill('no such words anywhere');
   await page.getByText('No entries match.').waitFor();
   assert.equal(await rows.count(), 0);
-  await page.getByTestId('audit-reviewer').fill('Ada');
+  await page.getByTestId('audit-search').fill('left upper zone');
   await rows.first().waitFor();
+  assert.equal(await rows.count(), 1, 'the search finds the note');
+  await page.getByTestId('audit-search').fill('');
+  await page.getByTestId('audit-reviewer').selectOption(REVIEWER);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length === 1);
+  assert.match(await rows.first().innerText(), /Dr\. Ada Reviewer/);
   await page.getByTestId('audit-decision').selectOption('disagree');
   assert.equal(await rows.count(), 0, 'no disagreeing entries');
   await page.getByTestId('audit-decision').selectOption('agree');
@@ -191,7 +196,8 @@ test('auditor: the log lists the finding, filters work, the entry redraws the sa
   await page.getByTestId('audit-select').first().check();
   await page.getByTestId('export-pdf').click();
   const pdf = page.getByTestId('pdf-result');
-  await pdf.waitFor({ timeout: 60_000 });
+  await pdf.or(page.getByTestId('audit-error')).waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('audit-error').count(), 0, await page.getByTestId('audit-error').innerText().catch(() => ''));
   const m = /PDF written: (.+\.pdf) \(/.exec(await pdf.innerText());
   assert.ok(m, `a path is shown: ${await pdf.innerText()}`);
   assert.ok(existsSync(m[1]!), `the PDF exists at ${m[1]}`);

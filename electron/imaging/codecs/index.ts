@@ -111,6 +111,14 @@ export function compressedFrameBytes(file: string, ds: DataSet, info: DicomImage
       if (isStart(head)) starts.push(i);
     });
     if (starts.length !== frames) {
+      // Some writers put every frame in one run of fragments. In JPEG-family codestreams FF D8
+      // cannot occur inside entropy-coded data, so start-of-image markers split the frames.
+      if (codec !== 'rle' && codec !== 'j2k') {
+        const all = concat(ds, fragments);
+        const sois: number[] = [];
+        for (let i = 0; i + 2 < all.length; i++) if (all[i] === 0xff && all[i + 1] === 0xd8 && all[i + 2] === 0xff) sois.push(i);
+        if (sois.length === frames) return all.slice(sois[index]!, sois[index + 1] ?? all.length);
+      }
       throw new ImagingError(file, `cannot tell which of the ${fragments.length} fragments belong to which of the ${frames} frames (no Basic Offset Table)`);
     }
     return concat(ds, fragments.slice(starts[index]!, starts[index + 1] ?? fragments.length));
@@ -135,6 +143,17 @@ function checkHeader(file: string, header: CodestreamHeader | null, layout: Pixe
   return header;
 }
 
+/**
+ * The least a codestream can spend per sample bounds how many samples a given number of bytes
+ * can hold; a header claiming more is refused before a codec allocates for it.
+ */
+function checkPlausibleSize(file: string, layout: PixelLayout, encodedBytes: number, maxSamplesPerByte: number, what: string): void {
+  const samples = layout.rows * layout.columns * layout.samplesPerPixel;
+  if (samples > encodedBytes * maxSamplesPerByte) {
+    throw new ImagingError(file, `the ${what} data holds ${encodedBytes} bytes, too few for ${layout.rows}x${layout.columns}x${layout.samplesPerPixel} samples; the header or the data is corrupt`);
+  }
+}
+
 function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean): StoredArray {
   const expected = layout.rows * layout.columns * layout.samplesPerPixel;
   if (raw.length < expected) throw new ImagingError(file, `the codec produced ${raw.length} samples, the image needs ${expected}`);
@@ -154,6 +173,8 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         return finish(file, layout, decodeRle(bytes, layout), false);
       case 'jpeg': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG');
+        // A DCT block costs at least a DC and an end-of-block code: two bits per 64 samples (more with subsampled chroma).
+        checkPlausibleSize(file, layout, bytes.length, 8 * 64, 'JPEG');
         if (header.marker === 0xc3 || header.marker === 0xf7) throw new ImagingError(file, `the ${name} file holds a ${header.marker === 0xc3 ? 'lossless JPEG' : 'JPEG-LS'} codestream`);
         if (header.precision > 8) {
           const { decodeJpeg12 } = await import('./jpeg12');
@@ -166,6 +187,8 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
       case 'jpeg-lossless': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG Lossless');
         if (header.marker !== 0xc3) throw new ImagingError(file, `the ${name} file holds a JPEG codestream of another process (SOF 0x${header.marker.toString(16)})`);
+        // Every sample costs at least one Huffman bit in process 14.
+        checkPlausibleSize(file, layout, bytes.length, 8, 'JPEG Lossless');
         const { decodeJpegLossless } = await import('./jpeg-lossless');
         const out = decodeJpegLossless(bytes, layout.bitsAllocated <= 8 && header.precision <= 8 ? 1 : 2);
         return finish(file, layout, out.samples, false);

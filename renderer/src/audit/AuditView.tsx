@@ -46,6 +46,8 @@ export function AuditView({ findScan }: Props) {
   const [opacity, setOpacity] = useState(0.6);
   const [pdf, setPdf] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Reviewer and study filters match exactly in the store, so they are offered as choices.
+  const [known, setKnown] = useState<{ reviewers: string[]; studies: string[] }>({ reviewers: [], studies: [] });
 
   const load = useCallback(async (f: Filters) => {
     try {
@@ -55,9 +57,11 @@ export function AuditView({ findScan }: Props) {
         method: f.method || undefined,
         search: f.search || undefined,
         from: f.from || undefined,
-        to: f.to ? `${f.to}T23:59:59.999Z` : undefined,
+        to: f.to || undefined,
       };
-      const res = await call('audit:list', req);
+      const [res, all] = await Promise.all([call('audit:list', req), call('audit:list', {})]);
+      const distinct = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))].sort();
+      setKnown({ reviewers: distinct(all.rows.filter((r) => r.findingId).map((r) => r.actor)), studies: distinct(all.rows.map((r) => r.study)) });
       setRows(res.rows);
       setChain(res.chain);
       setDbPath(res.dbPath);
@@ -156,8 +160,14 @@ export function AuditView({ findScan }: Props) {
       </div>
       <div className="filters">
         <input data-testid="audit-search" placeholder="Search notes, reviewers, studies…" value={filters.search} onChange={set('search')} />
-        <input data-testid="audit-reviewer" placeholder="Reviewer" value={filters.reviewer} onChange={set('reviewer')} />
-        <input data-testid="audit-study" placeholder="Study" value={filters.study} onChange={set('study')} />
+        <select data-testid="audit-reviewer" value={filters.reviewer} onChange={set('reviewer')} aria-label="Reviewer">
+          <option value="">any reviewer</option>
+          {known.reviewers.map((r) => <option key={r} value={r}>{r}</option>)}
+        </select>
+        <select data-testid="audit-study" value={filters.study} onChange={set('study')} aria-label="Study">
+          <option value="">any study</option>
+          {known.studies.map((r) => <option key={r} value={r}>{r}</option>)}
+        </select>
         <select data-testid="audit-method" value={filters.method} onChange={set('method')} aria-label="Method">
           <option value="">any method</option>
           {['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'].map((m) => (
@@ -212,7 +222,7 @@ export function AuditView({ findScan }: Props) {
                   <td className="nowrap">{r.time.replace('T', ' ').slice(0, 19)}</td>
                   <td>{r.actor}</td>
                   <td>{r.study ?? '—'}</td>
-                  <td title={r.modelSha256 ?? ''}>{r.model ? `${r.model} · ${(r.modelSha256 ?? '').slice(0, 8)}` : '—'}</td>
+                  <td className="nowrap" title={r.modelSha256 ?? ''}>{r.model ? `${r.model} · ${(r.modelSha256 ?? '').slice(0, 8)}` : '—'}</td>
                   <td>{r.method?.toUpperCase() ?? r.action}</td>
                   <td>{r.similarity !== null ? r.similarity.toFixed(3) : '—'}</td>
                   <td>{r.decision ?? '—'}</td>

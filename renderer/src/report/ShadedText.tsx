@@ -54,13 +54,27 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
   );
 }
 
+/** Readable names for the explainer's faithfulness metrics (NIB paper's evaluation), with how to read them. */
+const METRIC_LABELS: Record<string, [string, string]> = {
+  vdrop: ['Image: drop in confidence', '% the similarity falls when the scan is masked by the map; lower = more faithful'],
+  vincr: ['Image: increase in confidence', '100 when masking by the map raises the similarity, else 0; higher = more faithful'],
+  tdrop: ['Text: drop in confidence', '% the similarity falls when the words are weighted by their scores; lower = more faithful'],
+  tincr: ['Text: increase in confidence', '100 when weighting the words raises the similarity, else 0; higher = more faithful'],
+  deletionAuc: ['Deletion AUC', 'similarity as the most attributed pixels are removed first; lower = more faithful'],
+  insertionAuc: ['Insertion AUC', 'similarity as the most attributed pixels are revealed first; higher = more faithful'],
+};
+
 /** Faithfulness metrics, timings and parameters of one explanation. */
 export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
-  const rows: [string, string][] = [
+  const rows: [string, string, string?][] = [
     ['method', explanation.method.toUpperCase()],
     ['layer / steps', `${explanation.params.layer} / ${explanation.params.steps}`],
-    ...Object.entries(explanation.metrics).map(([k, v]): [string, string] => [k, Number.isFinite(v) ? v.toFixed(4) : String(v)]),
-    ...Object.entries(explanation.timings).map(([k, v]): [string, string] => [`time ${k}`, `${Math.round(v)} ms`]),
+    ...Object.entries(explanation.metrics).map(([k, v]): [string, string, string?] => [
+      METRIC_LABELS[k]?.[0] ?? k,
+      Number.isFinite(v) ? v.toFixed(3) : String(v),
+      METRIC_LABELS[k]?.[1],
+    ]),
+    ['time', Object.entries(explanation.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${Math.round(v)} ms`).join(' · ')],
     ['provider', explanation.provider],
     ['model', `${explanation.model.name} · ${explanation.model.sha256.slice(0, 12)}`],
   ];
@@ -68,8 +82,8 @@ export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Expl
     <div>
       <table className="kv" data-testid={`${idPrefix}metrics`}>
         <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}>
+          {rows.map(([k, v, hint]) => (
+            <tr key={k} title={hint}>
               <th>{k}</th>
               <td>{v}</td>
             </tr>
