@@ -334,7 +334,7 @@ export function App() {
     <div className="app">
       <header className="toolbar">
         <strong>Candor</strong>
-        <span className="muted" data-testid="model-info" title={info?.model?.dir ?? ''}>
+        <span className="muted model-info" data-testid="model-info" title={info?.model?.dir ?? info?.modelError ?? ''}>
           {info?.model ? `model ${info.model.name} · ${info.model.sha256.slice(0, 12)}` : (info?.modelError ? `no model: ${info.modelError}` : 'loading…')}
         </span>
         <span className="badge" data-testid="provider" title="Where the model runs">
@@ -492,7 +492,9 @@ export function App() {
               ) : null}
               {job.state === 'failed' ? (
                 <div className="inline-error" role="alert" data-testid="explain-error">
-                  Explanation failed: {job.message} The scan and the report are unchanged; adjust the settings or the text and try again.
+                  Explanation failed: {job.message.trim()}
+                  {/[.!?]$/.test(job.message.trim()) ? ' ' : '. '}
+                  The scan and the report are unchanged; adjust the settings or the text and try again.
                 </div>
               ) : null}
               {job.state === 'cancelled' ? <div className="muted" data-testid="explain-cancelled">Explanation cancelled.</div> : null}
