@@ -109,18 +109,29 @@ function validateExplanation(file: string, e: Explanation): void {
   }
 }
 
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepared once per connection: re-preparing on every finding costs more than the insert itself. */
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let byDb = statements.get(db);
+  if (!byDb) statements.set(db, (byDb = new Map()));
+  let s = byDb.get(sql);
+  if (!s) byDb.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 interface Head {
   seq: number;
   hash: string;
 }
 
 function currentHead(db: Database.Database): Head {
-  const hasHead = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_head'").get();
+  const hasHead = stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_head'").get();
   if (hasHead) {
-    const h = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as Head | undefined;
+    const h = stmt(db, 'SELECT seq, hash FROM chain_head WHERE id = 1').get() as Head | undefined;
     if (h) return h;
   }
-  const last = db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
+  const last = stmt(db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
   return last ?? { seq: 0, hash: GENESIS_HASH };
 }
 
@@ -142,7 +153,7 @@ function appendEvent(
     prev_hash: head.hash,
   };
   const full: EventRow = { ...row, hash: eventHash(row) };
-  db.prepare(
+  stmt(db, 
     `INSERT INTO audit_events (seq, time, actor, action, entity_type, entity_id, payload, payload_hash, prev_hash, hash)
      VALUES (@seq, @time, @actor, @action, @entity_type, @entity_id, @payload, @payload_hash, @prev_hash, @hash)`,
   ).run(full);
@@ -155,10 +166,10 @@ function appendSystemEvent(db: Database.Database, action: string, entityType: st
 }
 
 function idFor(db: Database.Database, table: 'models' | 'scans', key: string, insert: () => void): number {
-  const found = db.prepare(`SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number } | undefined;
+  const found = stmt(db, `SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number } | undefined;
   if (found) return found.id;
   insert();
-  return (db.prepare(`SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number }).id;
+  return (stmt(db, `SELECT id FROM ${table} WHERE key = ?`).get(key) as { id: number }).id;
 }
 
 /**
@@ -192,7 +203,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
   const tx = db.transaction((): RecordedFinding => {
     const modelKey = sha256Hex(canonicalJson(['model', model.name, model.sha256, model.config]));
     const modelId = idFor(db, 'models', modelKey, () =>
-      db.prepare('INSERT INTO models (key, name, sha256, config) VALUES (?, ?, ?, ?)').run(modelKey, model.name, model.sha256, model.config),
+      stmt(db, 'INSERT INTO models (key, name, sha256, config) VALUES (?, ?, ?, ?)').run(modelKey, model.name, model.sha256, model.config),
     );
     const scanKey = sha256Hex(canonicalJson(['scan', scan]));
     const scanId = idFor(db, 'scans', scanKey, () =>
@@ -204,7 +215,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
         .run({ key: scanKey, ...scan }),
     );
     const explKey = sha256Hex(canonicalJson(['explanation', modelKey, scanKey, body, map ? sha256Hex(map) : null]));
-    let explRow = db.prepare('SELECT id FROM explanations WHERE key = ?').get(explKey) as { id: number } | undefined;
+    let explRow = stmt(db, 'SELECT id FROM explanations WHERE key = ?').get(explKey) as { id: number } | undefined;
     if (!explRow) {
       const r = db
         .prepare(
@@ -245,7 +256,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       payload: null,
       payloadHash: payloadHashOf(stored),
     });
-    db.prepare(
+    stmt(db, 
       `INSERT INTO findings (id, seq, explanation_row, time, reviewer, decision, note, study_label, app_version, store_identifying)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(findingId, event.seq, explRow.id, time, reviewer, input.decision, input.note, stored.study_label, input.appVersion, stored.store_identifying);
@@ -367,7 +378,7 @@ export class AuditStore {
       reviewer: row.reviewer,
       decision: row.decision as Decision,
       note: row.note,
-      explanation: decodeExplanation(row.body, row.map_values),
+      explanation: decodeExplanation(row.body as string, row.map_values),
     };
   }
 
@@ -399,7 +410,8 @@ export class AuditStore {
       args.reviewer = filter.reviewer;
     }
     if (filter.study) {
-      where.push('(f.study_label = @study OR s.study_uid = @study)');
+      where.push(`e.seq IN (SELECT seq FROM findings WHERE study_label = @study
+        UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study)`);
       args.study = filter.study;
     }
     if (filter.method) {
@@ -411,11 +423,11 @@ export class AuditStore {
       args.model = filter.model;
     }
     if (filter.from) {
-      where.push('e.time >= @from');
+      where.push('+e.time >= @from'); // '+': scan by seq (newest first, stops at the limit) instead of sorting an index range
       args.from = normalizeTime(this.path, 'from', filter.from, false);
     }
     if (filter.to) {
-      where.push('e.time <= @to');
+      where.push('+e.time <= @to');
       args.to = normalizeTime(this.path, 'to', filter.to, true);
     }
     if (filter.search) {

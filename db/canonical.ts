@@ -50,21 +50,53 @@ function toCanonical(value: unknown, where: string): Json {
   return out;
 }
 
+/** canonicalJson for a flat list of strings, finite numbers and nulls (hash headers): no tree walk. */
+export function canonicalFlat(values: readonly (string | number | null)[]): string {
+  for (const v of values) {
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return canonicalJson(values);
+  }
+  return JSON.stringify(values);
+}
+
 /** Inverse of canonicalJson: restores the tagged non-finite numbers. */
 export function parseCanonical(text: string): unknown {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === NUM_TAG) {
-        const tag = (v as Record<string, unknown>)[NUM_TAG];
-        if (tag === 'NaN') return NaN;
-        if (tag === 'Infinity') return Infinity;
-        if (tag === '-Infinity') return -Infinity;
-        if (tag === '-0') return -0;
-      }
+  const value: unknown = JSON.parse(text);
+  // A walk after parsing is much cheaper than a JSON.parse reviver (called for every member).
+  return text.includes(`"${NUM_TAG}"`) ? restoreTagged(value) : value;
+}
+
+function tagValue(v: Record<string, unknown>): number | undefined {
+  let only: string | undefined;
+  for (const k in v) {
+    if (only !== undefined || k !== NUM_TAG) return undefined;
+    only = k;
+  }
+  switch (only === undefined ? undefined : v[NUM_TAG]) {
+    case 'NaN': return NaN;
+    case 'Infinity': return Infinity;
+    case '-Infinity': return -Infinity;
+    case '-0': return -0;
+    default: return undefined;
+  }
+}
+
+function restoreTagged(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v !== null && typeof v === 'object') value[i] = restoreTagged(v);
     }
-    return v;
-  });
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  const tagged = tagValue(obj);
+  if (tagged !== undefined) return tagged;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v !== null && typeof v === 'object') obj[k] = restoreTagged(v);
+  }
+  return obj;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -7,8 +7,8 @@
  * payload itself is covered through payload_hash (recomputed from the rows it describes).
  */
 import type Database from 'better-sqlite3';
-import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
-import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
+import { canonicalFlat, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
+import { payloadHashOf, storedFindingsForHashing, type StoredFinding } from './finding-codec';
 import { verifyCheckpointSignature, type Checkpoint } from './signing';
 import { PROTECTIVE_TRIGGERS } from './schema';
 
@@ -42,9 +42,7 @@ export const FINDING_ACTION = 'finding.record';
 export const CHECKPOINT_ACTION = 'checkpoint.sign';
 
 export function eventHash(e: Omit<EventRow, 'hash' | 'payload'>): string {
-  return sha256Hex(
-    canonicalJson(['candor-event/1', e.seq, e.time, e.actor, e.action, e.entity_type, e.entity_id, e.payload_hash, e.prev_hash]),
-  );
+  return sha256Hex(canonicalFlat(['candor-event/1', e.seq, e.time, e.actor, e.action, e.entity_type, e.entity_id, e.payload_hash, e.prev_hash]));
 }
 
 interface Break {
@@ -61,13 +59,28 @@ function validSeqElsewhere(row: EventRow, maxSeq: number): number | null {
   return null;
 }
 
-function findingProblem(e: EventRow, claimed: StoredFinding | undefined): string | null {
+/** What verify keeps per finding: its id and either the recomputed payload hash or why it cannot be computed. */
+interface FindingDigest {
+  id: string;
+  seq: number;
+  payloadHash: string | null;
+  missing: string | null;
+}
+
+function digestOf(f: StoredFinding): FindingDigest {
+  const missing =
+    f.explanation_id == null ? `the explanation of finding ${f.id} is missing`
+    : f.scan_sha256 == null ? `the scan of finding ${f.id} is missing`
+    : f.model_name == null ? `the model of finding ${f.id} is missing`
+    : null;
+  return { id: f.id, seq: f.seq, payloadHash: missing ? null : payloadHashOf(f), missing };
+}
+
+function findingProblem(e: EventRow, claimed: FindingDigest | undefined): string | null {
   if (!claimed) return `the finding ${e.entity_id} recorded by event ${e.seq} is missing from the findings table`;
   if (claimed.id !== e.entity_id) return `event ${e.seq} records finding ${e.entity_id} but the findings table gives ${claimed.id} for it`;
-  if (claimed.explanation_id == null) return `the explanation of finding ${claimed.id} is missing`;
-  if (claimed.scan_sha256 == null) return `the scan of finding ${claimed.id} is missing`;
-  if (claimed.model_name == null) return `the model of finding ${claimed.id} is missing`;
-  if (payloadHashOf(claimed) !== e.payload_hash) return `finding ${claimed.id} no longer matches what was recorded (its content was changed)`;
+  if (claimed.missing) return claimed.missing;
+  if (claimed.payloadHash !== e.payload_hash) return `finding ${claimed.id} no longer matches what was recorded (its content was changed)`;
   return null;
 }
 
@@ -84,13 +97,37 @@ function checkpointProblem(e: EventRow, hashAt: Map<number, string>): string | n
   return null;
 }
 
+/**
+ * Recomputes every event hash and every payload hash, in one read snapshot (a writer in
+ * another process cannot slip an event in between the reads), and names the first break.
+ */
 export function verifyChain(db: Database.Database): VerifyResult {
-  const rows = db.prepare('SELECT * FROM audit_events ORDER BY seq').all() as EventRow[];
+  if (db.inTransaction) return verifySnapshot(db);
+  // Memory-mapped reads for the one long pass: about a third less CPU than pread on large files.
+  const mmapBefore = db.pragma('mmap_size', { simple: true }) as number;
+  db.pragma(`mmap_size = ${2 ** 32}`);
+  try {
+    return db.transaction(() => verifySnapshot(db)).deferred();
+  } finally {
+    db.pragma(`mmap_size = ${mmapBefore}`);
+  }
+}
+
+function verifySnapshot(db: Database.Database): VerifyResult {
+  const rows = (
+    db.prepare('SELECT seq, time, actor, action, entity_type, entity_id, payload, payload_hash, prev_hash, hash FROM audit_events ORDER BY seq').raw(true).all() as unknown[][]
+  ).map(
+    (r): EventRow => ({
+      seq: r[0] as number, time: r[1] as string, actor: r[2] as string, action: r[3] as string, entity_type: r[4] as string,
+      entity_id: r[5] as string | null, payload: r[6] as string | null, payload_hash: r[7] as string, prev_hash: r[8] as string, hash: r[9] as string,
+    }),
+  );
   const head = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
   const triggers = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]).map((t) => t.name));
   const missingProtections = PROTECTIVE_TRIGGERS.filter((t) => !triggers.has(t));
-  const findingsBySeq = new Map<number, StoredFinding>();
-  for (const f of db.prepare(STORED_FINDING_SQL).iterate() as IterableIterator<StoredFinding>) findingsBySeq.set(f.seq, f);
+  // Streamed: only each finding's digest is kept, not its (possibly large) rows.
+  const findingsBySeq = new Map<number, FindingDigest>();
+  for (const f of storedFindingsForHashing(db)) findingsBySeq.set(f.seq, digestOf(f));
   const hashAt = new Map<number, string>();
   for (const r of rows) hashAt.set(r.seq, r.hash);
   const maxSeq = rows.length ? rows[rows.length - 1].seq : 0;

@@ -106,7 +106,12 @@ const V3 = `
   CREATE INDEX models_name ON models(name);
 `;
 
-export const MIGRATIONS: readonly string[] = [V1, V2, V3];
+/** Study filter by UID goes scans → explanations → findings. */
+const V4 = `
+  CREATE INDEX explanations_scan ON explanations(scan_id);
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 export const LATEST_VERSION = MIGRATIONS.length;
 
 /** Triggers whose absence means someone switched off the database's own protection. */

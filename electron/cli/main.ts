@@ -17,6 +17,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'explain an image–report pair with NIB or a baseline; --json, --db (record a finding), --pdf',
     load: async () => (await import('./commands/explain')).explainCommand,
   },
+  audit: {
+    summary: 'the audit log: verify, list, show, export (JSON, CSV, PDF), checkpoint',
+    load: async () => (await import('./commands/audit')).auditCommand,
+  },
   eval: {
     summary: "every method's faithfulness metrics and speed over a folder of image–text pairs",
     load: async () => (await import('./commands/eval')).evalCommand,

@@ -8,9 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImagingError } from './errors';
-import { jobBuffers, runDecodeJob, type DecodeJob } from './decode-job';
+import { jobBuffers, runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job';
 import type { WorkerReply } from './decode-worker';
-import type { StoredArray } from './types';
 
 export interface DecoderSettings {
   /** Path of the worker entry (a built `decode-worker.js` in a bundle). */
@@ -21,19 +20,26 @@ export interface DecoderSettings {
   timeoutMs: number;
 }
 
+/**
+ * The worker entry next to this module: the .ts source under tsx, or a built
+ * `decode-worker.cjs`/`.js` next to the bundle (build it as its own esbuild entry point).
+ */
 function defaultWorkerPath(): string | null {
-  try {
-    const path = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
+  for (const name of ['./decode-worker.ts', './decode-worker.cjs', './decode-worker.js']) {
+    try {
+      const path = fileURLToPath(new URL(name, import.meta.url));
+      if (existsSync(path)) return path;
+    } catch {
+      return null;
+    }
   }
+  return null;
 }
 
 const settings: DecoderSettings = {
   workerPath: null,
   inThread: process.env.CANDOR_DECODE_IN_THREAD === '1',
-  timeoutMs: Number(process.env.CANDOR_DECODE_TIMEOUT_MS) || 120_000,
+  timeoutMs: Number(process.env.CANDOR_DECODE_TIMEOUT_MS) || 30_000,
 };
 let resolvedDefault = false;
 
@@ -46,12 +52,14 @@ export function configureDecoder(change: Partial<DecoderSettings>): void {
 interface Pending {
   id: number;
   job: DecodeJob;
-  resolve: (data: StoredArray) => void;
+  resolve: (result: DecodeResult) => void;
   reject: (err: Error) => void;
 }
 
 let worker: Worker | null = null;
 let workerFailed = false;
+/** Workers that have answered at least once: a worker that dies before that could not start at all. */
+const proven = new WeakSet<Worker>();
 let current: Pending | null = null;
 let timer: NodeJS.Timeout | null = null;
 const queue: Pending[] = [];
@@ -97,10 +105,11 @@ function clearTimer(): void {
 
 function finish(w: Worker, reply: WorkerReply): void {
   if (w !== worker || !current || current.id !== reply.id) return;
+  proven.add(w);
   const job = current;
   current = null;
   clearTimer();
-  if (reply.ok) job.resolve(reply.data);
+  if (reply.ok) job.resolve(reply.result);
   else job.reject(new ImagingError(reply.file, reply.reason));
   pump();
 }
@@ -111,7 +120,11 @@ function crash(w: Worker, reason: string): void {
   clearTimer();
   const job = current;
   current = null;
-  if (job) job.reject(new ImagingError(job.job.file, reason));
+  if (!proven.has(w)) {
+    // The worker never ran (e.g. a bundle without a usable worker entry): decode in-thread from now on.
+    workerFailed = true;
+    if (job) queue.unshift(job);
+  } else if (job) job.reject(new ImagingError(job.job.file, reason));
   pump();
 }
 
@@ -143,15 +156,29 @@ function pump(): void {
     pump();
   }, settings.timeoutMs);
   timer.unref();
-  w.postMessage({ id: next.id, job: next.job }, jobBuffers(next.job));
+  // Until a worker has answered once, keep the job's bytes here (copy, don't transfer): if it
+  // cannot start, the job is decoded in-thread instead.
+  w.postMessage({ id: next.id, job: next.job }, proven.has(w) ? jobBuffers(next.job) : []);
 }
 
-export function decodeFrame(job: DecodeJob): Promise<StoredArray> {
+export function decodeFrame(job: DecodeJob): Promise<DecodeResult> {
   if (settings.inThread) return runDecodeJob(job);
-  return new Promise<StoredArray>((resolve, reject) => {
+  return new Promise<DecodeResult>((resolve, reject) => {
     queue.push({ id: nextId++, job, resolve, reject });
     pump();
   });
+}
+
+/** Where frames are decoded now: on a worker thread, or in the calling thread (and why). */
+export function decoderStatus(): { mode: 'worker' | 'in-thread'; workerPath: string | null; reason: string | null } {
+  if (!resolvedDefault) {
+    settings.workerPath ??= defaultWorkerPath();
+    resolvedDefault = true;
+  }
+  if (settings.inThread) return { mode: 'in-thread', workerPath: null, reason: 'configured to decode in-thread' };
+  if (!settings.workerPath) return { mode: 'in-thread', workerPath: null, reason: 'no decode-worker entry found next to the imaging module' };
+  if (workerFailed) return { mode: 'in-thread', workerPath: settings.workerPath, reason: 'the decode worker could not be started' };
+  return { mode: 'worker', workerPath: settings.workerPath, reason: null };
 }
 
 /** Stops the worker (tests, app shutdown). Pending jobs fail. */

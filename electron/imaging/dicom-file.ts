@@ -6,6 +6,7 @@
 import { inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { ImagingError, describeThrown } from './errors';
+import { dictionaryEntry } from './dictionary';
 
 export const TS = {
   implicitLE: '1.2.840.10008.1.2',
@@ -56,10 +57,12 @@ function boundedInflater(file: string) {
   };
 }
 
-export function parseDicomBytes(file: string, bytes: Uint8Array): DataSet {
+export function parseDicomBytes(file: string, bytes: Uint8Array, extra: { untilTag?: string } = {}): DataSet {
   if (bytes.length === 0) throw new ImagingError(file, 'the file is empty');
   const hasPreamble = bytes.length >= 132 && String.fromCharCode(bytes[128]!, bytes[129]!, bytes[130]!, bytes[131]!) === 'DICM';
-  let options: Parameters<typeof dicomParser.parseDicom>[1] = { inflater: boundedInflater(file) };
+  // Implicit VR files carry no VRs; the dictionary supplies them for the attributes we read.
+  const vrCallback = (tag: string) => dictionaryEntry(tag)?.vr;
+  let options: Parameters<typeof dicomParser.parseDicom>[1] = { inflater: boundedInflater(file), vrCallback, ...extra };
   if (!hasPreamble) {
     const syntax = bareDataSetSyntax(bytes);
     if (!syntax) throw new ImagingError(file, 'not a DICOM file (no DICM marker and no recognisable data set)');

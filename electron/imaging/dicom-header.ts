@@ -132,13 +132,30 @@ function readWindows(ds: DataSet): WindowPreset[] {
   return out;
 }
 
+/**
+ * The data set that holds `tag`: the top level, else the shared functional groups, else the
+ * first frame's functional groups (inside the macro sequence `macro`).
+ */
+function withAttribute(ds: DataSet, tag: string, macro: string): DataSet | null {
+  if (ds.elements[tag]) return ds;
+  for (const groups of ['x52009229', 'x52009230']) {
+    const item = ds.elements[groups]?.items?.[0]?.dataSet;
+    const inner = item?.elements[macro]?.items?.[0]?.dataSet;
+    if (inner?.elements[tag]) return inner;
+  }
+  return null;
+}
+
 const PHOTOMETRICS = new Set([
   'MONOCHROME1', 'MONOCHROME2', 'RGB', 'PALETTE COLOR', 'YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'YBR_ICT', 'YBR_RCT',
 ]);
 
 export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
-  const pixelData = ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009;
-  if (!pixelData) throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
+  const pixelData = ds.elements.x7fe00010;
+  if (!pixelData) {
+    if (ds.elements.x7fe00008 || ds.elements.x7fe00009) throw new ImagingError(file, 'floating-point pixel data (Float/Double Float Pixel Data) is not supported');
+    throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
+  }
   const rows = uint(ds, 'x00280010');
   const columns = uint(ds, 'x00280011');
   if (!rows || !columns) throw new ImagingError(file, 'Rows or Columns is missing or zero');
@@ -175,20 +192,23 @@ export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
     throw new ImagingError(file, `the header claims ${frames} frames of ${(frameBytes / 2 ** 20).toFixed(0)} MiB, more than this viewer accepts`);
   }
 
-  const slope = decimals(ds, 'x00281053')[0];
-  const intercept = decimals(ds, 'x00281052')[0];
+  // Enhanced multi-frame objects keep rescale and windows in the functional groups.
+  const rescaleSet = withAttribute(ds, 'x00281053', 'x00289145') ?? withAttribute(ds, 'x00281052', 'x00289145') ?? ds;
+  const windowSet = withAttribute(ds, 'x00281050', 'x00289132') ?? ds;
+  const slope = decimals(rescaleSet, 'x00281053')[0];
+  const intercept = decimals(rescaleSet, 'x00281052')[0];
   const rescale = slope !== undefined || intercept !== undefined
-    ? { slope: slope ?? 1, intercept: intercept ?? 0, type: str(ds, 'x00281054') }
+    ? { slope: slope ?? 1, intercept: intercept ?? 0, type: str(rescaleSet, 'x00281054') }
     : null;
   const dgs = decimals(ds, 'x3004000e')[0];
-  const fn = (str(ds, 'x00281056') ?? 'LINEAR').trim().toUpperCase();
+  const fn = (str(windowSet, 'x00281056') ?? 'LINEAR').trim().toUpperCase();
   const voiFunction: VoiFunction = fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? fn : 'LINEAR';
   return {
     transferSyntax: transferSyntaxOf(ds),
     layout,
     rescale,
     doseGridScaling: dgs ?? null,
-    windows: readWindows(ds),
+    windows: readWindows(windowSet),
     voiFunction,
     voiLuts: readVoiLuts(file, ds, pr),
     palette: photometric === 'PALETTE COLOR' ? readPalette(file, ds, pr) : null,

@@ -34,10 +34,10 @@ export function openDicom(file: string, bytes: Uint8Array): DicomImage {
     async decode(index: number): Promise<StoredArray> {
       if (native) {
         const frame = nativeFrameBytes(file, dataSet, info, index, info.transferSyntax === TS.explicitBE);
-        return decodeFrame({ kind: 'native', file, layout: info.layout, frame });
+        return (await decodeFrame({ kind: 'native', file, layout: info.layout, frame })).data;
       }
       const bytes = compressedFrameBytes(file, dataSet, info, index);
-      return decodeFrame({ kind: 'compressed', file, syntax: info.transferSyntax, layout: info.layout, bytes });
+      return (await decodeFrame({ kind: 'compressed', file, syntax: info.transferSyntax, layout: info.layout, bytes })).data;
     },
   };
 }

@@ -126,6 +126,10 @@ const TABLE = `
 00283003 LO LUTExplanation
 00283006 US LUTData
 00283010 SQ VOILUTSequence
+00289132 SQ FrameVOILUTSequence
+00289145 SQ PixelValueTransformationSequence
+52009229 SQ SharedFunctionalGroupsSequence
+52009230 SQ PerFrameFunctionalGroupsSequence
 30040002 CS DoseUnits
 30040004 CS DoseType
 3004000A CS DoseSummationType
@@ -156,8 +160,14 @@ export function dictionaryEntry(tag: string): DictionaryEntry | undefined {
 }
 
 /** Attributes that identify a patient or the people and places around them (hidden on request). */
-export const IDENTIFYING_TAGS = new Set([
+const IDENTIFYING_TAGS = new Set([
   'x00100010', 'x00100020', 'x00100030', 'x00100032', 'x00101000', 'x00101001', 'x00101040', 'x00102154', 'x00104000',
   'x00080050', 'x00080080', 'x00080081', 'x00080090', 'x00081010', 'x00081040', 'x00081050', 'x00081060', 'x00081070',
   'x00200010',
 ]);
+
+/** The whole Patient group (0010,xxxx) counts as identifying, besides the listed attributes. */
+export function isIdentifying(tag: string): boolean {
+  const t = tag.toLowerCase();
+  return t.startsWith('x0010') || IDENTIFYING_TAGS.has(t);
+}

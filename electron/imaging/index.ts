@@ -5,14 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ScanSummary, WindowPreset } from '../api/contract';
 import { ImagingError, describeThrown } from './errors';
-import { looksLikeDicom } from './dicom-file';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
+import { encodingOf, textValue } from './charset';
 import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
-import { decodePngFile, isPng, type PlainImage } from './png';
+import type { PlainImage } from './png';
+import { decodeFrame } from './decoder-pool';
+import { kindOf } from './sniff';
 import { buildTagTree, type TagNode } from './tags';
 import type { StoredArray, VoiFunction, VoiLut } from './types';
 import { dtypeName } from './stored';
@@ -20,6 +22,7 @@ import { dtypeName } from './stored';
 export { ImagingError } from './errors';
 export type { TagNode } from './tags';
 export type { StoredArray, VoiFunction, VoiLut } from './types';
+export { scanFolder, scanFolderDetailed, type Study, type Series, type InstanceEntry, type FolderScan, type ScanFolderOptions } from './folder';
 export { applyVoi, toDisplay8, rangeWindow, type Voi, type VoiOptions } from './voi';
 
 export interface LoadedScan {
@@ -61,8 +64,8 @@ export interface LoadOptions {
   hideIdentifying?: boolean;
 }
 
-/** Files larger than this are refused before they are read. */
-export const MAX_FILE_BYTES = 4 * 2 ** 30;
+/** Files larger than this are refused before they are read (Node reads at most 2 GiB into one buffer). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
 async function readScanFile(path: string): Promise<Uint8Array> {
   let info;
@@ -76,7 +79,7 @@ async function readScanFile(path: string): Promise<Uint8Array> {
   }
   if (info.isDirectory()) throw new ImagingError(path, 'is a folder, not an image file (open a file, or scan the folder as a study)');
   if (!info.isFile()) throw new ImagingError(path, 'is not a regular file');
-  if (info.size > MAX_FILE_BYTES) throw new ImagingError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB, larger than this viewer accepts`);
+  if (info.size > MAX_FILE_BYTES) throw new ImagingError(path, `is ${(info.size / 2 ** 30).toFixed(1)} GiB, larger than the 2 GiB this viewer reads`);
   try {
     const buf = await readFile(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -94,43 +97,11 @@ function checkFrameNumber(file: string, n: number, frames: number): number {
   return n - 1;
 }
 
-type Kind = 'dicom' | 'png' | 'jpeg';
-
-function isJpeg(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-
-function describeContent(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'the file is empty';
-  if (isPng(bytes)) return 'it is a PNG image (rename it to .png to open it as one)';
-  if (isJpeg(bytes)) return 'it is a JPEG image (rename it to .jpg to open it as one)';
-  let printable = 0;
-  const n = Math.min(bytes.length, 512);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
-  }
-  if (printable / n > 0.95) return 'it is a text file';
-  return 'no DICM marker and no recognisable data set';
-}
-
-function kindOf(file: string, bytes: Uint8Array): Kind {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.png') {
-    if (!isPng(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a PNG image (the PNG signature is missing)');
-    return 'png';
-  }
-  if (ext === '.jpg' || ext === '.jpeg') {
-    if (!isJpeg(bytes)) throw new ImagingError(file, bytes.length === 0 ? 'the file is empty' : 'not a JPEG image (no SOI marker)');
-    return 'jpeg';
-  }
-  if (looksLikeDicom(bytes)) return 'dicom';
-  // Without an extension the content decides; a .dcm must really be DICOM.
-  if (ext === '') {
-    if (isPng(bytes)) return 'png';
-    if (isJpeg(bytes)) return 'jpeg';
-  }
-  throw new ImagingError(file, `not a DICOM file (${describeContent(bytes)})`);
+function rescaledRange(r: { min: number; max: number }, slope: number, intercept: number): { min: number; max: number } {
+  const a = r.min * slope + intercept;
+  const b = r.max * slope + intercept;
+  // Float32 like the frame values, so the range and the pixels agree exactly.
+  return { min: Math.fround(Math.min(a, b)), max: Math.fround(Math.max(a, b)) };
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -138,17 +109,21 @@ function sha256(bytes: Uint8Array): string {
 }
 
 export async function loadScan(path: string, options: LoadOptions = {}): Promise<LoadedScan> {
-  const file = resolve(path);
-  const bytes = await readScanFile(path);
-  const kind = kindOf(path, bytes);
-  if (kind === 'dicom') return loadDicom(path, file, bytes, options);
-  const img = kind === 'png' ? decodePngFile(path, bytes) : await decodeJpegFile(path, bytes);
-  return plainScan(file, kind, img, sha256(bytes));
+  return openScanBytes(path, await readScanFile(path), options);
 }
 
-async function decodeJpegFile(file: string, bytes: Uint8Array): Promise<PlainImage> {
-  const { decodeJpegImage } = await import('./jpeg-file');
-  return decodeJpegImage(file, bytes);
+/** Like loadScan for bytes already in memory; `path` names them in errors and decides the expected format by its extension. */
+export async function openScanBytes(path: string, bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedScan> {
+  const file = resolve(path);
+  const kind = kindOf(path, bytes);
+  if (kind === 'dicom') return loadDicom(path, file, bytes, options);
+  const hash = sha256(bytes);
+  // The worker gets its own copy: `bytes` may be a view into a pooled buffer.
+  const result = await decodeFrame({ kind, file: path, bytes: bytes.slice() });
+  if (!result.image) throw new ImagingError(path, 'the decoder returned no image');
+  const img: PlainImage = { ...result.image, data: result.data as PlainImage['data'] };
+  if (img.data.length !== img.width * img.height * img.channels) throw new ImagingError(path, 'the decoded image has the wrong number of samples');
+  return plainScan(file, kind, img, hash);
 }
 
 function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: string): LoadedScan {
@@ -228,10 +203,16 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     return applyRescale(data, { slope, intercept });
   };
 
-  const first = toModality(await stored(0));
+  // The range comes from the stored values (rescale is monotonic), without building a float copy of the frame.
+  const firstStored = await stored(0);
+  const range = isPalette || channels === 3 ? valueRange(toModality(firstStored)) : rescaledRange(valueRange(firstStored), slope, intercept);
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
+    throw new ImagingError(path, `Rescale Slope ${slope} and Intercept ${intercept} turn the stored values into numbers out of range`);
+  }
   const modality = info.modality;
   const hide = options.hideIdentifying === true;
-  const text = (tag: string): string | null => (hide ? null : (str(dataSet, tag)?.trim() ?? null));
+  const encoding = encodingOf(dataSet);
+  const text = (tag: string): string | null => (hide ? null : textValue(dataSet, tag, encoding));
   const rescaleType = info.rescale?.type?.trim() ?? '';
   // Rescale Type 'US' means unspecified; RT Dose carries its own Dose Units.
   const units = modality === 'CT' && info.rescale
@@ -252,7 +233,7 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     modality,
     units,
     invertedByDefault: layout.photometric === 'MONOCHROME1',
-    valueRange: valueRange(first),
+    valueRange: range,
     windows: info.windows,
     sha256: sha256(bytes),
     patient: {
@@ -271,7 +252,8 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     },
     async storedFrame(n) {
       const index = checkFrameNumber(file, n, layout.frames);
-      return { data: await stored(index) };
+      // A copy, so a caller that edits it cannot corrupt the cached frame.
+      return { data: (await stored(index)).slice() };
     },
     tags() {
       tagCache ??= buildTagTree(dataSet, hide);

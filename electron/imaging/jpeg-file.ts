@@ -17,6 +17,9 @@ export async function decodeJpegImage(file: string, bytes: Uint8Array): Promise<
   if (header.width === 0 || header.height === 0 || header.width * header.height > MAX_JPEG_PIXELS) {
     throw new ImagingError(file, `JPEG dimensions ${header.width}x${header.height} are not acceptable`);
   }
+  if (header.width * header.height * header.components > bytes.length * 8 * 64) {
+    throw new ImagingError(file, `the JPEG header claims ${header.width}x${header.height} pixels, more than the file's ${bytes.length} bytes can hold`);
+  }
   const { decodeJpeg8 } = await import('./codecs/libjpeg');
   let out;
   try {

@@ -48,7 +48,7 @@ export function paletteToRgb(indices: StoredArray, palette: { red: PaletteChanne
   return out;
 }
 
-export function valueRange(values: Float32Array): { min: number; max: number } {
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {

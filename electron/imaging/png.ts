@@ -28,6 +28,12 @@ export function decodePngFile(file: string, bytes: Uint8Array): PlainImage {
   const w = view.getUint32(16);
   const h = view.getUint32(20);
   if (w === 0 || h === 0 || w * h > MAX_PNG_PIXELS) throw new ImagingError(file, `PNG dimensions ${w}x${h} are not acceptable`);
+  // zlib expands at most ~1032-fold: a header claiming more raw bytes than that is refused before decoding.
+  const bitDepth = bytes[24]!;
+  const colourType = bytes[25]!;
+  const headerChannels = colourType === 2 ? 3 : colourType === 4 ? 2 : colourType === 6 ? 4 : 1;
+  const rawBytes = h * (1 + Math.ceil((w * headerChannels * bitDepth) / 8));
+  if (rawBytes > bytes.length * 1100) throw new ImagingError(file, `the PNG header claims ${w}x${h} pixels, more than the file's ${bytes.length} bytes can hold`);
   if (!hasIend(bytes)) throw new ImagingError(file, 'the PNG file is truncated (no IEND chunk)');
   let png;
   try {

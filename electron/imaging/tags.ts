@@ -1,6 +1,7 @@
 /** The tag browser's view of a data set: every element with its name, VR and a printable value. */
 import type { DataSet, Element } from 'dicom-parser';
-import { dictionaryEntry, IDENTIFYING_TAGS } from './dictionary';
+import { dictionaryEntry, isIdentifying } from './dictionary';
+import { decodeText, encodingOf } from './charset';
 
 export interface TagNode {
   tag: string;
@@ -10,6 +11,7 @@ export interface TagNode {
   items?: TagNode[][];
 }
 
+const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
 const MAX_VALUE_CHARS = 256;
 const MAX_NUMBERS = 16;
@@ -17,6 +19,15 @@ const MAX_NODES = 20000;
 const MAX_DEPTH = 10;
 
 export const HIDDEN = '(hidden)';
+
+function printable(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    out += c < 32 && c !== 9 && c !== 10 && c !== 13 ? '?' : ch;
+  }
+  return out;
+}
 
 function formatTag(key: string): string {
   const hex = key.slice(1).toUpperCase();
@@ -31,11 +42,17 @@ function numbers(ds: DataSet, el: Element, size: number, read: (i: number) => nu
   return out.join('\\');
 }
 
-function valueText(ds: DataSet, key: string, el: Element, vr: string): string {
+function valueText(ds: DataSet, key: string, el: Element, vr: string, encoding: string): string {
   if (key === 'x7fe00010') {
     return el.encapsulatedPixelData ? `<encapsulated, ${el.fragments?.length ?? 0} fragment(s)>` : `<${el.length} bytes>`;
   }
   if (el.dataOffset + el.length > ds.byteArray.length) return '<value runs past the end of the file>';
+  if (TEXT_VRS.has(vr)) {
+    const raw = ds.byteArray.subarray(el.dataOffset, el.dataOffset + Math.min(el.length, MAX_VALUE_CHARS * 4));
+    // Control characters (other than tab/newline) print as '?' so a corrupt value cannot garble the browser.
+    const s = printable(decodeText(raw, encoding));
+    return s.length > MAX_VALUE_CHARS ? `${s.slice(0, MAX_VALUE_CHARS)}…` : s;
+  }
   if (STRING_VRS.has(vr)) {
     const raw = ds.byteArray.subarray(el.dataOffset, el.dataOffset + Math.min(el.length, MAX_VALUE_CHARS * 2));
     let s = '';
@@ -62,7 +79,8 @@ function valueText(ds: DataSet, key: string, el: Element, vr: string): string {
 /** Builds the tree; with `hideIdentifying`, values of patient-identifying attributes read "(hidden)". */
 export function buildTagTree(ds: DataSet, hideIdentifying: boolean): TagNode[] {
   let budget = MAX_NODES;
-  const walk = (set: DataSet, depth: number): TagNode[] => {
+  const walk = (set: DataSet, depth: number, inherited: string): TagNode[] => {
+    const encoding = set.elements.x00080005 ? encodingOf(set) : inherited;
     const out: TagNode[] = [];
     for (const key of Object.keys(set.elements).sort()) {
       if (budget-- <= 0) break;
@@ -71,17 +89,17 @@ export function buildTagTree(ds: DataSet, hideIdentifying: boolean): TagNode[] {
       const vr = el.vr ?? (el.items ? 'SQ' : (dict?.vr ?? 'UN'));
       const node: TagNode = { tag: formatTag(key), vr, value: '' };
       if (dict) node.name = dict.name;
-      if (el.items) {
-        node.value = `${el.items.length} item(s)`;
-        node.items = depth < MAX_DEPTH ? el.items.map((item) => (item.dataSet ? walk(item.dataSet, depth + 1) : [])) : [];
-      } else if (hideIdentifying && IDENTIFYING_TAGS.has(key)) {
+      if (hideIdentifying && isIdentifying(key)) {
         node.value = HIDDEN;
+      } else if (el.items) {
+        node.value = `${el.items.length} item(s)`;
+        node.items = depth < MAX_DEPTH ? el.items.map((item) => (item.dataSet ? walk(item.dataSet, depth + 1, encoding) : [])) : [];
       } else {
-        node.value = valueText(set, key, el, vr);
+        node.value = valueText(set, key, el, vr, encoding);
       }
       out.push(node);
     }
     return out;
   };
-  return walk(ds, 0);
+  return walk(ds, 0, encodingOf(ds));
 }

@@ -1,6 +1,6 @@
 /** The main-process services behind every contract channel, shared by Electron, the test host and tests. */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import { NotFoundError, type ServiceTable } from '../ipc/handlers';
 import { explain } from '../../native-models/explain/index';
@@ -9,6 +9,7 @@ import { ScanRegistry } from './scans';
 import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
+import { windowedGray, writeFindingsPdf } from './report';
 
 export interface ServiceConfig {
   appVersion: string;
@@ -75,7 +76,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       const bundle = await model.get();
       const jobId = jobs.start(async (signal, progress) => {
         const { pixels } = await scans.frame(req.scanId, req.frame);
-        const core = await explain(bundle, scanImageFor(summary, pixels, req.window), req.text, {
+        const image = scanImageFor(summary, pixels, req.window);
+        const core = await explain(bundle, image, req.text, {
           method: req.method,
           layer: req.layer,
           steps: req.steps,
@@ -83,7 +85,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           signal,
           onProgress: progress,
         });
-        const explanation = completeExplanation(core, summary, req.frame, req.text);
+        const explanation = completeExplanation(core, summary, req.frame, req.text, image.window);
         made.set(explanation.id, { explanation, summary });
         return explanation;
       });
@@ -113,8 +115,22 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     },
     'audit:get': async (req) => audit().getFinding(req.findingId),
     'audit:verify': async () => audit().verify(),
-    'report:pdf': async () => {
-      throw new UnavailableError('the PDF report is not available in this build');
+    'report:pdf': async (req) => {
+      const store = audit();
+      const first = store.getFinding(req.findingIds[0]!);
+      const outPath = req.outPath ?? join(dirname(store.path), 'reports', `candor-report-${first.seq}${req.findingIds.length > 1 ? `-and-${req.findingIds.length - 1}-more` : ''}.pdf`);
+      return writeFindingsPdf(store, req.findingIds, {
+        outPath,
+        // The scan itself is not kept in the log; it is drawn when it is open in this session.
+        loadScanImage: async ({ sha256, frame, findingId }) => {
+          const open = scans.findBySha256(sha256);
+          if (!open) return null;
+          const params = store.getFinding(findingId).explanation.params;
+          const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
+          const { pixels } = await scans.frame(open.id, frame);
+          return windowedGray(open, pixels, window);
+        },
+      });
     },
     async dispose() {
       store?.close();

@@ -25,6 +25,11 @@ export class ScanRegistry {
     return scan;
   }
 
+  findBySha256(sha256: string): ScanSummary | null {
+    for (const { summary } of this.scans.values()) if (summary.sha256 === sha256) return summary;
+    return null;
+  }
+
   async frame(scanId: string, frame: number): Promise<FramePixels> {
     const { summary, loaded } = this.get(scanId);
     if (frame > summary.frames) {

@@ -121,7 +121,8 @@ export class ClipTokenizer {
     this.prefix = json.model?.continuing_subword_prefix ?? null;
     this.unk = json.model?.unk_token ?? (typeof config.unk_token === 'string' ? config.unk_token : null);
     this.specialIds = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.id));
-    if (this.unk !== null) {
+    // An unknown-word marker stands for report text, unless it doubles as BOS/EOS (CLIP's BPE uses <|endoftext|>).
+    if (this.unk !== null && this.unk !== config.eos_token && this.unk !== config.bos_token) {
       const unkId = this.tk.token_to_id(this.unk);
       if (unkId !== undefined) this.specialIds.delete(unkId);
     }

@@ -19,6 +19,30 @@ import * as ort from 'onnxruntime-node';
 export interface M2ibParams { beta: number; iterations: number; lr: number; batch: number; seed: number }
 export const M2IB_DEFAULTS: M2ibParams = { beta: 0.1, iterations: 10, lr: 1, batch: 10, seed: 0 };
 
+/** KL[N(hλ, (1−λ)²) ‖ N(0, 1)] per element, as M2IB's _calc_capacity. */
+export function m2ibCapacity(h: number, lam: number, oneMinus: number): number {
+  const mu = h * lam;
+  const vr = oneMinus * oneMinus;
+  return -0.5 * (1 + Math.log(vr) - mu * mu - vr);
+}
+
+/**
+ * ∂/∂α of the M2IB loss β·mean(capacity) − mean_b cos_b, with t_b = h·λ + (1−λ)·ε_b, λ = σ(α),
+ * given grad_b = ∂cos_b/∂t_b from the tail graph.
+ */
+export function m2ibAlphaGradient(h: ArrayLike<number>, lam: ArrayLike<number>, oneMinus: ArrayLike<number>, eps: ArrayLike<number>, grad: ArrayLike<number>, B: number, beta: number): Float64Array {
+  const n = h.length;
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let gFit = 0;
+    for (let b = 0; b < B; b++) gFit += grad[b * n + k] * (h[k] - eps[b * n + k]);
+    const dCap = 1 / oneMinus[k] + h[k] * h[k] * lam[k] - oneMinus[k];
+    const dLam = (beta * dCap) / n - gFit / B;
+    out[k] = dLam * lam[k] * oneMinus[k];
+  }
+  return out;
+}
+
 export async function m2ibAttribution(bundle: ClipBundle, hidden: Hidden, target: Float32Array, ids: number[] | null, p: M2ibParams, ctl: Control): Promise<Float64Array> {
   const { h, T, D } = hidden;
   const n = T * D;
@@ -38,9 +62,7 @@ export async function m2ibAttribution(bundle: ClipBundle, hidden: Hidden, target
       const e = Math.exp(-alpha[k]);
       lam[k] = 1 / (1 + e);
       oneMinus[k] = e / (1 + e);
-      const mu = h[k] * lam[k];
-      const vr = oneMinus[k] * oneMinus[k];
-      cap[k] = -0.5 * (1 + Math.log(vr) - mu * mu - vr);
+      cap[k] = m2ibCapacity(h[k], lam[k], oneMinus[k]);
     }
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < n; k++) {
@@ -50,24 +72,22 @@ export async function m2ibAttribution(bundle: ClipBundle, hidden: Hidden, target
       }
     }
     const { grad } = await runTailGrad(graph, x, B, T, D, target, ids);
+    const g = m2ibAlphaGradient(h, lam, oneMinus, eps, grad, B, p.beta);
     for (let k = 0; k < n; k++) {
-      let gFit = 0;
-      for (let b = 0; b < B; b++) gFit += grad[b * n + k] * (h[k] - eps[b * n + k]);
-      const dCap = 1 / oneMinus[k] + h[k] * h[k] * lam[k] - oneMinus[k];
-      const dLam = (p.beta * dCap) / n - gFit / B;
-      const g = dLam * lam[k] * oneMinus[k];
-      m[k] = b1 * m[k] + (1 - b1) * g;
-      v[k] = b2 * v[k] + (1 - b2) * g * g;
+      m[k] = b1 * m[k] + (1 - b1) * g[k];
+      v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k];
       const mh = m[k] / (1 - Math.pow(b1, it));
       const vh = v[k] / (1 - Math.pow(b2, it));
       alpha[k] -= (p.lr * mh) / (Math.sqrt(vh) + adamEps);
     }
     ctl.progress?.(it / p.iterations);
   }
+  if (p.iterations < 1) for (let k = 0; k < n; k++) cap[k] = m2ibCapacity(h[k], 1 / (1 + Math.exp(-5)), Math.exp(-5) / (1 + Math.exp(-5)));
   const scores = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     let s = 0;
-    for (let d = 0; d < D; d++) if (!Number.isNaN(cap[t * D + d])) s += cap[t * D + d];
+    // plain sum: NaN must surface as a warning, not vanish
+    for (let d = 0; d < D; d++) s += cap[t * D + d];
     scores[t] = s;
   }
   return scores;

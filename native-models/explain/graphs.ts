@@ -7,6 +7,13 @@
 import * as ort from 'onnxruntime-node';
 import { BundleError, idsTensor, type ClipBundle, type Tower } from '../clip/bundle';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
+import { specializeLastLayer } from './specialize';
+
+let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
+/** Turns the vision last-layer specialization on or off (for benchmarks and checks). */
+export function setLastLayerSpecialization(on: boolean): void {
+  specialize = on;
+}
 
 export interface GradGraph {
   session: ort.InferenceSession;
@@ -15,6 +22,8 @@ export interface GradGraph {
   grad: string;
   similarity: string;
   tower: Tower;
+  /** Vision tail with the last layer computed for the CLS row only (null: not tried). */
+  specialized?: { applied: boolean; reason: string | null };
   release(): Promise<void>;
 }
 
@@ -46,33 +55,76 @@ export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: numb
 
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  return cached(bundle, `tail:${kind}:${layer}`, async () => {
+  const special = kind === 'vision' && specialize;
+  return cached(bundle, `tail:${kind}:${layer}:${special ? 'cls' : 'plain'}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
-    const tail = extractSubgraph(tower.model, { inputs: [h], outputs: [tower.outputName] });
-    const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
-    // A real probe (batch 2) so the engine can read concrete shapes if it wants them.
+    // A real probe (batch 2) so the engine can read concrete shapes, and to validate specialization.
     const probe: Record<string, ort.Tensor> = {};
     let probeH: ort.Tensor;
+    let probeEmb: Float32Array;
     if (kind === 'vision') {
-      const px = new Float32Array(2 * 3 * bundle.imageSize * bundle.imageSize);
-      probeH = (await bundle.runVision(px, 2, [h]))[h];
+      const S = bundle.imageSize;
+      const px = Float32Array.from({ length: 2 * 3 * S * S }, (_, i) => Math.sin(i * 0.37) * 1.5);
+      const out = await bundle.runVision(px, 2, [h, tower.outputName]);
+      probeH = out[h];
+      probeEmb = out[tower.outputName].data as Float32Array;
     } else {
       const ids = bundle.tokenize('a').ids;
-      const one = (await bundle.runText(ids, [h]))[h];
+      const out = await bundle.runText(ids, [h, tower.outputName]);
+      const one = out[h];
       const d = one.data as Float32Array;
       const two = new Float32Array(d.length * 2);
       two.set(d);
       two.set(d, d.length);
       probeH = new ort.Tensor('float32', two, [2, ...one.dims.slice(1)]);
+      const e = out[tower.outputName].data as Float32Array;
+      probeEmb = new Float32Array(e.length * 2);
+      probeEmb.set(e);
+      probeEmb.set(e, e.length);
       probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
     }
     probe[h] = probeH;
     probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
-    const grad = await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe });
-    const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
-    const session = info.session;
-    return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, release: () => session.release() };
+    const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
+      const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+      const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
+      const grad = await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe });
+      return (await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+    };
+    let session: ort.InferenceSession | null = null;
+    let specialized: GradGraph['specialized'];
+    if (special) {
+      specialized = { applied: false, reason: null };
+      const n = tower.layers;
+      const s = specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+      specialized.reason = s.reason;
+      if (s.model) {
+        try {
+          const cand = await build(s.model);
+          const out = await cand.run(probe, [tower.outputName]);
+          const got = out[tower.outputName].data as Float32Array;
+          let diff = 0, scale = 1e-6;
+          for (let i = 0; i < probeEmb.length; i++) {
+            diff = Math.max(diff, Math.abs(got[i] - probeEmb[i]));
+            scale = Math.max(scale, Math.abs(probeEmb[i]));
+          }
+          if (got.length === probeEmb.length && diff <= 1e-4 * scale) {
+            session = cand;
+            specialized.applied = true;
+          } else {
+            specialized.reason = `the specialized graph disagrees with the model (max difference ${diff})`;
+            await cand.release();
+          }
+        } catch (e) {
+          // another export pattern: keep the plain tail
+          specialized.reason = (e as Error).message;
+        }
+      }
+    }
+    session ??= await build(tower.model);
+    const s = session;
+    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, release: () => s.release() };
   });
 }
 

@@ -12,7 +12,7 @@ import {
   gradcamAttribution, igImage, m2ibAttribution, M2IB_DEFAULTS, riseImage, riseText, RISE_IMAGE_DEFAULTS, RISE_TEXT_DEFAULTS, saliencyImage, saliencyText,
 } from './baselines';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
-import { checkLayer } from './graphs';
+import { checkLayer, tailGradient } from './graphs';
 import { minMax, modelMapToScan, poolToGrid, upsampleBilinear } from './maps';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { nibAttribution } from './nib';
@@ -35,6 +35,15 @@ export interface ExplainOptions {
 
 export function defaultLayer(layers: number): number {
   return Math.floor((3 * layers) / 4);
+}
+
+/**
+ * Builds the NIB graphs (tail + gradient at the layer, both towers) ahead of the first explanation,
+ * which otherwise pays for it (seconds for a ViT-B/32). Call after loading a bundle; safe to call twice.
+ */
+export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number }): Promise<void> {
+  await tailGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers));
+  await tailGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers));
 }
 
 interface ImageResult {
@@ -224,7 +233,8 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
       text: t.text, start: t.start, end: t.end, raw: textScores![i], normalized: norm ? norm[i] : 0, special: t.special,
     }));
-    const groups = groupWords(text, tok.tokens);
+    // Words are the report's words: punctuation-only tokens keep their token scores but are no word.
+    const groups = groupWords(text, tok.tokens).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
     const wraw = groups.map((g) => g.tokenIndices.reduce((s, i) => s + textScores![i], 0));
     const wn = minMax(wraw);
     const words: WordScore[] = groups.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: wn ? wn[k] : norm ? 1 : 0 }));

@@ -1,4 +1,11 @@
 // Reverse-mode automatic differentiation over ONNX graphs: emits a new ONNX graph (forward + backward).
+//
+// How: one probe run (every tensor exposed) gives element types and shapes; tensors that depend on a `wrt`
+// tensor through float values are "active", and only active tensors the objective depends on get gradients,
+// so weight gradients and shape-only subgraphs never appear. Each op's rule (gradient-rules.ts) emits plain
+// ONNX ops; broadcasting is summed back with axes fixed for constants and computed from run-time shapes
+// otherwise, so the graph holds for any batch size. The result keeps every original output, adds
+// `grad:<name>` per wrt tensor, and imports at least opset 16 (ScatterElements with reduction).
 import type * as ort from 'onnxruntime-node';
 import { GraphBuilder } from './builder';
 import { GradContext, type TensorMeta } from './grad-context';
@@ -17,8 +24,11 @@ export interface GradientOptions {
   wrt: string[];
   /**
    * Sample feeds for one run of the model, used to learn every tensor's element type and shape (ranks,
-   * broadcasting). Give dynamic dimensions values of at least 2. Optional when every graph input declares
-   * its shape (dynamic dimensions are then probed at 2).
+   * broadcasting). Give dynamic dimensions values of at least 2 (batch 2 is plenty; values do not matter).
+   * An input that broadcasts at run time (e.g. target_embeds fed as [1, dim]) may be probed either way; only
+   * the tensors you differentiate with respect to must be probed broadcasting as they will in runs (not batch 1
+   * in the probe when runs pair them with a larger batch elsewhere, or the reverse).
+   * Optional when every graph input declares its shape (dynamic dimensions are then probed at 2).
    */
   probe?: Record<string, ort.Tensor>;
 }
@@ -133,9 +143,13 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     const allowed = new Set(diffInputs(n));
     const need = ins.map((x, i) => !!x && allowed.has(i) && needed.has(x));
     if (!need.some(Boolean)) continue;
-    const rule = RULES[n.opType ?? ''];
+    const standard = !n.domain || n.domain === 'ai.onnx';
+    const rule = standard ? RULES[n.opType ?? ''] : undefined;
     ctx.node = n;
     ctx.nodeLabel = nodeLabel(n, k);
+    if (!standard) {
+      throw new OnnxError(`${label}: no gradient rule for op "${n.opType}" of domain "${n.domain}" (${nodeLabel(n, k)}); export the model without contrib-op fusion`);
+    }
     if (!rule) {
       throw new OnnxError(`${label}: no gradient rule for op "${n.opType}" (${nodeLabel(n, k)}), which lies between the objective and ${[...wrtSet].map((w) => `"${w}"`).join(', ')}`);
     }

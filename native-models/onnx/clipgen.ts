@@ -54,7 +54,7 @@ class Emitter {
   private matmulId = 500;
   private constId = 0;
 
-  constructor(private readonly rng: Rng) {}
+  constructor(private readonly rng: Rng, readonly opset: number) {}
 
   op(scope: string, opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, nOut = 1): string {
     return this.opN(scope, opType, inputs, attrs, nOut)[0];
@@ -96,6 +96,12 @@ class Emitter {
 }
 
 function layerNorm(e: Emitter, scope: string, x: string, prefix: string, width: number): string {
+  if (e.opset >= 17) {
+    // torch exports at opset 17+ keep LayerNorm as one op
+    const w = e.param(`${prefix}.weight`, [width], 0.05, 1);
+    const b = e.param(`${prefix}.bias`, [width], 0.02);
+    return e.op(scope, 'LayerNormalization', [x, w, b], { axis: -1, epsilon: { float: 1e-5 } });
+  }
   const mean = e.op(scope, 'ReduceMean', [x], { axes: [-1] });
   const sub = e.op(scope, 'Sub', [x, mean]);
   const two = e.constant(scope, DT.FLOAT, [], [2]);
@@ -171,7 +177,7 @@ function finish(e: Emitter, name: string, inputs: ValueInfoProto[], outputs: Val
 }
 
 export function buildVisionModel(o: ClipBundleOptions, rng: Rng): ModelProto {
-  const e = new Emitter(rng);
+  const e = new Emitter(rng, o.opset ?? 14);
   const W = o.visionWidth;
   const grid = o.imageSize / o.patch;
   const tokens = grid * grid + 1;
@@ -202,7 +208,7 @@ export function buildVisionModel(o: ClipBundleOptions, rng: Rng): ModelProto {
 }
 
 export function buildTextModel(o: ClipBundleOptions, rng: Rng): ModelProto {
-  const e = new Emitter(rng);
+  const e = new Emitter(rng, o.opset ?? 14);
   const W = o.textWidth;
   const s = '/text_model/embeddings';
   const seqLen = dimOf(e, s, 'input_ids', 1);
@@ -295,7 +301,7 @@ function validate(o: ClipBundleOptions): void {
   if (o.imageSize % o.patch) bad(`imageSize ${o.imageSize} is not a multiple of patch ${o.patch}`);
   if (o.visionWidth % o.visionHeads) bad(`visionWidth ${o.visionWidth} is not divisible by visionHeads ${o.visionHeads}`);
   if (o.textWidth % o.textHeads) bad(`textWidth ${o.textWidth} is not divisible by textHeads ${o.textHeads}`);
-  if (o.opset !== undefined && (o.opset < 13 || o.opset > 17)) bad(`opset ${o.opset} is not supported by the generator (13 to 17: attribute-axes ReduceMean)`);
+  if (o.opset !== undefined && (o.opset < 13 || o.opset > 20)) bad(`opset ${o.opset} is not supported by the generator (13 to 20)`);
 }
 
 export async function writeRandomClipBundle(dir: string, opts: ClipBundleOptions): Promise<void> {

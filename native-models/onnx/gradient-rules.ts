@@ -394,11 +394,119 @@ const clip: GradRule = (c, g) => {
   return [c.op('Where', [mask, gy, zero])];
 };
 
+/** Inference-mode BatchNormalization: y = (x − mean) / √(var + ε) · scale + bias, per channel (axis 1). */
+const batchNorm: GradRule = (c, g, need) => {
+  const gy = one(c, g);
+  if (attrInt(c.node, 'training_mode', 0)) c.fail('BatchNormalization in training mode is not supported (export the model in eval mode)');
+  const [x, scale, , mean, variance] = [0, 1, 2, 3, 4].map((i) => inp(c, i));
+  const dt = c.dtype(x);
+  const r = c.rank(x);
+  const chan = (t: string): string => (r > 2 ? c.op('Unsqueeze', [t, c.ints(Array.from({ length: r - 2 }, (_, i) => i + 1))]) : t);
+  const otherAxes = c.ints([0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)]);
+  const sumOther = (t: string): string => c.op('ReduceSum', [t, otherAxes], { keepdims: 0 });
+  const invStd = c.op('Reciprocal', [c.op('Sqrt', [c.op('Add', [variance, c.scalar(dt, attrFloat(c.node, 'epsilon', 1e-5))])])]);
+  const k = c.op('Mul', [scale, invStd]);
+  const xc = c.op('Sub', [x, chan(mean)]);
+  const res: (string | null)[] = [null, null, null, null, null];
+  if (need[0]) res[0] = c.op('Mul', [gy, chan(k)]);
+  if (need[1]) res[1] = sumOther(c.op('Mul', [gy, c.op('Mul', [xc, chan(invStd)])]));
+  if (need[2]) res[2] = sumOther(gy);
+  if (need[3]) res[3] = c.op('Neg', [c.op('Mul', [sumOther(gy), k])]);
+  if (need[4]) {
+    const factor = c.op('Mul', [c.op('Mul', [k, c.op('Mul', [invStd, invStd])]), c.scalar(dt, -0.5)]);
+    res[4] = c.op('Mul', [sumOther(c.op('Mul', [gy, xc])), factor]);
+  }
+  return res;
+};
+
+function poolGeometry(c: GradContext): { kernel: number[]; strides: number[]; pads: number[]; dil: number[] } {
+  const x = inp(c, 0);
+  const xd = c.dims(x);
+  const yd = c.dims(out(c, 0));
+  const nsp = xd.length - 2;
+  const kernel = attrInts(c.node, 'kernel_shape') ?? c.fail('pooling without kernel_shape');
+  const strides = attrInts(c.node, 'strides') ?? new Array(nsp).fill(1);
+  const dil = attrInts(c.node, 'dilations') ?? new Array(nsp).fill(1);
+  let pads = attrInts(c.node, 'pads') ?? new Array(2 * nsp).fill(0);
+  const autoPad = getAttr(c.node, 'auto_pad');
+  const mode = autoPad?.s ? Buffer.from(autoPad.s).toString() : 'NOTSET';
+  if (mode === 'VALID') pads = new Array(2 * nsp).fill(0);
+  if (mode === 'SAME_UPPER' || mode === 'SAME_LOWER') {
+    pads = new Array(2 * nsp).fill(0);
+    for (let i = 0; i < nsp; i++) {
+      const total = Math.max(0, (yd[2 + i] - 1) * strides[i] + (kernel[i] - 1) * dil[i] + 1 - xd[2 + i]);
+      const small = Math.floor(total / 2);
+      pads[i] = mode === 'SAME_UPPER' ? small : total - small;
+      pads[nsp + i] = total - pads[i];
+    }
+  }
+  for (let i = 0; i < nsp; i++) {
+    const floorOut = Math.floor((xd[2 + i] + pads[i] + pads[nsp + i] - ((kernel[i] - 1) * dil[i] + 1)) / strides[i]) + 1;
+    if (floorOut !== yd[2 + i]) c.fail('pooling with ceil_mode that adds an output position is not supported for differentiation');
+  }
+  return { kernel, strides, pads, dil };
+}
+
+/** AveragePool as a depthwise convolution with a ones kernel, divided by the (padding-aware) window count. */
+const averagePool: GradRule = (c, g) => {
+  const gy = one(c, g);
+  const x = inp(c, 0);
+  const xd = c.dims(x);
+  const yd = c.dims(out(c, 0));
+  const nsp = xd.length - 2;
+  const channels = xd[1];
+  const { kernel, strides, pads, dil } = poolGeometry(c);
+  const dt = c.dtype(x);
+  const kSize = kernel.reduce((a, b) => a * b, 1);
+  const ones = c.b.constant(dt, [channels, 1, ...kernel], new Array(channels * kSize).fill(1));
+  const geo = { strides, pads, dilations: dil, group: channels, kernel_shape: kernel };
+  let count: string;
+  if (attrInt(c.node, 'count_include_pad', 0) || pads.every((p) => p === 0)) count = c.scalar(dt, kSize);
+  else {
+    const onesX = c.op('ConstantOfShape', [c.shape(x)], { value: makeTensor('value', dt, [1], [1]) });
+    count = c.op('Conv', [onesX, ones], geo);
+  }
+  const outPad = Array.from({ length: nsp }, (_, i) => xd[2 + i] - (strides[i] * (yd[2 + i] - 1) + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[nsp + i]));
+  return [c.op('ConvTranspose', [c.op('Div', [gy, count]), ones], { ...geo, output_padding: outPad })];
+};
+
+/** MaxPool: the gradient goes to the arg-max element of each window (its flat index from MaxPool's Indices). */
+const maxPool: GradRule = (c, g) => {
+  const gy = one(c, g);
+  const x = inp(c, 0);
+  poolGeometry(c);
+  let indices = c.node.output?.[1];
+  if (!indices) {
+    const outs = c.b.op('MaxPool', [x], {}, 2);
+    c.b.nodes[c.b.nodes.length - 1].attribute = [...(c.node.attribute ?? [])];
+    indices = outs[1];
+  }
+  if (attrInt(c.node, 'storage_order', 0) !== 0) c.fail('MaxPool with column-major storage_order is not supported');
+  const size = c.op('Size', [x]);
+  const zeros = c.op('ConstantOfShape', [c.op('Reshape', [size, c.ints([1])])], { value: makeTensor('value', c.dtype(x), [1], [0]) });
+  const flatIdx = c.op('Reshape', [indices, c.ints([-1])]);
+  const acc = c.op('ScatterElements', [zeros, flatIdx, c.op('Reshape', [gy, c.ints([-1])])], { axis: 0, reduction: 'add' });
+  return [c.reshapeLike(acc, x)];
+};
+
+/** Tile: sum the gradient over the copies, viewing each axis d·r as [r, d]. */
+const tile: GradRule = (c, g) => {
+  const gy = one(c, g);
+  const x = inp(c, 0);
+  const xd = c.dims(x);
+  const reps = c.constValues(inp(c, 1), 'Tile repeats');
+  const split: number[] = [];
+  xd.forEach((d, i) => split.push(reps[i], d));
+  const r = c.op('Reshape', [gy, c.ints(split)]);
+  const summed = c.op('ReduceSum', [r, c.ints(xd.map((_, i) => 2 * i))], { keepdims: 0 });
+  return [c.reshapeLike(summed, x)];
+};
+
 /** Ops whose outputs carry no gradient (integer, boolean or piecewise-constant results). */
 export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'ArgMax', 'ArgMin', 'NonZero',
   'ConstantOfShape', 'Range', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf', 'Constant', 'Floor', 'Ceil', 'Round',
-  'Sign', 'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'OneHot', 'TopK_indices',
+  'Sign', 'EyeLike', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'OneHot',
 ]);
 
 /** Which inputs of an op can carry gradient (others are indices, shapes, axes, conditions). */
@@ -428,6 +536,7 @@ export const RULES: Record<string, GradRule> = {
     const e = c.op('Exp', [c.op('Neg', [c.op('Mul', [x, x])])]);
     return c.op('Mul', [g, c.op('Mul', [e, c.scalar(dt, 2 / Math.sqrt(Math.PI))])]);
   }),
+  Gelu: unary((c, g, x) => geluGrad(c, g, x)),
   Relu: unary((c, g, x) => c.op('Where', [c.op('Greater', [x, c.scalar(c.dtype(x), 0)]), g, c.scalar(c.dtype(x), 0)])),
   Abs: unary((c, g, x) => c.op('Mul', [g, c.op('Sign', [x])])),
   Identity: unary((_c, g) => g),
@@ -458,7 +567,49 @@ export const RULES: Record<string, GradRule> = {
   Max: minMax(true),
   Min: minMax(false),
   Clip: clip,
+  BatchNormalization: batchNorm,
+  AveragePool: averagePool,
+  GlobalAveragePool: unary((c, g, x, y) => c.op('Mul', [c.op('Expand', [g, c.shape(x)]), sizeRatio(c, x, y)])),
+  MaxPool: maxPool,
+  Sin: unary((c, g, x) => c.op('Mul', [g, c.op('Cos', [x])])),
+  Cos: unary((c, g, x) => c.op('Neg', [c.op('Mul', [g, c.op('Sin', [x])])])),
+  LeakyRelu: unary((c, g, x) => {
+    const dt = c.dtype(x);
+    const slope = attrFloat(c.node, 'alpha', 0.01);
+    return c.op('Where', [c.op('Greater', [x, c.scalar(dt, 0)]), g, c.op('Mul', [g, c.scalar(dt, slope)])]);
+  }),
+  Softplus: unary((c, g, x) => c.op('Mul', [g, c.op('Sigmoid', [x])])),
+  Tile: tile,
+  Mean: (c, g, need) => {
+    const gy = one(c, g);
+    const ins = c.node.input ?? [];
+    const scaled = c.op('Mul', [gy, c.scalar(c.dtype(out(c, 0)), 1 / ins.length)]);
+    return ins.map((x, i) => (need[i] ? c.reduceTo(scaled, c.dims(out(c, 0)), x) : null));
+  },
 };
+
+/** Gelu (opset 20): exact erf form, or the tanh approximation. */
+function geluGrad(c: GradContext, g: string, x: string): string {
+  const dt = c.dtype(x);
+  const k = (v: number): string => c.scalar(dt, v);
+  const approx = getAttr(c.node, 'approximate');
+  const tanhForm = approx?.s ? Buffer.from(approx.s).toString() === 'tanh' : false;
+  if (!tanhForm) {
+    // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+    const cdf = c.op('Mul', [k(0.5), c.op('Add', [k(1), c.op('Erf', [c.op('Mul', [x, k(Math.SQRT1_2)])])])]);
+    const pdf = c.op('Mul', [k(1 / Math.sqrt(2 * Math.PI)), c.op('Exp', [c.op('Mul', [c.op('Mul', [x, x]), k(-0.5)])])]);
+    return c.op('Mul', [g, c.op('Add', [cdf, c.op('Mul', [x, pdf])])]);
+  }
+  // y = 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³)
+  const a = Math.sqrt(2 / Math.PI);
+  const x2 = c.op('Mul', [x, x]);
+  const u = c.op('Mul', [k(a), c.op('Add', [x, c.op('Mul', [k(0.044715), c.op('Mul', [x2, x])])])]);
+  const t = c.op('Tanh', [u]);
+  const du = c.op('Mul', [k(a), c.op('Add', [k(1), c.op('Mul', [k(3 * 0.044715), x2])])]);
+  const sech2 = c.op('Sub', [k(1), c.op('Mul', [t, t])]);
+  const d = c.op('Add', [c.op('Mul', [k(0.5), c.op('Add', [k(1), t])]), c.op('Mul', [c.op('Mul', [k(0.5), x]), c.op('Mul', [sech2, du])])]);
+  return c.op('Mul', [g, d]);
+}
 
 /** For ReduceL2: g/y is already unsqueezed to keepdims form, only expand it. */
 function expandReducedFrom(c: GradContext, gu: string): string {

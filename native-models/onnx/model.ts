@@ -1,5 +1,6 @@
 // Reading and writing ONNX ModelProto files, including tensors stored as external data.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxNs } from 'onnx-proto';
@@ -186,4 +187,28 @@ export function cloneModel(model: ModelProto): ModelProto {
 export function opsetVersion(model: ModelProto): number {
   const def = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   return def ? toNumber(def.version) : 0;
+}
+
+/** Protobuf messages cannot exceed 2 GB; larger models must go to onnxruntime as a file with external data. */
+export const MAX_INLINE_BYTES = 1.8e9;
+
+export interface ModelSource {
+  /** Bytes for onnxruntime, or the path of a temporary model file with external data next to it. */
+  source: Uint8Array | string;
+  /** Removes the temporary files (no-op for bytes). */
+  cleanup(): void;
+}
+
+/** What to hand to onnxruntime for a model: its bytes, or (over 2 GB) a temporary file with external data. */
+export function modelSource(model: ModelProto, opts: { maxInlineBytes?: number } = {}): ModelSource {
+  const inits = model.graph?.initializer ?? [];
+  const total = inits.reduce((s, t) => s + (t.rawData?.byteLength ?? 0), 0);
+  if (total <= (opts.maxInlineBytes ?? MAX_INLINE_BYTES)) return { source: serializeModel(model), cleanup: () => undefined };
+  if (inits.some((t) => t.dataLocation === EXTERNAL)) {
+    throw new OnnxError(`${modelLabel(model)}: read the model with its external data loaded to run it from memory`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'candor-model-'));
+  const file = join(dir, 'model.onnx');
+  writeModel(file, model, { external: true });
+  return { source: file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

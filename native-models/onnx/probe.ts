@@ -1,6 +1,6 @@
 // Runs a model once with every intermediate tensor exposed, to learn concrete element types and shapes.
 import * as ort from 'onnxruntime-node';
-import { OnnxError, modelLabel, serializeModel, type ModelProto } from './model';
+import { OnnxError, modelLabel, modelSource, type ModelProto } from './model';
 import type { TensorMeta } from './grad-context';
 import { initializerMeta } from './grad-context';
 import { DT, isFloatType, ortTypeToOnnx, tensorDims } from './tensors';
@@ -17,8 +17,12 @@ export async function probeModel(model: ModelProto, feeds: Feeds): Promise<Map<s
   }
   const exposed: ModelProto = { ...model, graph: { ...g, output: outputs } };
   let result: ort.InferenceSession.ReturnType;
+  const src = modelSource(exposed);
   try {
-    const session = await ort.InferenceSession.create(serializeModel(exposed), { graphOptimizationLevel: 'disabled' });
+    const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'disabled' };
+    const session = typeof src.source === 'string'
+      ? await ort.InferenceSession.create(src.source, options)
+      : await ort.InferenceSession.create(src.source, options);
     try {
       result = await session.run(feeds);
     } finally {
@@ -26,6 +30,8 @@ export async function probeModel(model: ModelProto, feeds: Feeds): Promise<Map<s
     }
   } catch (err) {
     throw new OnnxError(`${modelLabel(model)}: the probe run failed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    src.cleanup();
   }
   const metas = new Map<string, TensorMeta>();
   for (const t of g.initializer ?? []) if (t.name) metas.set(t.name, initializerMeta(t));

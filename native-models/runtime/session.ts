@@ -1,5 +1,8 @@
 // onnxruntime sessions with an execution-provider choice that reports what actually runs.
 import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';
 
@@ -32,12 +35,32 @@ export function platformProviders(platform: NodeJS.Platform = process.platform):
   return [];
 }
 
+/** Accelerators that failed to load in this process, with onnxruntime's reason. */
+const unavailable = new Map<ProviderName, string>();
+
 function describe(model: string | Uint8Array): string {
   return typeof model === 'string' ? model : `in-memory model (${model.byteLength} bytes)`;
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * onnxruntime-node ships the CUDA provider as separate libraries that its install script
+ * downloads; when they are absent (an offline install), trying CUDA only prints an error, so
+ * the attempt is skipped with the reason.
+ */
+function missingCudaLibrary(): string | null {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return null;
+  try {
+    const require = createRequire(import.meta.url);
+    const binDir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(binDir, lib)) ? null : `the CUDA provider library (${lib}) is not installed (onnxruntime-node was installed without it; see README "the GPU")`;
+  } catch {
+    return null;
+  }
 }
 
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SessionInfo> {
@@ -50,12 +73,22 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
+    const missing = provider === 'cuda' && !unavailable.has(provider) ? missingCudaLibrary() : null;
+    if (missing) unavailable.set(provider, `${provider}: ${missing}`);
+    const known = unavailable.get(provider);
+    if (known) {
+      reasons.push(known);
+      continue;
+    }
     try {
       // Only the accelerator is listed: onnxruntime rejects (rather than falls back) when it cannot load it.
       const session = await create(model, { ...base, executionProviders: [provider] });
       return { session, provider, fallbackReason: null };
     } catch (err) {
-      reasons.push(`${provider}: ${message(err).split('\n')[0]}`);
+      const reason = `${provider}: ${message(err).split('\n')[0]}`;
+      // A provider whose library is missing stays missing for this process; a model it rejects may be its own fault.
+      if (/load|library|not (available|supported|found)|No supported adapters/i.test(reason)) unavailable.set(provider, reason);
+      reasons.push(reason);
     }
   }
   try {

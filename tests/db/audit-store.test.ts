@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditError, AuditStore, writeFinding } from '../../db/audit-store';
@@ -219,6 +219,34 @@ test('signed checkpoints: the key is created beside the db, and an exported chec
     assert.ok(v2.missingProtections.length > 0);
     assert.equal(store2.checkCheckpoint(cp).ok, true, 'the head at seq is still intact');
     store2.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a corrupted file is refused at open with what PRAGMA integrity_check found', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    store.recordFindings([1, 2, 3, 4, 5].map((seed) => makeInput({ seed })));
+    store.close();
+    const raw = new Database(file);
+    raw.pragma('journal_mode = DELETE');
+    const page = raw.pragma('page_size', { simple: true }) as number;
+    const { rootpage } = raw.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'audit_events_time'").get() as { rootpage: number };
+    raw.close();
+    // Change a time stored in the index only: the file stays readable, but the index no longer matches its table.
+    const start = (rootpage - 1) * page;
+    const at = readFileSync(file).subarray(start, start + page).indexOf('20');
+    assert.ok(at > 0, 'a time value in the index page');
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from('19'), 0, 2, start + at);
+    closeSync(fd);
+    assert.throws(
+      () => AuditStore.open(file),
+      (e: unknown) => e instanceof AuditError && e.message.includes(file) && /integrity_check failed: row \d+ missing from index audit_events_time/.test(e.message),
+    );
   } finally {
     cleanup();
   }

@@ -16,14 +16,23 @@ import { tempDir } from './helpers';
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const KILLS = Number(process.env.CANDOR_CRASH_KILLS ?? 10);
 
-function runAndKill(file: string, start: number, killAfterMs: number): Promise<string[]> {
+/**
+ * `from: 'ready'` starts the clock when the child has opened the store, so the kill lands in
+ * the write loop however slowly a loaded machine starts Node; `from: 'spawn'` covers start-up.
+ */
+function runAndKill(file: string, start: number, killAfterMs: number, from: 'spawn' | 'ready'): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (from === 'ready' && out.startsWith('ready\n')) arm();
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    if (from === 'spawn') arm();
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -43,13 +52,15 @@ test(`SIGKILL at random moments (${KILLS} kills): nothing committed is lost, not
     const printed: string[] = [];
     let committedWrites = 0;
     for (let k = 0; k < KILLS; k++) {
-      // 250..1250 ms from spawn: some kills land during start-up or schema creation, most mid-loop.
-      const delay = 250 + Math.floor(Math.random() * 1000);
-      const ids = await runAndKill(file, printed.length + k * 1000, delay);
+      // Every third kill lands anywhere from spawn (start-up, schema creation); the others
+      // 10..400 ms into the write loop.
+      const from = k % 3 === 0 ? 'spawn' : 'ready';
+      const delay = from === 'spawn' ? 250 + Math.floor(Math.random() * 1000) : 10 + Math.floor(Math.random() * 390);
+      const ids = await runAndKill(file, printed.length + k * 1000, delay, from);
       printed.push(...ids);
       const store = AuditStore.open(file);
       const v = store.verify();
-      assert.equal(v.ok, true, `after kill ${k} at ${delay} ms: ${v.reason}`);
+      assert.equal(v.ok, true, `after kill ${k} at ${delay} ms from ${from}: ${v.reason}`);
       for (const id of printed) assert.equal(store.getFinding(id).findingId, id, `finding ${id} survived`);
       store.close();
       const raw = new Database(file, { readonly: true });

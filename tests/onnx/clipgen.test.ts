@@ -93,3 +93,30 @@ test('impossible bundle shapes are refused with the reason', async () => {
   await assert.rejects(writeRandomClipBundle('/tmp/never-written', { ...opts, imageSize: 30 }), (e: unknown) => e instanceof OnnxError && /not a multiple of patch/.test((e as Error).message));
   await assert.rejects(writeRandomClipBundle('/tmp/never-written', { ...opts, visionHeads: 5 }), /not divisible by visionHeads/);
 });
+
+test('opset 18 bundles (LayerNormalization op) match opset 14 bundles (decomposed) in embeddings and gradients', async () => {
+  const dirs = [mkdtempSync(join(tmpdir(), 'candor-clipgen14-')), mkdtempSync(join(tmpdir(), 'candor-clipgen18-'))];
+  try {
+    await writeRandomClipBundle(dirs[0], { ...opts, opset: 14 });
+    await writeRandomClipBundle(dirs[1], { ...opts, opset: 18 });
+    const cut = '/vision_model/encoder/layers.0/Add_1_output_0';
+    const px = new ort.Tensor('float32', Float32Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => Math.cos(i * 0.7)), [2, 3, 32, 32]);
+    const target = new ort.Tensor('float32', Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [1, 24]);
+    const grads: Float32Array[] = [];
+    for (const dir of dirs) {
+      const vision = readModel(join(dir, 'onnx/vision_model.onnx'));
+      const ops = new Set(vision.graph!.node!.map((n) => n.opType));
+      assert.equal(ops.has('LayerNormalization'), dir === dirs[1]);
+      const h = (await run(serializeModel(exposeTensors(vision, [cut])), { pixel_values: px }))[cut];
+      const tail = appendCosineObjective(extractSubgraph(vision, { inputs: [cut], outputs: ['image_embeds'] }), { embedding: 'image_embeds' });
+      const g = await buildGradientModel(tail, { objective: 'objective', wrt: [cut], probe: { [cut]: h, target_embeds: target } });
+      grads.push((await run(serializeModel(g), { [cut]: h, target_embeds: target }))[`grad:${cut}`].data as Float32Array);
+    }
+    const scale = Math.max(...Array.from(grads[0], Math.abs));
+    assert.ok(scale > 0);
+    const diff = Math.max(...Array.from(grads[0], (v, i) => Math.abs(v - grads[1][i])));
+    assert.ok(diff <= 1e-4 * scale, `gradients differ by ${diff} (scale ${scale})`);
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -10,8 +10,9 @@ import { extractSubgraph, findTensor, exposeTensors } from '../../native-models/
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { DT, makeAttr } from '../../native-models/onnx/tensors';
+import { MINI_CLIP_ONNX } from './fixtures';
 
-const VISION = '/work/shared/fixtures/models/mini-clip/onnx/vision_model.onnx';
+const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
 
 function onnxError(pattern: RegExp) {
   return (e: unknown): boolean => {
@@ -56,15 +57,15 @@ test('a missing tensor name is named, with the model file', async () => {
   await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['pixel_values'] }), onnxError(/"loss" does not exist/));
 });
 
-function sinModel(): ModelProto {
+function arccosModel(): ModelProto {
   const v = (name: string) => ({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimParam: 'n' }, { dimValue: 3 }] } } } });
   return {
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
     graph: {
-      name: 'sin_graph',
+      name: 'arccos_graph',
       node: [
-        { opType: 'Sin', name: 'the_sine', input: ['x'], output: ['s'] },
+        { opType: 'Acos', name: 'the_arccos', input: ['x'], output: ['s'] },
         { opType: 'ReduceSum', name: 'total', input: ['s'], output: ['loss'], attribute: [makeAttr('keepdims', 0)] },
       ],
       input: [v('x')],
@@ -74,11 +75,11 @@ function sinModel(): ModelProto {
 }
 
 test('an op without a gradient rule fails naming the op and the node, never a silent zero', async () => {
-  await assert.rejects(buildGradientModel(sinModel(), { objective: 'loss', wrt: ['x'] }), onnxError(/no gradient rule for op "Sin" \(Sin node "the_sine"\)/));
+  await assert.rejects(buildGradientModel(arccosModel(), { objective: 'loss', wrt: ['x'] }), onnxError(/no gradient rule for op "Acos" \(Acos node "the_arccos"\)/));
 });
 
 test('an unknown op off the gradient path does not matter; the gradient with respect to an unreachable tensor is zero', async () => {
-  const m = sinModel();
+  const m = arccosModel();
   m.graph!.input!.push({ name: 'y', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 2 }] } } } });
   m.graph!.node!.push({ opType: 'ReduceSum', name: 'ysum', input: ['y'], output: ['ys'], attribute: [makeAttr('keepdims', 0)] });
   m.graph!.node!.push({ opType: 'Mul', name: 'scale', input: ['ys', 'ys'], output: ['obj'] });
@@ -92,10 +93,10 @@ test('an unknown op off the gradient path does not matter; the gradient with res
 });
 
 test('differentiating with respect to an integer tensor or a too-old opset is refused clearly', async () => {
-  const m = sinModel();
+  const m = arccosModel();
   m.opsetImport = [{ domain: '', version: 11 }];
   await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['x'] }), onnxError(/opset 11 is too old/));
-  const t = readModel('/work/shared/fixtures/models/mini-clip/onnx/text_model.onnx');
+  const t = readModel(join(MINI_CLIP_ONNX, 'text_model.onnx'));
   await assert.rejects(
     buildGradientModel(t, { objective: 'text_embeds', wrt: ['input_ids'], probe: { input_ids: new ort.Tensor('int64', BigInt64Array.from([211n, 4n, 212n, 211n, 5n, 212n]), [2, 3]) } }),
     onnxError(/"input_ids": it is not a floating-point tensor/),
@@ -106,4 +107,11 @@ test('a gradient without a probe for inputs of unknown shape asks for one', asyn
   const m = readModel(VISION);
   const tail = extractSubgraph(m, { inputs: ['/vision_model/encoder/layers.2/Add_1_output_0'], outputs: ['image_embeds'] });
   await assert.rejects(buildGradientModel(tail, { objective: 'image_embeds', wrt: ['/vision_model/encoder/layers.2/Add_1_output_0'] }), onnxError(/needs a probe/));
+});
+
+test('a contrib-domain op on the gradient path is refused by name, not mistaken for the standard op', async () => {
+  const m = arccosModel();
+  m.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
+  m.graph!.node![0] = { opType: 'Gelu', domain: 'com.microsoft', name: 'fused_gelu', input: ['x'], output: ['s'] };
+  await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['x'] }), onnxError(/op "Gelu" of domain "com\.microsoft" \(Gelu node "fused_gelu"\)/));
 });

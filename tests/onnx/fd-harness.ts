@@ -35,6 +35,8 @@ export interface OpCase {
   dtype?: 'float32' | 'float64';
   /** Batch sizes: the first is the probe's, the gradient is then checked at each of the others. */
   batches?: number[];
+  /** Finite-difference step (default 1e-6 in float64, 1e-2 in float32, times the largest |value|). */
+  fdStep?: number;
   /** Output indices that feed the loss (default all). */
   lossOutputs?: number[];
 }
@@ -207,7 +209,7 @@ export async function checkGradients(c: OpCase, seed = 1): Promise<number> {
         const data = x.data as Float64Array | Float32Array;
         const f64 = built.floatType === 'float64';
         const scale = Math.max(1, ...Array.from(data, Math.abs));
-        const h = f64 ? 1e-6 * scale : 1e-2 * scale;
+        const h = c.fdStep ?? (f64 ? 1e-6 * scale : 1e-2 * scale);
         let gmax = 0;
         const fd: number[] = [];
         for (let i = 0; i < data.length; i++) {

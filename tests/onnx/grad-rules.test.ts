@@ -42,6 +42,8 @@ const cases: [string, OpCase][] = [
   ['Tanh', { op: 'Tanh', inputs: [{ name: 'x', dims: [B, 3] }] }],
   ['Sigmoid', { op: 'Sigmoid', inputs: [{ name: 'x', dims: [B, 3] }] }],
   ['Erf (float32)', { op: 'Erf', inputs: [{ name: 'x', dims: [B, 3] }], ...f32 }],
+  ['Gelu exact (opset 20)', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 5] }], opset: 20, ...f32 }],
+  ['Gelu tanh approximation (opset 20)', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 5] }], attrs: { approximate: 'tanh' }, opset: 20, ...f32 }],
   ['Relu', { op: 'Relu', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }] }],
   ['Abs', { op: 'Abs', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }] }],
   ['Identity', { op: 'Identity', inputs: [{ name: 'x', dims: [B, 3] }] }],
@@ -87,6 +89,20 @@ const cases: [string, OpCase][] = [
   ['Conv stride 2, SAME_UPPER', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 1, 5, 4] }, { name: 'w', dims: [2, 1, 3, 3] }], attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER' }, ...f32 }],
   ['Conv 1-D', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 2, 7] }, { name: 'w', dims: [3, 2, 3] }, { name: 'b', dims: [3] }], attrs: { strides: [2] }, ...f32 }],
   ['Conv grouped (input side only)', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 4, 3, 3] }, { name: 'w', dims: [4, 2, 2, 2], constant: true, wrt: false }], attrs: { group: 2 }, ...f32 }],
+  // CNN towers (open_clip ModifiedResNet): inference BatchNorm, pooling
+  ['BatchNormalization (inference), all five inputs', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 3, 2, 2] }, { name: 's', dims: [3] }, { name: 'b', dims: [3] }, { name: 'm', dims: [3] }, { name: 'v', dims: [3], positive: true }], attrs: { epsilon: { float: 1e-3 } } }],
+  ['AveragePool 2x2 stride 2', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 2, 4, 4] }], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, ...f32 }],
+  ['AveragePool 3x3 pad 1 excluding padding', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 2, 5, 5] }], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, ...f32 }],
+  ['AveragePool 3x3 pad 1 including padding', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 1, 4, 4] }], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }, ...f32 }],
+  ['GlobalAveragePool', { op: 'GlobalAveragePool', inputs: [{ name: 'x', dims: [B, 3, 2, 3] }], ...f32 }],
+  ['MaxPool 2x2 stride 2 (distinct values)', { op: 'MaxPool', inputs: [{ name: 'x', dims: [B, 2, 4, 4], values: Array.from({ length: 96 }, (_, i) => ((i * 37) % 96) / 48 - 1) }], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, fdStep: 1e-3, ...f32 }],
+  ['MaxPool overlapping windows with padding', { op: 'MaxPool', inputs: [{ name: 'x', dims: [B, 1, 5, 5], values: Array.from({ length: 75 }, (_, i) => ((i * 29) % 75) / 37.5 - 1) }], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, fdStep: 1e-3, ...f32 }],
+  ['Sin', { op: 'Sin', inputs: [{ name: 'x', dims: [B, 3] }] }],
+  ['Cos', { op: 'Cos', inputs: [{ name: 'x', dims: [B, 3] }] }],
+  ['LeakyRelu', { op: 'LeakyRelu', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }], attrs: { alpha: { float: 0.2 } } }],
+  ['Softplus', { op: 'Softplus', inputs: [{ name: 'x', dims: [B, 3] }], ...f32 }],
+  ['Tile', { op: 'Tile', inputs: [{ name: 'x', dims: [2, 3] }, { name: 'r', dims: [2], ints: [3, 2], constant: true }] }],
+  ['Mean of two, broadcast', { op: 'Mean', inputs: [{ name: 'a', dims: [B, 3] }, { name: 'b', dims: [3] }], ...f32 }],
 ];
 
 for (const [name, c] of cases) {

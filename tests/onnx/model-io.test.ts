@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { OnnxError, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
+import { OnnxError, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
+import { MINI_CLIP_ONNX } from './fixtures';
 
-const VISION = '/work/shared/fixtures/models/mini-clip/onnx/vision_model.onnx';
-const TEXT = '/work/shared/fixtures/models/mini-clip/onnx/text_model.onnx';
+const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
+const TEXT = join(MINI_CLIP_ONNX, 'text_model.onnx');
 
 function pixels(batch: number): ort.Tensor {
   return new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 64, 64]);
@@ -121,4 +122,21 @@ test('directional derivative through whole towers (Conv, Cast, Concat, Expand, W
   const fd = ((await sumAt(1)) - (await sumAt(-1))) / (2 * h);
   const analytic = grad.reduce((s, v, i) => s + v * dir[i], 0);
   assert.ok(Math.abs(fd - analytic) <= 2e-3 * Math.abs(analytic) + 1e-3, `directional derivative ${analytic} vs finite differences ${fd}`);
+});
+
+test('modelSource hands big models to onnxruntime as a temporary file with external data', async () => {
+  const m = readModel(VISION);
+  const small = modelSource(m);
+  assert.ok(small.source instanceof Uint8Array);
+  const big = modelSource(m, { maxInlineBytes: 1000 });
+  assert.equal(typeof big.source, 'string');
+  try {
+    assert.ok(existsSync(`${big.source as string}.data`));
+    const a = await run(small.source, { pixel_values: pixels(1) });
+    const b = await run(big.source, { pixel_values: pixels(1) });
+    assert.deepEqual(Array.from(b.image_embeds.data as Float32Array), Array.from(a.image_embeds.data as Float32Array));
+  } finally {
+    big.cleanup();
+  }
+  assert.ok(!existsSync(big.source as string));
 });

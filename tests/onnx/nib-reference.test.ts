@@ -9,9 +9,10 @@ import { exposeTensors, extractSubgraph } from '../../native-models/onnx/surgery
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { createSession } from '../../native-models/runtime/session';
+import { MINI_CLIP_ONNX, REFERENCE } from './fixtures';
 
-const REF = '/work/shared/fixtures/reference';
-const BUNDLE = '/work/shared/fixtures/models/mini-clip/onnx';
+const REF = REFERENCE;
+const BUNDLE = MINI_CLIP_ONNX;
 
 interface Block {
   similarity: number;
@@ -129,6 +130,8 @@ for (const c of cases) {
     const ht = tOut[tName];
     const tModel = await gradientModel('text', c.layer, ht, vOut.image_embeds, c.input_ids);
     const tRes = await run(tModel, { [tName]: scaledBatch(ht, c.steps), target_embeds: vOut.image_embeds, input_ids: ids(c.input_ids, c.steps) });
+    const tSim = (tRes.similarity.data as Float32Array)[c.steps - 1];
+    assert.ok(Math.abs(tSim - ref.similarity) <= c.tolerances.similarity_abs, `text-side similarity ${tSim} vs ${ref.similarity}`);
     const tScores = nibScores(ht, tRes[`grad:${tName}`], c.steps);
     const tokDiff = maxAbsDiff(tScores, ref.text.token_scores_raw);
     if (process.env.NIB_VERBOSE) console.log(c.case, "tokens", tokDiff / c.tolerances.text_token_scores_raw_abs);

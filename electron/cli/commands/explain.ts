@@ -4,11 +4,16 @@
  *   [--window C,W] [--letterbox] [--no-metrics] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { METHODS, type Method } from '../../api/contract';
+import { DECISIONS, METHODS, type Decision, type Explanation, type Method } from '../../api/contract';
+import { AuditStore } from '../../../db/audit-store';
+import { completeExplanation, findingInput } from '../../services/explanations';
+import { windowedGray, writeFindingsPdf } from '../../services/report';
+import { appVersion } from '../../version';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import type { ScanImage } from '../../../native-models/clip/preprocess';
 import { explain, type ExplanationCore } from '../../../native-models/explain/index';
-import { loadScan } from '../../imaging/index';
+import { loadScan, type LoadedScan } from '../../imaging/index';
+import { scanImageFor } from '../../services/explanations';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -55,17 +60,11 @@ export function parseWindow(v: string | undefined): { center: number; width: num
   return { center: c, width: w };
 }
 
-/** Reads one frame of a scan and chooses the window the model sees (explicit, first preset, or the bit depth). */
-export async function scanImageFromFile(file: string, frame: number, window: { center: number; width: number } | null): Promise<{ image: ScanImage; sha256: string }> {
+/** Reads one frame of a scan with the window the model sees, chosen exactly as the app chooses it. */
+export async function scanImageFromFile(file: string, frame: number, window: { center: number; width: number } | null): Promise<{ image: ScanImage; sha256: string; summary: LoadedScan['summary'] }> {
   const scan = await loadScan(file);
-  const s = scan.summary;
   const pixels = await scan.frame(frame);
-  let win = window;
-  if (!win && s.channels === 1) {
-    if (s.windows.length) win = { center: s.windows[0].center, width: s.windows[0].width };
-    else if (s.format !== 'dicom') win = { center: 2 ** (s.bitsStored - 1), width: 2 ** s.bitsStored };
-  }
-  return { image: { width: s.width, height: s.height, channels: s.channels, pixels, window: s.channels === 1 ? win : null, invert: s.channels === 1 && s.invertedByDefault }, sha256: s.sha256 };
+  return { image: scanImageFor(scan.summary, pixels, window), sha256: scan.summary.sha256, summary: scan.summary };
 }
 
 /** The JSON the CLI writes: the Explanation with the map as a plain array. */
@@ -99,7 +98,9 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = 'usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method nib|m2ib|gradcam|rise|saliency|ig] [--layer L] [--steps N] [--target image|text|both] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]';
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method nib|m2ib|gradcam|rise|saliency|ig] [--layer L] [--steps N] [--target image|text|both] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
+       [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]]
+  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.`;
 
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
@@ -108,7 +109,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer'], ['letterbox', 'no-metrics', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf'], ['letterbox', 'no-metrics', 'quiet']);
+    const record = recordingOptions(values);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.image) throw new UsageError('--image FILE is required');
     if ((values.text === undefined) === (values.report === undefined)) throw new UsageError('give exactly one of --text "..." or --report FILE');
@@ -132,12 +134,13 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     } else text = values.text;
     if (text.trim() === '') throw new UsageError(values.report !== undefined ? `${values.report}: the report is empty` : 'the report text is empty');
 
-    const { image, sha256 } = await scanImageFromFile(values.image, frame, window);
+    const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     bundle = await loadClipBundle(values.model, { prefer });
     const quiet = flags.has('quiet');
     const e = await explain(bundle, image, text, { method, layer, steps, target, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
-    const json = explanationJson(e, { input: { image: values.image, frame, scanSha256: sha256, text } });
+    const finding = record ? await recordFinding(record, completeExplanation(e, scanSummary, frame, text, image.window), scanSummary, image, io) : null;
+    const json = explanationJson(e, { input: { image: values.image, frame, scanSha256: sha256, text }, ...(finding ? { finding } : {}) });
     if (values.json === '-') io.stdout(`${JSON.stringify(json)}\n`);
     else if (values.json) {
       writeFileSync(values.json, `${JSON.stringify(json, null, 1)}\n`);
@@ -152,6 +155,41 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     return err instanceof UsageError ? 2 : 1;
   } finally {
     await bundle?.dispose();
+  }
+}
+
+interface RecordingOptions {
+  db: string;
+  reviewer: string;
+  decision: Decision;
+  note: string;
+  study: string | null;
+  pdf: string | null;
+}
+
+function recordingOptions(values: Record<string, string>): RecordingOptions | null {
+  const wanted = ['db', 'reviewer', 'decision', 'note', 'study', 'pdf'].filter((k) => values[k] !== undefined);
+  if (wanted.length === 0) return null;
+  if (!values.db) throw new UsageError(`--${wanted[0]} needs --db FILE (the finding is recorded in the audit log; the PDF carries its sequence number and event hash)`);
+  if (!values.reviewer?.trim()) throw new UsageError('--db needs --reviewer NAME');
+  if (!(DECISIONS as readonly string[]).includes(values.decision ?? '')) throw new UsageError(`--db needs --decision ${DECISIONS.join('|')}`);
+  return { db: values.db, reviewer: values.reviewer.trim(), decision: values.decision as Decision, note: values.note ?? '', study: values.study ?? null, pdf: values.pdf ?? null };
+}
+
+async function recordFinding(opts: RecordingOptions, explanation: Explanation, scan: LoadedScan['summary'], image: ScanImage, io: CliIo): Promise<{ id: string; seq: number; eventHash: string; pdf: string | null }> {
+  const store = AuditStore.open(opts.db);
+  try {
+    const rec = store.recordFinding(
+      findingInput({ explanation, summary: scan, reviewer: opts.reviewer, decision: opts.decision, note: opts.note, studyLabel: opts.study, appVersion: appVersion(), storeIdentifying: false }),
+    );
+    io.stderr(`recorded finding ${rec.findingId} as audit event ${rec.seq} (${rec.eventHash.slice(0, 16)}…) in ${store.path}\n`);
+    if (opts.pdf) {
+      const out = await writeFindingsPdf(store, [rec.findingId], { outPath: opts.pdf, loadScanImage: async () => windowedGray(scan, image.pixels, image.window) });
+      io.stderr(`wrote ${out.path} (${out.bytes} bytes)\n`);
+    }
+    return { id: rec.findingId, seq: rec.seq, eventHash: rec.eventHash, pdf: opts.pdf };
+  } finally {
+    store.close();
   }
 }
 

@@ -1,5 +1,5 @@
 /** Which codec decodes which transfer syntax, and how encapsulated frames are found. */
-import dicomParser, { type DataSet, type Fragment } from 'dicom-parser';
+import type { DataSet, Fragment } from 'dicom-parser';
 import { ImagingError, describeThrown } from '../errors';
 import type { DicomImageInfo } from '../dicom-header';
 import type { PixelLayout, StoredArray } from '../types';
@@ -135,6 +135,17 @@ function checkHeader(file: string, header: CodestreamHeader | null, layout: Pixe
   return header;
 }
 
+/**
+ * The least a codestream can spend per sample bounds how many samples a given number of bytes
+ * can hold; a header claiming more is refused before a codec allocates for it.
+ */
+function checkPlausibleSize(file: string, layout: PixelLayout, encodedBytes: number, maxSamplesPerByte: number, what: string): void {
+  const samples = layout.rows * layout.columns * layout.samplesPerPixel;
+  if (samples > encodedBytes * maxSamplesPerByte) {
+    throw new ImagingError(file, `the ${what} data holds ${encodedBytes} bytes, too few for ${layout.rows}x${layout.columns}x${layout.samplesPerPixel} samples; the header or the data is corrupt`);
+  }
+}
+
 function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean): StoredArray {
   const expected = layout.rows * layout.columns * layout.samplesPerPixel;
   if (raw.length < expected) throw new ImagingError(file, `the codec produced ${raw.length} samples, the image needs ${expected}`);
@@ -154,6 +165,8 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         return finish(file, layout, decodeRle(bytes, layout), false);
       case 'jpeg': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG');
+        // A DCT block costs at least a DC and an end-of-block code: two bits per 64 samples (more with subsampled chroma).
+        checkPlausibleSize(file, layout, bytes.length, 8 * 64, 'JPEG');
         if (header.marker === 0xc3 || header.marker === 0xf7) throw new ImagingError(file, `the ${name} file holds a ${header.marker === 0xc3 ? 'lossless JPEG' : 'JPEG-LS'} codestream`);
         if (header.precision > 8) {
           const { decodeJpeg12 } = await import('./jpeg12');
@@ -166,6 +179,8 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
       case 'jpeg-lossless': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG Lossless');
         if (header.marker !== 0xc3) throw new ImagingError(file, `the ${name} file holds a JPEG codestream of another process (SOF 0x${header.marker.toString(16)})`);
+        // Every sample costs at least one Huffman bit in process 14.
+        checkPlausibleSize(file, layout, bytes.length, 8, 'JPEG Lossless');
         const { decodeJpegLossless } = await import('./jpeg-lossless');
         const out = decodeJpegLossless(bytes, layout.bitsAllocated <= 8 && header.precision <= 8 ? 1 : 2);
         return finish(file, layout, out.samples, false);
@@ -192,4 +207,3 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
   }
 }
 
-export { dicomParser };

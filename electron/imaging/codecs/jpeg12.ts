@@ -14,97 +14,30 @@ import type { RawSamples } from '../stored';
 import { parseDicomBytes } from '../dicom-file';
 import { readImageInfo } from '../dicom-header';
 import { decodeNativeFrame, nativeFrameBytes } from '../native';
+import { writeDicom } from '../dicom-writer';
 
 const DCMDJPEG_TIMEOUT_MS = 60_000;
 
-class Writer {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-  bytes(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.size += b.length;
-  }
-  u16(v: number): void {
-    this.bytes(Uint8Array.of(v & 0xff, v >> 8));
-  }
-  u32(v: number): void {
-    this.bytes(Uint8Array.of(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff));
-  }
-  tag(group: number, element: number): void {
-    this.u16(group);
-    this.u16(element);
-  }
-  /** Explicit VR LE element with a short (2-byte) length. */
-  short(group: number, element: number, vr: string, value: Uint8Array): void {
-    this.tag(group, element);
-    this.bytes(Uint8Array.from(vr, (c) => c.charCodeAt(0)));
-    this.u16(value.length);
-    this.bytes(value);
-  }
-  text(group: number, element: number, vr: string, s: string, pad = ' '): void {
-    const t = s.length % 2 ? s + pad : s;
-    this.short(group, element, vr, Uint8Array.from(t, (c) => c.charCodeAt(0)));
-  }
-  us(group: number, element: number, v: number): void {
-    this.short(group, element, 'US', Uint8Array.of(v & 0xff, v >> 8));
-  }
-  get length(): number {
-    return this.size;
-  }
-  concat(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
-  }
-}
-
-const SC_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.7';
-const INSTANCE = '2.25.1';
 const JPEG_EXTENDED = '1.2.840.10008.1.2.4.51';
 
 /** A minimal Part 10 file holding one JPEG frame, just enough for dcmdjpeg. */
 function wrapFrame(layout: PixelLayout, frame: Uint8Array): Uint8Array {
-  const metaBody = new Writer();
-  // (0002,0001) OB needs the 4-byte length form.
-  metaBody.tag(0x0002, 0x0001);
-  metaBody.bytes(Uint8Array.from('OB\0\0', (c) => c.charCodeAt(0)));
-  metaBody.u32(2);
-  metaBody.bytes(Uint8Array.of(0, 1));
-  metaBody.text(0x0002, 0x0002, 'UI', SC_SOP_CLASS, '\0');
-  metaBody.text(0x0002, 0x0003, 'UI', INSTANCE, '\0');
-  metaBody.text(0x0002, 0x0010, 'UI', JPEG_EXTENDED, '\0');
-  const out = new Writer();
-  out.bytes(new Uint8Array(128));
-  out.bytes(Uint8Array.from('DICM', (c) => c.charCodeAt(0)));
-  out.short(0x0002, 0x0000, 'UL', Uint8Array.of(metaBody.length & 0xff, (metaBody.length >> 8) & 0xff, 0, 0));
-  out.bytes(metaBody.concat());
-  out.text(0x0008, 0x0016, 'UI', SC_SOP_CLASS, '\0');
-  out.text(0x0008, 0x0018, 'UI', INSTANCE, '\0');
-  out.us(0x0028, 0x0002, layout.samplesPerPixel);
-  out.text(0x0028, 0x0004, 'CS', layout.photometric);
-  out.us(0x0028, 0x0010, layout.rows);
-  out.us(0x0028, 0x0011, layout.columns);
-  out.us(0x0028, 0x0100, layout.bitsAllocated);
-  out.us(0x0028, 0x0101, layout.bitsStored);
-  out.us(0x0028, 0x0102, layout.highBit);
-  out.us(0x0028, 0x0103, layout.pixelRepresentation);
-  out.tag(0x7fe0, 0x0010);
-  out.bytes(Uint8Array.from('OB\0\0', (c) => c.charCodeAt(0)));
-  out.u32(0xffffffff);
-  out.tag(0xfffe, 0xe000);
-  out.u32(0); // empty Basic Offset Table
-  const padded = frame.length % 2 ? new Uint8Array(frame.length + 1) : frame;
-  if (padded !== frame) padded.set(frame);
-  out.tag(0xfffe, 0xe000);
-  out.u32(padded.length);
-  out.bytes(padded);
-  out.tag(0xfffe, 0xe0dd);
-  out.u32(0);
-  return out.concat();
+  return writeDicom({
+    transferSyntax: JPEG_EXTENDED,
+    elements: [
+      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+      { tag: 0x00080018, vr: 'UI', value: '2.25.1' },
+      { tag: 0x00280002, vr: 'US', value: { us: [layout.samplesPerPixel] } },
+      { tag: 0x00280004, vr: 'CS', value: layout.photometric },
+      { tag: 0x00280010, vr: 'US', value: { us: [layout.rows] } },
+      { tag: 0x00280011, vr: 'US', value: { us: [layout.columns] } },
+      { tag: 0x00280100, vr: 'US', value: { us: [layout.bitsAllocated] } },
+      { tag: 0x00280101, vr: 'US', value: { us: [layout.bitsStored] } },
+      { tag: 0x00280102, vr: 'US', value: { us: [layout.highBit] } },
+      { tag: 0x00280103, vr: 'US', value: { us: [layout.pixelRepresentation] } },
+    ],
+    pixels: { fragments: [frame] },
+  });
 }
 
 function run(cmd: string, args: string[]): Promise<void> {

@@ -38,6 +38,13 @@ export function decodeRle(data: Uint8Array, layout: PixelLayout): RawSamples {
   const pixels = layout.rows * layout.columns;
   const offsets: number[] = [];
   for (let i = 0; i < segments; i++) offsets.push(view.getUint32(4 + 4 * i, true));
+  for (let s = 0; s < segments; s++) {
+    const start = offsets[s]!;
+    const end = s + 1 < segments ? offsets[s + 1]! : data.length;
+    if (start < 64 || start > end || end > data.length) throw new RleError(`RLE segment ${s + 1} has an invalid offset`);
+    // PackBits expands at most 64-fold (2 bytes for a run of 128): refuse before allocating for an impossible claim.
+    if ((end - start) * 64 < pixels) throw new RleError(`RLE segment ${s + 1} holds ${end - start} bytes, too few for ${pixels} pixels`);
+  }
   const plane = new Uint8Array(pixels);
   const spp = layout.samplesPerPixel;
   const out = bytesPerSample === 1 ? new Uint8Array(pixels * spp) : bytesPerSample === 2 ? new Uint16Array(pixels * spp) : new Uint32Array(pixels * spp);

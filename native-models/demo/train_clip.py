@@ -1,0 +1,499 @@
+#!/usr/bin/python3
+"""Trains the Candor demo CLIP on phantom-report pairs and exports it in the Hugging Face /
+transformers.js layout (torch 1.13, ONNX opset 14), the same module names and op patterns as
+shared/fixtures/models/mini-clip.
+
+Called by native-models/demo/train.ts, which renders the data set with the TypeScript phantom
+generator (see dataset.ts for the file format). Deterministic for a given data set, seed and
+thread count.
+
+usage: train_clip.py --data DIR --heldout DIR --out BUNDLE_DIR --config CONFIG.json
+                     [--epochs N] [--threads N] [--seed N] [--check-only]
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+
+# ---------------------------------------------------------------- model (HF CLIPModel naming)
+
+class QuickGELUActivation(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(1.702 * x)
+
+
+class CLIPAttention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = dim // heads
+        self.scale = self.head_dim ** -0.5
+        self.k_proj = nn.Linear(dim, dim)
+        self.v_proj = nn.Linear(dim, dim)
+        self.q_proj = nn.Linear(dim, dim)
+        self.out_proj = nn.Linear(dim, dim)
+
+    def forward(self, x, mask=None):
+        b, t, d = x.shape
+        q = self.q_proj(x) * self.scale
+        q = q.view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        w = torch.matmul(q, k.transpose(-1, -2))
+        if mask is not None:
+            w = w + mask
+        w = torch.softmax(w, dim=-1)
+        o = torch.matmul(w, v).transpose(1, 2).reshape(b, t, d)
+        return self.out_proj(o)
+
+
+class CLIPMLP(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.activation_fn = QuickGELUActivation()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.activation_fn(self.fc1(x)))
+
+
+class CLIPEncoderLayer(nn.Module):
+    def __init__(self, dim, heads, hidden, eps):
+        super().__init__()
+        self.self_attn = CLIPAttention(dim, heads)
+        self.layer_norm1 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = CLIPMLP(dim, hidden)
+        self.layer_norm2 = nn.LayerNorm(dim, eps=eps)
+
+    def forward(self, x, mask=None):
+        residual = x
+        x = self.self_attn(self.layer_norm1(x), mask)
+        x = residual + x
+        residual = x
+        x = self.mlp(self.layer_norm2(x))
+        return residual + x
+
+
+class CLIPEncoder(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.layers = nn.ModuleList([
+            CLIPEncoderLayer(cfg['hidden_size'], cfg['num_attention_heads'], cfg['intermediate_size'], cfg['layer_norm_eps'])
+            for _ in range(cfg['num_hidden_layers'])
+        ])
+
+    def forward(self, x, mask=None, start=0):
+        for layer in self.layers[start:]:
+            x = layer(x, mask)
+        return x
+
+
+class CLIPVisionEmbeddings(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d, p = cfg['hidden_size'], cfg['patch_size']
+        n = (cfg['image_size'] // p) ** 2
+        self.class_embedding = nn.Parameter(torch.randn(d) * 0.02)
+        self.patch_embedding = nn.Conv2d(cfg['num_channels'], d, kernel_size=p, stride=p, bias=False)
+        self.position_embedding = nn.Embedding(n + 1, d)
+        self.register_buffer('position_ids', torch.arange(n + 1).expand((1, -1)), persistent=False)
+
+    def forward(self, pixel_values):
+        b = pixel_values.shape[0]
+        patches = self.patch_embedding(pixel_values.to(dtype=self.patch_embedding.weight.dtype))
+        patches = patches.flatten(2).transpose(1, 2)
+        cls = self.class_embedding.expand(b, 1, -1)
+        x = torch.cat([cls, patches], dim=1)
+        return x + self.position_embedding(self.position_ids)
+
+
+class CLIPVisionTransformer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embeddings = CLIPVisionEmbeddings(cfg)
+        self.pre_layrnorm = nn.LayerNorm(cfg['hidden_size'], eps=cfg['layer_norm_eps'])
+        self.encoder = CLIPEncoder(cfg)
+        self.post_layernorm = nn.LayerNorm(cfg['hidden_size'], eps=cfg['layer_norm_eps'])
+
+    def stream(self, pixel_values, layer):
+        """Residual stream entering encoder layer `layer`."""
+        x = self.pre_layrnorm(self.embeddings(pixel_values))
+        for l in self.encoder.layers[:layer]:
+            x = l(x)
+        return x
+
+    def tail(self, h, layer):
+        last = self.encoder(h, None, layer)
+        return last, self.post_layernorm(last[:, 0, :])
+
+    def forward(self, pixel_values):
+        return self.tail(self.stream(pixel_values, 0), 0)
+
+
+class CLIPTextEmbeddings(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.token_embedding = nn.Embedding(cfg['vocab_size'], cfg['hidden_size'])
+        self.position_embedding = nn.Embedding(cfg['max_position_embeddings'], cfg['hidden_size'])
+        self.register_buffer('position_ids', torch.arange(cfg['max_position_embeddings']).expand((1, -1)), persistent=False)
+
+    def forward(self, input_ids):
+        t = input_ids.shape[-1]
+        return self.token_embedding(input_ids) + self.position_embedding(self.position_ids[:, :t])
+
+
+class CLIPTextTransformer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embeddings = CLIPTextEmbeddings(cfg)
+        self.encoder = CLIPEncoder(cfg)
+        self.final_layer_norm = nn.LayerNorm(cfg['hidden_size'], eps=cfg['layer_norm_eps'])
+
+    @staticmethod
+    def causal_mask(t, dtype):
+        r = torch.arange(t)
+        zeros = torch.zeros((t, t), dtype=dtype)
+        mask = torch.where(r[None, :] > r[:, None], torch.tensor(torch.finfo(dtype).min, dtype=dtype), zeros)
+        return mask[None, None, :, :]
+
+    def stream(self, input_ids, layer):
+        x = self.embeddings(input_ids)
+        mask = self.causal_mask(input_ids.shape[-1], x.dtype)
+        for l in self.encoder.layers[:layer]:
+            x = l(x, mask)
+        return x
+
+    def tail(self, h, input_ids, layer):
+        mask = self.causal_mask(input_ids.shape[-1], h.dtype)
+        x = self.final_layer_norm(self.encoder(h, mask, layer))
+        pooled = x[torch.arange(x.shape[0]), input_ids.to(torch.int).argmax(dim=-1)]
+        return x, pooled
+
+    def forward(self, input_ids):
+        x = self.embeddings(input_ids)
+        return self.tail(x, input_ids, 0)
+
+
+class CLIPModel(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.text_model = CLIPTextTransformer(config['text_config'])
+        self.vision_model = CLIPVisionTransformer(config['vision_config'])
+        p = config['projection_dim']
+        self.visual_projection = nn.Linear(config['vision_config']['hidden_size'], p, bias=False)
+        self.text_projection = nn.Linear(config['text_config']['hidden_size'], p, bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(config['logit_scale_init_value']))
+
+    def encode_image(self, pixel_values):
+        return self.visual_projection(self.vision_model(pixel_values)[1])
+
+    def encode_text(self, input_ids):
+        return self.text_projection(self.text_model(input_ids)[1])
+
+
+def init_weights(model, seed):
+    g = torch.Generator().manual_seed(seed)
+    for name, p in model.named_parameters():
+        if name.endswith('logit_scale'):
+            continue
+        if p.dim() >= 2:
+            with torch.no_grad():
+                p.copy_(torch.randn(p.shape, generator=g) * 0.02)
+        elif 'layer_norm' in name or 'layrnorm' in name or 'layernorm' in name:
+            with torch.no_grad():
+                p.fill_(1.0 if name.endswith('weight') else 0.0)
+        elif name.endswith('bias'):
+            with torch.no_grad():
+                p.zero_()
+        else:
+            with torch.no_grad():
+                p.copy_(torch.randn(p.shape, generator=g) * 0.02)
+
+
+class VisionExport(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.vision_model = model.vision_model
+        self.visual_projection = model.visual_projection
+
+    def forward(self, pixel_values):
+        last, pooled = self.vision_model(pixel_values)
+        return self.visual_projection(pooled), last
+
+
+class TextExport(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.text_model = model.text_model
+        self.text_projection = model.text_projection
+
+    def forward(self, input_ids):
+        last, pooled = self.text_model(input_ids)
+        return self.text_projection(pooled), last
+
+
+# ---------------------------------------------------------------- data
+
+class Dataset:
+    def __init__(self, folder):
+        with open(os.path.join(folder, 'meta.json')) as f:
+            self.meta = json.load(f)
+        m = self.meta
+        self.n, self.size, self.variants, self.ctx = m['count'], m['size'], m['variants'], m['contextLength']
+        self.images = torch.from_numpy(np.fromfile(os.path.join(folder, 'images.u8'), dtype=np.uint8).reshape(self.n, self.size, self.size).copy())
+        self.ids = torch.from_numpy(np.fromfile(os.path.join(folder, 'ids.i32'), dtype='<i4').reshape(self.n, self.variants, self.ctx).astype(np.int64))
+        mask_path = os.path.join(folder, 'masks.u8')
+        self.masks = None
+        if os.path.exists(mask_path):
+            self.masks = torch.from_numpy(np.fromfile(mask_path, dtype=np.uint8).reshape(-1, self.size, self.size).copy())
+
+
+def to_pixel_values(gray_u8):
+    """uint8 [B, H, W] -> CLIP-normalized float32 [B, 3, H, W], as CLIPImageProcessor does."""
+    x = (gray_u8.to(torch.float32) * (1.0 / 255.0))
+    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+    return (x.unsqueeze(1).expand(-1, 3, -1, -1) - mean) / std
+
+
+def augment(gray_u8, g):
+    """Small shifts and exposure changes; never flips (sides matter)."""
+    b, h, w = gray_u8.shape
+    pad = 4
+    x = F.pad(gray_u8.to(torch.float32).unsqueeze(1), (pad, pad, pad, pad), mode='replicate').squeeze(1)
+    shifts = torch.randint(0, 2 * pad + 1, (b, 2), generator=g)
+    out = torch.empty(b, h, w)
+    for i in range(b):
+        dy, dx = int(shifts[i, 0]), int(shifts[i, 1])
+        out[i] = x[i, dy:dy + h, dx:dx + w]
+    gain = 1.0 + 0.08 * (torch.rand(b, 1, 1, generator=g) * 2 - 1)
+    bias = 10.0 * (torch.rand(b, 1, 1, generator=g) * 2 - 1)
+    return torch.clamp(torch.round(out * gain + bias), 0, 255).to(torch.uint8)
+
+
+def trim_ids(ids, eos):
+    """Cuts the batch's padding to its longest report (pads are EOS; pooling finds the first)."""
+    lengths = (ids != eos).sum(dim=1) + 1
+    return ids[:, : int(lengths.max())]
+
+
+# ---------------------------------------------------------------- evaluation (development check)
+
+@torch.no_grad()
+def embed_all(model, data, eos, batch=256):
+    imgs, txts = [], []
+    for s in range(0, data.n, batch):
+        imgs.append(F.normalize(model.encode_image(to_pixel_values(data.images[s:s + batch])), dim=-1))
+        txts.append(F.normalize(model.encode_text(trim_ids(data.ids[s:s + batch, 0], eos)), dim=-1))
+    return torch.cat(imgs), torch.cat(txts)
+
+
+def retrieval_top1(img, txt, keys, candidates=10, seed=123):
+    """For each image: its report among `candidates` reports of phantoms with different content."""
+    rng = np.random.RandomState(seed)
+    n = img.shape[0]
+    hits = 0
+    for i in range(n):
+        pool = [j for j in range(n) if keys[j] != keys[i]]
+        others = rng.choice(pool, candidates - 1, replace=False)
+        cand = [i] + list(others)
+        sims = (txt[cand] @ img[i]).numpy()
+        hits += int(np.argmax(sims) == 0)
+    return hits / n
+
+
+def nib_image_map(model, pixel_values, text_embed, layer, steps):
+    vm = model.vision_model
+    with torch.no_grad():
+        h = vm.stream(pixel_values, layer)
+    scales = torch.arange(1, steps + 1, dtype=torch.float32).view(-1, 1, 1) / steps
+    x = (h * scales).detach().requires_grad_(True)
+    _, pooled = vm.tail(x, layer)
+    f = model.visual_projection(pooled)
+    loss = F.cosine_similarity(f, text_embed.expand_as(f), dim=-1, eps=1e-6).sum()
+    g, = torch.autograd.grad(loss, x)
+    a = (h * g).sum(0) / steps  # [tokens, dim]
+    s = a.sum(-1)[1:]
+    grid = int(round(math.sqrt(s.numel())))
+    return s.view(grid, grid)
+
+
+def nib_text_scores(model, input_ids, image_embed, layer, steps):
+    tm = model.text_model
+    with torch.no_grad():
+        h = tm.stream(input_ids, layer)
+    scales = torch.arange(1, steps + 1, dtype=torch.float32).view(-1, 1, 1) / steps
+    x = (h * scales).detach().requires_grad_(True)
+    ids = input_ids.expand(steps, -1)
+    _, pooled = tm.tail(x, ids, layer)
+    f = model.text_projection(pooled)
+    loss = F.cosine_similarity(f, image_embed.expand_as(f), dim=-1, eps=1e-6).sum()
+    g, = torch.autograd.grad(loss, x)
+    return ((h * g).sum(0) / steps).sum(-1)
+
+
+def attribution_check(model, data, eos, layer, steps=10, limit=200):
+    """Pointing game of a python NIB per finding type, and whether the top word lies in the sentence."""
+    size = data.size
+    per_type = {}
+    for rec in data.meta['findings'][:limit]:
+        i = rec['phantom']
+        pv = to_pixel_values(data.images[i:i + 1])
+        sent_ids = [data.ids[i, 0, 0].item()] + data.ids[i, 0, rec['tokenStart']:rec['tokenEnd']].tolist() + [eos]
+        sent = torch.tensor([sent_ids])
+        with torch.no_grad():
+            t_emb = model.encode_text(sent)
+            i_emb = model.encode_image(pv)
+        grid = nib_image_map(model, pv, t_emb, layer, steps)
+        up = F.interpolate(grid[None, None], size=(size, size), mode='bilinear', align_corners=False)[0, 0]
+        mask = data.masks[rec['mask']].to(torch.bool)
+        idx = int(torch.argmax(up))
+        hit = bool(mask.view(-1)[idx])
+        pos = up - up.min()
+        energy = float((pos * mask).sum() / pos.sum().clamp_min(1e-12))
+        full = trim_ids(data.ids[i:i + 1, 0], eos)
+        ts = nib_text_scores(model, full, i_emb, layer, steps)
+        words = ts[1:-1]
+        top = int(torch.argmax(words)) + 1
+        in_sentence = rec['tokenStart'] <= top < rec['tokenEnd']
+        d = per_type.setdefault(rec['type'], {'n': 0, 'hit': 0, 'energy': 0.0, 'text': 0, 'area': 0.0})
+        d['n'] += 1
+        d['hit'] += int(hit)
+        d['energy'] += energy
+        d['text'] += int(in_sentence)
+        d['area'] += float(mask.float().mean())
+    return {k: {'n': v['n'], 'pointing': v['hit'] / v['n'], 'energy': v['energy'] / v['n'], 'mask_area': v['area'] / v['n'],
+                'text_top_in_sentence': v['text'] / v['n']} for k, v in sorted(per_type.items())}
+
+
+# ---------------------------------------------------------------- export
+
+def export_bundle(model, config, out_dir):
+    os.makedirs(os.path.join(out_dir, 'onnx'), exist_ok=True)
+    model.eval()
+    vc, tc = config['vision_config'], config['text_config']
+    pv = torch.zeros(1, 3, vc['image_size'], vc['image_size'])
+    torch.onnx.export(
+        VisionExport(model), (pv,), os.path.join(out_dir, 'onnx', 'vision_model.onnx'),
+        input_names=['pixel_values'], output_names=['image_embeds', 'last_hidden_state'],
+        dynamic_axes={'pixel_values': {0: 'batch_size'}, 'image_embeds': {0: 'batch_size'}, 'last_hidden_state': {0: 'batch_size'}},
+        opset_version=14, do_constant_folding=True)
+    ids = torch.tensor([[tc['bos_token_id'], 5, 6, 7, tc['eos_token_id']]], dtype=torch.int64)
+    torch.onnx.export(
+        TextExport(model), (ids,), os.path.join(out_dir, 'onnx', 'text_model.onnx'),
+        input_names=['input_ids'], output_names=['text_embeds', 'last_hidden_state'],
+        dynamic_axes={'input_ids': {0: 'batch_size', 1: 'sequence_length'}, 'text_embeds': {0: 'batch_size'},
+                      'last_hidden_state': {0: 'batch_size', 1: 'sequence_length'}},
+        opset_version=14, do_constant_folding=True)
+    size = vc['image_size']
+    pre = {
+        'crop_size': {'height': size, 'width': size}, 'do_center_crop': True, 'do_convert_rgb': True,
+        'do_normalize': True, 'do_rescale': True, 'do_resize': True,
+        'feature_extractor_type': 'CLIPFeatureExtractor', 'image_processor_type': 'CLIPImageProcessor',
+        'image_mean': CLIP_MEAN, 'image_std': CLIP_STD, 'resample': 3,
+        'rescale_factor': 0.00392156862745098, 'size': {'shortest_edge': size},
+    }
+    with open(os.path.join(out_dir, 'preprocessor_config.json'), 'w') as f:
+        json.dump(pre, f, indent=1)
+    with open(os.path.join(out_dir, 'config.json'), 'w') as f:
+        json.dump(config, f, indent=1)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', required=True)
+    ap.add_argument('--heldout', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--config', required=True)
+    ap.add_argument('--epochs', type=int, default=12)
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--lr', type=float, default=7e-4)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--checkpoint', default='')
+    ap.add_argument('--check-only', action='store_true')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    with open(args.config) as f:
+        config = json.load(f)
+    eos = config['text_config']['eos_token_id']
+    layer = (3 * config['vision_config']['num_hidden_layers']) // 4
+    model = CLIPModel(config)
+    init_weights(model, args.seed)
+    train = Dataset(args.data)
+    held = Dataset(args.heldout)
+    print(f'train {train.n} phantoms x {train.variants} reports, held-out {held.n}; {sum(p.numel() for p in model.parameters())} parameters', flush=True)
+
+    if args.check_only:
+        model.load_state_dict(torch.load(args.checkpoint))
+    else:
+        g = torch.Generator().manual_seed(args.seed + 1)
+        decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'embedding' not in n]
+        no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'embedding' not in n)]
+        opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.05}, {'params': no_decay, 'weight_decay': 0.0}], lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
+        steps_per_epoch = train.n // args.batch
+        total = steps_per_epoch * args.epochs
+        warmup = min(100, max(1, total // 10))
+        step = 0
+        t0 = time.time()
+        for epoch in range(args.epochs):
+            model.train()
+            perm = torch.randperm(train.n, generator=g)
+            running = 0.0
+            for b in range(steps_per_epoch):
+                idx = perm[b * args.batch:(b + 1) * args.batch]
+                lr = args.lr * (step + 1) / warmup if step < warmup else args.lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+                for group in opt.param_groups:
+                    group['lr'] = lr
+                variant = torch.randint(0, train.variants, (len(idx),), generator=g)
+                ids = trim_ids(train.ids[idx, variant], eos)
+                pv = to_pixel_values(augment(train.images[idx], g))
+                img = F.normalize(model.encode_image(pv), dim=-1)
+                txt = F.normalize(model.encode_text(ids), dim=-1)
+                scale = model.logit_scale.exp().clamp(max=100)
+                logits = scale * img @ txt.t()
+                # Phantoms with the same content are not negatives of each other.
+                labels = torch.arange(len(idx))
+                loss = 0.5 * (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels))
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                running += loss.item()
+                step += 1
+                if step % 50 == 0:
+                    print(f'epoch {epoch} step {step}/{total} loss {running / (b + 1):.4f} scale {scale.item():.1f} {time.time() - t0:.0f}s', flush=True)
+            model.eval()
+            img, txt = embed_all(model, held, eos)
+            r1 = retrieval_top1(img, txt, held.meta['contentKeys'])
+            print(f'epoch {epoch} done: loss {running / steps_per_epoch:.4f} held-out retrieval@1/10 {r1:.3f} {time.time() - t0:.0f}s', flush=True)
+            if args.checkpoint:
+                torch.save(model.state_dict(), args.checkpoint)
+
+    model.eval()
+    img, txt = embed_all(model, held, eos)
+    print(f'held-out retrieval top-1 among 10: {retrieval_top1(img, txt, held.meta["contentKeys"]):.3f}', flush=True)
+    if held.masks is not None:
+        print(f'python NIB check at layer {layer}:', json.dumps(attribution_check(model, held, eos, layer), indent=1), flush=True)
+    export_bundle(model, config, args.out)
+    print('exported to', args.out, flush=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

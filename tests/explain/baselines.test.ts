@@ -1,0 +1,145 @@
+// Baselines and metrics on mini-clip: checked against the PyTorch reference where it applies
+// (Grad-CAM = ReLU of the one-step NIB), finite differences (saliency, M2IB's α-gradient),
+// completeness (IG), and exact identities of the metrics.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
+import { preprocess } from '../../native-models/clip/preprocess';
+import { m2ibAlphaGradient, m2ibCapacity, saliencyImage, igImage } from '../../native-models/explain/baselines';
+import { cosine } from '../../native-models/explain/core';
+import { explain, ExplainCancelled } from '../../native-models/explain/index';
+import { deletionInsertion, imageConfidence, textConfidence } from '../../native-models/explain/metrics';
+import { METHODS } from '../../electron/api/contract';
+import { MINI, REF, readCase, readPng } from '../clip/helpers';
+
+let bundle: ClipBundle;
+before(async () => {
+  bundle = await loadClipBundle(MINI, { prefer: 'cpu' });
+});
+after(async () => {
+  await bundle?.dispose();
+});
+
+test('Grad-CAM at layer L is ReLU of the one-step NIB scores (case05, steps 1, PyTorch reference)', async () => {
+  const c = readCase('case05');
+  const e = await explain(bundle, readPng(join(REF, c.image)), c.text, { method: 'gradcam', layer: c.layer, target: 'both', metrics: false });
+  const tol = c.tolerances.image_patch_scores_raw_abs as number;
+  e.image!.tokenScores.forEach((s, i) => assert.ok(Math.abs(s - Math.max(0, c.float64.image.patch_scores_raw[i])) <= tol));
+  const ttol = c.tolerances.text_token_scores_raw_abs as number;
+  e.text!.tokens.forEach((t, i) => assert.ok(Math.abs(t.raw - Math.max(0, c.float64.text.token_scores_raw[i])) <= ttol));
+});
+
+async function simAt(px: Float32Array, text: Float32Array): Promise<number> {
+  return cosine(await bundle.embedImages(px, 1), text);
+}
+
+test('image saliency equals |∂cos/∂pixel| by central finite differences', async () => {
+  const c = readCase('case03');
+  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
+  const text = await bundle.embedTexts([c.text]);
+  const sal = await saliencyImage(bundle, pixelValues, text, {});
+  const S = 64;
+  const order = Array.from(sal.keys()).sort((a, b) => sal[b] - sal[a]);
+  const max = sal[order[0]];
+  for (const p of [order[0], order[1], order[500], order[3000]]) {
+    let fdMax = 0;
+    for (let ch = 0; ch < 3; ch++) {
+      const k = ch * S * S + p;
+      const d = 0.05;
+      const up = pixelValues.slice(); up[k] += d;
+      const dn = pixelValues.slice(); dn[k] -= d;
+      fdMax = Math.max(fdMax, Math.abs(((await simAt(up, text)) - (await simAt(dn, text))) / (2 * d)));
+    }
+    assert.ok(Math.abs(fdMax - sal[p]) <= 0.02 * max, `pixel ${p}: gradient ${sal[p]} vs finite difference ${fdMax} (max ${max})`);
+  }
+});
+
+test('integrated gradients converge to completeness: Σ IG → cos(x) − cos(0)', async () => {
+  // On this random model cos(t·x) is steep near t = 0, so the right Riemann sum converges slowly.
+  const c = readCase('case01');
+  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
+  const text = await bundle.embedTexts([c.text]);
+  const delta = (await simAt(pixelValues, text)) - (await simAt(new Float32Array(pixelValues.length), text));
+  const err = async (n: number): Promise<number> => Math.abs((await igImage(bundle, pixelValues, text, n, {})).reduce((a, b) => a + b, 0) - delta);
+  const e64 = await err(64);
+  const e256 = await err(256);
+  assert.ok(e256 < e64, `error must shrink with more steps (${e64} → ${e256})`);
+  assert.ok(e256 <= 0.1 * Math.abs(delta), `Σ IG off by ${e256} of Δcos ${delta}`);
+});
+
+test("M2IB's α-gradient matches finite differences of its loss", () => {
+  // Synthetic linear fit term cos_b = Σ_k w_k t_bk (so ∂cos_b/∂t_b = w) keeps the check exact.
+  const n = 7, B = 3, beta = 0.3;
+  const h = Array.from({ length: n }, (_, k) => Math.sin(k + 1) * 2);
+  const w = Array.from({ length: n }, (_, k) => Math.cos(3 * k));
+  const eps = Array.from({ length: B * n }, (_, k) => Math.sin(7 * k + 0.5));
+  const alpha = Array.from({ length: n }, (_, k) => 0.5 * k - 1);
+  const loss = (a: number[]): number => {
+    let cap = 0, fit = 0;
+    for (let k = 0; k < n; k++) {
+      const lam = 1 / (1 + Math.exp(-a[k]));
+      cap += m2ibCapacity(h[k], lam, 1 - lam);
+      for (let b = 0; b < B; b++) fit += w[k] * (h[k] * lam + (1 - lam) * eps[b * n + k]);
+    }
+    return (beta * cap) / n - fit / B;
+  };
+  const lam = alpha.map((a) => 1 / (1 + Math.exp(-a)));
+  const grad = Array.from({ length: B * n }, (_, k) => w[k % n]);
+  const g = m2ibAlphaGradient(h, lam, lam.map((l) => 1 - l), eps, grad, B, beta);
+  for (let k = 0; k < n; k++) {
+    const up = [...alpha]; up[k] += 1e-5;
+    const dn = [...alpha]; dn[k] -= 1e-5;
+    const fd = (loss(up) - loss(dn)) / 2e-5;
+    assert.ok(Math.abs(fd - g[k]) <= 1e-6 * Math.max(1, Math.abs(fd)), `α[${k}]: ${g[k]} vs ${fd}`);
+  }
+});
+
+test('metrics: an all-ones map changes nothing; deletion/insertion curves start/end at the similarity', async () => {
+  const c = readCase('case06');
+  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
+  const text = await bundle.embedTexts([c.text]);
+  const img = await bundle.embedImages(pixelValues, 1);
+  const sim = cosine(text, img);
+  const ones = new Float64Array(64 * 64).fill(1);
+  const ic = await imageConfidence(bundle, pixelValues, ones, text, sim);
+  assert.ok(ic.vdrop < 1e-4 && ic.vincr === 0);
+  const tk = bundle.tokenize(c.text);
+  const tc = await textConfidence(bundle, tk.ids, tk.tokens.map((t) => t.special), new Float64Array(tk.ids.length).fill(1), img);
+  assert.ok(tc && tc.tdrop === 0 && tc.tincr === 0);
+  const ramp = Float64Array.from({ length: 4096 }, (_, i) => i / 4095);
+  const di = await deletionInsertion(bundle, pixelValues, ramp, text, 8, {});
+  assert.ok(Math.abs(di.deletionCurve[0] - sim) < 1e-5 && Math.abs(di.insertionCurve[8] - sim) < 1e-5);
+  assert.ok(Math.abs(di.deletionCurve[8] - di.insertionCurve[0]) < 1e-6, 'both reach the all-zero image');
+});
+
+test('every method explains both sides with finite maps, metrics and monotone progress', async () => {
+  const c = readCase('case03');
+  const img = readPng(join(REF, c.image));
+  for (const method of METHODS) {
+    const seen: number[] = [];
+    const e = await explain(bundle, img, c.text, { method, layer: 1, steps: 4, target: 'both', onProgress: (f) => seen.push(f), extra: { masks: 50, iterations: 3 } });
+    assert.equal(e.method, method);
+    assert.equal(e.image!.map.values.length, 64 * 64, `${method}: ${e.warnings.join('; ')}`);
+    assert.ok(e.image!.map.values.every((v) => v >= 0 && v <= 1));
+    assert.equal(e.image!.tokenScores.length, 64);
+    assert.ok(e.text!.tokens.every((t) => Number.isFinite(t.raw) && t.normalized >= 0 && t.normalized <= 1));
+    assert.ok(e.text!.words.length >= 5);
+    for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr', 'deletionAuc', 'insertionAuc']) assert.ok(Number.isFinite(e.metrics[k]), `${method} ${k}`);
+    assert.ok(seen.every((f, i) => i === 0 || f >= seen[i - 1] - 1e-9), `${method}: progress not monotone ${seen}`);
+    assert.equal(seen[seen.length - 1], 1);
+  }
+});
+
+test('cancellation: an aborted signal stops the work with ExplainCancelled', async () => {
+  const c = readCase('case03');
+  const img = readPng(join(REF, c.image));
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(explain(bundle, img, c.text, { method: 'nib', target: 'both', signal: ac.signal }), ExplainCancelled);
+  const ac2 = new AbortController();
+  await assert.rejects(
+    explain(bundle, img, c.text, { method: 'm2ib', layer: 1, target: 'both', signal: ac2.signal, onProgress: (f, stage) => stage === 'image' && f > 0.1 && ac2.abort() }),
+    ExplainCancelled,
+  );
+});
