@@ -235,6 +235,24 @@ export function App() {
 
   const presets = useMemo(() => (current ? presetsFor(current.summary) : []), [current]);
 
+  // The selected phrase to explain. React's onSelect misses selections set by code or by some
+  // input methods, so the textarea's own select / selectionchange events are read as well.
+  const readSelection = useCallback(() => {
+    const t = reportRef.current;
+    if (!t) return;
+    setSelection(t.selectionEnd > t.selectionStart ? { start: t.selectionStart, end: t.selectionEnd } : null);
+  }, []);
+  useEffect(() => {
+    const t = reportRef.current;
+    if (!t) return;
+    t.addEventListener('select', readSelection);
+    t.addEventListener('selectionchange', readSelection);
+    return () => {
+      t.removeEventListener('select', readSelection);
+      t.removeEventListener('selectionchange', readSelection);
+    };
+  }, [readSelection, mode]);
+
   // Keyboard shortcuts (listed in the help overlay from the same table).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -435,10 +453,9 @@ export function App() {
                   setReport(e.target.value);
                   setSelection(null);
                 }}
-                onSelect={(e) => {
-                  const t = e.currentTarget;
-                  setSelection(t.selectionEnd > t.selectionStart ? { start: t.selectionStart, end: t.selectionEnd } : null);
-                }}
+                onSelect={readSelection}
+                onKeyUp={readSelection}
+                onMouseUp={readSelection}
               />
               <div className="sentences" data-testid="sentences">
                 {sentences.map((s) => (

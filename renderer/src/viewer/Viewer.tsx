@@ -167,7 +167,10 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     const mode = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 ? 'zoom' : e.button === 0 ? 'window' : null;
     if (!mode) return;
+    // preventDefault stops the mouse events that would move focus, so leave any text field
+    // here: keyboard shortcuts must reach the viewer, not type into the report.
     e.preventDefault();
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { mode, x: e.clientX, y: e.clientY, start: display };
   };
