@@ -51,6 +51,8 @@ export function App() {
   const [layer, setLayer] = useState('');
   const [steps, setSteps] = useState('10');
   const [target, setTarget] = useState<'both' | 'image' | 'text'>('both');
+  // What the model sees of a grayscale scan: its default window (reproducible) or the one on screen.
+  const [modelSees, setModelSees] = useState<'default' | 'screen'>('default');
   const [job, setJob] = useState<JobView>({ state: 'idle' });
   const [explanation, setExplanation] = useState<Explanation | null>(null);
   const [comparison, setComparison] = useState<Explanation | null>(null);
@@ -158,6 +160,9 @@ export function App() {
     return () => clearInterval(t);
   }, [cine, frames]);
 
+  // Read at explain time; a dependency would rebuild the key handler on every drag step.
+  const displayRef = useRef(display);
+  displayRef.current = display;
   const onDisplay = useCallback((u: (d: Display) => Display) => setDisplay((d) => (d ? u(d) : d)), []);
 
   const textToExplain = useCallback((): string => {
@@ -196,7 +201,13 @@ export function App() {
           const label = methods.length > 1 ? `${METHOD_LABEL[m]} (${k + 1} of ${methods.length})` : METHOD_LABEL[m];
           setJob({ state: 'running', progress: 0, stage: 'starting', label });
           const e = await runExplainJob(
-            { scanId: current.summary.id, frame: frameNo, text: t, method: m, steps: stepsN, layer: layerN, target },
+            {
+              scanId: current.summary.id, frame: frameNo, text: t, method: m, steps: stepsN, layer: layerN, target,
+              window:
+                modelSees === 'screen' && displayRef.current && current.summary.channels === 1
+                  ? { center: displayRef.current.win.center, width: Math.max(1, displayRef.current.win.width) }
+                  : undefined,
+            },
             (progress, stage) => !ctrl.signal.aborted && setJob({ state: 'running', progress, stage, label }),
             ctrl.signal,
           );
@@ -213,7 +224,7 @@ export function App() {
         setJob(err instanceof ExplainCancelled || ctrl.signal.aborted ? { state: 'cancelled' } : { state: 'failed', message: message(err) });
       }
     },
-    [current, textToExplain, steps, layer, compareMethod, method, frameNo, target],
+    [current, textToExplain, steps, layer, compareMethod, method, frameNo, target, modelSees],
   );
 
   const cancel = useCallback(() => {
@@ -490,6 +501,12 @@ export function App() {
                     <option value="both">image + text</option>
                     <option value="image">image</option>
                     <option value="text">text</option>
+                  </select>
+                </label>
+                <label className="field" title="The VOI window applied to a grayscale scan before the model sees it">model sees
+                  <select data-testid="explain-window" value={modelSees} onChange={(e) => setModelSees(e.target.value as 'default' | 'screen')}>
+                    <option value="default">the scan’s default window</option>
+                    <option value="screen">the window on screen</option>
                   </select>
                 </label>
               </div>

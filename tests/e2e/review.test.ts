@@ -158,6 +158,24 @@ test('a phrase selected in the report is explained on its own with the E key', a
   await ws.screenshot('16-review-phrase-explained');
 });
 
+test('the model can be shown the window on screen instead of the scan default', async () => {
+  const { page } = ws;
+  const before = await page.getByTestId('similarity').innerText();
+  await page.getByTestId('explain-window').selectOption('screen');
+  await page.getByTestId('viewer-stage').click({ position: { x: 5, y: 5 } });
+  await page.locator('body').press('i');
+  await page.locator('body').press('2');
+  await page.locator('body').press('e');
+  await page.waitForFunction((b) => {
+    const el = document.querySelector('[data-testid="similarity"]');
+    return !document.querySelector('[data-testid="explain-progress"]') && el !== null && el.textContent !== b;
+  }, before, { timeout: 120_000 });
+  assert.notEqual(await page.getByTestId('similarity').innerText(), before, 'another window gives the model another input');
+  await page.getByTestId('explain-window').selectOption('default');
+  await page.locator('body').press('i');
+  await page.locator('body').press('1');
+});
+
 test('a finding is recorded with the explanation; the reviewer name is remembered', async () => {
   const { page } = ws;
   await page.getByTestId('reviewer').fill(REVIEWER);
