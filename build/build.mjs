@@ -10,7 +10,7 @@ const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'pdfkit', '@
 
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts' },
+  entryPoints: { main: 'electron/main.ts', preload: 'electron/preload.ts', 'decode-worker': 'electron/imaging/decode-worker.ts' },
   outdir: 'dist/electron',
   outExtension: { '.js': '.cjs' },
   bundle: true,

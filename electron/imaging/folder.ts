@@ -229,6 +229,31 @@ async function resolveFileId(base: string, parts: string[]): Promise<string | nu
   return current;
 }
 
+type DirectoryItem = NonNullable<DataSet['elements'][string]['items']>[number];
+
+/** Directory records in depth-first order by their offsets, or null if the offsets do not make a tree. */
+function recordsInTreeOrder(ds: DataSet, records: DirectoryItem[]): DirectoryItem[] | null {
+  const byOffset = new Map<number, DirectoryItem>();
+  for (const item of records) byOffset.set(item.dataOffset - 8, item);
+  const out: DirectoryItem[] = [];
+  const seen = new Set<number>();
+  const visit = (first: number, depth: number): boolean => {
+    for (let offset = first; offset !== 0; ) {
+      const item = byOffset.get(offset);
+      if (!item?.dataSet || seen.has(offset) || depth > 8) return false;
+      seen.add(offset);
+      out.push(item);
+      const lower = item.dataSet.uint32('x00041420') ?? 0;
+      if (lower !== 0 && !visit(lower, depth + 1)) return false;
+      offset = item.dataSet.uint32('x00041400') ?? 0;
+    }
+    return true;
+  };
+  const root = ds.uint32('x00041200') ?? 0;
+  if (root === 0 || !visit(root, 0) || out.length !== records.length) return null;
+  return out;
+}
+
 async function readDicomdir(path: string, hide: boolean): Promise<FolderScan> {
   const info = await stat(path);
   if (info.size > 256 * 2 ** 20) throw new ImagingError(path, 'the DICOMDIR is implausibly large');
@@ -240,12 +265,13 @@ async function readDicomdir(path: string, hide: boolean): Promise<FolderScan> {
   const encoding = encodingOf(ds);
   const found: Found[] = [];
   const skipped: FolderScan['skipped'] = [];
-  // Records are listed depth-first by dcmmkdir and every writer seen in practice; the current
-  // patient/study/series is whatever record of that level came last.
+  // The hierarchy is given by record offsets (next record, first lower-level record); walk it
+  // depth-first. Where the offsets do not resolve, fall back to the listing order.
+  const ordered = recordsInTreeOrder(ds, records) ?? records;
   let patient = { name: null as string | null, id: null as string | null };
   let study = { uid: '', date: null as string | null, description: null as string | null };
   let series = { uid: '', number: null as number | null, modality: null as string | null, description: null as string | null };
-  for (const item of records) {
+  for (const item of ordered) {
     const r = item.dataSet;
     if (!r) continue;
     const type = (str(r, 'x00041430') ?? '').trim().toUpperCase();

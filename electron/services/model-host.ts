@@ -1,5 +1,6 @@
 /** The model bundle the app explains with: loaded once, on first use, with its error kept for the UI. */
 import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
+import { prepareExplainer } from '../../native-models/explain/index';
 
 export class ModelHost {
   private loading: Promise<ClipBundle> | null = null;
@@ -11,6 +12,8 @@ export class ModelHost {
     if (!this.dir) return Promise.reject(new ModelUnavailableError('no model bundle is configured (set CANDOR_MODEL_DIR or pass --model DIR)'));
     if (!this.loading) {
       this.loading = loadClipBundle(this.dir);
+      // Build the default NIB graphs while the reviewer reads, not on the first click.
+      this.loading.then((bundle) => prepareExplainer(bundle)).catch(() => undefined);
       this.loading.catch((err: unknown) => {
         this.loadError = err instanceof Error ? err.message : String(err);
         // Let a later request try again (the user may have fixed the folder).

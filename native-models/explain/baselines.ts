@@ -163,7 +163,7 @@ export async function saliencyText(bundle: ClipBundle, hidden0: Hidden, target: 
 }
 
 export interface RiseParams { masks: number; cells: number; p: number; seed: number; batch: number }
-export const RISE_IMAGE_DEFAULTS: RiseParams = { masks: 1000, cells: 8, p: 0.1, seed: 0, batch: 25 };
+export const RISE_IMAGE_DEFAULTS: RiseParams = { masks: 500, cells: 8, p: 0.1, seed: 0, batch: 25 };
 export const RISE_TEXT_DEFAULTS: RiseParams = { masks: 200, cells: 8, p: 0.1, seed: 0, batch: 50 };
 
 /** RISE on the image: returns the pixel-level saliency (model space, S×S, before normalization). */

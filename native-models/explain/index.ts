@@ -97,7 +97,6 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const tok: Tokenized = bundle.tokenize(text);
   if (!tok.tokens.some((t) => !t.special)) throw new ExplainError('the report text has no words the tokenizer can read');
   if (tok.truncated) warnings.push(`the report is longer than the text model's ${bundle.contextLength} tokens: only the first part is explained`);
-  if (bundle.fallbackReason) warnings.push(`running on ${bundle.provider}: ${bundle.fallbackReason}`);
   timings.preprocessMs = performance.now() - t0;
 
   progress('encode', 0.02);

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
 import { ImagingError, loadScan, type TagNode } from '../../electron/imaging/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
 import { configureDecoder, decoderStatus } from '../../electron/imaging/decoder-pool';
@@ -215,4 +216,48 @@ test('names are decoded in the Specific Character Set (UTF-8, Latin-1, GB18030)'
     assert.equal(find(hidden.tags(), '(0010,0010)')?.value, '(hidden)');
     assert.equal(find(hidden.tags(), '(0010,0020)')?.value, '(hidden)');
   }
+});
+
+test('a multi-frame JPEG-LS with all frames in one fragment is split at the start-of-image markers', async () => {
+  const ds = dicomParser.parseDicom(readFileSync(join(DICOM_FIXTURES, 'cine_multiframe_jpegls.dcm')));
+  const el = ds.elements.x7fe00010!;
+  const frames = [0, 1, 2, 3].map((i) => dicomParser.readEncapsulatedImageFrame(ds, el, i));
+  const joined = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let o = 0;
+  for (const f of frames) {
+    joined.set(f, o);
+    o += f.length;
+  }
+  const elements: WriteElement[] = [
+    { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.12.1' },
+    { tag: 0x00080018, vr: 'UI', value: '2.25.78' },
+    { tag: 0x00280002, vr: 'US', value: { us: [1] } },
+    { tag: 0x00280004, vr: 'CS', value: 'MONOCHROME2' },
+    { tag: 0x00280008, vr: 'IS', value: '4' },
+    { tag: 0x00280010, vr: 'US', value: { us: [128] } },
+    { tag: 0x00280011, vr: 'US', value: { us: [160] } },
+    { tag: 0x00280100, vr: 'US', value: { us: [16] } },
+    { tag: 0x00280101, vr: 'US', value: { us: [10] } },
+    { tag: 0x00280102, vr: 'US', value: { us: [9] } },
+    { tag: 0x00280103, vr: 'US', value: { us: [0] } },
+  ];
+  const file = save('onefragment.dcm', writeDicom({ transferSyntax: '1.2.840.10008.1.2.4.80', elements, pixels: { fragments: [joined] } }));
+  const scan = await loadScan(file);
+  const raw = readFileSync(join(DICOM_FIXTURES, 'cine.pixels.raw'));
+  const expected = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  for (let f = 1; f <= 4; f++) {
+    assert.deepEqual((await scan.storedFrame(f)).data, expected.subarray((f - 1) * 128 * 160, f * 128 * 160));
+  }
+});
+
+test('compressed data too small for the claimed size is refused before a large allocation', async () => {
+  const ds = dicomParser.parseDicom(readFileSync(join(DICOM_FIXTURES, 'ct_signed_rle.dcm')));
+  const el = ds.elements.x7fe00010!;
+  const rle = dicomParser.readEncapsulatedImageFrame(ds, el, 0);
+  const side = 20_000; // 800 MB of 16-bit samples claimed, from about 58 KB of RLE
+  const elements: WriteElement[] = base('MONOCHROME2', 1, 16).map((e) => (e.tag === 0x00280010 || e.tag === 0x00280011 ? { ...e, value: { us: [side] } } : e));
+  const file = save('huge-rle.dcm', writeDicom({ transferSyntax: '1.2.840.10008.1.2.5', elements, pixels: { fragments: [rle] } }));
+  const before = process.memoryUsage().rss;
+  await assert.rejects(loadScan(file), (err: unknown) => err instanceof ImagingError && /too few for/.test(err.reason));
+  assert.ok(process.memoryUsage().rss - before < 200 * 2 ** 20, 'no large allocation happened');
 });

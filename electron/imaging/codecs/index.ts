@@ -111,6 +111,14 @@ export function compressedFrameBytes(file: string, ds: DataSet, info: DicomImage
       if (isStart(head)) starts.push(i);
     });
     if (starts.length !== frames) {
+      // Some writers put every frame in one run of fragments. In JPEG-family codestreams FF D8
+      // cannot occur inside entropy-coded data, so start-of-image markers split the frames.
+      if (codec !== 'rle' && codec !== 'j2k') {
+        const all = concat(ds, fragments);
+        const sois: number[] = [];
+        for (let i = 0; i + 2 < all.length; i++) if (all[i] === 0xff && all[i + 1] === 0xd8 && all[i + 2] === 0xff) sois.push(i);
+        if (sois.length === frames) return all.slice(sois[index]!, sois[index + 1] ?? all.length);
+      }
       throw new ImagingError(file, `cannot tell which of the ${fragments.length} fragments belong to which of the ${frames} frames (no Basic Offset Table)`);
     }
     return concat(ds, fragments.slice(starts[index]!, starts[index + 1] ?? fragments.length));
