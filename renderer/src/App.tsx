@@ -51,6 +51,8 @@ export function App() {
   const [layer, setLayer] = useState('');
   const [steps, setSteps] = useState('10');
   const [target, setTarget] = useState<'both' | 'image' | 'text'>('both');
+  // What the model sees of a grayscale scan: its default window (reproducible) or the one on screen.
+  const [modelSees, setModelSees] = useState<'default' | 'screen'>('default');
   const [job, setJob] = useState<JobView>({ state: 'idle' });
   const [explanation, setExplanation] = useState<Explanation | null>(null);
   const [comparison, setComparison] = useState<Explanation | null>(null);
@@ -158,6 +160,9 @@ export function App() {
     return () => clearInterval(t);
   }, [cine, frames]);
 
+  // Read at explain time; a dependency would rebuild the key handler on every drag step.
+  const displayRef = useRef(display);
+  displayRef.current = display;
   const onDisplay = useCallback((u: (d: Display) => Display) => setDisplay((d) => (d ? u(d) : d)), []);
 
   const textToExplain = useCallback((): string => {
@@ -196,7 +201,13 @@ export function App() {
           const label = methods.length > 1 ? `${METHOD_LABEL[m]} (${k + 1} of ${methods.length})` : METHOD_LABEL[m];
           setJob({ state: 'running', progress: 0, stage: 'starting', label });
           const e = await runExplainJob(
-            { scanId: current.summary.id, frame: frameNo, text: t, method: m, steps: stepsN, layer: layerN, target },
+            {
+              scanId: current.summary.id, frame: frameNo, text: t, method: m, steps: stepsN, layer: layerN, target,
+              window:
+                modelSees === 'screen' && displayRef.current && current.summary.channels === 1
+                  ? { center: displayRef.current.win.center, width: Math.max(1, displayRef.current.win.width) }
+                  : undefined,
+            },
             (progress, stage) => !ctrl.signal.aborted && setJob({ state: 'running', progress, stage, label }),
             ctrl.signal,
           );
@@ -213,7 +224,7 @@ export function App() {
         setJob(err instanceof ExplainCancelled || ctrl.signal.aborted ? { state: 'cancelled' } : { state: 'failed', message: message(err) });
       }
     },
-    [current, textToExplain, steps, layer, compareMethod, method, frameNo, target],
+    [current, textToExplain, steps, layer, compareMethod, method, frameNo, target, modelSees],
   );
 
   const cancel = useCallback(() => {
@@ -234,6 +245,24 @@ export function App() {
   };
 
   const presets = useMemo(() => (current ? presetsFor(current.summary) : []), [current]);
+
+  // The selected phrase to explain. React's onSelect misses selections set by code or by some
+  // input methods, so the textarea's own select / selectionchange events are read as well.
+  const readSelection = useCallback(() => {
+    const t = reportRef.current;
+    if (!t) return;
+    setSelection(t.selectionEnd > t.selectionStart ? { start: t.selectionStart, end: t.selectionEnd } : null);
+  }, []);
+  useEffect(() => {
+    const t = reportRef.current;
+    if (!t) return;
+    t.addEventListener('select', readSelection);
+    t.addEventListener('selectionchange', readSelection);
+    return () => {
+      t.removeEventListener('select', readSelection);
+      t.removeEventListener('selectionchange', readSelection);
+    };
+  }, [readSelection, mode]);
 
   // Keyboard shortcuts (listed in the help overlay from the same table).
   useEffect(() => {
@@ -334,7 +363,7 @@ export function App() {
     <div className="app">
       <header className="toolbar">
         <strong>Candor</strong>
-        <span className="muted" data-testid="model-info" title={info?.model?.dir ?? ''}>
+        <span className="muted model-info" data-testid="model-info" title={info?.model?.dir ?? info?.modelError ?? ''}>
           {info?.model ? `model ${info.model.name} · ${info.model.sha256.slice(0, 12)}` : (info?.modelError ? `no model: ${info.modelError}` : 'loading…')}
         </span>
         <span className="badge" data-testid="provider" title="Where the model runs">
@@ -435,10 +464,9 @@ export function App() {
                   setReport(e.target.value);
                   setSelection(null);
                 }}
-                onSelect={(e) => {
-                  const t = e.currentTarget;
-                  setSelection(t.selectionEnd > t.selectionStart ? { start: t.selectionStart, end: t.selectionEnd } : null);
-                }}
+                onSelect={readSelection}
+                onKeyUp={readSelection}
+                onMouseUp={readSelection}
               />
               <div className="sentences" data-testid="sentences">
                 {sentences.map((s) => (
@@ -475,6 +503,12 @@ export function App() {
                     <option value="text">text</option>
                   </select>
                 </label>
+                <label className="field" title="The VOI window applied to a grayscale scan before the model sees it">model sees
+                  <select data-testid="explain-window" value={modelSees} onChange={(e) => setModelSees(e.target.value as 'default' | 'screen')}>
+                    <option value="default">the scan’s default window</option>
+                    <option value="screen">the window on screen</option>
+                  </select>
+                </label>
               </div>
               <div className="explain-actions">
                 <button data-testid="explain-button" disabled={job.state === 'running' || !current} onClick={() => void explain()}>
@@ -492,7 +526,9 @@ export function App() {
               ) : null}
               {job.state === 'failed' ? (
                 <div className="inline-error" role="alert" data-testid="explain-error">
-                  Explanation failed: {job.message} The scan and the report are unchanged; adjust the settings or the text and try again.
+                  Explanation failed: {job.message.trim()}
+                  {/[.!?]$/.test(job.message.trim()) ? ' ' : '. '}
+                  The scan and the report are unchanged; adjust the settings or the text and try again.
                 </div>
               ) : null}
               {job.state === 'cancelled' ? <div className="muted" data-testid="explain-cancelled">Explanation cancelled.</div> : null}

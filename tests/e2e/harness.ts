@@ -70,6 +70,9 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
     async close() {
       await browser.close();
       await host.close();
+      // Stops running explanations and closes the model sessions and the audit database.
+      const disposable = services as { dispose?: () => Promise<void> };
+      await disposable.dispose?.();
     },
     async screenshot(name) {
       const file = join(OUTPUT_DIR, `${name}.png`);

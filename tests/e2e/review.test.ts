@@ -138,6 +138,44 @@ test('two methods side by side: NIB and Grad-CAM draw different maps over the sa
   await ws.screenshot('14-review-compare');
 });
 
+test('a phrase selected in the report is explained on its own with the E key', async () => {
+  const { page } = ws;
+  await page.getByTestId('compare-method').selectOption('');
+  const phrase = 'left upper zone';
+  await page.getByTestId('report-text').evaluate((el, p) => {
+    const t = el as HTMLTextAreaElement;
+    const i = t.value.indexOf(p);
+    t.focus();
+    t.setSelectionRange(i, i + p.length);
+    t.dispatchEvent(new Event('select', { bubbles: true }));
+  }, phrase);
+  await page.getByTestId('explain-button').filter({ hasText: 'Explain selection' }).waitFor({ timeout: 5000 });
+  await page.getByTestId('viewer-stage').click({ position: { x: 5, y: 5 } });
+  await page.locator('body').press('e');
+  await page.waitForFunction((p) => document.querySelector('[data-testid="word-shading"]')?.textContent?.trim() === p, phrase, { timeout: 120_000 });
+  assert.equal((await page.getByTestId('word-shading').innerText()).trim(), phrase);
+  assert.equal(await page.getByTestId('compare-viewer-label').count(), 0, 'the comparison is gone with a new explanation');
+  await ws.screenshot('16-review-phrase-explained');
+});
+
+test('the model can be shown the window on screen instead of the scan default', async () => {
+  const { page } = ws;
+  const before = await page.getByTestId('similarity').innerText();
+  await page.getByTestId('explain-window').selectOption('screen');
+  await page.getByTestId('viewer-stage').click({ position: { x: 5, y: 5 } });
+  await page.locator('body').press('i');
+  await page.locator('body').press('2');
+  await page.locator('body').press('e');
+  await page.waitForFunction((b) => {
+    const el = document.querySelector('[data-testid="similarity"]');
+    return !document.querySelector('[data-testid="explain-progress"]') && el !== null && el.textContent !== b;
+  }, before, { timeout: 120_000 });
+  assert.notEqual(await page.getByTestId('similarity').innerText(), before, 'another window gives the model another input');
+  await page.getByTestId('explain-window').selectOption('default');
+  await page.locator('body').press('i');
+  await page.locator('body').press('1');
+});
+
 test('a finding is recorded with the explanation; the reviewer name is remembered', async () => {
   const { page } = ws;
   await page.getByTestId('reviewer').fill(REVIEWER);

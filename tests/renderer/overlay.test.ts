@@ -7,21 +7,21 @@ import { checkExplanation } from '../../renderer/src/explain/runJob';
 import { actionFor, SHORTCUTS } from '../../renderer/src/help/shortcuts';
 import type { Explanation } from '../../electron/api/contract';
 
-test('viridis matches matplotlib’s table at entries between the anchors (within 1/255)', () => {
-  // Entries of matplotlib's _viridis_data that are not among the anchors.
+test('the screen uses the PDF report’s viridis, close to matplotlib’s table, ordered in luminance', async () => {
+  const shared = await import('../../electron/report/colormap');
+  for (let k = 0; k < 256; k++) assert.deepEqual(VIRIDIS_TABLE[k], shared.viridis(k / 255));
+  assert.equal(viridis, shared.viridis);
+  // Entries of matplotlib's _viridis_data: the ten-stop palette stays within 12 of 255 levels of it (largest near yellow).
   const reference: [number, [number, number, number]][] = [
     [8, [0.277018, 0.050344, 0.375715]],
     [100, [0.166617, 0.463708, 0.558119]],
+    [128, [0.127568, 0.566949, 0.550556]],
     [200, [0.440137, 0.811138, 0.340967]],
-    [136, [0.120565, 0.596422, 0.543611]],
-    [228, [0.720391, 0.87035, 0.162603]],
-    [236, [0.804182, 0.882046, 0.114965]],
-    [248, [0.926106, 0.89733, 0.104071]],
-    [252, [0.964894, 0.902323, 0.123941]],
+    [250, [0.945636, 0.899815, 0.112838]],
   ];
   for (const [k, rgb] of reference) {
     const got = viridis(k / 255);
-    for (let c = 0; c < 3; c++) assert.ok(Math.abs(got[c]! - rgb[c]! * 255) <= 1.5, `entry ${k} channel ${c}: ${got[c]} vs ${rgb[c]! * 255}`);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(got[c]! - rgb[c]! * 255) <= 12, `entry ${k} channel ${c}: ${got[c]} vs ${rgb[c]! * 255}`);
   }
   assert.deepEqual(VIRIDIS_TABLE[0], [68, 1, 84]);
   assert.deepEqual(VIRIDIS_TABLE[255], [253, 231, 37]);
@@ -40,8 +40,9 @@ test('the overlay is transparent at zero and below the threshold, and opacity sc
   renderHeatmap(values, { opacity: 0.8, threshold: 0.2 }, out);
   assert.equal(out[3], 0, 'zero is transparent');
   assert.equal(out[7], 0, 'below threshold hidden');
-  assert.equal(out[11], Math.round(255 * 0.8 * 0.6));
-  assert.equal(out[15], Math.round(255 * 0.8));
+  assert.equal(out[11], Math.round(255 * 0.8 * 0.3), 'alpha = opacity × value, the PDF’s rule');
+  assert.equal(out[15], Math.round(255 * 0.8 * 0.5));
+  assert.equal(out[19], Math.round(255 * 0.8));
   assert.deepEqual([...out.subarray(16, 19)], VIRIDIS_TABLE[255]);
   assert.equal(overlayAlpha(NaN, { opacity: 1, threshold: 0 }), 0);
   assert.equal(overlayAlpha(1, { opacity: 0, threshold: 0 }), 0);

@@ -1,8 +1,10 @@
 /**
  * The attribution overlay: a normalized [0,1] map in scan coordinates drawn with viridis.
- * Zero is fully transparent and opacity grows with the value, so the scan stays readable where
- * the model did not look; values at or below the threshold are hidden altogether.
+ * Zero is fully transparent and alpha grows linearly with the value up to the chosen opacity,
+ * the PDF report's rule, so the scan stays readable where the model did not look; values at or
+ * below the threshold are hidden altogether.
  */
+import { overlayAlpha as sharedAlpha } from '../../../electron/report/colormap';
 import { VIRIDIS_TABLE } from './colormap';
 
 export interface OverlayStyle {
@@ -10,12 +12,9 @@ export interface OverlayStyle {
   threshold: number;
 }
 
-/** Values at or above this draw at the full chosen opacity; below it alpha ramps up from zero. */
-export const FULL_ALPHA_AT = 0.5;
-
 export function overlayAlpha(value: number, style: OverlayStyle): number {
   if (!(value > 0) || value <= style.threshold) return 0;
-  return Math.round(255 * Math.min(1, Math.max(0, style.opacity)) * Math.min(1, value / FULL_ALPHA_AT));
+  return Math.round(255 * sharedAlpha(value, Math.min(1, Math.max(0, style.opacity))));
 }
 
 export function renderHeatmap(values: Float32Array, style: OverlayStyle, out: Uint8ClampedArray): void {

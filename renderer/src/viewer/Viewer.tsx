@@ -77,25 +77,37 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
   }, [levels, level, frame]);
 
   // Fit on first show and whenever the parent asks for it by clearing the transform.
-  const fitted = useRef<ViewTransform | null>(null);
   const transformNow = useRef(transform);
   transformNow.current = transform;
+  const frameSize = useRef({ w: frame.width, h: frame.height });
+  frameSize.current = { w: frame.width, h: frame.height };
   useLayoutEffect(() => {
     if (transform) return;
     const stage = stageRef.current;
     if (!stage) return;
     const r = stage.getBoundingClientRect();
-    const fit = fitTransform(frame.width, frame.height, r.width, r.height);
-    fitted.current = fit;
-    onDisplay((d) => ({ ...d, transform: fit }));
+    onDisplay((d) => ({ ...d, transform: fitTransform(frame.width, frame.height, r.width, r.height) }));
   }, [transform, frame.width, frame.height, onDisplay]);
 
-  // A fitted image stays fitted when the viewport changes size (panels, window, side-by-side).
+  // A fitted image stays fitted when the viewport changes size (panels, window, side by side):
+  // if the transform is the fit of the old size, it becomes the fit of the new one.
   useEffect(() => {
     const stage = stageRef.current;
     if (!stage || typeof ResizeObserver === 'undefined') return;
+    const first = stage.getBoundingClientRect();
+    let last = { w: first.width, h: first.height };
     const ro = new ResizeObserver(() => {
-      if (transformNow.current && transformNow.current === fitted.current) onDisplay((d) => (d.transform === fitted.current ? { ...d, transform: null } : d));
+      const r = stage.getBoundingClientRect();
+      const prev = last;
+      last = { w: r.width, h: r.height };
+      const t = transformNow.current;
+      if (!t || (prev.w === r.width && prev.h === r.height)) return;
+      const { w, h } = frameSize.current;
+      const oldFit = fitTransform(w, h, prev.w, prev.h);
+      const close = (a: number, b: number) => Math.abs(a - b) < 0.5;
+      if (Math.abs(t.zoom / oldFit.zoom - 1) < 1e-6 && close(t.panX, oldFit.panX) && close(t.panY, oldFit.panY)) {
+        onDisplay((d) => ({ ...d, transform: fitTransform(w, h, r.width, r.height) }));
+      }
     });
     ro.observe(stage);
     return () => ro.disconnect();
@@ -155,7 +167,10 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     const mode = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 ? 'zoom' : e.button === 0 ? 'window' : null;
     if (!mode) return;
+    // preventDefault stops the mouse events that would move focus, so leave any text field
+    // here: keyboard shortcuts must reach the viewer, not type into the report.
     e.preventDefault();
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { mode, x: e.clientX, y: e.clientY, start: display };
   };
