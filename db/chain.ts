@@ -120,15 +120,28 @@ function verifySnapshot(db: Database.Database, from: VerifiedPrefix | null): Ver
   const head = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
   const triggers = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]).map((t) => t.name));
   const missingProtections = PROTECTIVE_TRIGGERS.filter((t) => !triggers.has(t));
-  // Streamed: only each finding's digest is kept, not its (possibly large) rows.
-  const findingsBySeq = new Map<number, FindingDigest>();
-  for (const d of findingDigests(db, queryAfter)) findingsBySeq.set(d.seq, d);
   const hashAt = new Map<number, string>();
   for (const r of rows) hashAt.set(r.seq, r.hash);
   const maxSeq = rows.length ? rows[rows.length - 1].seq : startAfter;
   let checkpoints = from?.checkpoints ?? 0;
-  const hashOf = (seq: number): string | undefined =>
-    hashAt.get(seq) ?? (db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(seq) as { hash: string } | undefined)?.hash;
+  // Checkpoints may name events before a resumed pass; fetch those now (no query can run while findings stream).
+  const earlier = db.prepare('SELECT hash FROM audit_events WHERE seq = ?');
+  for (const r of rows) {
+    if (r.action !== CHECKPOINT_ACTION) continue;
+    try {
+      const cp = parseCanonical(r.payload ?? '') as Checkpoint;
+      if (Number.isInteger(cp.seq) && !hashAt.has(cp.seq)) {
+        const h = (earlier.get(cp.seq) as { hash: string } | undefined)?.hash;
+        if (h) hashAt.set(cp.seq, h);
+      }
+    } catch {
+      // an unreadable payload is reported in the walk
+    }
+  }
+  const hashOf = (seq: number): string | undefined => hashAt.get(seq);
+  // Findings stream in seq order beside the events (a merge): nothing per finding is kept.
+  const digests = findingDigests(db, queryAfter);
+  let nextDigest = digests.next();
 
   const found = ((): Break | null => {
     let expected = startAfter + 1;
@@ -160,7 +173,15 @@ function verifySnapshot(db: Database.Database, from: VerifiedPrefix | null): Ver
         const at = Math.max(1, r.seq - 1);
         return { seq: at, code: 'edited', reason: `event ${r.seq - 1} was rewritten: its hash is not the one event ${r.seq} links to` };
       }
-      const claimed = findingsBySeq.get(r.seq);
+      if (!nextDigest.done && nextDigest.value.seq < r.seq) {
+        const f = nextDigest.value;
+        return { seq: f.seq, code: 'inserted', reason: `finding ${f.id} refers to event ${f.seq}, which does not exist` };
+      }
+      let claimed: FindingDigest | undefined;
+      if (!nextDigest.done && nextDigest.value.seq === r.seq) {
+        claimed = nextDigest.value;
+        nextDigest = digests.next();
+      }
       if (r.action === FINDING_ACTION) {
         if (r.payload !== null) return { seq: r.seq, code: 'payload', reason: `event ${r.seq} was given a payload text it never had` };
         const problem = findingProblem(r, claimed);
@@ -187,11 +208,14 @@ function verifySnapshot(db: Database.Database, from: VerifiedPrefix | null): Ver
     if (head.hash !== prev) {
       return { seq: maxSeq, code: 'edited', reason: `event ${maxSeq} was rewritten: its hash is not the recorded chain head` };
     }
-    for (const f of findingsBySeq.values()) {
-      if (!hashAt.has(f.seq)) return { seq: f.seq, code: 'inserted', reason: `finding ${f.id} refers to event ${f.seq}, which does not exist` };
+    if (!nextDigest.done) {
+      const f = nextDigest.value;
+      return { seq: f.seq, code: 'inserted', reason: `finding ${f.id} refers to event ${f.seq}, which does not exist` };
     }
     return null;
   })();
+
+  digests.return(undefined); // ends the statement's iteration if the walk stopped early
 
   return {
     ok: found === null,

@@ -65,7 +65,7 @@ export interface FindingDigest {
 }
 
 /**
- * Digests of every finding after `afterSeq`, recomputed from the stored rows. Raw (array)
+ * Digests of every finding after `afterSeq`, in seq order, recomputed from the stored rows. Raw (array)
  * rows: having SQLite build row objects costs more than hashing them.
  */
 export function* findingDigests(db: Database.Database, afterSeq: number): Generator<FindingDigest> {
@@ -79,7 +79,8 @@ export function* findingDigests(db: Database.Database, afterSeq: number): Genera
        FROM findings f
        LEFT JOIN explanations x ON x.id = f.explanation_row
        LEFT JOIN scans s ON s.id = x.scan_id
-       WHERE ${afterSeq === Number.MIN_SAFE_INTEGER ? '+f.seq' : 'f.seq'} > ?`,
+       WHERE f.seq > ?
+       ORDER BY f.seq`,
     )
     .raw(true)
     .iterate(afterSeq) as IterableIterator<unknown[]>;

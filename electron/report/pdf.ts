@@ -209,6 +209,8 @@ function section(w: Writer, p: PdfInput): void {
   w.line('Candor — explanation report', { size: 17, bold: true, gap: 4 });
   w.line(`Candor ${p.appVersion} · model ${e.model.name} · provider ${e.provider}`, { size: 9.5, color: '#333333' });
   w.line(`Model SHA-256: ${e.model.sha256}`, { size: 8, color: '#333333' });
+  w.line(`Audit event #${f.seq} · recorded ${f.time} (UTC) by ${f.reviewer}`, { size: 9.5 });
+  w.line(`Event hash: ${f.eventHash}`, { size: 8 });
   if (p.identifying) w.line(`Patient: ${p.identifying.patientName ?? '—'} · ID ${p.identifying.patientId ?? '—'}`, { size: 9.5, gap: 8 });
   else w.line('Patient: identifying fields withheld (not stored or not allowed)', { size: 9.5, color: '#333333', gap: 8 });
 
@@ -218,7 +220,7 @@ function section(w: Writer, p: PdfInput): void {
   const gap = 16;
   const boxW = (CONTENT_W - gap) / 2;
   const aspect = scan ? scan.height / scan.width : overlay ? overlay.height / overlay.width : 1;
-  const boxH = Math.min(boxW * aspect, 220);
+  const boxH = Math.min(boxW * aspect, 210);
   const imgW = boxH / aspect;
   w.ensure(boxH + 50);
   const top = w.y;
@@ -275,12 +277,6 @@ function section(w: Writer, p: PdfInput): void {
     ['Recorded (UTC)', f.time],
     ['Finding', f.findingId],
   ]);
-
-  w.heading('Audit');
-  w.pairs([
-    ['Audit event', `#${f.seq}`],
-    ['Event hash', f.eventHash],
-  ], 8.5);
 
 }
 

@@ -263,6 +263,13 @@ test('verify resumes after the verified prefix within a process, and starts over
     const resumed = store.verify();
     assert.equal(resumed.ok, true);
     assert.equal(resumed.events, 4 + 1);
+    // A checkpoint signs an event inside the verified prefix; the resumed pass still checks it.
+    store.signCheckpoint();
+    store.recordFinding(makeInput({ seed: 5 }));
+    const withCheckpoint = store.verify();
+    assert.equal(withCheckpoint.ok, true, withCheckpoint.reason ?? '');
+    assert.equal(withCheckpoint.checkpoints, 1);
+    assert.equal(withCheckpoint.events, 7);
     // Someone edits an old finding from outside; the next verify must look at everything again.
     const raw = new Database(file);
     raw.exec('DROP TRIGGER findings_no_update');

@@ -88,7 +88,7 @@ test('the PDF carries the model hash, similarity, audit hash and decision; ident
     assert.ok(text.includes(rec.explanation.model.sha256), 'model hash');
     assert.ok(text.includes(rec.eventHash), 'audit event hash');
     assert.match(text, /similarity: 0\.2468/);
-    assert.match(text, new RegExp(`Audit event\\s+#${rec.seq}\\b`));
+    assert.match(text, new RegExp(`Audit event #${rec.seq} · recorded`));
     assert.ok(text.includes(rec.decision));
     assert.ok(text.includes('note 5: Ünïcode ≥ ok'), 'the note, non-Latin-1 intact');
     assert.ok(text.includes('Müller^Zoë Ωmega'), 'patient name (allowed)');
