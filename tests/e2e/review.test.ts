@@ -191,6 +191,12 @@ test('a finding is recorded with the explanation; the reviewer name is remembere
   assert.match(await result.innerText(), /Saved as entry #\d+ by Dr\. Ada Reviewer \(agree\)/);
   await ws.screenshot('15-review-finding-recorded');
   assert.equal(await page.evaluate(() => localStorage.getItem('candor.reviewer')), REVIEWER);
+  // The toolbar exports this session's findings.
+  await page.getByTestId('toolbar-export').click();
+  const exported = page.getByTestId('toolbar-export-result');
+  await exported.waitFor({ timeout: 60_000 });
+  const m = /PDF written: (.+\.pdf) \(/.exec(await exported.innerText());
+  assert.ok(m && existsSync(m[1]!), `the toolbar export wrote a PDF: ${await exported.innerText()}`);
 });
 
 test('auditor: the log lists the finding, filters work, the entry redraws the same map, PDF export', async () => {
@@ -245,5 +251,9 @@ test('auditor: the log lists the finding, filters work, the entry redraws the sa
   assert.ok(existsSync(m[1]!), `the PDF exists at ${m[1]}`);
   assert.equal(readFileSync(m[1]!).subarray(0, 5).toString('latin1'), '%PDF-');
   await ws.screenshot('23-audit-pdf');
+  // A new session remembers the reviewer's name.
+  await page.reload();
+  await page.getByTestId('scan-title').waitFor();
+  assert.equal(await page.getByTestId('reviewer').inputValue(), REVIEWER, 'the name is filled in after a reload');
   assert.deepEqual(ws.pageErrors, []);
 });
