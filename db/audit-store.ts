@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type Explanation, type RecordedFinding } from '../electron/api/contract';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
-import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow } from './chain';
+import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
 import { decodeExplanation, encodeExplanation, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
 import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
 import { LATEST_VERSION, migrate, schemaVersion } from './schema';
@@ -288,6 +288,7 @@ export class AuditStore {
   readonly readOnly: boolean;
   private readonly db: Database.Database;
   private readonly keyDir: string;
+  private verified: (VerifiedPrefix & { dataVersion: number }) | null = null;
 
   private constructor(path: string, db: Database.Database, keyDir: string, readOnly: boolean) {
     this.path = path;
@@ -460,8 +461,17 @@ export class AuditStore {
     return this.db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as EventRow[];
   }
 
-  verify(): VerifyStatus {
-    return verifyChain(this.db);
+  /**
+   * Recomputes the chain and every payload hash. Within one process the verified prefix is
+   * remembered: while no other connection has committed to the file (PRAGMA data_version
+   * unchanged), only the events appended since are checked. `full: true` always starts at 1.
+   */
+  verify(opts: { full?: boolean } = {}): VerifyStatus {
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    const resume = !opts.full && this.verified && this.verified.dataVersion === dataVersion ? this.verified : null;
+    const { verifiedHead, ...status } = verifyChain(this.db, resume);
+    this.verified = status.ok ? { seq: verifiedHead.seq, hash: verifiedHead.hash, checkpoints: status.checkpoints, dataVersion } : null;
+    return status;
   }
 
   /** Signs the current chain head and records the checkpoint as an event of its own. */

@@ -56,38 +56,61 @@ function storedFindingSql(body: string): string {
   LEFT JOIN models m ON m.id = x.model_id`;
 }
 
+/** What verification needs of a finding: its id and seq, and its recomputed payload hash or why there is none. */
+export interface FindingDigest {
+  id: string;
+  seq: number;
+  payloadHash: string | null;
+  missing: string | null;
+}
+
 /**
- * Every finding as stored, body as bytes, for verification. Models and scans are few and
- * shared, so they are read once into maps instead of being joined (and copied) per row.
+ * Digests of every finding after `afterSeq`, recomputed from the stored rows. Raw (array)
+ * rows: having SQLite build row objects costs more than hashing them.
  */
-export function* storedFindingsForHashing(db: Database.Database): Generator<StoredFinding> {
-  type Row = unknown[];
-  const models = new Map((db.prepare('SELECT id, name, sha256, config FROM models').raw(true).all() as Row[]).map((r) => [r[0] as number, r]));
-  const scans = new Map(
-    (db.prepare('SELECT id, sha256, study_uid, series_uid, instance_uid, file_name, patient_name, patient_id FROM scans').raw(true).all() as Row[]).map((r) => [r[0] as number, r]),
-  );
+export function* findingDigests(db: Database.Database, afterSeq: number): Generator<FindingDigest> {
   const rows = db
     .prepare(
       `SELECT f.id, f.seq, f.time, f.reviewer, f.decision, f.note, f.study_label, f.app_version, f.store_identifying,
-              x.explanation_id, x.method, x.similarity, x.provider, CAST(x.body AS BLOB), x.map_values, x.scan_id, x.model_id
-       FROM findings f LEFT JOIN explanations x ON x.id = f.explanation_row`,
+              x.explanation_id, x.method, x.similarity, x.provider,
+              CAST(x.body AS BLOB), x.map_values, NULL,
+              s.sha256, s.study_uid, s.series_uid, s.instance_uid, s.file_name, s.patient_name, s.patient_id,
+              x.model_id
+       FROM findings f
+       LEFT JOIN explanations x ON x.id = f.explanation_row
+       LEFT JOIN scans s ON s.id = x.scan_id
+       WHERE ${afterSeq === Number.MIN_SAFE_INTEGER ? '+f.seq' : 'f.seq'} > ?`,
     )
     .raw(true)
-    .iterate() as IterableIterator<Row>;
-  const none: Row = [];
+    .iterate(afterSeq) as IterableIterator<unknown[]>;
+  // Models are few: read once, not copied out of a join for every finding.
+  const models = new Map((db.prepare('SELECT id, name, sha256, config FROM models').raw(true).all() as unknown[][]).map((m) => [m[0] as number, m]));
+  const noModel: unknown[] = [null, null, null, null];
   for (const r of rows) {
-    const s = scans.get(r[15] as number) ?? none;
-    const m = models.get(r[16] as number) ?? none;
-    yield {
+    const m = models.get(r[23] as number) ?? noModel;
+    const f = {
       id: r[0] as string, seq: r[1] as number, time: r[2] as string, reviewer: r[3] as string, decision: r[4] as string,
       note: r[5] as string, study_label: r[6] as string | null, app_version: r[7] as string, store_identifying: r[8] as number,
       explanation_id: r[9] as string, method: r[10] as string, similarity: r[11] as number, provider: r[12] as string,
-      body: r[13] as Buffer, map_values: r[14] as Buffer | null,
-      scan_sha256: s[1] as string, study_uid: (s[2] ?? null) as string | null, series_uid: (s[3] ?? null) as string | null,
-      instance_uid: (s[4] ?? null) as string | null, file_name: (s[5] ?? null) as string | null,
-      patient_name: (s[6] ?? null) as string | null, patient_id: (s[7] ?? null) as string | null,
+      scan_sha256: r[16] as string, study_uid: r[17] as string | null, series_uid: r[18] as string | null, instance_uid: r[19] as string | null,
+      file_name: r[20] as string | null, patient_name: r[21] as string | null, patient_id: r[22] as string | null,
       model_name: m[1] as string, model_sha256: m[2] as string, model_config: m[3] as string,
     };
+    const missing =
+      f.explanation_id == null ? `the explanation of finding ${f.id} is missing`
+      : f.scan_sha256 == null ? `the scan of finding ${f.id} is missing`
+      : f.model_name == null ? `the model of finding ${f.id} is missing`
+      : null;
+    let payloadHash: string | null = null;
+    if (!missing) {
+      const body = r[13] as Buffer | null;
+      const map = r[14] as Buffer | null;
+      const h = createHash('sha256').update(payloadHeader(f, body ? body.length : -1, map ? map.length : -1));
+      if (body) h.update(body);
+      if (map) h.update(map);
+      payloadHash = h.digest('hex');
+    }
+    yield { id: f.id, seq: f.seq, missing, payloadHash };
   }
 }
 
@@ -102,23 +125,25 @@ const PAYLOAD_TAG = 'candor-finding/1';
  * unambiguous without escaping kilobytes of JSON a second time.
  */
 export function payloadHashOf(r: StoredFinding): string {
-  const map = r.map_values;
-  const body = r.body ?? '';
-  const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-  const header = canonicalFlat([
+  const body = r.body;
+  const bodyBytes = body == null ? -1 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  const h = createHash('sha256').update(payloadHeader(r, bodyBytes, r.map_values ? r.map_values.length : -1));
+  if (typeof body === 'string') h.update(body, 'utf8');
+  else if (body) h.update(body);
+  if (r.map_values) h.update(r.map_values);
+  return h.digest('hex');
+}
+
+function payloadHeader(r: Omit<StoredFinding, 'body' | 'map_values'>, bodyBytes: number, mapBytes: number): string {
+  return canonicalFlat([
     PAYLOAD_TAG,
     r.id, r.time, r.reviewer, r.decision, r.note, r.study_label, r.app_version, r.store_identifying,
     r.explanation_id, r.method, r.similarity, r.provider,
     r.scan_sha256, r.study_uid, r.series_uid, r.instance_uid, r.file_name, r.patient_name, r.patient_id,
     r.model_name, r.model_sha256, r.model_config,
-    r.body == null ? -1 : bodyBytes,
-    map ? map.length : -1,
+    bodyBytes,
+    mapBytes,
   ]);
-  const h = createHash('sha256').update(header);
-  if (typeof body === 'string') h.update(body, 'utf8');
-  else h.update(body);
-  if (map) h.update(map);
-  return h.digest('hex');
 }
 
 /** Splits an explanation into its JSON body (map values left out) and the map as a Float32 LE blob. */

@@ -3,12 +3,13 @@
  * by `candor audit export --pdf`, so both produce the same bytes for the same findings.
  */
 import type { AuditStore } from '../../db/audit-store';
+import type { Explanation } from '../api/contract';
 import type { PdfInput } from './pdf';
 
 export type ScanImage = NonNullable<PdfInput['scanImage']>;
 
 /** Gives the windowed 8-bit image the reviewer saw for a scan (by its SHA-256), or null if it cannot be found. */
-export type ScanImageLoader = (scan: { sha256: string; fileName: string | null; frame: number; findingId: string }) => Promise<ScanImage | null>;
+export type ScanImageLoader = (scan: { sha256: string; fileName: string | null; frame: number; findingId: string; explanation: Explanation }) => Promise<ScanImage | null>;
 
 export interface ReportOptions {
   loadScanImage?: ScanImageLoader;
@@ -22,7 +23,7 @@ export async function pdfInputsFor(store: AuditStore, findingIds: string[], opts
     const finding = store.getFinding(id);
     const ctx = store.getFindingContext(id);
     const scanImage = opts.loadScanImage
-      ? await opts.loadScanImage({ sha256: ctx.scan.sha256, fileName: ctx.scan.fileName, frame: finding.explanation.input.frame, findingId: id })
+      ? await opts.loadScanImage({ sha256: ctx.scan.sha256, fileName: ctx.scan.fileName, frame: finding.explanation.input.frame, findingId: id, explanation: finding.explanation })
       : null;
     const identifying = opts.includeIdentifying && ctx.storeIdentifying ? { patientName: ctx.scan.patientName, patientId: ctx.scan.patientId } : null;
     // The version that recorded the finding, not the one printing it: a reprint years later is the same report.

@@ -139,6 +139,20 @@ interface Chunk {
   start: number;
 }
 
+/** A run without spaces wider than the line (a URL, a hash) is cut into pieces that fit. */
+function fitToLine(doc: PDFKit.PDFDocument, text: string, start: number): Chunk[] {
+  if (doc.widthOfString(text) <= CONTENT_W) return [{ text, start }];
+  const out: Chunk[] = [];
+  let from = 0;
+  for (let i = 1; i <= text.length; i++) {
+    if (i === text.length || doc.widthOfString(text.slice(from, i + 1)) > CONTENT_W) {
+      out.push({ text: text.slice(from, i), start: start + from });
+      from = i;
+    }
+  }
+  return out;
+}
+
 /** The report text, word by word, each word on a background shaded by its score (same colour map as the image). */
 function shadedText(w: Writer, text: string, words: WordScore[]): void {
   const doc = w.doc;
@@ -160,7 +174,7 @@ function shadedText(w: Writer, text: string, words: WordScore[]): void {
   };
   for (const paragraph of text.split('\n').reduce<Chunk[][]>((acc, line, i, all) => {
     const start = all.slice(0, i).reduce((s, l) => s + l.length + 1, 0);
-    acc.push([...line.matchAll(/\S+/g)].map((m) => ({ text: m[0], start: start + m.index! })));
+    acc.push([...line.matchAll(/\S+/g)].flatMap((m) => fitToLine(doc, m[0], start + m.index!)));
     return acc;
   }, [])) {
     for (const chunk of paragraph) {

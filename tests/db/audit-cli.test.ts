@@ -154,3 +154,39 @@ test('usage and file errors exit 2 with a message naming the problem', async () 
     cleanup();
   }
 });
+
+test('export --pdf --scan draws the scan exactly as the app does (same bytes)', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const scanFile = '/work/shared/fixtures/dicom/chest_explicit_le.dcm';
+    const { loadScan } = await import('../../electron/imaging/index');
+    const { windowedGray } = await import('../../electron/services/report');
+    const scan = await loadScan(scanFile);
+    const db = join(dir, 'audit.db');
+    const store = AuditStore.open(db);
+    const input = makeInput({ seed: 3 });
+    const preset = scan.summary.windows[0] ?? { center: (scan.summary.valueRange.min + scan.summary.valueRange.max) / 2, width: scan.summary.valueRange.max - scan.summary.valueRange.min };
+    input.explanation.params = { ...input.explanation.params, windowCenter: preset.center, windowWidth: preset.width };
+    input.scan.sha256 = scan.summary.sha256;
+    const rec = store.recordFinding(input);
+    const appPdf = await renderFindingsPdf(
+      await pdfInputsFor(store, [rec.findingId], {
+        includeIdentifying: false,
+        loadScanImage: async () => windowedGray(scan.summary, await scan.frame(1), { center: preset.center, width: preset.width }),
+      }),
+    );
+    const mapOnly = await renderFindingsPdf(await pdfInputsFor(store, [rec.findingId], { includeIdentifying: false }));
+    store.close();
+    const out = join(dir, 'cli.pdf');
+    const res = await cli('export', '--db', db, '--pdf', out, '--scan', scanFile);
+    assert.equal(res.code, 0, res.err);
+    assert.equal(res.err, '', 'every finding found its scan');
+    assert.ok(readFileSync(out).equals(appPdf), 'CLI with --scan and the app give the same PDF');
+    assert.ok(!appPdf.equals(mapOnly), 'the scan is really drawn');
+    const without = await cli('export', '--db', db, '--pdf', join(dir, 'bare.pdf'));
+    assert.match(without.err, /1 finding\(s\) printed without their scan/);
+    assert.match((await cli('list', '--db', db, '--scan', scanFile)).err, /--scan is for export --pdf/);
+  } finally {
+    cleanup();
+  }
+});

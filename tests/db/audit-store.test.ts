@@ -251,3 +251,30 @@ test('a corrupted file is refused at open with what PRAGMA integrity_check found
     cleanup();
   }
 });
+
+test('verify resumes after the verified prefix within a process, and starts over when another connection wrote', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file);
+    for (const seed of [1, 2, 3]) store.recordFinding(makeInput({ seed }));
+    assert.equal(store.verify().events, 4);
+    store.recordFinding(makeInput({ seed: 4 }));
+    const resumed = store.verify();
+    assert.equal(resumed.ok, true);
+    assert.equal(resumed.events, 4 + 1);
+    // Someone edits an old finding from outside; the next verify must look at everything again.
+    const raw = new Database(file);
+    raw.exec('DROP TRIGGER findings_no_update');
+    raw.exec("UPDATE findings SET note = 'changed' WHERE seq = 2");
+    raw.close();
+    const v = store.verify();
+    assert.equal(v.ok, false);
+    assert.equal(v.firstBroken, 2);
+    assert.equal(v.reasonCode, 'payload');
+    assert.equal(store.verify({ full: true }).firstBroken, 2);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});

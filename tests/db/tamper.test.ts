@@ -62,7 +62,7 @@ function tamper(mutate: (db: Database.Database) => void): VerifyResult {
   return v;
 }
 
-function expectBroken(v: VerifyResult, seq: number, code: string, label: string): void {
+function expectBroken(v: Pick<VerifyResult, 'ok' | 'reasonCode' | 'firstBroken' | 'reason'>, seq: number, code: string, label: string): void {
   assert.equal(v.ok, false, `${label}: not detected`);
   assert.equal(v.reasonCode, code, `${label}: named '${v.reasonCode}' (${v.reason})`);
   assert.equal(v.firstBroken, seq, `${label}: first broken ${v.firstBroken} (${v.reason})`);
@@ -182,6 +182,8 @@ test('edits to what a finding showed (decision, note, map, similarity, scan, mod
     [`UPDATE scans SET patient_name = 'DOE^JANE' WHERE id = (SELECT scan_id FROM explanations x JOIN findings f ON f.explanation_row = x.id WHERE f.id = '${f2.id}')`, f2.seq],
     [`UPDATE models SET sha256 = '${'c'.repeat(64)}'`, f1.seq],
     [`DELETE FROM findings WHERE id = '${f2.id}'`, f2.seq],
+    ['DELETE FROM models', f1.seq],
+    [`DELETE FROM scans WHERE id = (SELECT scan_id FROM explanations x JOIN findings f ON f.explanation_row = x.id WHERE f.id = '${f2.id}')`, f2.seq],
     [`DELETE FROM explanations WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f1.id}')`, f1.seq],
     [`UPDATE findings SET seq = ${f2.seq} WHERE id = '${f1.id}'`, f1.seq],
   ];

@@ -168,7 +168,8 @@ test('a long report text flows over pages with every word kept', async () => {
   try {
     const store = AuditStore.open(join(dir, 'audit.db'));
     const sentences = Array.from({ length: 120 }, (_, i) => `Finding ${i}: the ${['left', 'right'][i % 2]} lobe shows change number ${i}.`);
-    const text = `${sentences.slice(0, 60).join(' ')}\n\n${sentences.slice(60).join(' ')} EndMarkerWord`;
+    const longRun = `https://example.org/${'0123456789abcdef'.repeat(20)}`;
+    const text = `${sentences.slice(0, 60).join(' ')}\n\n${sentences.slice(60).join(' ')} ${longRun} EndMarkerWord`;
     const input = makeInput({ seed: 2 });
     input.explanation = makeExplanation({ seed: 2, text });
     const rec = store.recordFinding(input);
@@ -180,6 +181,7 @@ test('a long report text flows over pages with every word kept', async () => {
     const out = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
     for (const i of [0, 59, 60, 119]) assert.ok(out.includes(`change number ${i}.`), `sentence ${i} is in the PDF`);
     assert.ok(out.includes('EndMarkerWord') && out.includes(rec.eventHash));
+    assert.ok(out.replace(/\s+/g, '').includes(longRun), 'a run wider than the line is wrapped, not cut off');
     store.close();
   } finally {
     cleanup();

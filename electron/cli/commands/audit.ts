@@ -9,6 +9,7 @@ import type { AuditRow } from '../../api/contract';
 import { AuditError, AuditStore, type AuditFilter } from '../../../db/audit-store';
 import type { Checkpoint } from '../../../db/signing';
 import { pdfInputsFor, type ScanImageLoader } from '../../report/finding-report';
+import type { LoadedScan } from '../../imaging/index';
 import { renderFindingsPdf, ReportError } from '../../report/pdf';
 
 export interface AuditIo {
@@ -24,7 +25,9 @@ export const AUDIT_USAGE = `usage: candor audit <command> --db FILE [options]
   verify      [--checkpoint CP.json] [--json]      recompute the hash chain; exit 1 when broken
   list        [filters] [--json]                    events, newest first
   show        (--id FINDING | --seq N) [--json]     one finding or event in full
-  export      (--json | --csv | --pdf OUT) [--out FILE] [--identifying] [filters]
+  export      (--json | --csv | --pdf OUT) [--out FILE] [--identifying] [--scan FILE …] [filters]
+              --scan: the scan file(s) the findings were made on, drawn as the reviewer saw them
+              (matched by SHA-256; without them the PDF shows the attribution map alone)
   checkpoint  [--out FILE] [--key-dir DIR]          sign the chain head (Ed25519) and print it
 filters: --reviewer NAME --study LABEL|UID --method M --model NAME|SHA-PREFIX --from DATE --to DATE --search TEXT --limit N`;
 
@@ -33,23 +36,47 @@ class UsageError extends Error {}
 const VALUE_FLAGS = ['db', 'checkpoint', 'id', 'seq', 'pdf', 'out', 'key-dir', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit'];
 const BOOL_FLAGS = ['json', 'csv', 'identifying'];
 
-function parse(args: string[]): { command: string; opts: Record<string, string>; flags: Set<string> } {
+function parse(args: string[]): { command: string; opts: Record<string, string>; flags: Set<string>; scans: string[] } {
   const [command, ...rest] = args;
   if (!command || command.startsWith('-')) throw new UsageError('no audit command given');
   const opts: Record<string, string> = {};
   const flags = new Set<string>();
+  const scans: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
     if (BOOL_FLAGS.includes(name)) flags.add(name);
-    else if (VALUE_FLAGS.includes(name)) {
+    else if (name === 'scan') {
+      const v = inline ?? rest[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError('--scan needs a file');
+      scans.push(v);
+    } else if (VALUE_FLAGS.includes(name)) {
       const v = inline ?? rest[++i];
       if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
       opts[name] = v;
     } else throw new UsageError(`unknown option --${name}`);
   }
-  return { command, opts, flags };
+  return { command, opts, flags, scans };
+}
+
+/**
+ * Draws a finding's scan from files given on the command line, exactly as the app does for a
+ * scan that is open (the same windowing from the explanation's parameters), so the CLI and
+ * the app print the same PDF.
+ */
+function scanFileLoader(paths: string[]): ScanImageLoader {
+  let bySha: Promise<Map<string, LoadedScan>> | null = null;
+  return async ({ sha256, frame, explanation }) => {
+    const { loadScan } = await import('../../imaging/index');
+    bySha ??= Promise.all(paths.map((p) => loadScan(p))).then((scans) => new Map(scans.map((s) => [s.summary.sha256, s])));
+    const scan = (await bySha).get(sha256);
+    if (!scan) return null;
+    const { windowedGray } = await import('../../services/report');
+    const p = explanation.params;
+    const window = typeof p.windowCenter === 'number' && typeof p.windowWidth === 'number' ? { center: p.windowCenter, width: p.windowWidth } : null;
+    return windowedGray(scan.summary, await scan.frame(frame), window);
+  };
 }
 
 function filterFrom(opts: Record<string, string>, defaultLimit: number): AuditFilter {
@@ -83,7 +110,9 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps = {}): Promise<number> {
   let store: AuditStore | null = null;
   try {
-    const { command, opts, flags } = parse(args);
+    const { command, opts, flags, scans } = parse(args);
+    if (scans.length && command !== 'export') throw new UsageError('--scan is for export --pdf');
+    const loadScanImage = deps.loadScanImage ?? (scans.length ? scanFileLoader(scans) : undefined);
     if (!['verify', 'list', 'show', 'export', 'checkpoint'].includes(command)) throw new UsageError(`unknown audit command '${command}'`);
     if (!opts.db) throw new UsageError('--db FILE is required');
     // Only signing a checkpoint writes to the log; everything else leaves the evidence untouched.
@@ -167,10 +196,11 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
       if (opts.pdf) {
         const ids = rows.filter((r) => r.findingId).map((r) => r.findingId!);
         if (!ids.length) throw new UsageError('no finding matches the filters; nothing to put in the PDF');
-        const inputs = await pdfInputsFor(store, ids, { loadScanImage: deps.loadScanImage, includeIdentifying: flags.has('identifying') });
+        const inputs = await pdfInputsFor(store, ids, { loadScanImage, includeIdentifying: flags.has('identifying') });
         const pdf = await renderFindingsPdf(inputs);
         writeFileSync(opts.pdf, pdf);
-        if (!deps.loadScanImage) io.stderr('note: no scan loader in this context; the report shows the attribution map without the scan\n');
+        const withoutScan = inputs.filter((p) => !p.scanImage).length;
+        if (withoutScan) io.stderr(`note: ${withoutScan} finding(s) printed without their scan (give the scan files with --scan)\n`);
         io.stdout(`wrote ${opts.pdf}: ${ids.length} finding(s), ${pdf.length} bytes\n`);
         return 0;
       }
