@@ -60,6 +60,11 @@ export class JobRunner {
     return true;
   }
 
+  /** Stops every running job (the app or the test host is shutting down). */
+  dispose(): void {
+    for (const job of this.jobs.values()) if (job.state.state === 'running') job.controller.abort();
+  }
+
   private prune(): void {
     const now = Date.now();
     for (const [id, job] of this.jobs) if (job.finishedAt !== null && now - job.finishedAt > KEEP_FINISHED_MS) this.jobs.delete(id);

@@ -21,6 +21,10 @@ export interface ServiceConfig {
   storeIdentifying?: boolean;
 }
 
+export class ModelOutputError extends Error {
+  override name = 'ModelOutputError';
+}
+
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
@@ -85,6 +89,9 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           signal,
           onProgress: progress,
         });
+        if (!Number.isFinite(core.similarity)) {
+          throw new ModelOutputError(`${bundle.name}: the model returned a non-finite similarity (NaN or ∞) for this scan and text; its weights or this input are broken, so nothing is drawn`);
+        }
         const explanation = completeExplanation(core, summary, req.frame, req.text, image.window);
         made.set(explanation.id, { explanation, summary });
         return explanation;
@@ -133,6 +140,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       });
     },
     async dispose() {
+      jobs.dispose();
       store?.close();
       await model.dispose();
     },

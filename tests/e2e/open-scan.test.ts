@@ -2,11 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encode } from 'fast-png';
-import { canvasStats, openWorkspace, type Workspace } from './harness';
+import { canvasStats, openWorkspace, sharedDir, type Workspace } from './harness';
 
-const FIXTURES = resolve('..', 'shared', 'fixtures', 'dicom');
+const FIXTURES = join(sharedDir(), 'fixtures', 'dicom');
 let ws: Workspace;
 let tmp: string;
 
