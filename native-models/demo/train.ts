@@ -86,9 +86,9 @@ function parseArgs(argv: string[]): TrainOptions {
   };
   return {
     out: resolve(get('out', join(here, 'bundle'))),
-    trainCount: num('train', 12000),
+    trainCount: num('train', 6000),
     heldoutCount: num('heldout', 400),
-    epochs: num('epochs', 14),
+    epochs: num('epochs', 4),
     threads: num('threads', 2),
     tmp: get('tmp', ''),
   };
