@@ -57,7 +57,7 @@ export function demoModelConfig(vocabSize: number): Record<string, unknown> {
       patch_size: 8,
       hidden_size: 64,
       num_hidden_layers: 6,
-      num_attention_heads: 4,
+      num_attention_heads: 2,
       intermediate_size: 256,
       num_channels: 3,
       hidden_act: 'quick_gelu',
@@ -86,10 +86,10 @@ function parseArgs(argv: string[]): TrainOptions {
   };
   return {
     out: resolve(get('out', join(here, 'bundle'))),
-    trainCount: num('train', 12000),
+    trainCount: num('train', 6000),
     heldoutCount: num('heldout', 400),
-    epochs: num('epochs', 14),
-    threads: num('threads', 2),
+    epochs: num('epochs', 5),
+    threads: num('threads', 3),
     tmp: get('tmp', ''),
   };
 }
@@ -125,7 +125,7 @@ export function trainDemo(opts: TrainOptions): void {
   ];
   // Debian's torch uses the system BLAS: OpenBLAS (libopenblas0-pthread) is ~10x faster than the
   // generic one and has its own thread pool, which must not oversubscribe the cores.
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(opts.threads), OMP_NUM_THREADS: String(opts.threads) };
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(opts.threads), OMP_NUM_THREADS: String(opts.threads), OMP_WAIT_POLICY: 'PASSIVE' };
   const res = spawnSync('/usr/bin/python3', args, { stdio: 'inherit', env });
   if (res.error) throw new Error(`train.ts: could not run /usr/bin/python3 (apt-get install -y python3-torch): ${res.error.message}`);
   if (res.status !== 0) throw new Error(`train.ts: train_clip.py failed with exit status ${res.status}`);
