@@ -226,6 +226,13 @@ function dims(t: ort.Tensor): number[] {
   return t.dims.map(Number);
 }
 
+/** Hugging Face configs carry the model's id in `_name_or_path`; a bare folder is named after itself. */
+function bundleName(config: Record<string, unknown>, dir: string): string {
+  const id = config._name_or_path;
+  if (typeof id === 'string' && id.trim()) return id.trim().split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+  return basename(dir);
+}
+
 export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): Promise<ClipBundle> {
   dir = resolve(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
@@ -325,7 +332,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
     const cache = new Map<string, Promise<Releasable>>();
     const bundle: ClipBundle = {
       dir,
-      name: basename(dir),
+      name: bundleName(config, dir),
       sha256,
       fileHashes,
       provider: vis.provider,
