@@ -3,6 +3,40 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** --name value / --flag parsing; unknown options are errors (typos must not be ignored). */
+export function parseArgs(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string> } {
+  const values: Record<string, string> = {};
+  const set = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (flags.includes(name)) {
+      set.add(name);
+      continue;
+    }
+    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
+    const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (v === undefined) throw new UsageError(`--${name} needs a value`);
+    values[name] = v;
+  }
+  return { values, flags: set };
+}
+
+export function intOption(values: Record<string, string>, name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}–${max} (got "${v}")`);
+  return n;
+}
+
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const processIo: CliIo = {
@@ -10,37 +44,3 @@ export const processIo: CliIo = {
   stderr: (s) => process.stderr.write(s),
 };
 
-/** Parses `--name value` and `--flag` options; positional arguments are returned in order. */
-export function parseArgs(
-  args: string[],
-  spec: { values?: string[]; flags?: string[] },
-): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  const positional: string[] = [];
-  const valueNames = new Set(spec.values ?? []);
-  const flagNames = new Set(spec.flags ?? []);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (flagNames.has(name) && eq < 0) {
-        flags.add(name);
-      } else if (valueNames.has(name)) {
-        const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-        if (v === undefined) throw new UsageError(`option --${name} needs a value`);
-        values.set(name, v);
-      } else {
-        throw new UsageError(`unknown option --${name}`);
-      }
-    } else {
-      positional.push(a);
-    }
-  }
-  return { values, flags, positional };
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}

@@ -13,43 +13,10 @@ import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-mo
 import type { ScanImage } from '../../../native-models/clip/preprocess';
 import { explain, type ExplanationCore } from '../../../native-models/explain/index';
 import { loadScan, type LoadedScan } from '../../imaging/index';
+import { intOption, parseArgs, UsageError, type CliIo } from '../io';
+
+export { intOption, parseArgs, UsageError, type CliIo };
 import { scanImageFor } from '../../services/explanations';
-
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-export class UsageError extends Error {}
-
-/** --name value / --flag parsing; unknown options are errors (typos must not be ignored). */
-export function parseArgs(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string> } {
-  const values: Record<string, string> = {};
-  const set = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (flags.includes(name)) {
-      set.add(name);
-      continue;
-    }
-    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
-    const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-    if (v === undefined) throw new UsageError(`--${name} needs a value`);
-    values[name] = v;
-  }
-  return { values, flags: set };
-}
-
-export function intOption(values: Record<string, string>, name: string, min: number, max: number): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}–${max} (got "${v}")`);
-  return n;
-}
 
 export function parseWindow(v: string | undefined): { center: number; width: number } | null {
   if (v === undefined) return null;

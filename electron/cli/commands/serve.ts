@@ -21,21 +21,21 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const { values } = parseArgs(args, { values: ['port', 'model', 'db'] });
+  const { values } = parseArgs(args, ['port', 'model', 'db'], []);
   const resources = resolveResources(repoRoot());
   const defaultDbDir = join(homedir(), '.candor');
-  const dbPath = values.get('db') ? resolve(values.get('db')!) : join(defaultDbDir, 'candor-audit.sqlite');
-  if (!values.get('db')) mkdirSync(defaultDbDir, { recursive: true });
+  const dbPath = values.db ? resolve(values.db) : join(defaultDbDir, 'candor-audit.sqlite');
+  if (!values.db) mkdirSync(defaultDbDir, { recursive: true });
   const services = createServices({
     appVersion: appVersion(),
-    modelDir: values.get('model') ? resolve(values.get('model')!) : resources.demoBundle,
+    modelDir: values.model ? resolve(values.model) : resources.demoBundle,
     samplesIndex: resources.samplesIndex,
     dbPath,
   });
   const host = await startHost({
     dispatch: createDispatch(services, (line) => io.stderr(`${line}\n`)),
     rendererDir: resources.rendererDir,
-    port: values.get('port') ? Number(values.get('port')) : 0,
+    port: values.port ? Number(values.port) : 0,
     log: (line) => io.stderr(`${line}\n`),
   });
   io.stdout(`Candor workspace (test host) at ${host.url}\n`);
