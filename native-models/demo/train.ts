@@ -88,7 +88,7 @@ function parseArgs(argv: string[]): TrainOptions {
     out: resolve(get('out', join(here, 'bundle'))),
     trainCount: num('train', 6000),
     heldoutCount: num('heldout', 400),
-    epochs: num('epochs', 5),
+    epochs: num('epochs', 10),
     threads: num('threads', 3),
     tmp: get('tmp', ''),
   };
