@@ -31,6 +31,7 @@ export function demoModelConfig(vocabSize: number): Record<string, unknown> {
   const bos = vocabSize - 2;
   const eos = vocabSize - 1;
   return {
+    _name_or_path: 'candor/demo-clip',
     architectures: ['CLIPModel'],
     model_type: 'clip',
     projection_dim: 64,
