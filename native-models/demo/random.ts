@@ -3,17 +3,7 @@
 
 export type Rng = () => number;
 
-/** mulberry32: 32-bit state, uniform in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../prng';
 
 /** Derives an independent stream seed from a seed and a label (FNV-1a over both). */
 export function subSeed(seed: number, label: string): number {

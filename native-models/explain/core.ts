@@ -2,6 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
 import { tailGradient, textFeeds, type GradGraph } from './graphs';
+import { mulberry32 } from '../prng';
 
 export class ExplainCancelled extends Error {
   constructor(message = 'the explanation was cancelled') {
@@ -62,17 +63,8 @@ export async function tailFor(bundle: ClipBundle, hidden: Hidden): Promise<GradG
   return tailGradient(bundle, hidden.kind, hidden.layer);
 }
 
-/** Deterministic PRNG (mulberry32), so baselines with noise are reproducible from a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so baselines with noise are reproducible from a seed. */
+export const rng = mulberry32;
 
 export function gaussian(rand: () => number): () => number {
   let spare: number | null = null;
