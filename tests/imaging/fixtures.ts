@@ -1,5 +1,5 @@
 /** Where the read-only shared fixtures live: `../shared` from the repository root, wherever the checkout is. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,3 +13,16 @@ function sharedDir(): string {
 
 export const SHARED = sharedDir();
 export const DICOM_FIXTURES = join(SHARED, 'fixtures', 'dicom');
+
+/** Raw 8-bit samples of a binary PGM/PPM as dcm2pnm writes it (P5/P6, width, height, max; no comments). */
+export function readPnm(path: string): Uint8Array {
+  const buf = readFileSync(path);
+  let fields = 0;
+  let i = 0;
+  while (fields < 4) {
+    while (/\s/.test(String.fromCharCode(buf[i]!))) i++;
+    while (!/\s/.test(String.fromCharCode(buf[i]!))) i++;
+    fields++;
+  }
+  return new Uint8Array(buf.subarray(i + 1));
+}

@@ -14,6 +14,7 @@ import dicomParser from 'dicom-parser';
 import { ImagingError, loadScan, type TagNode } from '../../electron/imaging/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
 import { configureDecoder, decoderStatus } from '../../electron/imaging/decoder-pool';
+import { readPnm } from './fixtures';
 import { DICOM_FIXTURES } from './fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'candor-semantics-'));
@@ -59,15 +60,7 @@ function save(name: string, bytes: Uint8Array): string {
 function dcmtkRender(path: string): Uint8Array {
   const out = `${path}.pnm`;
   execFileSync('dcm2pnm', ['+op', path, out]);
-  const buf = readFileSync(out);
-  let fields = 0;
-  let i = 0;
-  while (fields < 4) {
-    while (/\s/.test(String.fromCharCode(buf[i]!))) i++;
-    while (!/\s/.test(String.fromCharCode(buf[i]!))) i++;
-    fields++;
-  }
-  return new Uint8Array(buf.subarray(i + 1));
+  return readPnm(out);
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyVoi, loadScan, toDisplay8, type Voi } from '../../electron/imaging/index';
-import { DICOM_FIXTURES } from './fixtures';
+import { DICOM_FIXTURES, readPnm } from './fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'candor-voi-'));
 
@@ -52,18 +52,6 @@ const hasDcmtk = (() => {
   }
 })();
 
-function readPgm(path: string): Uint8Array {
-  const buf = readFileSync(path);
-  // P5\n<w> <h>\n<max>\n then raw bytes; comments are not written by dcm2pnm.
-  let fields = 0;
-  let i = 0;
-  while (fields < 4) {
-    while (/\s/.test(String.fromCharCode(buf[i]!))) i++;
-    while (!/\s/.test(String.fromCharCode(buf[i]!))) i++;
-    fields++;
-  }
-  return new Uint8Array(buf.subarray(i + 1));
-}
 
 const cases: { file: string; args: string[]; voi: (scan: Awaited<ReturnType<typeof loadScan>>) => Voi }[] = [
   { file: 'ct_signed_rescale_windows.dcm', args: ['+Wi', '1'], voi: (s) => ({ kind: 'window', ...s.summary.windows[0]! }) },
@@ -78,7 +66,7 @@ for (const c of cases) {
     const scan = await loadScan(join(DICOM_FIXTURES, c.file));
     const out = join(tmp, `${c.file}.${c.args.join('_')}.pgm`);
     execFileSync('dcm2pnm', [...c.args, '+op', join(DICOM_FIXTURES, c.file), out]);
-    const expected = readPgm(out);
+    const expected = readPnm(out);
     const ours = toDisplay8(await scan.frame(1), c.voi(scan), { invert: scan.summary.invertedByDefault });
     assert.equal(ours.length, expected.length);
     let maxDiff = 0;
