@@ -36,6 +36,8 @@ export interface EvalOptions {
   candidates?: number;
   methods?: Method[];
   steps?: number;
+  /** NIB / Grad-CAM / M2IB layer (default: the explainer's 3/4 of the depth). */
+  layer?: number;
   /** Scan size the phantoms are rendered at (the app resizes to the model size). */
   renderSize?: number;
   seedBase?: number;
@@ -168,7 +170,7 @@ export async function evalDemo(opts: EvalOptions = {}): Promise<EvalResult> {
           const sentence = it.c.report.sentences.find((s) => s.findingIndex === it.findingIdx);
           if (!sentence) continue;
           const t0 = performance.now();
-          const img = await explain(bundle, it.c.image, sentence.text, { method, target: 'image', steps, metrics: false });
+          const img = await explain(bundle, it.c.image, sentence.text, { method, target: 'image', steps, layer: opts.layer, metrics: false });
           const txt = await explain(bundle, it.c.image, it.c.report.text, { method, target: 'text', steps, metrics: false });
           times.push(performance.now() - t0);
           n++;
@@ -261,7 +263,7 @@ function parseArgs(argv: string[]): EvalOptions & { json?: string } {
     const bad = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
     if (bad.length) throw new Error(`eval.ts: unknown method(s) ${bad.join(', ')} (choose from ${METHODS.join(', ')})`);
   }
-  return { bundleDir: get('bundle'), count: num('count'), perType: num('per-type'), steps: num('steps'), methods, json: get('json') };
+  return { bundleDir: get('bundle'), count: num('count'), perType: num('per-type'), steps: num('steps'), layer: get('layer') === undefined ? undefined : Number(get('layer')), methods, json: get('json') };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -53,51 +53,80 @@ export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: numb
   return feeds;
 }
 
+/** A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it. */
+async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
+  const tower = kind === 'vision' ? bundle.vision : bundle.text;
+  const probe: Record<string, ort.Tensor> = {};
+  let embeds: Float32Array;
+  if (kind === 'vision') {
+    const S = bundle.imageSize;
+    const px = Float32Array.from({ length: 2 * 3 * S * S }, (_, i) => Math.sin(i * 0.37) * 1.5);
+    const out = await bundle.runVision(px, 2, [h, tower.outputName]);
+    probe[h] = out[h];
+    embeds = out[tower.outputName].data as Float32Array;
+  } else {
+    const ids = bundle.tokenize('a').ids;
+    const out = await bundle.runText(ids, [h, tower.outputName]);
+    const one = out[h];
+    const d = one.data as Float32Array;
+    const two = new Float32Array(d.length * 2);
+    two.set(d);
+    two.set(d, d.length);
+    probe[h] = new ort.Tensor('float32', two, [2, ...one.dims.slice(1)]);
+    const e = out[tower.outputName].data as Float32Array;
+    embeds = new Float32Array(e.length * 2);
+    embeds.set(e);
+    embeds.set(e, e.length);
+    probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
+  }
+  probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
+  return { probe, embeds };
+}
+
+/** The tail after the cut at `h`, with the cosine objective and its gradient w.r.t. `h`, serialized. */
+async function tailGradientModel(base: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
+  const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+  const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
+  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe }));
+}
+
+function specializedBase(tower: Tower): { model: ModelProto | null; reason: string | null } {
+  const n = tower.layers;
+  return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+}
+
+/**
+ * The tail+gradient model as onnxruntime runs it for NIB (vision: with the last-layer
+ * specialization when it applies), for profiling; its feeds are `h` [batch, T, D] and
+ * `target_embeds` [batch, projection].
+ */
+export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<{ bytes: Uint8Array; wrt: string }> {
+  checkLayer(bundle, kind, layer);
+  const tower = kind === 'vision' ? bundle.vision : bundle.text;
+  const h = tower.layerInputs[layer];
+  const { probe } = await tailProbe(bundle, kind, h);
+  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1 ? specializedBase(tower).model : null;
+  return { bytes: await tailGradientModel(special ?? tower.model, tower, h, probe), wrt: h };
+}
+
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  const special = kind === 'vision' && specialize;
+  // A cut at the last layer's own input is not specialized (the pattern search expects that layer
+  // inside the graph; it would fail and fall back anyway, after onnxruntime logged the failed probe).
+  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1;
   return cached(bundle, `tail:${kind}:${layer}:${special ? 'cls' : 'plain'}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
-    // A real probe (batch 2) so the engine can read concrete shapes, and to validate specialization.
-    const probe: Record<string, ort.Tensor> = {};
-    let probeH: ort.Tensor;
-    let probeEmb: Float32Array;
-    if (kind === 'vision') {
-      const S = bundle.imageSize;
-      const px = Float32Array.from({ length: 2 * 3 * S * S }, (_, i) => Math.sin(i * 0.37) * 1.5);
-      const out = await bundle.runVision(px, 2, [h, tower.outputName]);
-      probeH = out[h];
-      probeEmb = out[tower.outputName].data as Float32Array;
-    } else {
-      const ids = bundle.tokenize('a').ids;
-      const out = await bundle.runText(ids, [h, tower.outputName]);
-      const one = out[h];
-      const d = one.data as Float32Array;
-      const two = new Float32Array(d.length * 2);
-      two.set(d);
-      two.set(d, d.length);
-      probeH = new ort.Tensor('float32', two, [2, ...one.dims.slice(1)]);
-      const e = out[tower.outputName].data as Float32Array;
-      probeEmb = new Float32Array(e.length * 2);
-      probeEmb.set(e);
-      probeEmb.set(e, e.length);
-      probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
-    }
-    probe[h] = probeH;
-    probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
+    const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
     const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
-      const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
-      const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
-      const grad = await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe });
-      return (await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+      const bytes = await tailGradientModel(base, tower, h, probe);
+      return (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
     };
     let session: ort.InferenceSession | null = null;
     let specialized: GradGraph['specialized'];
     if (special) {
       specialized = { applied: false, reason: null };
-      const n = tower.layers;
-      const s = specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+      const s = specializedBase(tower);
       specialized.reason = s.reason;
       if (s.model) {
         try {

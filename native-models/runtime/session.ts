@@ -18,6 +18,8 @@ export interface SessionOptions {
   prefer?: ProviderName | 'auto';
   /** Threads inside one op (onnxruntime's default: one per physical core). */
   intraOpThreads?: number;
+  /** Let pool threads busy-wait between ops (lower latency when this session runs alone on idle cores). */
+  spin?: boolean;
 }
 
 export class SessionError extends Error {
@@ -70,6 +72,11 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    // onnxruntime's pool threads spin after each op waiting for the next one. The app runs several
+    // sessions one after another (towers, tails, gradients) on a few cores, and a pool still spinning
+    // from the previous session steals cores from the running one: measured on 2 cores, the NIB
+    // tail+gradient run takes 0.23 s with spinning off and 0.28–0.35 s with it on (npm run bench explain).
+    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' } } },
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
