@@ -146,7 +146,7 @@ export async function run(): Promise<void> {
       for (const r of rows) if (r !== nib) console.log(`${r.method} / nib image time: ${(r.imageMs / nib.imageMs).toFixed(2)}×`);
       const p = nib.profile;
       if (p) {
-        console.log(`NIB image tail+gradient under onnxruntime's profiler (${10} steps as one batch): ${p.runMs.toFixed(0)} ms per run; matrix products ${p.matmulMs.toFixed(0)} ms (${p.gflop.toFixed(1)} GFLOP at ${(p.gflop / p.matmulMs).toFixed(0)} GFLOP/s), all other kernels ${p.otherMs.toFixed(0)} ms`);
+        console.log(`NIB image tail+gradient under onnxruntime's profiler (${10} steps as one batch): ${p.runMs.toFixed(0)} ms per run; matrix products ${p.matmulMs.toFixed(0)} ms (${p.gflop.toFixed(1)} GFLOP at ${((p.gflop * 1000) / p.matmulMs).toFixed(0)} GFLOP/s), all other kernels ${p.otherMs.toFixed(0)} ms`);
         console.log(`  → the fp32 matrix products alone take ${(p.matmulMs / 1000).toFixed(3)} s on this CPU${p.matmulMs / 1000 > target ? `, above the ${target} s target: it cannot be met in fp32 here without doing less arithmetic` : ''}`);
       }
     }
