@@ -116,7 +116,7 @@ export async function run(): Promise<void> {
     const theirs = median(dcmtkMs);
     const mb = (ROWS * COLS * 2) / 2 ** 20;
     console.log(`imaging: ${COLS}x${ROWS} 16-bit JPEG Lossless SV1 (${(bytes.length / 2 ** 20).toFixed(1)} MiB compressed, ${mb.toFixed(1)} MiB decoded), median of ${RUNS}`);
-    console.log(`  candor codec only (jpeg-lossless-decoder-js, in-thread)  ${median(codecMs).toFixed(0).padStart(6)} ms`);
+    console.log(`  candor codec only (own process-14 decoder, in-thread)    ${median(codecMs).toFixed(0).padStart(6)} ms`);
     console.log(`  candor loadScan (read, parse, decode on worker, stats)   ${ours.toFixed(0).padStart(6)} ms`);
     console.log(`  dcmtk dcmdjpeg (process: read, decode, write file)       ${theirs.toFixed(0).padStart(6)} ms`);
     console.log(`  ratio candor/dcmtk ${(ours / theirs).toFixed(2)}x (target <= 2x): ${ours <= 2 * theirs ? 'met' : 'NOT met'}`);
