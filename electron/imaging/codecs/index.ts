@@ -177,12 +177,23 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         checkPlausibleSize(file, layout, bytes.length, 8 * 64, 'JPEG');
         if (header.marker === 0xc3 || header.marker === 0xf7) throw new ImagingError(file, `the ${name} file holds a ${header.marker === 0xc3 ? 'lossless JPEG' : 'JPEG-LS'} codestream`);
         if (header.precision > 8) {
-          const { decodeJpeg12 } = await import('./jpeg12');
-          return finish(file, layout, await decodeJpeg12(file, bytes, layout), true);
+          const { decodeJpegDct } = await import('./jpeg-dct');
+          const out = decodeJpegDct(bytes);
+          return finish(file, layout, out.samples, out.convertedToRgb);
         }
         const { decodeJpeg8 } = await import('./libjpeg');
-        const out = await decodeJpeg8(bytes);
-        return finish(file, layout, out.samples, true);
+        let out: { samples: RawSamples; rgb: boolean };
+        try {
+          const decoded = await decodeJpeg8(bytes);
+          out = { samples: decoded.samples, rgb: true };
+        } catch (err) {
+          if (!(err instanceof CodecFailure)) throw err;
+          // What libjpeg-turbo refuses, the own decoder may still read (or refuse more precisely).
+          const { decodeJpegDct } = await import('./jpeg-dct');
+          const decoded = decodeJpegDct(bytes);
+          out = { samples: decoded.samples, rgb: decoded.convertedToRgb };
+        }
+        return finish(file, layout, out.samples, out.rgb);
       }
       case 'jpeg-lossless': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG Lossless');
