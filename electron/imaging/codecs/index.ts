@@ -154,11 +154,26 @@ function checkPlausibleSize(file: string, layout: PixelLayout, encodedBytes: num
   }
 }
 
-function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean): StoredArray {
+/** The stored-value array type of `layout` over the same memory as `raw`, when element sizes agree. */
+function sameMemory(layout: PixelLayout, raw: RawSamples, length: number): StoredArray | null {
+  const probe = allocStored(layout, 0);
+  if (probe.BYTES_PER_ELEMENT !== raw.BYTES_PER_ELEMENT) return null;
+  const Ctor = probe.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => StoredArray;
+  return new Ctor(raw.buffer, raw.byteOffset, length);
+}
+
+/**
+ * Masks, sign-extends and converts colour into the stored-value array. `owned`: `raw` belongs
+ * to this call (an own decoder's fresh output), so the work is done in place without a copy.
+ */
+function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean, owned = false): StoredArray {
   const expected = layout.rows * layout.columns * layout.samplesPerPixel;
   if (raw.length < expected) throw new ImagingError(file, `the codec produced ${raw.length} samples, the image needs ${expected}`);
-  const out = allocStored(layout, expected);
-  maskInto(out, raw.length === expected ? raw : raw.subarray(0, expected), layout.bitsStored, layout.pixelRepresentation === 1);
+  const out = (owned && sameMemory(layout, raw, expected)) || allocStored(layout, expected);
+  // In place, each element is read before it is written, so the aliasing is harmless; unsigned
+  // samples that fill their type need no masking at all.
+  const inPlaceNoop = out.buffer === raw.buffer && layout.pixelRepresentation === 0 && layout.bitsStored >= 8 * out.BYTES_PER_ELEMENT;
+  if (!inPlaceNoop) maskInto(out, raw.length === expected ? raw : raw.subarray(0, expected), layout.bitsStored, layout.pixelRepresentation === 1);
   if (!alreadyRgb && layout.samplesPerPixel === 3 && layout.photometric.startsWith('YBR_FULL')) ybrFullToRgb(out, layout.bitsStored);
   return out;
 }
@@ -179,7 +194,7 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         if (header.precision > 8) {
           const { decodeJpegDct } = await import('./jpeg-dct');
           const out = decodeJpegDct(bytes);
-          return finish(file, layout, out.samples, out.convertedToRgb);
+          return finish(file, layout, out.samples, out.convertedToRgb, true);
         }
         const { decodeJpeg8 } = await import('./libjpeg');
         let out: { samples: RawSamples; rgb: boolean };
@@ -202,7 +217,7 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         checkPlausibleSize(file, layout, bytes.length, 8, 'JPEG Lossless');
         const { decodeJpegLossless } = await import('./jpeg-lossless');
         const out = decodeJpegLossless(bytes, layout.bitsAllocated <= 8 && header.precision <= 8 ? 1 : 2);
-        return finish(file, layout, out.samples, false);
+        return finish(file, layout, out.samples, false, true);
       }
       case 'jpeg-ls': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG-LS');

@@ -58,25 +58,39 @@ export function buildHuffmanTable(counts: ArrayLike<number>, values: Uint8Array)
 
 /** Entry flags of the lossless difference look-up. */
 const DIFF_PARTIAL = 0x40;
+/** Prefix length of the lossless difference look-up: most code + extra-bit pairs of noisy 16-bit data fit. */
+const DIFF_BITS = 14;
 
 /**
  * For process 14: a look-up that yields the whole difference (Huffman code plus its extra bits)
- * when both fit in LOOKUP_BITS: (difference << 8) | bits used. Otherwise, for a short code,
+ * when both fit in DIFF_BITS: (difference << 8) | bits used. Otherwise, for a short code,
  * (SSSS << 8) | DIFF_PARTIAL | code length; 0 for a long or invalid code.
  */
 export function losslessLookup(table: HuffmanTable): Int32Array {
   if (table.diffLookup) return table.diffLookup;
-  const out = new Int32Array(LOOKUP_SIZE);
-  for (let prefix = 0; prefix < LOOKUP_SIZE; prefix++) {
-    const e = table.lookup[prefix]!;
-    if (e === 0) continue;
-    const len = e & 0xff;
-    const ssss = e >>> 8;
-    if (ssss > 16) continue; // invalid category: left to the slow path, which refuses it
+  const out = new Int32Array(1 << DIFF_BITS);
+  for (let prefix = 0; prefix < 1 << DIFF_BITS; prefix++) {
+    let len = 0;
+    let ssss = 0;
+    const e = table.lookup[prefix >>> (DIFF_BITS - LOOKUP_BITS)]!;
+    if (e !== 0) {
+      len = e & 0xff;
+      ssss = e >>> 8;
+    } else {
+      for (let l = LOOKUP_BITS + 1; l <= DIFF_BITS; l++) {
+        const code = prefix >>> (DIFF_BITS - l);
+        if (code <= table.maxcode[l]!) {
+          len = l;
+          ssss = table.values[table.valptr[l]! + code - table.mincode[l]!]!;
+          break;
+        }
+      }
+    }
+    if (len === 0 || ssss > 16) continue; // long or invalid code, or invalid category: the slow path decides
     if (ssss === 0) out[prefix] = len;
     else if (ssss === 16) out[prefix] = (32768 << 8) | len;
-    else if (len + ssss <= LOOKUP_BITS) {
-      let v = (prefix >>> (LOOKUP_BITS - len - ssss)) & ((1 << ssss) - 1);
+    else if (len + ssss <= DIFF_BITS) {
+      let v = (prefix >>> (DIFF_BITS - len - ssss)) & ((1 << ssss) - 1);
       if (v < 1 << (ssss - 1)) v += 1 - (1 << ssss);
       out[prefix] = (v * 256) | (len + ssss);
     } else out[prefix] = (ssss << 8) | DIFF_PARTIAL | len;
@@ -119,15 +133,16 @@ export class BitReader {
     const clean = this.clean;
     let s = this.srcPos;
     let o = 0;
-    const n = data.length;
-    while (s < n) {
-      const b = data[s]!;
-      if (b === 0xff) {
-        if (data[s + 1] !== 0) break; // a marker, fill bytes before one, or the end
-        s++;
-      }
-      clean[o++] = b;
-      s++;
+    // Runs between FF bytes are copied whole: a byte loop is several times slower.
+    for (;;) {
+      const ff = data.indexOf(0xff, s);
+      const stop = ff < 0 ? data.length : ff;
+      clean.set(data.subarray(s, stop), o);
+      o += stop - s;
+      s = stop;
+      if (ff < 0 || data[ff + 1] !== 0) break; // the end, a marker, or fill bytes before one
+      clean[o++] = 0xff;
+      s += 2;
     }
     clean.fill(0, o, Math.min(clean.length, o + this.pad));
     this.avail = o;
@@ -239,7 +254,7 @@ export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Arra
       pos += 2;
       cnt += 16;
     }
-    const e = lut[(buf >>> (cnt - LOOKUP_BITS)) & (LOOKUP_SIZE - 1)]!;
+    const e = lut[(buf >>> (cnt - DIFF_BITS)) & ((1 << DIFF_BITS) - 1)]!;
     let diff: number;
     if ((e & DIFF_PARTIAL) === 0 && e !== 0) {
       cnt -= e & 0x3f;
@@ -272,6 +287,59 @@ export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Arra
       ra = (ra + diff) & 0xffff;
       out[i] = ra;
     } else out[i] = diff;
+  }
+  r.buf = buf;
+  r.cnt = cnt;
+  r.pos = pos;
+}
+
+/**
+ * The common case of process 14, one component with predictor 1: decodes `count` samples into
+ * `out[start...]`, each the previous one plus its difference, the first from `first`.
+ */
+export function decodeRowPredictor1(r: BitReader, table: HuffmanTable, out: Uint16Array, start: number, count: number, first: number): void {
+  const c = r.clean;
+  const lut = losslessLookup(table);
+  let { buf, cnt, pos } = r;
+  let ra = first;
+  const end = start + count;
+  for (let i = start; i < end; i++) {
+    if (cnt < 16) {
+      buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+      pos += 2;
+      cnt += 16;
+    }
+    const e = lut[(buf >>> (cnt - DIFF_BITS)) & ((1 << DIFF_BITS) - 1)]!;
+    if ((e & DIFF_PARTIAL) === 0 && e !== 0) {
+      cnt -= e & 0x3f;
+      ra = (ra + (e >> 8)) & 0xffff;
+      out[i] = ra;
+      continue;
+    }
+    let ssss: number;
+    if (e !== 0) {
+      cnt -= e & 0x3f;
+      ssss = e >>> 8;
+    } else {
+      r.buf = buf;
+      r.cnt = cnt;
+      ssss = checkedCategory(decodeLong(r, table));
+      cnt = r.cnt;
+    }
+    let diff = 0;
+    if (ssss === 16) diff = 32768;
+    else if (ssss !== 0) {
+      if (cnt < ssss) {
+        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+        pos += 2;
+        cnt += 16;
+      }
+      cnt -= ssss;
+      const v = (buf >>> cnt) & ((1 << ssss) - 1);
+      diff = v < 1 << (ssss - 1) ? v + 1 - (1 << ssss) : v;
+    }
+    ra = (ra + diff) & 0xffff;
+    out[i] = ra;
   }
   r.buf = buf;
   r.cnt = cnt;

@@ -6,7 +6,7 @@
  * Uint16Array store does by itself.
  */
 import type { DecodedSamples } from './charls';
-import { BitReader, decodeDiffs, JpegCorrupt, MAX_DIFF_BYTES, type HuffmanTable } from './jpeg-huffman';
+import { BitReader, decodeDiffs, decodeRowPredictor1, JpegCorrupt, MAX_DIFF_BYTES, type HuffmanTable } from './jpeg-huffman';
 import { JpegSegments, type JpegScan } from './jpeg-segments';
 
 /** Reconstructs one row of one component from its differences `diffs[k], diffs[k+ns], ...`. */
@@ -94,7 +94,7 @@ function decodeScan(data: Uint8Array, scan: JpegScan, planes: Uint16Array[], wid
       firstLine = true;
     }
     const row = y * width;
-    if (fused) decodeDiffs(reader, tables, plane0, row, width, true, firstLine ? initial : plane0[row - width]!);
+    if (fused) decodeRowPredictor1(reader, tables[0]!, plane0, row, width, firstLine ? initial : plane0[row - width]!);
     else {
       decodeDiffs(reader, tables, diffs, 0, width * ns);
       for (let k = 0; k < ns; k++) predictRow(planes[scan.components[k]!.index]!, row, width, diffs, k, ns, psv, firstLine, initial);
