@@ -2,11 +2,13 @@
  * Baseline and extended sequential DCT JPEG with Huffman coding (ITU T.81 processes 1, 2 and 4:
  * SOF0 / SOF1, 8- and 12-bit precision), one to four components with any integer sampling
  * ratios, interleaved or one scan per component, restart intervals. The inverse DCT is the
- * separable float64 form of A.3.3; results are rounded and clamped to the sample range.
+ * integer one of the IJG library (below), results clamped to the sample range.
  * Chroma is upsampled as libjpeg does by default (triangular "fancy" filter for 2x1 and 2x2,
  * replication otherwise), and YCbCr is turned into RGB unless the stream says it is RGB.
  */
-import { BitReader, JpegCorrupt, type HuffmanTable } from './jpeg-huffman';
+import { BitReader, decodeLong, JpegCorrupt, LOOKUP_BITS, type HuffmanTable } from './jpeg-huffman';
+
+const LOOKUP_MASK = (1 << LOOKUP_BITS) - 1;
 import { JpegSegments, type JpegFrame, type JpegScan } from './jpeg-segments';
 
 export interface DecodedDct {
@@ -26,15 +28,6 @@ const ZIGZAG = Uint8Array.from([
   30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-/** COS[x * 8 + u] = C(u)/2 · cos((2x + 1)uπ/16). */
-const COS = (() => {
-  const t = new Float64Array(64);
-  for (let x = 0; x < 8; x++) {
-    for (let u = 0; u < 8; u++) t[x * 8 + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
-  return t;
-})();
-
 /** Component planes padded to whole MCUs. */
 interface Plane {
   data: Uint16Array;
@@ -47,50 +40,157 @@ interface Plane {
   blocksHigh: number;
 }
 
-const tmp = new Float64Array(64);
+/*
+ * The inverse DCT is the integer Loeffler–Ligtenberg–Moschytz algorithm ("islow") with 13-bit
+ * constants, as the IJG library (and so DCMTK) computes it, so that output matches theirs: 12
+ * multiplications per 1-D transform instead of 64, and no float rounding to disagree about.
+ */
+const CONST_BITS = 13;
+const fix = (x: number) => Math.round(x * (1 << CONST_BITS));
+const F0_298 = fix(0.298631336);
+const F0_390 = fix(0.390180644);
+const F0_541 = fix(0.5411961);
+const F0_765 = fix(0.765366865);
+const F0_899 = fix(0.899976223);
+const F1_175 = fix(1.175875602);
+const F1_501 = fix(1.501321110);
+const F1_847 = fix(1.847759065);
+const F1_961 = fix(1.961570560);
+const F2_053 = fix(2.053119869);
+const F2_562 = fix(2.562915447);
+const F3_072 = fix(3.072711026);
 
-/** Inverse DCT of dequantised coefficients (natural order) into plane samples. */
-function idctBlock(coef: Float64Array, out: Uint16Array, offset: number, stride: number, shift: number, max: number): void {
-  for (let v = 0; v < 8; v++) {
-    const row = v * 8;
-    let nonzero = false;
-    for (let u = 1; u < 8; u++) if (coef[row + u] !== 0) nonzero = true;
-    if (!nonzero) {
-      const dc = coef[row]! * COS[0]!;
-      for (let x = 0; x < 8; x++) tmp[row + x] = dc;
+const work = new Int32Array(64);
+
+/**
+ * Inverse DCT of dequantised coefficients (natural order) into plane samples, level-shifted and
+ * clamped. `pass1Bits` is 2 for 8-bit and 1 for 12-bit precision (headroom in 32 bits).
+ */
+function idctBlock(coef: Int32Array, out: Uint16Array, offset: number, stride: number, pass1Bits: number, center: number, max: number): void {
+  const ws = work;
+  const shift1 = CONST_BITS - pass1Bits;
+  const round1 = 1 << (shift1 - 1);
+  // Pass 1: columns, into the workspace scaled up by 2^pass1Bits.
+  for (let c = 0; c < 8; c++) {
+    const i1 = coef[8 + c]!;
+    const i2 = coef[16 + c]!;
+    const i3 = coef[24 + c]!;
+    const i4 = coef[32 + c]!;
+    const i5 = coef[40 + c]!;
+    const i6 = coef[48 + c]!;
+    const i7 = coef[56 + c]!;
+    if ((i1 | i2 | i3 | i4 | i5 | i6 | i7) === 0) {
+      const dc = coef[c]! << pass1Bits;
+      for (let r = 0; r < 64; r += 8) ws[r + c] = dc;
       continue;
     }
-    for (let x = 0; x < 8; x++) {
-      const c = x * 8;
-      tmp[row + x] =
-        COS[c]! * coef[row]! + COS[c + 1]! * coef[row + 1]! + COS[c + 2]! * coef[row + 2]! + COS[c + 3]! * coef[row + 3]! +
-        COS[c + 4]! * coef[row + 4]! + COS[c + 5]! * coef[row + 5]! + COS[c + 6]! * coef[row + 6]! + COS[c + 7]! * coef[row + 7]!;
-    }
+    let z1 = (i2 + i6) * F0_541;
+    const e2 = z1 - i6 * F1_847;
+    const e3 = z1 + i2 * F0_765;
+    const e0 = (coef[c]! + i4) * (1 << CONST_BITS);
+    const e1 = (coef[c]! - i4) * (1 << CONST_BITS);
+    const t10 = e0 + e3;
+    const t13 = e0 - e3;
+    const t11 = e1 + e2;
+    const t12 = e1 - e2;
+    z1 = i7 + i1;
+    let z2 = i5 + i3;
+    let z3 = i7 + i3;
+    let z4 = i5 + i1;
+    const z5 = (z3 + z4) * F1_175;
+    let o0 = i7 * F0_298;
+    let o1 = i5 * F2_053;
+    let o2 = i3 * F3_072;
+    let o3 = i1 * F1_501;
+    z1 *= -F0_899;
+    z2 *= -F2_562;
+    z3 = z3 * -F1_961 + z5;
+    z4 = z4 * -F0_390 + z5;
+    o0 += z1 + z3;
+    o1 += z2 + z4;
+    o2 += z2 + z3;
+    o3 += z1 + z4;
+    ws[c] = (t10 + o3 + round1) >> shift1;
+    ws[56 + c] = (t10 - o3 + round1) >> shift1;
+    ws[8 + c] = (t11 + o2 + round1) >> shift1;
+    ws[48 + c] = (t11 - o2 + round1) >> shift1;
+    ws[16 + c] = (t12 + o1 + round1) >> shift1;
+    ws[40 + c] = (t12 - o1 + round1) >> shift1;
+    ws[24 + c] = (t13 + o0 + round1) >> shift1;
+    ws[32 + c] = (t13 - o0 + round1) >> shift1;
   }
-  for (let x = 0; x < 8; x++) {
-    for (let y = 0; y < 8; y++) {
-      const c = y * 8;
-      const s =
-        COS[c]! * tmp[x]! + COS[c + 1]! * tmp[8 + x]! + COS[c + 2]! * tmp[16 + x]! + COS[c + 3]! * tmp[24 + x]! +
-        COS[c + 4]! * tmp[32 + x]! + COS[c + 5]! * tmp[40 + x]! + COS[c + 6]! * tmp[48 + x]! + COS[c + 7]! * tmp[56 + x]!;
-      const v = Math.round(s) + shift;
-      out[offset + y * stride + x] = v < 0 ? 0 : v > max ? max : v;
+  // Pass 2: rows, descaled by the constants, 2^pass1Bits and the 8 of the 2-D DCT's normalisation.
+  const shift2 = CONST_BITS + pass1Bits + 3;
+  const round2 = 1 << (shift2 - 1);
+  for (let r = 0; r < 8; r++) {
+    const w = r * 8;
+    const o = offset + r * stride;
+    const w0 = ws[w]!;
+    const w1 = ws[w + 1]!;
+    const w2 = ws[w + 2]!;
+    const w3 = ws[w + 3]!;
+    const w4 = ws[w + 4]!;
+    const w5 = ws[w + 5]!;
+    const w6 = ws[w + 6]!;
+    const w7 = ws[w + 7]!;
+    if ((w1 | w2 | w3 | w4 | w5 | w6 | w7) === 0) {
+      let v = ((w0 + (1 << (pass1Bits + 2))) >> (pass1Bits + 3)) + center;
+      v = v < 0 ? 0 : v > max ? max : v;
+      for (let x = 0; x < 8; x++) out[o + x] = v;
+      continue;
     }
+    let z1 = (w2 + w6) * F0_541;
+    const e2 = z1 - w6 * F1_847;
+    const e3 = z1 + w2 * F0_765;
+    const e0 = (w0 + w4) * (1 << CONST_BITS);
+    const e1 = (w0 - w4) * (1 << CONST_BITS);
+    const t10 = e0 + e3;
+    const t13 = e0 - e3;
+    const t11 = e1 + e2;
+    const t12 = e1 - e2;
+    z1 = w7 + w1;
+    let z2 = w5 + w3;
+    let z3 = w7 + w3;
+    let z4 = w5 + w1;
+    const z5 = (z3 + z4) * F1_175;
+    let o0 = w7 * F0_298;
+    let o1 = w5 * F2_053;
+    let o2 = w3 * F3_072;
+    let o3 = w1 * F1_501;
+    z1 *= -F0_899;
+    z2 *= -F2_562;
+    z3 = z3 * -F1_961 + z5;
+    z4 = z4 * -F0_390 + z5;
+    o0 += z1 + z3;
+    o1 += z2 + z4;
+    o2 += z2 + z3;
+    o3 += z1 + z4;
+    let v: number;
+    v = ((t10 + o3 + round2) >> shift2) + center; out[o] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t10 - o3 + round2) >> shift2) + center; out[o + 7] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t11 + o2 + round2) >> shift2) + center; out[o + 1] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t11 - o2 + round2) >> shift2) + center; out[o + 6] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t12 + o1 + round2) >> shift2) + center; out[o + 2] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t12 - o1 + round2) >> shift2) + center; out[o + 5] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t13 + o0 + round2) >> shift2) + center; out[o + 3] = v < 0 ? 0 : v > max ? max : v;
+    v = ((t13 - o0 + round2) >> shift2) + center; out[o + 4] = v < 0 ? 0 : v > max ? max : v;
   }
 }
 
 class ScanDecoder {
-  private readonly coef = new Float64Array(64);
-  private readonly shift: number;
+  private readonly coef = new Int32Array(64);
+  private readonly center: number;
   private readonly max: number;
+  private readonly pass1Bits: number;
   private readonly maxCategory: number;
 
   constructor(
     private readonly reader: BitReader,
     precision: number,
   ) {
-    this.shift = 1 << (precision - 1);
+    this.center = 1 << (precision - 1);
     this.max = (1 << precision) - 1;
+    this.pass1Bits = precision === 8 ? 2 : 1;
     this.maxCategory = precision + 3; // DC differences of 12-bit data reach category 15
   }
 
@@ -99,25 +199,80 @@ class ScanDecoder {
     const r = this.reader;
     const coef = this.coef;
     coef.fill(0);
-    const t = r.decode(dc);
+    // The reader's state in locals: refill 16 bits when fewer than 16 are left, which covers one
+    // code (at most 16 bits) or one set of extra bits (at most 15) at a time.
+    const c = r.clean;
+    let { buf, cnt, pos } = r;
+    const dcLut = dc.lookup;
+    const acLut = ac.lookup;
+    if (cnt < 16) {
+      buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+      pos += 2;
+      cnt += 16;
+    }
+    let e = dcLut[(buf >>> (cnt - LOOKUP_BITS)) & LOOKUP_MASK]!;
+    let t: number;
+    if (e !== 0) {
+      cnt -= e & 0xff;
+      t = e >>> 8;
+    } else {
+      r.buf = buf;
+      r.cnt = cnt;
+      t = decodeLong(r, dc);
+      cnt = r.cnt;
+    }
     if (t > this.maxCategory) throw new JpegCorrupt(`a JPEG DC difference has category ${t}, above the maximum of ${this.maxCategory} (corrupt Huffman table or scan)`);
-    pred += r.receiveExtend(t);
+    if (t !== 0) {
+      if (cnt < 16) {
+        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+        pos += 2;
+        cnt += 16;
+      }
+      cnt -= t;
+      const v = (buf >>> cnt) & ((1 << t) - 1);
+      pred += v < 1 << (t - 1) ? v + 1 - (1 << t) : v;
+    }
     coef[0] = pred * quant[0]!;
     for (let k = 1; k < 64; ) {
-      const rs = r.decode(ac);
-      const s = rs & 15;
+      if (cnt < 16) {
+        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+        pos += 2;
+        cnt += 16;
+      }
+      e = acLut[(buf >>> (cnt - LOOKUP_BITS)) & LOOKUP_MASK]!;
+      let rs: number;
+      if (e !== 0) {
+        cnt -= e & 0xff;
+        rs = e >>> 8;
+      } else {
+        r.buf = buf;
+        r.cnt = cnt;
+        rs = decodeLong(r, ac);
+        cnt = r.cnt;
+      }
+      const size = rs & 15;
       const run = rs >> 4;
-      if (s === 0) {
+      if (size === 0) {
         if (run !== 15) break; // end of block
         k += 16;
         continue;
       }
       k += run;
       if (k > 63) throw new JpegCorrupt('a JPEG block codes a coefficient beyond the 64th (corrupt scan)');
-      coef[ZIGZAG[k]!] = r.receiveExtend(s) * quant[k]!;
+      if (cnt < 16) {
+        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
+        pos += 2;
+        cnt += 16;
+      }
+      cnt -= size;
+      const v = (buf >>> cnt) & ((1 << size) - 1);
+      coef[ZIGZAG[k]!] = (v < 1 << (size - 1) ? v + 1 - (1 << size) : v) * quant[k]!;
       k++;
     }
-    idctBlock(coef, plane.data, offset, plane.stride, this.shift, this.max);
+    r.buf = buf;
+    r.cnt = cnt;
+    r.pos = pos;
+    idctBlock(coef, plane.data, offset, plane.stride, this.pass1Bits, this.center, this.max);
     return pred;
   }
 }
@@ -279,12 +434,13 @@ export function decodeJpegDct(encoded: Uint8Array): DecodedDct {
       samples[o + 2] = c2[i]!;
       continue;
     }
+    // The IJG fixed-point form of the JFIF equations (16 fraction bits, rounded), as DCMTK decodes.
     const y = c0[i]!;
     const cb = c1[i]! - half;
     const cr = c2[i]! - half;
-    samples[o] = clamp(Math.round(y + 1.402 * cr));
-    samples[o + 1] = clamp(Math.round(y - 0.344136286 * cb - 0.714136286 * cr));
-    samples[o + 2] = clamp(Math.round(y + 1.772 * cb));
+    samples[o] = clamp(y + ((91881 * cr + 32768) >> 16));
+    samples[o + 1] = clamp(y + ((-22554 * cb - 46802 * cr + 32768) >> 16));
+    samples[o + 2] = clamp(y + ((116130 * cb + 32768) >> 16));
   }
   return { width, height, components: 3, precision, samples, convertedToRgb: transform };
 }
