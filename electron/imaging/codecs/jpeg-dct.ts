@@ -6,9 +6,7 @@
  * Chroma is upsampled as libjpeg does by default (triangular "fancy" filter for 2x1 and 2x2,
  * replication otherwise), and YCbCr is turned into RGB unless the stream says it is RGB.
  */
-import { BitReader, decodeLong, JpegCorrupt, LOOKUP_BITS, type HuffmanTable } from './jpeg-huffman';
-
-const LOOKUP_MASK = (1 << LOOKUP_BITS) - 1;
+import { BitReader, JpegCorrupt, type HuffmanTable } from './jpeg-huffman';
 import { JpegSegments, type JpegFrame, type JpegScan } from './jpeg-segments';
 
 export interface DecodedDct {
@@ -199,79 +197,24 @@ class ScanDecoder {
     const r = this.reader;
     const coef = this.coef;
     coef.fill(0);
-    // The reader's state in locals: refill 16 bits when fewer than 16 are left, which covers one
-    // code (at most 16 bits) or one set of extra bits (at most 15) at a time.
-    const c = r.clean;
-    let { buf, cnt, pos } = r;
-    const dcLut = dc.lookup;
-    const acLut = ac.lookup;
-    if (cnt < 16) {
-      buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
-      pos += 2;
-      cnt += 16;
-    }
-    let e = dcLut[(buf >>> (cnt - LOOKUP_BITS)) & LOOKUP_MASK]!;
-    let t: number;
-    if (e !== 0) {
-      cnt -= e & 0xff;
-      t = e >>> 8;
-    } else {
-      r.buf = buf;
-      r.cnt = cnt;
-      t = decodeLong(r, dc);
-      cnt = r.cnt;
-    }
+    const t = r.decode(dc);
     if (t > this.maxCategory) throw new JpegCorrupt(`a JPEG DC difference has category ${t}, above the maximum of ${this.maxCategory} (corrupt Huffman table or scan)`);
-    if (t !== 0) {
-      if (cnt < 16) {
-        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
-        pos += 2;
-        cnt += 16;
-      }
-      cnt -= t;
-      const v = (buf >>> cnt) & ((1 << t) - 1);
-      pred += v < 1 << (t - 1) ? v + 1 - (1 << t) : v;
-    }
+    pred += r.receiveExtend(t);
     coef[0] = pred * quant[0]!;
     for (let k = 1; k < 64; ) {
-      if (cnt < 16) {
-        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
-        pos += 2;
-        cnt += 16;
-      }
-      e = acLut[(buf >>> (cnt - LOOKUP_BITS)) & LOOKUP_MASK]!;
-      let rs: number;
-      if (e !== 0) {
-        cnt -= e & 0xff;
-        rs = e >>> 8;
-      } else {
-        r.buf = buf;
-        r.cnt = cnt;
-        rs = decodeLong(r, ac);
-        cnt = r.cnt;
-      }
-      const size = rs & 15;
+      const rs = r.decode(ac);
+      const s = rs & 15;
       const run = rs >> 4;
-      if (size === 0) {
+      if (s === 0) {
         if (run !== 15) break; // end of block
         k += 16;
         continue;
       }
       k += run;
       if (k > 63) throw new JpegCorrupt('a JPEG block codes a coefficient beyond the 64th (corrupt scan)');
-      if (cnt < 16) {
-        buf = (buf << 16) | (c[pos]! << 8) | c[pos + 1]!;
-        pos += 2;
-        cnt += 16;
-      }
-      cnt -= size;
-      const v = (buf >>> cnt) & ((1 << size) - 1);
-      coef[ZIGZAG[k]!] = (v < 1 << (size - 1) ? v + 1 - (1 << size) : v) * quant[k]!;
+      coef[ZIGZAG[k]!] = r.receiveExtend(s) * quant[k]!;
       k++;
     }
-    r.buf = buf;
-    r.cnt = cnt;
-    r.pos = pos;
     idctBlock(coef, plane.data, offset, plane.stride, this.pass1Bits, this.center, this.max);
     return pred;
   }
