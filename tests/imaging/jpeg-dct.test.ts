@@ -1,7 +1,8 @@
 /**
  * The own sequential DCT JPEG decoder (baseline / extended, 8 and 12 bit): every DCT file of
  * the corpus against the IJG reference decodes stored with it, 12-bit grey and colour streams
- * from DCMTK's encoder against DCMTK's decoder, and corrupt or unsupported streams refused.
+ * from DCMTK's encoder against DCMTK's decoder, restart intervals, 4:2:0 and one scan per
+ * component from the test encoder, and corrupt or unsupported streams refused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { writeDicom } from '../../electron/imaging/dicom-writer';
 import { ImagingError, loadScan } from '../../electron/imaging/index';
 import type { PixelLayout } from '../../electron/imaging/types';
 import { DICOM_FIXTURES } from './fixtures';
+import { encodeDct, type DctOptions } from './dct-encoder';
 
 const EXTENDED = '1.2.840.10008.1.2.4.51';
 const tmp = mkdtempSync(join(tmpdir(), 'candor-dct-'));
@@ -190,3 +192,52 @@ test('progressive 12-bit JPEG is refused by name', async () => {
   const err = await refusal(broken, layout);
   assert.match(err.reason, /progressive JPEG \(SOF 0xc2\) is not supported/);
 });
+
+const restartCases: { name: string; options: Omit<DctOptions, 'samples'> }[] = [
+  { name: '12-bit grey, restart every 5 MCUs', options: { width: 61, height: 43, precision: 12, components: 1, restartInterval: 5 } },
+  { name: '8-bit colour 4:2:0 interleaved, restart every 3 MCUs', options: { width: 45, height: 29, precision: 8, components: 3, sampling: [[2, 2], [1, 1], [1, 1]], restartInterval: 3 } },
+  { name: '12-bit colour 4:2:2, one scan per component, restart every 4 blocks', options: { width: 38, height: 21, precision: 12, components: 3, sampling: [[2, 1], [1, 1], [1, 1]], restartInterval: 4, separateScans: true } },
+];
+
+for (const c of restartCases) {
+  test(`restart intervals and sampling: ${c.name}`, async () => {
+    const { width, height, components, precision } = c.options;
+    const samples = image(width, height, components, 2 ** precision - 1);
+    const withRestarts = encodeDct({ ...c.options, samples });
+    const without = encodeDct({ ...c.options, samples, restartInterval: 0 });
+    assert.ok(withRestarts.length > without.length, 'the restart markers are there');
+    const ours = decodeJpegDct(withRestarts);
+    // Same coefficients with or without restart markers: the pixels must be identical.
+    assert.equal(differences(ours.samples, decodeJpegDct(without).samples).max, 0);
+    if (components === 1) {
+      const d = differences(ours.samples, samples);
+      assert.ok(d.mean < 2 ** (precision - 8) * 2, `the test encoder is lossy only a little: mean error ${d.mean}`);
+    }
+    if (!hasDcmtk) return;
+    // DCMTK's decoder (IJG) on the same stream: the same pixels exactly.
+    const name = join(tmp, `restart-${c.name.replace(/\W+/g, '_')}`);
+    writeFileSync(
+      `${name}.dcm`,
+      writeDicom({
+        transferSyntax: precision === 8 ? '1.2.840.10008.1.2.4.50' : EXTENDED,
+        elements: [
+          { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+          { tag: 0x00080018, vr: 'UI', value: '2.25.79' },
+          { tag: 0x00280002, vr: 'US', value: { us: [components] } },
+          { tag: 0x00280004, vr: 'CS', value: components === 3 ? 'YBR_FULL_422' : 'MONOCHROME2' },
+          ...(components === 3 ? [{ tag: 0x00280006, vr: 'US', value: { us: [0] } }] : []),
+          { tag: 0x00280010, vr: 'US', value: { us: [height] } },
+          { tag: 0x00280011, vr: 'US', value: { us: [width] } },
+          { tag: 0x00280100, vr: 'US', value: { us: [precision === 8 ? 8 : 16] } },
+          { tag: 0x00280101, vr: 'US', value: { us: [precision] } },
+          { tag: 0x00280102, vr: 'US', value: { us: [precision - 1] } },
+          { tag: 0x00280103, vr: 'US', value: { us: [0] } },
+        ],
+        pixels: { fragments: [withRestarts] },
+      }),
+    );
+    execFileSync('dcmdjpeg', ['+cp', `${name}.dcm`, `${name}.dcmtk.dcm`]);
+    const want = (await (await loadScan(`${name}.dcmtk.dcm`)).storedFrame(1)).data;
+    assert.equal(differences(ours.samples, want).max, 0);
+  });
+}

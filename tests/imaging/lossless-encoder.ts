@@ -24,7 +24,7 @@ function canonicalCodes(): { codes: number[]; counts: number[]; symbols: number[
   return { codes, counts, symbols };
 }
 
-class BitWriter {
+export class BitWriter {
   private bytes: number[] = [];
   private acc = 0;
   private n = 0;
