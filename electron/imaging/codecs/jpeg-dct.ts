@@ -292,8 +292,8 @@ function upsample(plane: Plane, sx: number, sy: number, width: number, height: n
         if (x < width) out[o + x] = v;
       };
       if (cw === 1) {
-        put(0, sy === 1 ? colsum[0]! : (colsum[0]! + 8) >> 4);
-        put(1, sy === 1 ? colsum[0]! : (colsum[0]! + 8) >> 4);
+        put(0, sy === 1 ? colsum[0]! : (colsum[0]! * 4 + 8) >> 4);
+        put(1, sy === 1 ? colsum[0]! : (colsum[0]! * 4 + 7) >> 4);
         continue;
       }
       put(0, sy === 1 ? colsum[0]! : (colsum[0]! * 4 + 8) >> 4);
