@@ -230,10 +230,9 @@ function checkedCategory(ssss: number): number {
 
 /**
  * Process 14: decodes `count` differences into `out[start...]`, cycling through `tables` (one
- * per component of an interleaved scan). With `accumulate`, it instead reconstructs a row
- * with predictor 1 in place: out[i] = out[i-1] + difference, starting from `first`.
+ * per component of an interleaved scan).
  */
-export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Array | Uint16Array, start: number, count: number, accumulate = false, first = 0): void {
+export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Array, start: number, count: number): void {
   const c = r.clean;
   let { buf, cnt, pos } = r;
   const nt = tables.length;
@@ -241,7 +240,6 @@ export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Arra
   let ti = 0;
   let table = tables[0]!;
   let lut = diffTables[0]!;
-  let ra = first;
   const end = start + count;
   for (let i = start; i < end; i++) {
     if (nt > 1) {
@@ -283,10 +281,7 @@ export function decodeDiffs(r: BitReader, tables: HuffmanTable[], out: Int32Arra
         diff = v < 1 << (ssss - 1) ? v + 1 - (1 << ssss) : v;
       }
     }
-    if (accumulate) {
-      ra = (ra + diff) & 0xffff;
-      out[i] = ra;
-    } else out[i] = diff;
+    out[i] = diff;
   }
   r.buf = buf;
   r.cnt = cnt;
