@@ -13,7 +13,7 @@ import { readImageInfo } from '../../electron/imaging/dicom-header';
 import { ImagingError } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from './fixtures';
 
-const CASES = 200;
+const CASES = 120;
 /** Far above any real decode of these small frames: only a hang or a runaway loop gets near it. */
 const HANG_MS = 3000;
 
