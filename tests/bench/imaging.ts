@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScan } from '../../electron/imaging/index';
 import { parseDicomBytes } from '../../electron/imaging/dicom-file';
@@ -121,6 +121,8 @@ export async function run(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'candor-bench-imaging-'));
+  // Both decoders run single-threaded; other processes on the machine shift both figures.
+  console.log(`imaging: ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(2)} at start`);
   try {
     const source = syntheticImage();
     writeFileSync(join(dir, 'pixels.raw'), new Uint8Array(source.buffer));
