@@ -2,7 +2,7 @@
 import type { DataSet, Element } from 'dicom-parser';
 import { ImagingError } from './errors';
 import { transferSyntaxOf } from './dicom-file';
-import type { PaletteChannel, PixelLayout, VoiFunction, VoiLut } from './types';
+import type { ModalityLut, PaddingRange, PaletteChannel, PixelLayout, VoiFunction, VoiLut } from './types';
 import type { WindowPreset } from '../api/contract';
 
 export interface DicomImageInfo {
@@ -11,6 +11,10 @@ export interface DicomImageInfo {
   rescale: { slope: number; intercept: number; type: string | null } | null;
   /** Dose Grid Scaling of RT Dose, applied like a slope. */
   doseGridScaling: number | null;
+  /** Grayscale only: replaces rescale when present. */
+  modalityLut: ModalityLut | null;
+  /** Grayscale only: stored values that mark padding, not image. */
+  padding: PaddingRange | null;
   windows: WindowPreset[];
   voiFunction: VoiFunction;
   voiLuts: VoiLut[];
@@ -119,6 +123,40 @@ function readVoiLuts(file: string, ds: DataSet, pixelRepresentation: number): Vo
   return out;
 }
 
+function readModalityLut(file: string, ds: DataSet, pixelRepresentation: number): ModalityLut | null {
+  const item = ds.elements.x00283000?.items?.[0]?.dataSet;
+  if (!item) return null;
+  const d = readLutDescriptor(item, 'x00283002');
+  if (!d) throw new ImagingError(file, 'Modality LUT Sequence item without a LUT Descriptor');
+  const [entries, firstRaw, bits] = d;
+  if (bits !== 8 && bits !== 16) throw new ImagingError(file, `Modality LUT with ${bits} bits per entry (8 or 16 allowed)`);
+  const firstMapped = pixelRepresentation === 1 && firstRaw > 32767 ? firstRaw - 65536 : firstRaw;
+  return {
+    entries,
+    firstMapped,
+    bits,
+    data: readLutData(file, item, 'x00283006', entries, bits),
+    type: str(item, 'x00283004')?.trim() ?? null,
+    explanation: str(item, 'x00283003'),
+  };
+}
+
+/** A US or SS value whose VR follows the Pixel Representation (implicit VR files do not say). */
+function pixelValue(ds: DataSet, tag: string, pixelRepresentation: number): number | null {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return null;
+  const raw = ds.uint16(tag);
+  if (raw === undefined) return null;
+  return (el.vr === 'SS' || (el.vr !== 'US' && pixelRepresentation === 1)) && raw > 32767 ? raw - 65536 : raw;
+}
+
+function readPadding(ds: DataSet, pixelRepresentation: number): PaddingRange | null {
+  const value = pixelValue(ds, 'x00280120', pixelRepresentation);
+  if (value === null) return null;
+  const limit = pixelValue(ds, 'x00280121', pixelRepresentation) ?? value;
+  return { low: Math.min(value, limit), high: Math.max(value, limit) };
+}
+
 function readWindows(ds: DataSet): WindowPreset[] {
   const centers = decimals(ds, 'x00281050');
   const widths = decimals(ds, 'x00281051');
@@ -208,6 +246,8 @@ export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
     layout,
     rescale,
     doseGridScaling: dgs ?? null,
+    modalityLut: photometric.startsWith('MONOCHROME') ? readModalityLut(file, ds, pr) : null,
+    padding: photometric.startsWith('MONOCHROME') ? readPadding(ds, pr) : null,
     windows: readWindows(windowSet),
     voiFunction,
     voiLuts: readVoiLuts(file, ds, pr),

@@ -11,12 +11,12 @@ import { ImagingError, describeThrown } from './errors';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';
 import { encodingOf, textValue } from './charset';
-import { applyRescale, colourTo255, paletteToRgb, valueRange } from './modality';
+import { applyModalityLut, applyRescale, colourTo255, paletteToRgb, unpaddedRange, valueRange } from './modality';
 import type { PlainImage } from './png';
 import { decodeFrame } from './decoder-pool';
 import { kindOf } from './sniff';
 import { buildTagTree, type TagNode } from './tags';
-import type { StoredArray, VoiFunction, VoiLut } from './types';
+import type { ModalityLut, PaddingRange, StoredArray, VoiFunction, VoiLut } from './types';
 import { dtypeName } from './stored';
 
 export { ImagingError } from './errors';
@@ -36,6 +36,12 @@ export interface LoadedScan {
   header: ScanHeader;
   /** The VOI the file asks for: its VOI LUT Function (for the window presets) and any VOI LUTs. */
   voi: { function: VoiFunction; luts: VoiLut[] };
+  /**
+   * Grayscale DICOM with Pixel Padding Value: the modality values that padded pixels take.
+   * They are left out of `summary.valueRange`; pass this as `padding` to applyVoi / toDisplay8
+   * to draw them as background.
+   */
+  padding: { min: number; max: number } | null;
 }
 
 export interface ScanHeader {
@@ -104,6 +110,20 @@ function rescaledRange(r: { min: number; max: number }, slope: number, intercept
   return { min: Math.fround(Math.min(a, b)), max: Math.fround(Math.max(a, b)) };
 }
 
+/** The modality values that the padded stored values [low, high] map to. */
+function modalityInterval(padding: PaddingRange, lut: ModalityLut | null, slope: number, intercept: number): { min: number; max: number } {
+  if (!lut) return rescaledRange({ min: padding.low, max: padding.high }, slope, intercept);
+  let min = Infinity;
+  let max = -Infinity;
+  const from = Math.max(0, Math.min(lut.entries - 1, padding.low - lut.firstMapped));
+  const to = Math.max(0, Math.min(lut.entries - 1, padding.high - lut.firstMapped));
+  for (let k = from; k <= to; k++) {
+    min = Math.min(min, lut.data[k]!);
+    max = Math.max(max, lut.data[k]!);
+  }
+  return { min, max };
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -158,6 +178,7 @@ function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: 
     },
     tags: () => [],
     voi: { function: 'LINEAR', luts: [] },
+    padding: null,
     header: {
       rows: img.height,
       columns: img.width,
@@ -197,25 +218,40 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     cached = { index, data };
     return data;
   };
+  const grey = channels === 1;
+  const lut = grey ? info.modalityLut : null;
+  const padding = grey ? info.padding : null;
   const toModality = (data: StoredArray): Float32Array => {
     if (isPalette && info.palette) return paletteToRgb(data, info.palette);
     if (channels === 3) return colourTo255(data, layout.bitsStored);
-    return applyRescale(data, { slope, intercept });
+    // A Modality LUT Sequence replaces Rescale Slope / Intercept (PS3.3 C.11.1).
+    return lut ? applyModalityLut(data, lut) : applyRescale(data, { slope, intercept });
   };
 
-  // The range comes from the stored values (rescale is monotonic), without building a float copy of the frame.
+  // The range comes from the stored values (rescale is monotonic), without building a float copy
+  // of the frame; padded pixels are left out so that the default window fits the image.
   const firstStored = await stored(0);
-  const range = isPalette || channels === 3 ? valueRange(toModality(firstStored)) : rescaledRange(valueRange(firstStored), slope, intercept);
+  let range: { min: number; max: number };
+  if (!grey) range = valueRange(toModality(firstStored));
+  else {
+    const values = lut ? applyModalityLut(firstStored, lut) : firstStored;
+    const r = (padding && unpaddedRange(values, firstStored, padding)) ?? valueRange(values);
+    range = lut ? r : rescaledRange(r, slope, intercept);
+  }
   if (!Number.isFinite(range.min) || !Number.isFinite(range.max)) {
     throw new ImagingError(path, `Rescale Slope ${slope} and Intercept ${intercept} turn the stored values into numbers out of range`);
   }
+  const paddingValues = padding ? modalityInterval(padding, lut, slope, intercept) : null;
   const modality = info.modality;
   const hide = options.hideIdentifying === true;
   const encoding = encodingOf(dataSet);
   const text = (tag: string): string | null => (hide ? null : textValue(dataSet, tag, encoding));
   const rescaleType = info.rescale?.type?.trim() ?? '';
   // Rescale Type 'US' means unspecified; RT Dose carries its own Dose Units.
-  const units = modality === 'CT' && info.rescale
+  const lutUnits = lut?.type && lut.type !== 'US' ? lut.type : '';
+  const units = lut
+    ? lutUnits
+    : modality === 'CT' && info.rescale
     ? 'HU'
     : info.doseGridScaling !== null && !info.rescale
       ? (str(dataSet, 'x30040002')?.trim() ?? '')
@@ -260,6 +296,7 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
       return tagCache;
     },
     voi: { function: info.voiFunction, luts: info.voiLuts },
+    padding: paddingValues,
     header: {
       rows: layout.rows,
       columns: layout.columns,

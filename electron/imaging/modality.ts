@@ -1,5 +1,5 @@
 /** Stored values to modality values (rescale, dose scaling) and palette colour to RGB. */
-import type { PaletteChannel, StoredArray } from './types';
+import type { ModalityLut, PaddingRange, PaletteChannel, StoredArray } from './types';
 
 export interface ModalityTransform {
   slope: number;
@@ -58,4 +58,33 @@ export function valueRange(values: ArrayLike<number>): { min: number; max: numbe
   }
   if (min === Infinity) return { min: 0, max: 0 };
   return { min, max };
+}
+
+/** Stored values through a Modality LUT (PS3.3 C.11.1): values outside the table take its first or last entry. */
+export function applyModalityLut(stored: StoredArray, lut: ModalityLut): Float32Array {
+  const out = new Float32Array(stored.length);
+  const last = lut.entries - 1;
+  const { data, firstMapped } = lut;
+  for (let i = 0; i < stored.length; i++) {
+    let k = stored[i]! - firstMapped;
+    if (k < 0) k = 0;
+    else if (k > last) k = last;
+    out[i] = data[k]!;
+  }
+  return out;
+}
+
+/** Like valueRange, over the samples whose stored value is not padding; null if every sample is padding. */
+export function unpaddedRange(values: ArrayLike<number>, stored: StoredArray, padding: PaddingRange): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  const { low, high } = padding;
+  for (let i = 0; i < values.length; i++) {
+    const s = stored[i]!;
+    if (s >= low && s <= high) continue;
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min === Infinity ? null : { min, max };
 }

@@ -33,3 +33,20 @@ export interface VoiLut {
 }
 
 export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+/** A Modality LUT from the Modality LUT Sequence (0028,3000), used instead of rescale. */
+export interface ModalityLut {
+  entries: number;
+  firstMapped: number;
+  bits: number;
+  data: Uint16Array;
+  /** Modality LUT Type (0028,3004): the unit of the output, e.g. HU, OD; US = unspecified. */
+  type: string | null;
+  explanation: string | null;
+}
+
+/** Stored values that are padding (Pixel Padding Value and Range Limit), inclusive. */
+export interface PaddingRange {
+  low: number;
+  high: number;
+}

@@ -11,6 +11,8 @@ export type Voi =
 
 export interface VoiOptions {
   invert?: boolean;
+  /** Modality values that are pixel padding (LoadedScan.padding): drawn as background (0, black), inverted or not. */
+  padding?: { min: number; max: number } | null;
 }
 
 export function applyVoi(values: ArrayLike<number>, voi: Voi, options: VoiOptions = {}, out = new Float32Array(values.length)): Float32Array {
@@ -50,6 +52,13 @@ export function applyVoi(values: ArrayLike<number>, voi: Voi, options: VoiOption
     }
   }
   if (options.invert) for (let i = 0; i < n; i++) out[i] = 1 - out[i]!;
+  const pad = options.padding;
+  if (pad) {
+    for (let i = 0; i < n; i++) {
+      const x = values[i]!;
+      if (x >= pad.min && x <= pad.max) out[i] = 0;
+    }
+  }
   return out;
 }
 

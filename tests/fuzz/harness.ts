@@ -47,8 +47,6 @@ export async function runCase(name: string, bytes: Uint8Array): Promise<{ outcom
 }
 
 export interface SeedOptions {
-  /** Leave out seeds whose decoding spawns DCMTK (12-bit JPEG): too slow for thousands of cases. */
-  skipExternal?: boolean;
   /** Leave out seeds larger than this many bytes. */
   maxBytes?: number;
 }
@@ -60,7 +58,6 @@ export function loadSeeds(dicomDir: string, options: SeedOptions = {}): Seed[] {
   const seeds: Seed[] = [];
   for (const f of manifest.files) {
     if (f.kind !== 'valid') continue;
-    if (options.skipExternal && f.transfer_syntax?.uid === '1.2.840.10008.1.2.4.51' && (f.bits_stored ?? 8) > 8) continue;
     const bytes = new Uint8Array(readFileSync(join(dicomDir, f.file)));
     if (options.maxBytes && bytes.length > options.maxBytes) continue;
     seeds.push(makeSeed(f.file, bytes));

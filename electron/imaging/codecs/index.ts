@@ -154,11 +154,26 @@ function checkPlausibleSize(file: string, layout: PixelLayout, encodedBytes: num
   }
 }
 
-function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean): StoredArray {
+/** The stored-value array type of `layout` over the same memory as `raw`, when element sizes agree. */
+function sameMemory(layout: PixelLayout, raw: RawSamples, length: number): StoredArray | null {
+  const probe = allocStored(layout, 0);
+  if (probe.BYTES_PER_ELEMENT !== raw.BYTES_PER_ELEMENT) return null;
+  const Ctor = probe.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => StoredArray;
+  return new Ctor(raw.buffer, raw.byteOffset, length);
+}
+
+/**
+ * Masks, sign-extends and converts colour into the stored-value array. `owned`: `raw` belongs
+ * to this call (an own decoder's fresh output), so the work is done in place without a copy.
+ */
+function finish(file: string, layout: PixelLayout, raw: RawSamples, alreadyRgb: boolean, owned = false): StoredArray {
   const expected = layout.rows * layout.columns * layout.samplesPerPixel;
   if (raw.length < expected) throw new ImagingError(file, `the codec produced ${raw.length} samples, the image needs ${expected}`);
-  const out = allocStored(layout, expected);
-  maskInto(out, raw.length === expected ? raw : raw.subarray(0, expected), layout.bitsStored, layout.pixelRepresentation === 1);
+  const out = (owned && sameMemory(layout, raw, expected)) || allocStored(layout, expected);
+  // In place, each element is read before it is written, so the aliasing is harmless; unsigned
+  // samples that fill their type need no masking at all.
+  const inPlaceNoop = out.buffer === raw.buffer && layout.pixelRepresentation === 0 && layout.bitsStored >= 8 * out.BYTES_PER_ELEMENT;
+  if (!inPlaceNoop) maskInto(out, raw.length === expected ? raw : raw.subarray(0, expected), layout.bitsStored, layout.pixelRepresentation === 1);
   if (!alreadyRgb && layout.samplesPerPixel === 3 && layout.photometric.startsWith('YBR_FULL')) ybrFullToRgb(out, layout.bitsStored);
   return out;
 }
@@ -177,12 +192,23 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         checkPlausibleSize(file, layout, bytes.length, 8 * 64, 'JPEG');
         if (header.marker === 0xc3 || header.marker === 0xf7) throw new ImagingError(file, `the ${name} file holds a ${header.marker === 0xc3 ? 'lossless JPEG' : 'JPEG-LS'} codestream`);
         if (header.precision > 8) {
-          const { decodeJpeg12 } = await import('./jpeg12');
-          return finish(file, layout, await decodeJpeg12(file, bytes, layout), true);
+          const { decodeJpegDct } = await import('./jpeg-dct');
+          const out = decodeJpegDct(bytes);
+          return finish(file, layout, out.samples, out.convertedToRgb, true);
         }
         const { decodeJpeg8 } = await import('./libjpeg');
-        const out = await decodeJpeg8(bytes);
-        return finish(file, layout, out.samples, true);
+        let out: { samples: RawSamples; rgb: boolean };
+        try {
+          const decoded = await decodeJpeg8(bytes);
+          out = { samples: decoded.samples, rgb: true };
+        } catch (err) {
+          if (!(err instanceof CodecFailure)) throw err;
+          // What libjpeg-turbo refuses, the own decoder may still read (or refuse more precisely).
+          const { decodeJpegDct } = await import('./jpeg-dct');
+          const decoded = decodeJpegDct(bytes);
+          out = { samples: decoded.samples, rgb: decoded.convertedToRgb };
+        }
+        return finish(file, layout, out.samples, out.rgb);
       }
       case 'jpeg-lossless': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG Lossless');
@@ -191,7 +217,7 @@ export async function decodeCompressedFrame(file: string, syntax: string, layout
         checkPlausibleSize(file, layout, bytes.length, 8, 'JPEG Lossless');
         const { decodeJpegLossless } = await import('./jpeg-lossless');
         const out = decodeJpegLossless(bytes, layout.bitsAllocated <= 8 && header.precision <= 8 ? 1 : 2);
-        return finish(file, layout, out.samples, false);
+        return finish(file, layout, out.samples, false, true);
       }
       case 'jpeg-ls': {
         const header = checkHeader(file, readJpegHeader(bytes), layout, 'JPEG-LS');

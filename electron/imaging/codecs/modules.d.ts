@@ -41,13 +41,3 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
   const factory: (options?: EmscriptenFactoryOptions) => Promise<EmscriptenCodecModule & { J2KDecoder: new () => J2kDecoder }>;
   export default factory;
 }
-declare module 'jpeg-lossless-decoder-js' {
-  export class Decoder {
-    constructor();
-    decode(buffer: ArrayBufferLike, offset?: number, length?: number, numBytes?: number): Uint8Array | Uint16Array;
-    precision?: number;
-    numComp: number;
-    xDim: number;
-    yDim: number;
-  }
-}
