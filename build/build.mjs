@@ -6,7 +6,7 @@ import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'pdfkit', '@cornerstonejs/*', 'jpeg-lossless-decoder-js'];
+const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'pdfkit', '@cornerstonejs/*'];
 
 await build({
   absWorkingDir: root,
