@@ -42,6 +42,8 @@ export interface ScanSummary {
   invertedByDefault: boolean;
   /** The full value range over the first frame, for a default window. */
   valueRange: { min: number; max: number };
+  /** Modality values that are Pixel Padding (0028,0120/0121): background, drawn black; null when none. */
+  pixelPadding: { min: number; max: number } | null;
   windows: WindowPreset[];
   sha256: string;
   /** Identifying and descriptive tags shown in the UI (hidden by the user's choice). */

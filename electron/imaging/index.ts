@@ -162,6 +162,7 @@ function plainScan(file: string, format: 'png' | 'jpeg', img: PlainImage, hash: 
     units: '',
     invertedByDefault: false,
     valueRange: valueRange(modality()),
+    pixelPadding: null,
     windows: [],
     sha256: hash,
     patient: { name: null, id: null, studyDate: null, studyDescription: null },
@@ -270,6 +271,7 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     units,
     invertedByDefault: layout.photometric === 'MONOCHROME1',
     valueRange: range,
+    pixelPadding: paddingValues,
     windows: info.windows,
     sha256: sha256(bytes),
     patient: {

@@ -110,3 +110,29 @@ test('downsampling averages boxes (edge boxes included) and the level keeps scre
   assert.equal(levelFor(0.2), 2);
   assert.equal(levelFor(0.34, 2), 0, 'a HiDPI screen needs the full image');
 });
+
+test('pixel padding draws black under any window, inverted or not; other values as the reference', () => {
+  const rnd = lcg(11);
+  const w = 40, h = 30;
+  const px = new Float32Array(w * h);
+  for (let i = 0; i < px.length; i++) px[i] = i % 7 === 0 ? -2000 : Math.round(-1024 + rnd() * 3000);
+  const padding = { min: -2000, max: -2000 };
+  const prepared = prepareFrame(px, w, h, 1, padding);
+  for (const invert of [false, true]) {
+    // A window that would draw -2000 white when inverted and mid-grey on a wide window.
+    for (const win of [{ center: 40, width: 400 }, { center: -2000, width: 4000 }]) {
+      const out = new Uint32Array(w * h);
+      renderPrepared(prepared, win, invert, out);
+      const bytes = new Uint8Array(out.buffer);
+      for (let i = 0; i < px.length; i++) {
+        const grey = px[i] === -2000 ? 0 : Uint8ClampedArray.of(windowValue(px[i]!, win, invert))[0];
+        assert.equal(bytes[i * 4], grey, `pixel ${i} (value ${px[i]}) invert=${invert} window=${JSON.stringify(win)}`);
+        assert.equal(bytes[i * 4 + 3], 255);
+      }
+    }
+  }
+  // Without padding the same value is an ordinary value.
+  const plain = new Uint32Array(w * h);
+  renderPrepared(prepareFrame(px, w, h, 1), { center: 40, width: 400 }, true, plain);
+  assert.equal(new Uint8Array(plain.buffer)[0], 255);
+});

@@ -27,7 +27,7 @@ function blankScan(width: number, height: number, sha256: string): { summary: Sc
   const summary: ScanSummary = {
     id: 'unavailable', path: '', fileName: 'scan not available', format: 'png', width, height, frames: 1, channels: 1,
     photometric: 'MONOCHROME2', bitsStored: 8, modality: null, units: '', invertedByDefault: false,
-    valueRange: { min: 0, max: 1 }, windows: [], sha256,
+    valueRange: { min: 0, max: 1 }, pixelPadding: null, windows: [], sha256,
     patient: { name: null, id: null, studyDate: null, studyDescription: null },
   };
   return { summary, frame: { scanId: 'unavailable', frame: 1, width, height, channels: 1, pixels: new Float32Array(width * height) } };

@@ -66,7 +66,7 @@ export function makeThumbnail(summary: ScanSummary, frame: FramePixels): string 
     const fctx = full.getContext('2d');
     if (!fctx) return null;
     const image = fctx.createImageData(frame.width, frame.height);
-    const prepared = prepareFrame(frame.pixels, frame.width, frame.height, frame.channels);
+    const prepared = prepareFrame(frame.pixels, frame.width, frame.height, frame.channels, summary.pixelPadding);
     renderPrepared(prepared, initialWindow(summary), summary.invertedByDefault, new Uint32Array(image.data.buffer));
     fctx.putImageData(image, 0, 0);
     const k = THUMB / Math.max(frame.width, frame.height);

@@ -70,11 +70,11 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, label, idPref
     let p = levels.get(level);
     if (!p) {
       const d = downsample(frame.pixels, frame.width, frame.height, frame.channels, 2 ** level);
-      p = prepareFrame(d.pixels, d.width, d.height, frame.channels);
+      p = prepareFrame(d.pixels, d.width, d.height, frame.channels, scan.pixelPadding);
       levels.set(level, p);
     }
     return p;
-  }, [levels, level, frame]);
+  }, [levels, level, frame, scan.pixelPadding]);
 
   // Fit on first show and whenever the parent asks for it by clearing the transform.
   const transformNow = useRef(transform);

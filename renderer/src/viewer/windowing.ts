@@ -65,6 +65,8 @@ export interface PreparedFrame {
   bins: number;
   /** True when every value maps to its bin exactly (integer data with < 65 536 levels). */
   exact: boolean;
+  /** Values that are pixel padding: drawn black whatever the window and inversion. */
+  padding: { min: number; max: number } | null;
   /** Colour: the RGBA bytes, plain and inverted, made on first use. */
   rgb: Float32Array | null;
   rgbaCache: { plain: Uint32Array | null; inverted: Uint32Array | null };
@@ -72,12 +74,12 @@ export interface PreparedFrame {
 
 const MAX_BINS = 65536;
 
-export function prepareFrame(pixels: Float32Array, width: number, height: number, channels: 1 | 3): PreparedFrame {
+export function prepareFrame(pixels: Float32Array, width: number, height: number, channels: 1 | 3, padding: { min: number; max: number } | null = null): PreparedFrame {
   const n = width * height;
   if (pixels.length < n * channels) {
     throw new Error(`frame has ${pixels.length} values, ${width}×${height}×${channels} expected`);
   }
-  const base = { width, height, channels, rgbaCache: { plain: null, inverted: null } };
+  const base = { width, height, channels, padding: channels === 1 ? padding : null, rgbaCache: { plain: null, inverted: null } };
   if (channels === 3) return { ...base, index: null, binMin: 0, binStep: 1, bins: 0, exact: true, rgb: pixels };
   let min = Infinity, max = -Infinity, integer = true;
   for (let i = 0; i < n; i++) {
@@ -120,6 +122,13 @@ export function buildLut(prepared: PreparedFrame, win: Window, invert: boolean, 
   for (let k = 0; k < prepared.bins; k++) {
     const g = grey[k]!;
     lut[k] = pack(g, g, g);
+  }
+  const pad = prepared.padding;
+  if (pad) {
+    for (let k = 0; k < prepared.bins; k++) {
+      const v = prepared.binMin + k * prepared.binStep;
+      if (v >= pad.min && v <= pad.max) lut[k] = pack(0, 0, 0);
+    }
   }
   return lut;
 }
