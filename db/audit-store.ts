@@ -16,9 +16,9 @@ import { dirname, resolve } from 'node:path';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type Explanation, type RecordedFinding } from '../electron/api/contract';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
-import { decodeExplanation, encodeExplanation, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
+import { CODEC_JSON, decodeExplanation, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
 import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
-import { LATEST_VERSION, migrate, schemaVersion } from './schema';
+import { CODEC_SCHEMA, LATEST_VERSION, migrate, schemaVersion } from './schema';
 
 export class AuditError extends Error {
   constructor(message: string) {
@@ -185,7 +185,9 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
   if (!input.scan || !HEX64.test(String(input.scan.sha256).toLowerCase())) fail(file, 'scan.sha256 must be 64 hex digits');
   nonEmpty(file, 'the app version', input.appVersion, 100);
   const ident = input.storeIdentifying === true;
-  const { body, map } = encodeExplanation(e);
+  // Files still at an older schema (tests building them) get the codec that schema knows.
+  const enc = encodeExplanation(e, schemaVersion(db) >= CODEC_SCHEMA ? LATEST_CODEC : CODEC_JSON);
+  const { body, map } = enc;
   const modelConfig = canonicalJson({ files: input.modelInfo?.files ?? {}, config: input.modelInfo?.config ?? {} });
   const model = { name: e.model.name, sha256: e.model.sha256.toLowerCase(), config: modelConfig };
   const scan = {
@@ -214,15 +216,18 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
         )
         .run({ key: scanKey, ...scan }),
     );
-    const explKey = sha256Hex(canonicalJson(['explanation', modelKey, scanKey, body, map ? sha256Hex(map) : null]));
+    // The key names the codec too: a finding never points at a row stored under another codec than it hashed.
+    const explKey = sha256Hex(canonicalJson([enc.codec === CODEC_JSON ? 'explanation' : `explanation/${enc.codec}`, modelKey, scanKey, enc.json, enc.mapSha256]));
     let explRow = stmt(db, 'SELECT id FROM explanations WHERE key = ?').get(explKey) as { id: number } | undefined;
     if (!explRow) {
-      const r = db
-        .prepare(
-          `INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map);
+      const r =
+        enc.codec === CODEC_JSON
+          ? stmt(db, 'INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+              explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map,
+            )
+          : stmt(db, 'INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values, codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+              explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map, enc.codec,
+            );
       explRow = { id: Number(r.lastInsertRowid) };
     }
     const stored: StoredFinding = {
@@ -239,6 +244,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       method: e.method,
       similarity: e.similarity,
       provider: e.provider,
+      codec: enc.codec,
       body,
       map_values: map,
       scan_sha256: scan.sha256,
@@ -268,7 +274,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       reviewer,
       decision: input.decision,
       note: input.note,
-      explanation: decodeExplanation(body, map),
+      explanation: decodeExplanation(body, map, enc.codec),
     };
   });
   return tx.immediate();
@@ -368,6 +374,14 @@ export class AuditStore {
     return row;
   }
 
+  private decoded(row: StoredFinding): Explanation {
+    try {
+      return decodeExplanation(row.body, row.map_values, row.codec);
+    } catch (err) {
+      fail(this.path, `finding ${row.id}: its explanation cannot be decoded (${(err as Error).message})`);
+    }
+  }
+
   /** The finding exactly as recorded; refuses one whose rows no longer match their event's hash. */
   getFinding(findingId: string): RecordedFinding {
     const row = this.storedFinding(findingId);
@@ -379,7 +393,7 @@ export class AuditStore {
       reviewer: row.reviewer,
       decision: row.decision as Decision,
       note: row.note,
-      explanation: decodeExplanation(row.body as string, row.map_values),
+      explanation: this.decoded(row),
     };
   }
 
