@@ -22,16 +22,31 @@ export interface RangeTask {
 export type RangeReply = { ok: true; scan: RangeScan } | { ok: false; error: string };
 
 /** Below this many events a worker's start-up costs more than it saves. */
-export const PARALLEL_MIN_EVENTS = 20_000;
+const PARALLEL_MIN_EVENTS = 20_000;
 const MAX_WORKERS = 8;
 
 let entryOverride: string | null | undefined;
+let minEvents = PARALLEL_MIN_EVENTS;
+let maxWorkers = MAX_WORKERS;
+let forcedParts: number | null = null;
 let workersBroken = false;
+let lastRun = { ranges: 0, byWorkers: 0 };
 
-/** Where the worker entry is (a bundle that builds it elsewhere says so); null: never use workers. */
-export function setVerifyWorkerEntry(path: string | null | undefined): void {
-  entryOverride = path;
+/**
+ * entry: where the worker entry is (a bundle that builds it elsewhere says so; null: never
+ * use workers). minEvents/maxWorkers/parts: when and how finely to split (tests use small files).
+ */
+export function configureParallelVerify(change: { entry?: string | null; minEvents?: number; maxWorkers?: number; parts?: number | null }): void {
+  if ('entry' in change) entryOverride = change.entry;
+  if (change.parts !== undefined) forcedParts = change.parts;
+  if (change.minEvents !== undefined) minEvents = change.minEvents;
+  if (change.maxWorkers !== undefined) maxWorkers = change.maxWorkers;
   workersBroken = false;
+}
+
+/** How the last parallel scan went: ranges scanned, and how many of them by workers. */
+export function lastParallelScan(): { ranges: number; byWorkers: number } {
+  return { ...lastRun };
 }
 
 /** The .ts source under tsx, or a built verify-worker.cjs/.js beside the bundle. */
@@ -50,8 +65,9 @@ function workerEntry(): string | null {
 
 /** How many ranges to cut `events` into: one per core (at most MAX_WORKERS), or 1 where workers cannot help. */
 export function parallelParts(path: string, events: number): number {
-  if (workersBroken || events < PARALLEL_MIN_EVENTS || path === '' || path === ':memory:' || !existsSync(path) || !workerEntry()) return 1;
-  return Math.max(1, Math.min(availableParallelism(), MAX_WORKERS, Math.floor(events / (PARALLEL_MIN_EVENTS / 2))));
+  if (workersBroken || events < minEvents || path === '' || path === ':memory:' || !existsSync(path) || !workerEntry()) return 1;
+  if (forcedParts !== null) return forcedParts;
+  return Math.max(1, Math.min(availableParallelism(), maxWorkers + 1, Math.floor(events / Math.max(1, minEvents / 2))));
 }
 
 /** (after, upto] cut into `parts` contiguous ranges of nearly equal length. */
@@ -139,5 +155,6 @@ export function scanRangesInParallel(path: string, ranges: [number, number][], s
     if (!reply || !reply.ok) workersBroken = workersBroken || (r !== null && reply === null);
     out.push(reply && reply.ok ? reply.scan : null);
   }
+  lastRun = { ranges: ranges.length, byWorkers: out.slice(1).filter((r) => r !== null).length };
   return out;
 }
