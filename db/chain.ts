@@ -27,7 +27,8 @@ export interface EventRow {
   hash: string;
 }
 
-export type BreakCode = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'payload';
+/** 'corrupt': the file itself is damaged (PRAGMA integrity_check), reported by verify({ integrity: true }). */
+export type BreakCode = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'payload' | 'corrupt';
 
 export interface VerifyResult {
   ok: boolean;
