@@ -75,6 +75,8 @@ export interface OpenOptions {
 }
 
 const SYSTEM_ACTOR = 'system';
+/** A list filter matching at most this many events drives the query from its index (see listQuery). */
+const SPARSE = 2000;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function fail(file: string, what: string): never {
@@ -432,32 +434,73 @@ export class AuditStore {
 
   /** Events newest first, filtered; finding columns are null for system events. */
   list(filter: AuditFilter = {}): AuditRow[] {
+    const { sql, args } = this.listQuery(filter);
+    return this.db.prepare(sql).all(args) as AuditRow[];
+  }
+
+  /** SQLite's plan for list(filter) (EXPLAIN QUERY PLAN details), for tests and tuning. */
+  listPlan(filter: AuditFilter = {}): string[] {
+    const { sql, args } = this.listQuery(filter);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  /** How many rows `sql` yields, counting no further than SPARSE + 1 (index steps only). */
+  private boundedCount(sql: string, args: Record<string, string | number>): number {
+    return stmt(this.db, `SELECT count(*) FROM (${sql} LIMIT ${SPARSE + 1})`).pluck().get(args) as number;
+  }
+
+  /**
+   * The list is newest first with a limit, so SQLite's best plan is usually to walk events by
+   * seq downwards and stop at the limit. A filter that matches few events would make that walk
+   * read the whole log, so each filter that has an index is first counted through it (bounded):
+   * the rarest one under SPARSE drives the query from its index, the others stay conditions.
+   */
+  private listQuery(filter: AuditFilter): { sql: string; args: Record<string, string | number> } {
     const where: string[] = [];
     const args: Record<string, string | number> = {};
+    /** Filters that can drive the query from an index: their matching seqs, and the plain condition otherwise. */
+    const drivers: { seqs: string; condition: string }[] = [];
     if (filter.reviewer) {
+      // audit_events_actor (actor, seq) already yields the reviewer's events newest first.
       where.push('e.actor = @reviewer');
       args.reviewer = filter.reviewer;
     }
     if (filter.study) {
-      where.push(`e.seq IN (SELECT seq FROM findings WHERE study_label = @study
-        UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study)`);
       args.study = filter.study;
+      drivers.push({
+        seqs: `SELECT seq FROM findings WHERE study_label = @study
+               UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study`,
+        condition: '(f.study_label = @study OR s.study_uid = @study)',
+      });
     }
     if (filter.method) {
-      where.push('x.method = @method');
       args.method = filter.method;
+      drivers.push({
+        seqs: 'SELECT f2.seq FROM explanations x2 JOIN findings f2 ON f2.explanation_row = x2.id WHERE x2.method = @method',
+        condition: 'x.method = @method',
+      });
     }
     if (filter.model) {
-      where.push("(m.name = @model OR (length(@model) >= 8 AND m.sha256 LIKE @model || '%'))");
       args.model = filter.model;
+      const match = (m: string) => `(${m}.name = @model OR (length(@model) >= 8 AND ${m}.sha256 LIKE @model || '%'))`;
+      drivers.push({
+        // Models are few: their ids first, then explanations_model (an OR across the join would scan findings).
+        seqs: `SELECT f2.seq FROM explanations x2 JOIN findings f2 ON f2.explanation_row = x2.id WHERE x2.model_id IN (SELECT m2.id FROM models m2 WHERE ${match('m2')})`,
+        condition: match('m'),
+      });
     }
-    if (filter.from) {
-      where.push('+e.time >= @from'); // '+': scan by seq (newest first, stops at the limit) instead of sorting an index range
-      args.from = normalizeTime(this.path, 'from', filter.from, false);
-    }
-    if (filter.to) {
-      where.push('+e.time <= @to');
-      args.to = normalizeTime(this.path, 'to', filter.to, true);
+    if (filter.from || filter.to) {
+      const range: string[] = [];
+      if (filter.from) {
+        args.from = normalizeTime(this.path, 'from', filter.from, false);
+        range.push('time >= @from');
+      }
+      if (filter.to) {
+        args.to = normalizeTime(this.path, 'to', filter.to, true);
+        range.push('time <= @to');
+      }
+      // '+': a wide range is read by seq (newest first, stopping at the limit) instead of sorting an index range.
+      drivers.push({ seqs: `SELECT seq FROM audit_events WHERE ${range.join(' AND ')}`, condition: range.map((c) => `+e.${c}`).join(' AND ') });
     }
     if (filter.search) {
       where.push(
@@ -468,6 +511,14 @@ export class AuditStore {
     }
     const limit = filter.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1) fail(this.path, `the list limit ${limit} must be a positive whole number`);
+
+    let driver: { seqs: string; condition: string } | null = null;
+    let fewest = SPARSE + 1;
+    for (const d of drivers) {
+      const n = this.boundedCount(d.seqs, args);
+      if (n < fewest) [driver, fewest] = [d, n];
+    }
+    for (const d of drivers) where.push(d === driver ? `e.seq IN (${d.seqs})` : d.condition);
     args.limit = limit;
     const sql = `
       SELECT e.seq, e.time, e.actor, e.action, e.hash AS eventHash, f.id AS findingId,
@@ -481,7 +532,7 @@ export class AuditStore {
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY e.seq DESC
       LIMIT @limit`;
-    return this.db.prepare(sql).all(args) as AuditRow[];
+    return { sql, args };
   }
 
   /** Full event rows, oldest first (for export and `show --seq`). */
