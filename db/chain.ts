@@ -12,7 +12,7 @@ import { canonicalFlat, GENESIS_HASH, parseCanonical, sha256Hex } from './canoni
 import { codecColumn, digestOfRawFinding, findingColumnsSql, findingDigests, modelsById, type FindingDigest } from './finding-codec';
 import { verifyCheckpointSignature, type Checkpoint } from './signing';
 import { PROTECTIVE_TRIGGERS } from './schema';
-import { parallelParts, scanRangesInParallel, splitRange } from './parallel-verify';
+import { scanChunks } from './parallel-verify';
 
 export interface EventRow {
   seq: number;
@@ -256,9 +256,8 @@ function fastVerify(db: Database.Database, from: VerifiedPrefix | null, missingP
   const span = db.prepare('SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM audit_events WHERE seq > ?').get(queryAfter) as { n: number; lo: number | null; hi: number | null };
   const { n: findingsAfter } = db.prepare('SELECT count(*) AS n FROM findings WHERE seq > ?').get(queryAfter) as { n: number };
   if (!head || span.n === 0 || span.lo !== after + 1 || span.hi !== after + span.n || head.seq !== span.hi) return null;
-  const parts = allowWorkers && !db.memory ? parallelParts(db.name, span.n) : 1;
-  const ranges = splitRange(after, span.hi, parts);
-  const scans = parts > 1 ? scanRangesInParallel(db.name, ranges, (a, b) => scanRange(db, a, b)) : [scanRange(db, after, span.hi)];
+  const here = (a: number, b: number) => scanRange(db, a, b);
+  const { ranges, scans } = allowWorkers && !db.memory ? scanChunks(db.name, after, span.hi, here) : { ranges: [[after, span.hi]] as [number, number][], scans: [here(after, span.hi)] };
   let link = from?.hash ?? GENESIS_HASH;
   let events = 0;
   let findings = 0;

@@ -12,7 +12,7 @@ import { eventHash, type EventRow } from '../../db/chain';
 import { configureParallelVerify, lastParallelScan, splitRange } from '../../db/parallel-verify';
 import { makeInput, tempDir } from './helpers';
 
-const PARTS = 3;
+const THREADS = 3;
 
 function withLog(run: (file: string, events: EventRow[]) => void): void {
   const { dir, cleanup } = tempDir();
@@ -40,10 +40,12 @@ function tamper(file: string, sql: string, ...args: unknown[]): void {
 test('ranges cut the chain without gaps or overlaps', () => {
   assert.deepEqual(splitRange(0, 10, 3), [[0, 3], [3, 6], [6, 10]]);
   assert.deepEqual(splitRange(5, 6, 1), [[5, 6]]);
+  assert.deepEqual(splitRange(5, 7, 4), [[5, 6], [6, 7]], 'no empty ranges');
 });
 
 test('an intact log verifies with workers doing their ranges; breaks inside a worker range and at a seam are named', () => {
-  configureParallelVerify({ minEvents: 10, parts: PARTS });
+  // This thread takes no chunk: every event is checked by the two workers.
+  configureParallelVerify({ minEvents: 10, threads: THREADS, workersOnly: true });
   try {
     withLog((file, events) => {
       const n = events.length;
@@ -53,7 +55,10 @@ test('an intact log verifies with workers doing their ranges; breaks inside a wo
       assert.equal(v.ok, true, v.reason ?? '');
       assert.equal(v.events, n);
       assert.equal(v.checkpoints, 1);
-      assert.deepEqual(lastParallelScan(), { ranges: PARTS, byWorkers: PARTS - 1 });
+      const run = lastParallelScan();
+      assert.equal(run.threads, THREADS);
+      assert.ok(run.chunks >= THREADS);
+      assert.equal(run.byWorkers, run.chunks, 'the workers scanned every chunk');
       store.close();
 
       // A note edited in the last range (a worker's).
@@ -69,7 +74,7 @@ test('an intact log verifies with workers doing their ranges; breaks inside a wo
     withLog((file, events) => {
       // The last event of the first range rewritten with a recomputed hash: each range is
       // consistent on its own, only the seam shows it.
-      const [[, firstUpto]] = splitRange(0, events.length, PARTS);
+      const [[, firstUpto]] = splitRange(0, events.length, THREADS * 8);
       const e = events[firstUpto - 1];
       tamper(file, 'UPDATE audit_events SET actor = ?, hash = ? WHERE seq = ?', 'mallory', eventHash({ ...e, actor: 'mallory' }), e.seq);
       const store = AuditStore.open(file, { readOnly: true });
@@ -80,23 +85,23 @@ test('an intact log verifies with workers doing their ranges; breaks inside a wo
       store.close();
     });
   } finally {
-    configureParallelVerify({ entry: undefined, minEvents: 20_000, parts: null });
+    configureParallelVerify({ entry: undefined, minEvents: 20_000, threads: null, workersOnly: false });
   }
 });
 
 test('a worker entry that cannot load: the ranges are scanned in this thread, same answer', () => {
   const { dir, cleanup } = tempDir();
-  configureParallelVerify({ minEvents: 10, parts: 2, entry: join(dir, 'no-such-worker.ts') });
+  configureParallelVerify({ minEvents: 10, threads: 2, workersOnly: true, entry: join(dir, 'no-such-worker.ts') });
   try {
     withLog((file) => {
       const store = AuditStore.open(file, { readOnly: true });
       const v = store.verify({ full: true });
       assert.equal(v.ok, true, v.reason ?? '');
-      assert.deepEqual(lastParallelScan(), { ranges: 2, byWorkers: 0 });
+      assert.equal(lastParallelScan().byWorkers, 0);
       store.close();
     });
   } finally {
-    configureParallelVerify({ entry: undefined, minEvents: 20_000, parts: null });
+    configureParallelVerify({ entry: undefined, minEvents: 20_000, threads: null, workersOnly: false });
     cleanup();
   }
 });
