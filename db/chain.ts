@@ -121,6 +121,8 @@ export interface RangeScan {
   findings: number;
   /** Payload texts of checkpoint events, checked once the range is read. */
   checkpoints: (string | null)[];
+  /** Rows whose SQLite-written header did not hash right and were checked the exact way. */
+  rechecks: number;
 }
 
 /**
@@ -165,7 +167,7 @@ const MAX_RECHECKS = 1000;
  * here is one the walk makes, so a range it calls clean is one the walk finds no break in.
  */
 export function scanRange(db: Database.Database, after: number, upto: number): RangeScan {
-  const out: RangeScan = { clean: false, firstPrev: null, lastHash: null, events: 0, findings: 0, checkpoints: [] };
+  const out: RangeScan = { clean: false, firstPrev: null, lastHash: null, events: 0, findings: 0, checkpoints: [], rechecks: 0 };
   const recheck: number[] = [];
   let expected = after + 1;
   let prev: string | null = null;
@@ -203,6 +205,7 @@ export function scanRange(db: Database.Database, after: number, upto: number): R
       out.events++;
     }
     for (const seq of recheck) if (!exactlyIntact(db, seq)) return out;
+    out.rechecks = recheck.length;
   } catch {
     // a value of a type no intact row has (a blob time, a text similarity): the walk says what
     return out;
