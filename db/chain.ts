@@ -6,7 +6,7 @@
  * so any change to a chain field or to the position of an event changes its hash; the
  * payload itself is covered through payload_hash (recomputed from the rows it describes).
  */
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canonicalFlat, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { codecColumn, digestOfRawFinding, findingColumnsSql, findingDigests, modelsById, type FindingDigest } from './finding-codec';
@@ -142,12 +142,11 @@ const FAST_SQL = (codec: string) => `
               ELSE f.id IS NOT NULL END,
          CASE WHEN e.action = '${FINDING_ACTION}' THEN NULL ELSE coalesce(e.payload, '') END,
          CASE WHEN e.action = '${FINDING_ACTION}' AND f.id IS NOT NULL THEN
-           rtrim(json_array('candor-finding/' || ${codec}, f.id, f.time, f.reviewer, f.decision, f.note, f.study_label, f.app_version,
-                            f.store_identifying, x.explanation_id, x.method), ']') || ',' END,
-         x.similarity,
-         CASE WHEN e.action = '${FINDING_ACTION}' AND f.id IS NOT NULL THEN
-           CAST(',' || substr(json_array(x.provider, s.sha256, s.study_uid, s.series_uid, s.instance_uid, s.file_name, s.patient_name, s.patient_id,
-                                         m.name, m.sha256, m.config, coalesce(octet_length(x.body), -1), coalesce(octet_length(x.map_values), -1)), 2)
+           CAST(rtrim(json_array('candor-finding/' || ${codec}, f.id, f.time, f.reviewer, f.decision, f.note, f.study_label, f.app_version,
+                                 f.store_identifying, x.explanation_id, x.method), ']')
+                || ',' || ${CANONICAL_NUMBER}(x.similarity) || ','
+                || substr(json_array(x.provider, s.sha256, s.study_uid, s.series_uid, s.instance_uid, s.file_name, s.patient_name, s.patient_id,
+                                     m.name, m.sha256, m.config, coalesce(octet_length(x.body), -1), coalesce(octet_length(x.map_values), -1)), 2)
                 || coalesce(x.body, x'') || coalesce(x.map_values, x'') AS BLOB) END
   FROM audit_events e
   LEFT JOIN findings f ON f.seq = e.seq
@@ -156,6 +155,21 @@ const FAST_SQL = (codec: string) => `
   LEFT JOIN models m ON m.id = x.model_id
   WHERE e.seq > ? AND e.seq <= ?
   ORDER BY e.seq`;
+
+/**
+ * SQLite prints some REALs with other digits than JavaScript (0.66666666666666663 for 2/3), so
+ * the one number in the finding header (the similarity) is printed by canonicalFlat through this
+ * function; the whole hashed payload then comes out of SQLite as one blob, hashed in one call.
+ */
+const CANONICAL_NUMBER = 'candor_canonical_number';
+const withFunction = new WeakSet<Database.Database>();
+function withCanonicalNumber(db: Database.Database): void {
+  if (withFunction.has(db)) return;
+  db.function(CANONICAL_NUMBER, { deterministic: true }, (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0) ? String(v) : canonicalFlat([v as number]).slice(1, -1),
+  );
+  withFunction.add(db);
+}
 
 /** More rows than this whose SQLite-written header needs the exact check: the walk is as quick. */
 const MAX_RECHECKS = 1000;
@@ -172,6 +186,7 @@ export function scanRange(db: Database.Database, after: number, upto: number): R
   let expected = after + 1;
   let prev: string | null = null;
   try {
+    withCanonicalNumber(db);
     const page = db.prepare(FAST_SQL(codecColumn(db, 'x'))).raw(true);
     // Key-range pages of plain arrays: a third less CPU than iterate() row by row, and short-lived.
     for (let from = after; from < upto; from += PAGE_ROWS) {
@@ -187,13 +202,7 @@ export function scanRange(db: Database.Database, after: number, upto: number): R
         else if (prevHash !== prev) return out;
         let exact = oneShotHash('sha256', r[1] as string, 'hex') === hash;
         if (kind === 1) {
-          const similarity = r[9];
-          const digest = createHash('sha256')
-            .update(r[8] as string)
-            .update(typeof similarity === 'number' && Number.isFinite(similarity) && !Object.is(similarity, -0) ? String(similarity) : canonicalFlat([similarity as number]).slice(1, -1))
-            .update(r[10] as Buffer)
-            .digest('hex');
-          exact &&= digest === payloadHash;
+          exact &&= oneShotHash('sha256', r[8] as Buffer, 'hex') === payloadHash;
           out.findings++;
         } else {
           if (oneShotHash('sha256', r[7] as string, 'hex') !== payloadHash) return out;
