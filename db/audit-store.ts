@@ -72,9 +72,13 @@ export interface OpenOptions {
   keyDir?: string;
   /** Open without writing anything (verification of a copy, CLI listing); the file must exist at the latest schema. */
   readOnly?: boolean;
+  /** Files up to this size get PRAGMA quick_check of the whole file at open, larger ones of the chain tables only (default 1 GiB). */
+  quickCheckWholeFileUpTo?: number;
 }
 
 const SYSTEM_ACTOR = 'system';
+/** About a second of quick_check on this machine: larger files get the chain tables checked at open. */
+const QUICK_CHECK_WHOLE_FILE_UP_TO = 2 ** 30;
 /** A list filter matching at most this many events drives the query from its index (see listQuery). */
 const SPARSE = 2000;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -118,9 +122,14 @@ function validateExplanation(file: string, e: Explanation): void {
 }
 
 /** What PRAGMA quick_check / integrity_check found; empty when the file is sound. */
-function sqliteCheck(db: Database.Database, pragma: 'quick_check' | 'integrity_check'): string[] {
-  const rows = db.pragma(pragma, { simple: false }) as Record<string, string>[];
-  const found = rows.map((r) => r[pragma]);
+function sqliteCheck(db: Database.Database, pragma: string): string[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = db.pragma(pragma, { simple: false }) as Record<string, string>[];
+  } catch (err) {
+    return [(err as Error).message]; // damage bad enough that the check itself cannot run
+  }
+  const found = rows.map((r) => String(Object.values(r)[0]));
   return found.length === 1 && found[0] === 'ok' ? [] : found;
 }
 
@@ -340,8 +349,14 @@ export class AuditStore {
       db.pragma('busy_timeout = 5000');
       // quick_check: every page and b-tree of the file is sound (O(file), about 1 ms per MiB);
       // the full integrity_check (indexes against their tables too) takes ~4× as long and runs
-      // on demand: checkIntegrity(), verify({ integrity: true }).
-      const problems = sqliteCheck(db, 'quick_check');
+      // on demand: checkIntegrity(), verify({ integrity: true }). A file too large to read at
+      // every start (full-size maps) gets the check of the chain's own tables only.
+      const wholeFile = statSync(path).size <= (opts.quickCheckWholeFileUpTo ?? QUICK_CHECK_WHOLE_FILE_UP_TO);
+      const problems = wholeFile
+        ? sqliteCheck(db, 'quick_check')
+        : (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'chain_head', 'findings', 'models', 'scans')").pluck().all() as string[]).flatMap(
+            (t) => sqliteCheck(db, `quick_check(${t})`),
+          );
       if (problems.length) fail(path, `PRAGMA quick_check failed: ${problems.slice(0, 5).join('; ')}`);
       const version = schemaVersion(db);
       if (version > LATEST_VERSION) fail(path, `it was written by a newer Candor (schema ${version}; this version reads up to ${LATEST_VERSION})`);

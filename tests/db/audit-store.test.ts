@@ -275,6 +275,22 @@ test('a damaged page is refused at open with what PRAGMA quick_check found', () 
       () => AuditStore.open(file),
       (e: unknown) => e instanceof AuditError && e.message.includes(file) && /quick_check failed/.test(e.message),
     );
+    // A file too large for a whole-file check at every start: the chain tables (audit_events and its indexes) are still checked.
+    assert.throws(() => AuditStore.open(file, { quickCheckWholeFileUpTo: 0 }), /quick_check failed/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a large file is checked at open in its chain tables only; damage to the explanations is left to checkIntegrity', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const { file, start } = fileForDamage(dir, 'explanations_method');
+    patch(file, start, Buffer.from([0x42]));
+    assert.throws(() => AuditStore.open(file), /quick_check failed/, 'a whole-file check sees it');
+    const store = AuditStore.open(file, { readOnly: true, quickCheckWholeFileUpTo: 0 });
+    assert.match(store.checkIntegrity().join('\n'), /explanations_method|page|btree|malformed/i);
+    store.close();
   } finally {
     cleanup();
   }
