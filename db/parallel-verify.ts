@@ -75,16 +75,20 @@ function workerEntry(): string | null {
 }
 
 /**
- * Threads (this one included) worth using for `events` events of the file at `path`: one per
- * idle core. On a machine already busy (load average ≥ cores) a worker only adds its start-up
- * to the same CPU time, measured slower than one thread on 2 loaded cores.
+ * Threads (this one included) worth using for `events` events of the file at `path`: as many
+ * as there are cores not busy with other processes. The 1-minute load average counts this
+ * process too (a bench that has just written for minutes), so its own average CPU use is taken
+ * off. On a machine whose cores are busy a worker only adds its start-up to the same CPU time:
+ * measured slower than one thread on 2 loaded cores.
  */
 function threadsFor(path: string, events: number): number {
   if (workersBroken || events < minEvents || path === '' || path === ':memory:' || !existsSync(path) || !workerEntry()) return 1;
   if (forcedThreads !== null) return Math.max(1, forcedThreads);
   const cores = availableParallelism();
-  const load = loadavg()[0]; // 0 where the platform has none (Windows): all cores count as idle
-  return Math.max(1, Math.min(cores, MAX_WORKERS + 1, Math.round(cores - load) + 1));
+  const used = process.cpuUsage();
+  const own = (used.user + used.system) / 1e6 / Math.max(1, process.uptime());
+  const others = Math.max(0, loadavg()[0] - own); // loadavg is 0 where the platform has none (Windows): all cores idle
+  return Math.max(1, Math.min(cores, MAX_WORKERS + 1, Math.floor(cores - others + 0.5)));
 }
 
 /** (after, upto] cut into `parts` contiguous ranges of nearly equal length. */
