@@ -5,6 +5,10 @@
  *   ['candor-event/1', seq, time, actor, action, entity_type, entity_id, payload_hash, prev_hash]
  * so any change to a chain field or to the position of an event changes its hash; the
  * payload itself is covered through payload_hash (recomputed from the rows it describes).
+ *
+ * verify runs a fast pass first (scanRange: is everything intact?, split over worker threads
+ * by parallel-verify.ts on large files) and the walk only when it is not sure: the walk names
+ * the first broken event and why.
  */
 import { hash as oneShotHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
