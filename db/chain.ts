@@ -17,6 +17,9 @@ import { codecColumn, digestOfRawFinding, findingColumnsSql, findingDigests, mod
 import { verifyCheckpointSignature, type Checkpoint } from './signing';
 import { PROTECTIVE_TRIGGERS } from './schema';
 import { scanChunks } from './parallel-verify';
+import { canonicalNumberText, scanPages, type RangeScan } from './fast-scan';
+
+export type { RangeScan } from './fast-scan';
 
 export interface EventRow {
   seq: number;
@@ -113,22 +116,6 @@ export interface VerifiedPrefix {
   checkpoints: number;
 }
 
-/** What the fast pass learned about the events in (after, upto]. */
-export interface RangeScan {
-  /** Every event and finding in the range passed every check the walk makes (checkpoints aside). */
-  clean: boolean;
-  /** prev_hash of the first event (the link to the range before), hash of the last. */
-  firstPrev: string | null;
-  lastHash: string | null;
-  events: number;
-  /** Finding rows joined to finding events. */
-  findings: number;
-  /** Payload texts of checkpoint events, checked once the range is read. */
-  checkpoints: (string | null)[];
-  /** Rows whose SQLite-written header did not hash right and were checked the exact way. */
-  rechecks: number;
-}
-
 /**
  * Columns of the fast pass. SQLite writes the hashed headers itself (json_array): handing
  * every field to JavaScript costs more than hashing it. Where SQLite's JSON text differs from
@@ -160,73 +147,44 @@ const FAST_SQL = (codec: string) => `
   WHERE e.seq > ? AND e.seq <= ?
   ORDER BY e.seq`;
 
-/**
- * SQLite prints some REALs with other digits than JavaScript (0.66666666666666663 for 2/3), so
- * the one number in the finding header (the similarity) is printed by canonicalFlat through this
- * function; the whole hashed payload then comes out of SQLite as one blob, hashed in one call.
- */
-const CANONICAL_NUMBER = 'candor_canonical_number';
+/** The SQLite function through which the similarity is printed as canonicalFlat does (fast-scan.ts). */
+export const CANONICAL_NUMBER = 'candor_canonical_number';
 const withFunction = new WeakSet<Database.Database>();
 function withCanonicalNumber(db: Database.Database): void {
   if (withFunction.has(db)) return;
-  db.function(CANONICAL_NUMBER, { deterministic: true }, (v: unknown) =>
-    typeof v === 'number' && Number.isFinite(v) && !Object.is(v, -0) ? String(v) : canonicalFlat([v as number]).slice(1, -1),
-  );
+  db.function(CANONICAL_NUMBER, { deterministic: true }, canonicalNumberText);
   withFunction.add(db);
 }
 
 /** More rows than this whose SQLite-written header needs the exact check: the walk is as quick. */
-const MAX_RECHECKS = 1000;
-const PAGE_ROWS = 2000;
+export const MAX_RECHECKS = 1000;
+export const PAGE_ROWS = 2000;
+
+/** The fast pass's query for this file (its explanations may predate the codec column). */
+export function fastSql(db: Database.Database): string {
+  return FAST_SQL(codecColumn(db, 'x'));
+}
+
+const sha256 = (data: string | Uint8Array): string => oneShotHash('sha256', data, 'hex');
 
 /**
- * The fast pass over (after, upto]: one streamed join of events with their findings, nothing
- * kept per event. It only decides whether the range is intact; where it is not, the walk
- * (verifySnapshot) reads everything again to name the first broken event and why. Each check
- * here is one the walk makes, so a range it calls clean is one the walk finds no break in.
+ * The fast pass over (after, upto] in this thread (fast-scan.ts), its odd rows checked the exact
+ * way. It only decides whether the range is intact; where it is not, the walk reads everything
+ * again to name the first broken event and why. Each check is one the walk makes, so a range
+ * it calls clean is one the walk finds no break in.
  */
 export function scanRange(db: Database.Database, after: number, upto: number): RangeScan {
-  const out: RangeScan = { clean: false, firstPrev: null, lastHash: null, events: 0, findings: 0, checkpoints: [], rechecks: 0 };
-  let expected = after + 1;
-  let prev: string | null = null;
-  try {
-    withCanonicalNumber(db);
-    const page = db.prepare(FAST_SQL(codecColumn(db, 'x'))).raw(true);
-    // Key-range pages of plain arrays: a third less CPU than iterate() row by row, and short-lived.
-    for (let from = after; from < upto; from += PAGE_ROWS) {
-      const rows = page.all(from, Math.min(upto, from + PAGE_ROWS)) as unknown[][];
-      for (const r of rows) {
-        const seq = r[0] as number;
-        const hash = r[2] as string;
-        const payloadHash = r[3] as string;
-        const prevHash = r[4] as string;
-        const kind = r[5] as number;
-        if (seq !== expected || r[6] !== 0) return out;
-        if (prev === null) out.firstPrev = prevHash;
-        else if (prevHash !== prev) return out;
-        let exact = oneShotHash('sha256', r[1] as string, 'hex') === hash;
-        if (kind === 1) {
-          exact &&= oneShotHash('sha256', r[8] as Buffer, 'hex') === payloadHash;
-          out.findings++;
-        } else {
-          if (oneShotHash('sha256', r[7] as string, 'hex') !== payloadHash) return out;
-          if (kind === 2) out.checkpoints.push(r[7] as string);
-        }
-        if (!exact) {
-          if (++out.rechecks > MAX_RECHECKS || !exactlyIntact(db, seq)) return out;
-        }
-        prev = hash;
-        expected = seq + 1;
-        out.events++;
-      }
-    }
-  } catch {
-    // a value of a type no intact row has (a blob time, a text similarity): the walk says what
-    return out;
+  withCanonicalNumber(db);
+  return settleRechecks(db, scanPages(db, after, upto, fastSql(db), PAGE_ROWS, MAX_RECHECKS, sha256));
+}
+
+/** Checks the rows a scan (here or on a worker) left for the exact way; unclean if one fails. */
+function settleRechecks(db: Database.Database, scan: RangeScan): RangeScan {
+  if (!scan.clean) return scan;
+  for (const seq of scan.recheck) {
+    if (!exactlyIntact(db, seq)) return { ...scan, clean: false };
   }
-  out.lastHash = prev;
-  out.clean = true;
-  return out;
+  return { ...scan, recheck: [] };
 }
 
 /** The walk's own checks for one event whose SQLite-written headers did not hash to the stored values. */
@@ -269,14 +227,16 @@ function fastVerify(db: Database.Database, from: VerifiedPrefix | null, missingP
   const { n: findingsAfter } = db.prepare('SELECT count(*) AS n FROM findings WHERE seq > ?').get(queryAfter) as { n: number };
   if (!head || span.n === 0 || span.lo !== after + 1 || span.hi !== after + span.n || head.seq !== span.hi) return null;
   const here = (a: number, b: number) => scanRange(db, a, b);
-  const { ranges, scans } = allowWorkers && !db.memory ? scanChunks(db.name, after, span.hi, here) : { ranges: [[after, span.hi]] as [number, number][], scans: [here(after, span.hi)] };
+  const spec = { sql: fastSql(db), pageRows: PAGE_ROWS, maxRechecks: MAX_RECHECKS, functionName: CANONICAL_NUMBER };
+  const { ranges, scans } = allowWorkers && !db.memory ? scanChunks(db.name, after, span.hi, spec, here) : { ranges: [[after, span.hi]] as [number, number][], scans: [here(after, span.hi)] };
   let link = from?.hash ?? GENESIS_HASH;
   let events = 0;
   let findings = 0;
   const checkpoints: (string | null)[] = [];
   for (let i = 0; i < ranges.length; i++) {
     // A range whose worker failed is scanned here.
-    const scan = scans[i] ?? scanRange(db, ranges[i][0], ranges[i][1]);
+    const done = scans[i];
+    const scan = done ? settleRechecks(db, done) : scanRange(db, ranges[i][0], ranges[i][1]);
     if (!scan.clean || scan.events !== ranges[i][1] - ranges[i][0] || scan.firstPrev !== link) return null;
     link = scan.lastHash!;
     events += scan.events;

@@ -1,31 +1,43 @@
 /**
  * Parallel fast pass for verify(): the chain is cut into contiguous seq chunks that this
- * thread and worker threads (verify-worker.ts, each with its own read-only connection) take
- * one at a time from a shared counter. A worker that starts late (or never) simply takes
+ * thread and worker threads (each with its own read-only connection) take one at a time from
+ * a shared counter. A worker runs the source text of fast-scan.ts's functions, so it starts in
+ * milliseconds and needs no file of its own beside a bundle. A worker that starts late (or never) simply takes
  * fewer chunks, so this thread never waits on a slow start; it waits at most for the chunks a
  * worker has in hand. verify() is synchronous, so that wait is Atomics.wait on a shared flag
  * and results come in through receiveMessageOnPort. The seams are checked by the caller:
  * each chunk's first prev_hash must be the previous chunk's last hash.
  *
- * Where no worker can run (no worker entry beside a bundle, an in-memory database, one core,
- * a worker that fails), this thread scans every chunk itself.
+ * Where no worker can run (an in-memory database, no idle core, a worker that fails), this
+ * thread scans every chunk itself.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { RangeScan } from './chain';
+import { canonicalNumberText, scanPages, type RangeScan } from './fast-scan';
 
 type Port = InstanceType<typeof MessageChannel>['port1'];
 
+/** How a chunk is scanned: the fast pass's query and limits (chain.ts). */
+export interface ScanSpec {
+  sql: string;
+  pageRows: number;
+  maxRechecks: number;
+  /** Name of the SQLite function that prints a number as canonicalFlat does. */
+  functionName: string;
+}
+
 /** What a worker gets: the file, the chunks, the shared counters. */
-export interface ChunkTask {
+interface ChunkTask extends ScanSpec {
   path: string;
   chunks: [number, number][];
   /** [0]: next chunk to take (Atomics.add); [1 + w]: 1 once worker w has finished. */
   shared: Int32Array;
   index: number;
   port: Port;
+  /** Where better-sqlite3 is, resolved here (a worker's own require starts from the working directory). */
+  sqliteModule: string;
 }
 export type ChunkReply = { chunk: number; scan: RangeScan } | { chunk: -1; error: string };
 
@@ -35,7 +47,7 @@ const MAX_WORKERS = 7;
 /** Chunks per thread: small enough that the last one does not keep the others waiting long. */
 const CHUNKS_PER_THREAD = 8;
 
-let entryOverride: string | null | undefined;
+let sqliteOverride: string | null | undefined;
 let minEvents = PARALLEL_MIN_EVENTS;
 let forcedThreads: number | null = null;
 let workersOnly = false;
@@ -43,13 +55,15 @@ let workersBroken = false;
 let lastRun = { chunks: 0, threads: 1, byWorkers: 0 };
 
 /**
- * entry: where the worker entry is (a bundle that builds it elsewhere says so; null: never
- * use workers). minEvents/threads: when and how widely to split (tests use small files).
- * workersOnly: this thread takes no chunk and waits for the workers (tests of the workers' part).
+ * workers: false = never use worker threads. sqliteModule: the better-sqlite3 the workers load
+ * (tests give one that cannot load). minEvents/threads: when and how widely to split (tests use
+ * small files). workersOnly: this thread takes no chunk and waits for the workers (tests of the
+ * workers' part).
  */
-export function configureParallelVerify(change: { entry?: string | null; minEvents?: number; threads?: number | null; workersOnly?: boolean }): void {
+export function configureParallelVerify(change: { workers?: boolean; sqliteModule?: string; minEvents?: number; threads?: number | null; workersOnly?: boolean }): void {
+  if (change.workers !== undefined) sqliteOverride = change.workers ? undefined : null;
+  if (change.sqliteModule !== undefined) sqliteOverride = change.sqliteModule;
   if (change.workersOnly !== undefined) workersOnly = change.workersOnly;
-  if ('entry' in change) entryOverride = change.entry;
   if (change.minEvents !== undefined) minEvents = change.minEvents;
   if (change.threads !== undefined) forcedThreads = change.threads;
   workersBroken = false;
@@ -60,18 +74,14 @@ export function lastParallelScan(): { chunks: number; threads: number; byWorkers
   return { ...lastRun };
 }
 
-/** The .ts source under tsx, or a built verify-worker.cjs/.js beside the bundle. */
-function workerEntry(): string | null {
-  if (entryOverride !== undefined) return entryOverride;
-  for (const name of ['./verify-worker.ts', './verify-worker.cjs', './verify-worker.js']) {
-    try {
-      const path = fileURLToPath(new URL(name, import.meta.url));
-      if (existsSync(path)) return path;
-    } catch {
-      return null;
-    }
+/** better-sqlite3's entry as this module resolves it; null where workers are off or it cannot be found. */
+function sqliteModule(): string | null {
+  if (sqliteOverride !== undefined) return sqliteOverride;
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3');
+  } catch {
+    return null;
   }
-  return null;
 }
 
 /**
@@ -82,7 +92,7 @@ function workerEntry(): string | null {
  * measured slower than one thread on 2 loaded cores.
  */
 function threadsFor(path: string, events: number): number {
-  if (workersBroken || events < minEvents || path === '' || path === ':memory:' || !existsSync(path) || !workerEntry()) return 1;
+  if (workersBroken || events < minEvents || path === '' || path === ':memory:' || !existsSync(path) || !sqliteModule()) return 1;
   if (forcedThreads !== null) return Math.max(1, forcedThreads);
   const cores = availableParallelism();
   const used = process.cpuUsage();
@@ -100,26 +110,45 @@ export function splitRange(after: number, upto: number, parts: number): [number,
 }
 
 /**
- * Source runs (tsx): the worker registers tsx's loader itself (loader hooks are per thread);
- * a failure to load still marks the worker finished, so nobody waits on a dead one.
+ * The worker: fast-scan.ts's functions as source text (they use nothing from outside), a
+ * connection of its own, chunks from the shared counter. Whatever happens it marks itself
+ * finished, so nobody waits on a dead worker. `__name`: esbuild's keep-names helper, should a
+ * build wrap the functions' text in it.
  */
-function bootstrap(entry: string): string {
-  const url = JSON.stringify(pathToFileURL(entry).href);
-  return `
-    const { workerData } = require('node:worker_threads');
-    import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); }).catch((err) => {
-      workerData.port.postMessage({ chunk: -1, error: 'the verify worker did not start: ' + (err && err.message ? err.message : String(err)) });
-      Atomics.store(workerData.shared, 1 + workerData.index, 1);
-      Atomics.notify(workerData.shared, 1 + workerData.index);
-    });`;
-}
+const WORKER_SOURCE = `
+  const { workerData } = require('node:worker_threads');
+  const { hash } = require('node:crypto');
+  const __name = (f) => f;
+  const scanPages = (${scanPages.toString()});
+  const canonicalNumberText = (${canonicalNumberText.toString()});
+  const { path, chunks, shared, index, port, sql, pageRows, maxRechecks, functionName, sqliteModule } = workerData;
+  try {
+    const Database = require(sqliteModule);
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.pragma('mmap_size = 4294967296');
+      db.function(functionName, { deterministic: true }, canonicalNumberText);
+      const sha256 = (data) => hash('sha256', data, 'hex');
+      db.transaction(() => {
+        for (let i = Atomics.add(shared, 0, 1); i < chunks.length; i = Atomics.add(shared, 0, 1)) {
+          port.postMessage({ chunk: i, scan: scanPages(db, chunks[i][0], chunks[i][1], sql, pageRows, maxRechecks, sha256) });
+        }
+      }).deferred();
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    port.postMessage({ chunk: -1, error: String((err && err.message) || err) });
+  } finally {
+    Atomics.store(shared, 1 + index, 1);
+    Atomics.notify(shared, 1 + index);
+  }`;
 
-function startWorker(entry: string, task: Omit<ChunkTask, 'port'>): { worker: Worker; port: Port } {
+function startWorker(task: Omit<ChunkTask, 'port'>): { worker: Worker; port: Port } {
   const { port1, port2 } = new MessageChannel();
   const workerData: ChunkTask = { ...task, port: port2 };
-  const worker = entry.endsWith('.ts')
-    ? new Worker(bootstrap(entry), { eval: true, workerData, transferList: [port2] })
-    : new Worker(entry, { workerData, transferList: [port2] });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
   worker.unref();
   worker.on('error', () => {}); // seen only after the wait; a dead worker's chunks are rescanned here
   return { worker, port: port1 };
@@ -129,7 +158,13 @@ function startWorker(entry: string, task: Omit<ChunkTask, 'port'>): { worker: Wo
  * Scans (after, upto] in chunks, here and on workers where that helps; results in chunk order,
  * null for a chunk a worker took but did not finish (the caller scans it itself).
  */
-export function scanChunks(path: string, after: number, upto: number, scanHere: (after: number, upto: number) => RangeScan): { ranges: [number, number][]; scans: (RangeScan | null)[] } {
+export function scanChunks(
+  path: string,
+  after: number,
+  upto: number,
+  spec: ScanSpec,
+  scanHere: (after: number, upto: number) => RangeScan,
+): { ranges: [number, number][]; scans: (RangeScan | null)[] } {
   const threads = threadsFor(path, upto - after);
   if (threads === 1) {
     lastRun = { chunks: 1, threads: 1, byWorkers: 0 };
@@ -137,11 +172,11 @@ export function scanChunks(path: string, after: number, upto: number, scanHere: 
   }
   const ranges = splitRange(after, upto, threads * CHUNKS_PER_THREAD);
   const shared = new Int32Array(new SharedArrayBuffer(4 * threads));
-  const entry = workerEntry()!;
+  const sqlite = sqliteModule()!;
   const workers: ({ worker: Worker; port: Port } | null)[] = [];
   for (let w = 0; w < threads - 1; w++) {
     try {
-      workers.push(startWorker(entry, { path, chunks: ranges, shared, index: w }));
+      workers.push(startWorker({ ...spec, path, chunks: ranges, shared, index: w, sqliteModule: sqlite }));
     } catch {
       workersBroken = true;
       workers.push(null);

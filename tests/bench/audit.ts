@@ -71,11 +71,11 @@ export async function run(): Promise<void> {
       );
     };
     for (let rep = 0; rep < 3; rep++) verifyOnce(rep === 0 ? '(chain + every payload recomputed, cold)' : '(chain + every payload recomputed)');
-    configureParallelVerify({ entry: null });
+    configureParallelVerify({ workers: false });
     try {
       verifyOnce('in one thread');
     } finally {
-      configureParallelVerify({ entry: undefined });
+      configureParallelVerify({ workers: true });
     }
     t0 = performance.now();
     const problems = store.checkIntegrity();

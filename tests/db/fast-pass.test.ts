@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
-import { GENESIS_HASH } from '../../db/canonical';
+import { canonicalFlat, GENESIS_HASH } from '../../db/canonical';
+import { canonicalNumberText } from '../../db/fast-scan';
 import { eventHash, scanRange, verifyChain, type EventRow } from '../../db/chain';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
 import { makeInput, tempDir } from './helpers';
@@ -79,4 +80,9 @@ test('a value SQLite prints another way (a REAL 2/3) is rechecked exactly and ac
   } finally {
     cleanup();
   }
+});
+
+test('the similarity printer the workers use gives canonicalFlat\'s text for every kind of value', () => {
+  const values = [0, -0, 1, -1, 2 / 3, 0.1, 1e21, 1e-7, 5e-324, -1.7976931348623157e308, NaN, Infinity, -Infinity, null, 'text "quoted"\n', 'Zoë 😀'];
+  for (const v of values) assert.equal(canonicalNumberText(v), canonicalFlat([v as number]).slice(1, -1), String(v));
 });

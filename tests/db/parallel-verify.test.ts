@@ -85,13 +85,13 @@ test('an intact log verifies with workers doing their ranges; breaks inside a wo
       store.close();
     });
   } finally {
-    configureParallelVerify({ entry: undefined, minEvents: 20_000, threads: null, workersOnly: false });
+    configureParallelVerify({ workers: true, minEvents: 20_000, threads: null, workersOnly: false });
   }
 });
 
-test('a worker entry that cannot load: the ranges are scanned in this thread, same answer', () => {
+test('a worker that cannot load better-sqlite3: the chunks are scanned in this thread, same answer', () => {
   const { dir, cleanup } = tempDir();
-  configureParallelVerify({ minEvents: 10, threads: 2, workersOnly: true, entry: join(dir, 'no-such-worker.ts') });
+  configureParallelVerify({ minEvents: 10, threads: 2, workersOnly: true, sqliteModule: join(dir, 'no-such-module.js') });
   try {
     withLog((file) => {
       const store = AuditStore.open(file, { readOnly: true });
@@ -101,7 +101,7 @@ test('a worker entry that cannot load: the ranges are scanned in this thread, sa
       store.close();
     });
   } finally {
-    configureParallelVerify({ entry: undefined, minEvents: 20_000, threads: null, workersOnly: false });
+    configureParallelVerify({ workers: true, minEvents: 20_000, threads: null, workersOnly: false });
     cleanup();
   }
 });
