@@ -1,10 +1,10 @@
 /**
  * Parallel fast pass for verify(): the chain is cut into contiguous seq chunks that this
  * thread and worker threads (each with its own read-only connection) take one at a time from
- * a shared counter. A worker runs the source text of fast-scan.ts's functions, so it starts in
- * milliseconds and needs no file of its own beside a bundle. A worker that starts late (or never) simply takes
- * fewer chunks, so this thread never waits on a slow start; it waits at most for the chunks a
- * worker has in hand. verify() is synchronous, so that wait is Atomics.wait on a shared flag
+ * a shared counter. A worker runs the source text of fast-scan.ts's functions, so it starts
+ * in milliseconds and needs no file of its own beside a bundle. A worker that starts late (or
+ * never) simply takes fewer chunks, so this thread never waits on a slow start; it waits at
+ * most for the chunks a worker has in hand. verify() is synchronous, so that wait is Atomics.wait on a shared flag
  * and results come in through receiveMessageOnPort. The seams are checked by the caller:
  * each chunk's first prev_hash must be the previous chunk's last hash.
  *
