@@ -16,9 +16,9 @@ import { dirname, resolve } from 'node:path';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type Explanation, type RecordedFinding } from '../electron/api/contract';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
-import { decodeExplanation, encodeExplanation, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
+import { CODEC_JSON, decodeExplanation, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
 import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
-import { LATEST_VERSION, migrate, schemaVersion } from './schema';
+import { CODEC_SCHEMA, LATEST_VERSION, migrate, schemaVersion } from './schema';
 
 export class AuditError extends Error {
   constructor(message: string) {
@@ -59,16 +59,28 @@ export interface AuditFilter {
   limit?: number;
 }
 
-export type VerifyStatus = ChainStatus & { reasonCode?: BreakCode; missingProtections: string[]; checkpoints: number };
+export type VerifyStatus = ChainStatus & {
+  reasonCode?: BreakCode;
+  missingProtections: string[];
+  checkpoints: number;
+  /** What PRAGMA integrity_check found (empty: sound); present only when verify was asked for it. */
+  integrity?: string[];
+};
 
 export interface OpenOptions {
   /** Where the Ed25519 checkpoint key lives; default: the database's folder. */
   keyDir?: string;
   /** Open without writing anything (verification of a copy, CLI listing); the file must exist at the latest schema. */
   readOnly?: boolean;
+  /** Files up to this size get PRAGMA quick_check of the whole file at open, larger ones of the chain tables only (default 1 GiB). */
+  quickCheckWholeFileUpTo?: number;
 }
 
 const SYSTEM_ACTOR = 'system';
+/** About a second of quick_check on this machine: larger files get the chain tables checked at open. */
+const QUICK_CHECK_WHOLE_FILE_UP_TO = 2 ** 30;
+/** A list filter matching at most this many events drives the query from its index (see listQuery). */
+const SPARSE = 2000;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function fail(file: string, what: string): never {
@@ -107,6 +119,18 @@ function validateExplanation(file: string, e: Explanation): void {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) fail(file, `explanation ${e.id}: the map size ${width}×${height} is not valid`);
     if (!values || values.length !== width * height) fail(file, `explanation ${e.id}: the map holds ${values?.length ?? 0} values, expected ${width}×${height}`);
   }
+}
+
+/** What PRAGMA quick_check / integrity_check found; empty when the file is sound. */
+function sqliteCheck(db: Database.Database, pragma: string): string[] {
+  let rows: Record<string, string>[];
+  try {
+    rows = db.pragma(pragma, { simple: false }) as Record<string, string>[];
+  } catch (err) {
+    return [(err as Error).message]; // damage bad enough that the check itself cannot run
+  }
+  const found = rows.map((r) => String(Object.values(r)[0]));
+  return found.length === 1 && found[0] === 'ok' ? [] : found;
 }
 
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -185,7 +209,9 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
   if (!input.scan || !HEX64.test(String(input.scan.sha256).toLowerCase())) fail(file, 'scan.sha256 must be 64 hex digits');
   nonEmpty(file, 'the app version', input.appVersion, 100);
   const ident = input.storeIdentifying === true;
-  const { body, map } = encodeExplanation(e);
+  // Files still at an older schema (tests building them) get the codec that schema knows.
+  const enc = encodeExplanation(e, schemaVersion(db) >= CODEC_SCHEMA ? LATEST_CODEC : CODEC_JSON);
+  const { body, map } = enc;
   const modelConfig = canonicalJson({ files: input.modelInfo?.files ?? {}, config: input.modelInfo?.config ?? {} });
   const model = { name: e.model.name, sha256: e.model.sha256.toLowerCase(), config: modelConfig };
   const scan = {
@@ -214,15 +240,18 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
         )
         .run({ key: scanKey, ...scan }),
     );
-    const explKey = sha256Hex(canonicalJson(['explanation', modelKey, scanKey, body, map ? sha256Hex(map) : null]));
+    // The key names the codec too: a finding never points at a row stored under another codec than it hashed.
+    const explKey = sha256Hex(canonicalJson([enc.codec === CODEC_JSON ? 'explanation' : `explanation/${enc.codec}`, modelKey, scanKey, enc.json, enc.mapSha256]));
     let explRow = stmt(db, 'SELECT id FROM explanations WHERE key = ?').get(explKey) as { id: number } | undefined;
     if (!explRow) {
-      const r = db
-        .prepare(
-          `INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map);
+      const r =
+        enc.codec === CODEC_JSON
+          ? stmt(db, 'INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+              explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map,
+            )
+          : stmt(db, 'INSERT INTO explanations (key, explanation_id, model_id, scan_id, method, similarity, provider, body, map_values, codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+              explKey, e.id, modelId, scanId, e.method, e.similarity, e.provider, body, map, enc.codec,
+            );
       explRow = { id: Number(r.lastInsertRowid) };
     }
     const stored: StoredFinding = {
@@ -239,6 +268,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       method: e.method,
       similarity: e.similarity,
       provider: e.provider,
+      codec: enc.codec,
       body,
       map_values: map,
       scan_sha256: scan.sha256,
@@ -268,7 +298,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       reviewer,
       decision: input.decision,
       note: input.note,
-      explanation: decodeExplanation(body, map),
+      explanation: decodeExplanation(body, map, enc.codec),
     };
   });
   return tx.immediate();
@@ -317,10 +347,17 @@ export class AuditStore {
         db.pragma('foreign_keys = ON');
       }
       db.pragma('busy_timeout = 5000');
-      const check = db.pragma('integrity_check') as { integrity_check: string }[];
-      if (check.length !== 1 || check[0].integrity_check !== 'ok') {
-        fail(path, `PRAGMA integrity_check failed: ${check.slice(0, 5).map((r) => r.integrity_check).join('; ')}`);
-      }
+      // quick_check: every page and b-tree of the file is sound (O(file), about 1 ms per MiB);
+      // the full integrity_check (indexes against their tables too) takes ~4× as long and runs
+      // on demand: checkIntegrity(), verify({ integrity: true }). A file too large to read at
+      // every start (full-size maps) gets the check of the chain's own tables only.
+      const wholeFile = statSync(path).size <= (opts.quickCheckWholeFileUpTo ?? QUICK_CHECK_WHOLE_FILE_UP_TO);
+      const problems = wholeFile
+        ? sqliteCheck(db, 'quick_check')
+        : (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'chain_head', 'findings', 'models', 'scans')").pluck().all() as string[]).flatMap(
+            (t) => sqliteCheck(db, `quick_check(${t})`),
+          );
+      if (problems.length) fail(path, `PRAGMA quick_check failed: ${problems.slice(0, 5).join('; ')}`);
       const version = schemaVersion(db);
       if (version > LATEST_VERSION) fail(path, `it was written by a newer Candor (schema ${version}; this version reads up to ${LATEST_VERSION})`);
       if (version < LATEST_VERSION) {
@@ -368,6 +405,14 @@ export class AuditStore {
     return row;
   }
 
+  private decoded(row: StoredFinding): Explanation {
+    try {
+      return decodeExplanation(row.body, row.map_values, row.codec);
+    } catch (err) {
+      fail(this.path, `finding ${row.id}: its explanation cannot be decoded (${(err as Error).message})`);
+    }
+  }
+
   /** The finding exactly as recorded; refuses one whose rows no longer match their event's hash. */
   getFinding(findingId: string): RecordedFinding {
     const row = this.storedFinding(findingId);
@@ -379,7 +424,7 @@ export class AuditStore {
       reviewer: row.reviewer,
       decision: row.decision as Decision,
       note: row.note,
-      explanation: decodeExplanation(row.body as string, row.map_values),
+      explanation: this.decoded(row),
     };
   }
 
@@ -404,32 +449,73 @@ export class AuditStore {
 
   /** Events newest first, filtered; finding columns are null for system events. */
   list(filter: AuditFilter = {}): AuditRow[] {
+    const { sql, args } = this.listQuery(filter);
+    return this.db.prepare(sql).all(args) as AuditRow[];
+  }
+
+  /** SQLite's plan for list(filter) (EXPLAIN QUERY PLAN details), for tests and tuning. */
+  listPlan(filter: AuditFilter = {}): string[] {
+    const { sql, args } = this.listQuery(filter);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  /** How many rows `sql` yields, counting no further than SPARSE + 1 (index steps only). */
+  private boundedCount(sql: string, args: Record<string, string | number>): number {
+    return stmt(this.db, `SELECT count(*) FROM (${sql} LIMIT ${SPARSE + 1})`).pluck().get(args) as number;
+  }
+
+  /**
+   * The list is newest first with a limit, so SQLite's best plan is usually to walk events by
+   * seq downwards and stop at the limit. A filter that matches few events would make that walk
+   * read the whole log, so each filter that has an index is first counted through it (bounded):
+   * the rarest one under SPARSE drives the query from its index, the others stay conditions.
+   */
+  private listQuery(filter: AuditFilter): { sql: string; args: Record<string, string | number> } {
     const where: string[] = [];
     const args: Record<string, string | number> = {};
+    /** Filters that can drive the query from an index: their matching seqs, and the plain condition otherwise. */
+    const drivers: { seqs: string; condition: string }[] = [];
     if (filter.reviewer) {
+      // audit_events_actor (actor, seq) already yields the reviewer's events newest first.
       where.push('e.actor = @reviewer');
       args.reviewer = filter.reviewer;
     }
     if (filter.study) {
-      where.push(`e.seq IN (SELECT seq FROM findings WHERE study_label = @study
-        UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study)`);
       args.study = filter.study;
+      drivers.push({
+        seqs: `SELECT seq FROM findings WHERE study_label = @study
+               UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study`,
+        condition: '(f.study_label = @study OR s.study_uid = @study)',
+      });
     }
     if (filter.method) {
-      where.push('x.method = @method');
       args.method = filter.method;
+      drivers.push({
+        seqs: 'SELECT f2.seq FROM explanations x2 JOIN findings f2 ON f2.explanation_row = x2.id WHERE x2.method = @method',
+        condition: 'x.method = @method',
+      });
     }
     if (filter.model) {
-      where.push("(m.name = @model OR (length(@model) >= 8 AND m.sha256 LIKE @model || '%'))");
       args.model = filter.model;
+      const match = (m: string) => `(${m}.name = @model OR (length(@model) >= 8 AND ${m}.sha256 LIKE @model || '%'))`;
+      drivers.push({
+        // Models are few: their ids first, then explanations_model (an OR across the join would scan findings).
+        seqs: `SELECT f2.seq FROM explanations x2 JOIN findings f2 ON f2.explanation_row = x2.id WHERE x2.model_id IN (SELECT m2.id FROM models m2 WHERE ${match('m2')})`,
+        condition: match('m'),
+      });
     }
-    if (filter.from) {
-      where.push('+e.time >= @from'); // '+': scan by seq (newest first, stops at the limit) instead of sorting an index range
-      args.from = normalizeTime(this.path, 'from', filter.from, false);
-    }
-    if (filter.to) {
-      where.push('+e.time <= @to');
-      args.to = normalizeTime(this.path, 'to', filter.to, true);
+    if (filter.from || filter.to) {
+      const range: string[] = [];
+      if (filter.from) {
+        args.from = normalizeTime(this.path, 'from', filter.from, false);
+        range.push('time >= @from');
+      }
+      if (filter.to) {
+        args.to = normalizeTime(this.path, 'to', filter.to, true);
+        range.push('time <= @to');
+      }
+      // '+': a wide range is read by seq (newest first, stopping at the limit) instead of sorting an index range.
+      drivers.push({ seqs: `SELECT seq FROM audit_events WHERE ${range.join(' AND ')}`, condition: range.map((c) => `+e.${c}`).join(' AND ') });
     }
     if (filter.search) {
       where.push(
@@ -440,6 +526,14 @@ export class AuditStore {
     }
     const limit = filter.limit ?? 500;
     if (!Number.isInteger(limit) || limit < 1) fail(this.path, `the list limit ${limit} must be a positive whole number`);
+
+    let driver: { seqs: string; condition: string } | null = null;
+    let fewest = SPARSE + 1;
+    for (const d of drivers) {
+      const n = this.boundedCount(d.seqs, args);
+      if (n < fewest) [driver, fewest] = [d, n];
+    }
+    for (const d of drivers) where.push(d === driver ? `e.seq IN (${d.seqs})` : d.condition);
     args.limit = limit;
     const sql = `
       SELECT e.seq, e.time, e.actor, e.action, e.hash AS eventHash, f.id AS findingId,
@@ -453,7 +547,7 @@ export class AuditStore {
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY e.seq DESC
       LIMIT @limit`;
-    return this.db.prepare(sql).all(args) as AuditRow[];
+    return { sql, args };
   }
 
   /** Full event rows, oldest first (for export and `show --seq`). */
@@ -466,12 +560,23 @@ export class AuditStore {
    * remembered: while no other connection has committed to the file (PRAGMA data_version
    * unchanged), only the events appended since are checked. `full: true` always starts at 1.
    */
-  verify(opts: { full?: boolean } = {}): VerifyStatus {
+  verify(opts: { full?: boolean; integrity?: boolean } = {}): VerifyStatus {
     const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     const resume = !opts.full && this.verified && this.verified.dataVersion === dataVersion ? this.verified : null;
     const { verifiedHead, ...status } = verifyChain(this.db, resume);
     this.verified = status.ok ? { seq: verifiedHead.seq, hash: verifiedHead.hash, checkpoints: status.checkpoints, dataVersion } : null;
-    return status;
+    if (!opts.integrity) return status;
+    const integrity = this.checkIntegrity();
+    if (!status.ok || integrity.length === 0) return { ...status, integrity };
+    return { ...status, integrity, ok: false, reasonCode: 'corrupt', reason: `the file is damaged (PRAGMA integrity_check): ${integrity.slice(0, 5).join('; ')}` };
+  }
+
+  /**
+   * PRAGMA integrity_check over the whole file (open runs only quick_check): also compares
+   * every index with its table, so a list filter cannot silently miss rows. Empty when sound.
+   */
+  checkIntegrity(): string[] {
+    return sqliteCheck(this.db, 'integrity_check');
   }
 
   /** Signs the current chain head and records the checkpoint as an event of its own. */

@@ -224,29 +224,73 @@ test('signed checkpoints: the key is created beside the db, and an exported chec
   }
 });
 
-test('a corrupted file is refused at open with what PRAGMA integrity_check found', () => {
+/** A file with 5 findings, in rollback-journal mode so all of it is in the one file; returns an index's root page offset. */
+function fileForDamage(dir: string, index: string): { file: string; start: number; page: number } {
+  const file = join(dir, 'audit.db');
+  const store = AuditStore.open(file);
+  store.recordFindings([1, 2, 3, 4, 5].map((seed) => makeInput({ seed })));
+  store.close();
+  const raw = new Database(file);
+  raw.pragma('journal_mode = DELETE');
+  const page = raw.pragma('page_size', { simple: true }) as number;
+  const { rootpage } = raw.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(index) as { rootpage: number };
+  raw.close();
+  return { file, start: (rootpage - 1) * page, page };
+}
+
+function patch(file: string, at: number, bytes: Buffer): void {
+  const fd = openSync(file, 'r+');
+  writeSync(fd, bytes, 0, bytes.length, at);
+  closeSync(fd);
+}
+
+test('an index that no longer matches its table: found by checkIntegrity and verify({ integrity: true }), not at open', () => {
   const { dir, cleanup } = tempDir();
   try {
-    const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
-    store.recordFindings([1, 2, 3, 4, 5].map((seed) => makeInput({ seed })));
-    store.close();
-    const raw = new Database(file);
-    raw.pragma('journal_mode = DELETE');
-    const page = raw.pragma('page_size', { simple: true }) as number;
-    const { rootpage } = raw.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'audit_events_time'").get() as { rootpage: number };
-    raw.close();
-    // Change a time stored in the index only: the file stays readable, but the index no longer matches its table.
-    const start = (rootpage - 1) * page;
+    const { file, start, page } = fileForDamage(dir, 'audit_events_time');
+    // Change a time stored in the index only: every page stays well-formed, but the index no longer matches its table.
     const at = readFileSync(file).subarray(start, start + page).indexOf('20');
     assert.ok(at > 0, 'a time value in the index page');
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.from('19'), 0, 2, start + at);
-    closeSync(fd);
+    patch(file, start + at, Buffer.from('19'));
+    const store = AuditStore.open(file, { readOnly: true });
+    assert.match(store.checkIntegrity().join('\n'), /row \d+ missing from index audit_events_time/);
+    assert.equal(store.verify({ full: true }).ok, true, 'the chain itself is intact');
+    const v = store.verify({ full: true, integrity: true });
+    assert.equal(v.ok, false);
+    assert.equal(v.reasonCode, 'corrupt');
+    assert.match(v.reason!, /integrity_check.*missing from index audit_events_time/);
+    store.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('a damaged page is refused at open with what PRAGMA quick_check found', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const { file, start } = fileForDamage(dir, 'audit_events_actor');
+    // The b-tree page type byte of the index's root page: 0x42 is no valid page type.
+    patch(file, start, Buffer.from([0x42]));
     assert.throws(
       () => AuditStore.open(file),
-      (e: unknown) => e instanceof AuditError && e.message.includes(file) && /integrity_check failed: row \d+ missing from index audit_events_time/.test(e.message),
+      (e: unknown) => e instanceof AuditError && e.message.includes(file) && /quick_check failed/.test(e.message),
     );
+    // A file too large for a whole-file check at every start: the chain tables (audit_events and its indexes) are still checked.
+    assert.throws(() => AuditStore.open(file, { quickCheckWholeFileUpTo: 0 }), /quick_check failed/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a large file is checked at open in its chain tables only; damage to the explanations is left to checkIntegrity', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const { file, start } = fileForDamage(dir, 'explanations_method');
+    patch(file, start, Buffer.from([0x42]));
+    assert.throws(() => AuditStore.open(file), /quick_check failed/, 'a whole-file check sees it');
+    const store = AuditStore.open(file, { readOnly: true, quickCheckWholeFileUpTo: 0 });
+    assert.match(store.checkIntegrity().join('\n'), /explanations_method|page|btree|malformed/i);
+    store.close();
   } finally {
     cleanup();
   }

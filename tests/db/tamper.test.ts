@@ -176,7 +176,9 @@ test('edits to what a finding showed (decision, note, map, similarity, scan, mod
     [`UPDATE findings SET time = '2020-01-01T00:00:00.000Z' WHERE id = '${f2.id}'`, f2.seq],
     [`UPDATE explanations SET similarity = similarity + 1e-9 WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f2.id}')`, f2.seq],
     [`UPDATE explanations SET method = 'gradcam' WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f1.id}')`, f1.seq],
-    [`UPDATE explanations SET body = replace(body, 'Right', 'Left') WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f1.id}')`, f1.seq],
+    // One stored byte of the (deflated) body changed.
+    [`UPDATE explanations SET body = unhex(substr(hex(body), 1, 40) || 'FF' || substr(hex(body), 43)) WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f1.id}')`, f1.seq],
+    [`UPDATE explanations SET codec = 1 WHERE id = (SELECT explanation_row FROM findings WHERE id = '${f2.id}')`, f2.seq],
     // The shared explanation: the first finding that shows it breaks.
     [`UPDATE explanations SET map_values = zeroblob(length(map_values)) WHERE id = (SELECT explanation_row FROM findings WHERE id = '${shared.id}')`, base.findings[3].seq],
     [`UPDATE scans SET patient_name = 'DOE^JANE' WHERE id = (SELECT scan_id FROM explanations x JOIN findings f ON f.explanation_row = x.id WHERE f.id = '${f2.id}')`, f2.seq],
