@@ -119,7 +119,8 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
     store = AuditStore.open(opts.db, { readOnly: command !== 'checkpoint', keyDir: opts['key-dir'] });
 
     if (command === 'verify') {
-      const status = store.verify();
+      // Evidence is checked here: the full PRAGMA integrity_check too (the app's open runs only quick_check).
+      const status = store.verify({ integrity: true });
       let checkpoint: { ok: boolean; reason: string | null } | null = null;
       if (opts.checkpoint) {
         let cp: Checkpoint;
@@ -134,6 +135,7 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
       if (flags.has('json')) io.stdout(`${JSON.stringify({ db: store.path, ...status, checkpoint }, null, 2)}\n`);
       else {
         if (status.ok) io.stdout(`OK: ${status.events} events, hash chain intact, ${status.checkpoints} signed checkpoint(s) valid (${store.path})\n`);
+        else if (status.firstBroken === null) io.stdout(`BROKEN (${status.reasonCode}): ${status.reason}\n`);
         else io.stdout(`BROKEN at event ${status.firstBroken} (${status.reasonCode}): ${status.reason}\n`);
         if (checkpoint) io.stdout(checkpoint.ok ? 'Checkpoint: matches this file\n' : `Checkpoint: DOES NOT MATCH: ${checkpoint.reason}\n`);
         if (status.missingProtections.length) io.stdout(`WARNING: append-only protections were removed from this file: ${status.missingProtections.join(', ')}\n`);
