@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus, type CpuInfo } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { canonicalNumberText, scanPages, type RangeScan } from './fast-scan';
 
@@ -84,21 +84,29 @@ function sqliteModule(): string | null {
   }
 }
 
+/** Cores left idle by everything else, sampled over `ms` while this thread sleeps (os.cpus() works on every platform). */
+function idleCores(ms: number): number {
+  const total = (c: CpuInfo[]): { idle: number; all: number } =>
+    c.reduce((a, x) => ({ idle: a.idle + x.times.idle, all: a.all + x.times.user + x.times.nice + x.times.sys + x.times.idle + x.times.irq }), { idle: 0, all: 0 });
+  const before = total(cpus());
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const after = total(cpus());
+  const all = after.all - before.all;
+  return all > 0 ? ((after.idle - before.idle) / all) * cpus().length : availableParallelism();
+}
+
 /**
  * Threads (this one included) worth using for `events` events of the file at `path`: as many
- * as there are cores not busy with other processes. The 1-minute load average counts this
- * process too (a bench that has just written for minutes), so its own average CPU use is taken
- * off. On a machine whose cores are busy a worker only adds its start-up to the same CPU time:
- * measured slower than one thread on 2 loaded cores.
+ * as there are idle cores, sampled for 60 ms just before (the load average lags by a minute and
+ * counts this process's own recent work, e.g. the writes a bench has just done). On a machine
+ * whose cores are busy a worker only adds its start-up to the same CPU time: measured slower
+ * than one thread on 2 loaded cores.
  */
 function threadsFor(path: string, events: number): number {
   if (workersBroken || events < minEvents || path === '' || path === ':memory:' || !existsSync(path) || !sqliteModule()) return 1;
   if (forcedThreads !== null) return Math.max(1, forcedThreads);
   const cores = availableParallelism();
-  const used = process.cpuUsage();
-  const own = (used.user + used.system) / 1e6 / Math.max(1, process.uptime());
-  const others = Math.max(0, loadavg()[0] - own); // loadavg is 0 where the platform has none (Windows): all cores idle
-  return Math.max(1, Math.min(cores, MAX_WORKERS + 1, Math.floor(cores - others + 0.5)));
+  return Math.max(1, Math.min(cores, MAX_WORKERS + 1, Math.floor(idleCores(60) + 0.5)));
 }
 
 /** (after, upto] cut into `parts` contiguous ranges of nearly equal length. */
