@@ -1,4 +1,5 @@
 /** Where the read-only shared fixtures live: `../shared` from the repository root, wherever the checkout is. */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,4 +26,14 @@ export function readPnm(path: string): Uint8Array {
     fields++;
   }
   return new Uint8Array(buf.subarray(i + 1));
+}
+
+/** Whether every named command-line tool (DCMTK's, for the comparisons) runs here. */
+export function hasTools(...names: string[]): boolean {
+  try {
+    for (const n of names) execFileSync(n, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,17 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { ImagingError, scanFolder, scanFolderDetailed } from '../../electron/imaging/index';
-import { DICOM_FIXTURES } from './fixtures';
+import { DICOM_FIXTURES, hasTools } from './fixtures';
 
-const hasDcmtk = (() => {
-  try {
-    execFileSync('dcmodify', ['--version'], { stdio: 'ignore' });
-    execFileSync('dcmmkdir', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasDcmtk = hasTools('dcmodify', 'dcmmkdir');
 const skip = hasDcmtk ? false : 'DCMTK (dcmodify, dcmmkdir) not installed';
 
 /** A copy of a corpus file with its own instance number and SOP Instance UID. */

@@ -17,21 +17,13 @@ import { readImageInfo } from '../../electron/imaging/dicom-header';
 import { writeDicom } from '../../electron/imaging/dicom-writer';
 import { ImagingError, loadScan } from '../../electron/imaging/index';
 import type { PixelLayout } from '../../electron/imaging/types';
-import { DICOM_FIXTURES } from './fixtures';
+import { DICOM_FIXTURES, hasTools } from './fixtures';
 import { encodeDct, type DctOptions } from './dct-encoder';
 
 const EXTENDED = '1.2.840.10008.1.2.4.51';
 const tmp = mkdtempSync(join(tmpdir(), 'candor-dct-'));
 
-const hasDcmtk = (() => {
-  try {
-    execFileSync('dcmcjpeg', ['--version'], { stdio: 'ignore' });
-    execFileSync('dcmdjpeg', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasDcmtk = hasTools('dcmcjpeg', 'dcmdjpeg');
 
 function frameOf(path: string): { bytes: Uint8Array; layout: PixelLayout; syntax: string } {
   const ds = parseDicomBytes(path, new Uint8Array(readFileSync(path)));

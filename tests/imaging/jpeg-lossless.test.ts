@@ -18,20 +18,12 @@ import { readImageInfo } from '../../electron/imaging/dicom-header';
 import { compressedFrameBytes } from '../../electron/imaging/codecs/index';
 import type { PixelLayout } from '../../electron/imaging/types';
 import { encodeLossless } from './lossless-encoder';
-import { DICOM_FIXTURES } from './fixtures';
+import { DICOM_FIXTURES, hasTools } from './fixtures';
 
 const LOSSLESS_ANY = '1.2.840.10008.1.2.4.57';
 const tmp = mkdtempSync(join(tmpdir(), 'candor-lossless-'));
 
-const hasDcmtk = (() => {
-  try {
-    execFileSync('dcmcjpeg', ['--version'], { stdio: 'ignore' });
-    execFileSync('dcmdjpeg', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasDcmtk = hasTools('dcmcjpeg', 'dcmdjpeg');
 
 function layoutOf(width: number, height: number, components: number, bits: number): PixelLayout {
   const bitsAllocated = bits <= 8 ? 8 : 16;

@@ -14,18 +14,10 @@ import dicomParser from 'dicom-parser';
 import { ImagingError, loadScan, type TagNode } from '../../electron/imaging/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
 import { configureDecoder, decoderStatus } from '../../electron/imaging/decoder-pool';
-import { readPnm } from './fixtures';
-import { DICOM_FIXTURES } from './fixtures';
+import { DICOM_FIXTURES, hasTools, readPnm } from './fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'candor-semantics-'));
-const hasDcmtk = (() => {
-  try {
-    execFileSync('dcm2pnm', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasDcmtk = hasTools('dcm2pnm');
 const skip = hasDcmtk ? false : 'DCMTK (dcm2pnm) not installed';
 
 const W = 37;

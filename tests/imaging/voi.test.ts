@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyVoi, loadScan, toDisplay8, type Voi } from '../../electron/imaging/index';
-import { DICOM_FIXTURES, readPnm } from './fixtures';
+import { DICOM_FIXTURES, readPnm, hasTools } from './fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'candor-voi-'));
 
@@ -43,14 +43,7 @@ test('LINEAR_EXACT and SIGMOID follow their definitions', () => {
   assert.ok(Math.abs(inverted[0]! - 0.4) < 1e-6);
 });
 
-const hasDcmtk = (() => {
-  try {
-    execFileSync('dcm2pnm', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasDcmtk = hasTools('dcm2pnm');
 
 
 const cases: { file: string; args: string[]; voi: (scan: Awaited<ReturnType<typeof loadScan>>) => Voi }[] = [
