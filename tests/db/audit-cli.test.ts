@@ -7,7 +7,7 @@ import { AuditStore } from '../../db/audit-store';
 import { auditCommand } from '../../electron/cli/commands/audit';
 import { pdfInputsFor } from '../../electron/report/finding-report';
 import { renderFindingsPdf } from '../../electron/report/pdf';
-import { makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput, tempDir } from './helpers';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -29,8 +29,7 @@ function setup(dir: string): { db: string; ids: string[] } {
 }
 
 test('verify: exit 0 on an intact log, 1 with the broken event and reason after tampering, 3 when only triggers are gone', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { db } = setup(dir);
     const ok = await cli('verify', '--db', db);
     assert.equal(ok.code, 0, ok.err);
@@ -55,14 +54,11 @@ test('verify: exit 0 on an intact log, 1 with the broken event and reason after 
     assert.deepEqual([status.ok, status.firstBroken, status.reasonCode], [false, 3, 'deleted']);
     const text = await cli('verify', '--db', bare);
     assert.match(text.out, /BROKEN at event 3 \(deleted\): event 3 was deleted/);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('checkpoint exported, then checked against the file and against another file', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { db } = setup(dir);
     const cpFile = join(dir, 'cp.json');
     const signed = await cli('checkpoint', '--db', db, '--out', cpFile);
@@ -83,14 +79,11 @@ test('checkpoint exported, then checked against the file and against another fil
     } finally {
       otherDir.cleanup();
     }
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('list, show and export (JSON, CSV, PDF) with filters', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { db, ids } = setup(dir);
     const list = await cli('list', '--db', db, '--reviewer', 'alice', '--json');
     assert.equal(list.code, 0, list.err);
@@ -128,14 +121,11 @@ test('list, show and export (JSON, CSV, PDF) with filters', async () => {
     const appPdf = await renderFindingsPdf(await pdfInputsFor(store, [ids[0], ids[2]], { includeIdentifying: false }));
     store.close();
     assert.ok(readFileSync(pdf).equals(appPdf), 'CLI and app PDFs are identical');
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('usage and file errors exit 2 with a message naming the problem', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const { db } = setup(dir);
     assert.equal((await cli()).code, 2);
     const noDb = await cli('verify');
@@ -150,14 +140,11 @@ test('usage and file errors exit 2 with a message naming the problem', async () 
     assert.match((await cli('export', '--db', db)).err, /exactly one of --json, --csv, --pdf/);
     assert.match((await cli('show', '--db', db, '--id', 'zzz')).err, /no finding with id zzz/);
     assert.match((await cli('list', '--db', db, '--from', 'soon')).err, /'soon' is not a date/);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('export --pdf --scan draws the scan exactly as the app does (same bytes)', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await inTempDir(async (dir) => {
     const scanFile = '/work/shared/fixtures/dicom/chest_explicit_le.dcm';
     const { loadScan } = await import('../../electron/imaging/index');
     const { windowedGray } = await import('../../electron/services/report');
@@ -186,7 +173,5 @@ test('export --pdf --scan draws the scan exactly as the app does (same bytes)', 
     const without = await cli('export', '--db', db, '--pdf', join(dir, 'bare.pdf'));
     assert.match(without.err, /1 finding\(s\) printed without their scan/);
     assert.match((await cli('list', '--db', db, '--scan', scanFile)).err, /--scan is for export --pdf/);
-  } finally {
-    cleanup();
-  }
+  });
 });

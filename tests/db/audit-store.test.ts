@@ -6,11 +6,10 @@ import Database from 'better-sqlite3';
 import { AuditError, AuditStore, writeFinding } from '../../db/audit-store';
 import { LATEST_VERSION, migrate, schemaVersion } from '../../db/schema';
 import { KEY_FILE_NAME } from '../../db/signing';
-import { makeExplanation, makeInput, tempDir } from './helpers';
+import { inTempDir, makeExplanation, makeInput, tempDir } from './helpers';
 
 test('a finding reads back exactly as recorded, NaN metric and Float32 map included', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const store = AuditStore.open(join(dir, 'audit.db'));
     const input = makeInput({ seed: 4 });
     const rec = store.recordFinding(input);
@@ -29,14 +28,11 @@ test('a finding reads back exactly as recorded, NaN metric and Float32 map inclu
     assert.equal(v.events, 2);
     assert.deepEqual(v.missingProtections, []);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('identifying fields are stored only when the user allows it', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     const hidden = store.recordFinding(makeInput({ seed: 1, storeIdentifying: false }));
@@ -50,14 +46,11 @@ test('identifying fields are stored only when the user allows it', () => {
     const bytes = Buffer.concat([readFileSync(file), existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0)]);
     assert.equal(bytes.includes('patient-smith-1.dcm'), false);
     assert.equal(bytes.includes('patient-smith-2.dcm'), true);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('the database itself refuses UPDATE, DELETE and out-of-chain INSERT; WAL + defensive', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     const rec = store.recordFinding(makeInput());
@@ -85,14 +78,11 @@ test('the database itself refuses UPDATE, DELETE and out-of-chain INSERT; WAL + 
     raw.close();
     assert.equal(store.verify().ok, true);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('bad input gets an AuditError naming the file and the problem', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     assert.throws(() => store.recordFinding({ ...makeInput(), reviewer: '  ' }), (e: unknown) => e instanceof AuditError && e.message.includes(file) && /reviewer/.test(e.message));
@@ -116,9 +106,7 @@ test('bad input gets an AuditError naming the file and the problem', () => {
     raw.pragma(`user_version = ${LATEST_VERSION + 1}`);
     raw.close();
     assert.throws(() => AuditStore.open(newer), /newer Candor/);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('a file from every earlier schema version opens, migrates with an event, and keeps its chain', () => {
@@ -152,8 +140,7 @@ test('a file from every earlier schema version opens, migrates with an event, an
 });
 
 test('list filters by reviewer, study, method, model, date and text', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const store = AuditStore.open(join(dir, 'audit.db'));
     const recs = [
       store.recordFinding(makeInput({ seed: 1, reviewer: 'alice', method: 'nib', study: 'CT-1' })),
@@ -183,14 +170,11 @@ test('list filters by reviewer, study, method, model, date and text', () => {
     assert.equal(store.list({ from: recs[1].time }).length, 2);
     assert.throws(() => store.list({ from: 'yesterday' }), /'yesterday' is not a date/);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('signed checkpoints: the key is created beside the db, and an exported checkpoint catches a rewritten chain', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     store.recordFinding(makeInput({ seed: 1 }));
@@ -219,9 +203,7 @@ test('signed checkpoints: the key is created beside the db, and an exported chec
     assert.ok(v2.missingProtections.length > 0);
     assert.equal(store2.checkCheckpoint(cp).ok, true, 'the head at seq is still intact');
     store2.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 /** A file with 5 findings, in rollback-journal mode so all of it is in the one file; returns an index's root page offset. */
@@ -245,8 +227,7 @@ function patch(file: string, at: number, bytes: Buffer): void {
 }
 
 test('an index that no longer matches its table: found by checkIntegrity and verify({ integrity: true }), not at open', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const { file, start, page } = fileForDamage(dir, 'audit_events_time');
     // Change a time stored in the index only: every page stays well-formed, but the index no longer matches its table.
     const at = readFileSync(file).subarray(start, start + page).indexOf('20');
@@ -260,14 +241,11 @@ test('an index that no longer matches its table: found by checkIntegrity and ver
     assert.equal(v.reasonCode, 'corrupt');
     assert.match(v.reason!, /integrity_check.*missing from index audit_events_time/);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('a damaged page is refused at open with what PRAGMA quick_check found', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const { file, start } = fileForDamage(dir, 'audit_events_actor');
     // The b-tree page type byte of the index's root page: 0x42 is no valid page type.
     patch(file, start, Buffer.from([0x42]));
@@ -277,28 +255,22 @@ test('a damaged page is refused at open with what PRAGMA quick_check found', () 
     );
     // A file too large for a whole-file check at every start: the chain tables (audit_events and its indexes) are still checked.
     assert.throws(() => AuditStore.open(file, { quickCheckWholeFileUpTo: 0 }), /quick_check failed/);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('a large file is checked at open in its chain tables only; damage to the explanations is left to checkIntegrity', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const { file, start } = fileForDamage(dir, 'explanations_method');
     patch(file, start, Buffer.from([0x42]));
     assert.throws(() => AuditStore.open(file), /quick_check failed/, 'a whole-file check sees it');
     const store = AuditStore.open(file, { readOnly: true, quickCheckWholeFileUpTo: 0 });
     assert.match(store.checkIntegrity().join('\n'), /explanations_method|page|btree|malformed/i);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('verify resumes after the verified prefix within a process, and starts over when another connection wrote', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     for (const seed of [1, 2, 3]) store.recordFinding(makeInput({ seed }));
@@ -325,7 +297,5 @@ test('verify resumes after the verified prefix within a process, and starts over
     assert.equal(v.reasonCode, 'payload');
     assert.equal(store.verify({ full: true }).firstBroken, 2);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });

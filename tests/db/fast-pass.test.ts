@@ -13,13 +13,12 @@ import { canonicalFlat, GENESIS_HASH } from '../../db/canonical';
 import { canonicalNumberText } from '../../db/fast-scan';
 import { eventHash, scanRange, verifyChain, type EventRow } from '../../db/chain';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
-import { makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput } from './helpers';
 
 const AWKWARD = ['dr. "O\'Neil"\t\\ \u0001\u001f\u007f', 'Zoë ≥ 😀 \u2028\u2029 \r\n', '</script>\b\f', 'plain'];
 
 test('text needing JSON escapes: the fast pass hashes it right first time', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     for (const [i, s] of AWKWARD.entries()) {
@@ -37,14 +36,11 @@ test('text needing JSON escapes: the fast pass hashes it right first time', () =
     assert.equal(scan.findings, AWKWARD.length);
     assert.equal(scan.rechecks, 0, 'SQLite json_array and JSON.stringify agree on every escape');
     assert.equal(scan.firstPrev, GENESIS_HASH);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('a value SQLite prints another way (a REAL 2/3) is rechecked exactly and accepted; an edit of it is not', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     const rec = store.recordFinding(makeInput({ seed: 1 }));
@@ -77,9 +73,7 @@ test('a value SQLite prints another way (a REAL 2/3) is rechecked exactly and ac
     assert.equal(v.firstBroken, rec.seq);
     assert.equal(v.reasonCode, 'payload');
     db.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('the similarity printer the workers use gives canonicalFlat\'s text for every kind of value', () => {

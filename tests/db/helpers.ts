@@ -87,3 +87,19 @@ export function tempDir(prefix = 'candor-audit-'): { dir: string; cleanup: () =>
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards (after the promise settles when `fn` is async). */
+export function inTempDir<T>(fn: (dir: string) => T): T {
+  const { dir, cleanup } = tempDir();
+  let deferred = false;
+  try {
+    const result = fn(dir);
+    if (result instanceof Promise) {
+      deferred = true;
+      return result.finally(cleanup) as T;
+    }
+    return result;
+  } finally {
+    if (!deferred) cleanup();
+  }
+}

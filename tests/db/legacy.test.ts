@@ -13,7 +13,7 @@ import { AuditStore } from '../../db/audit-store';
 import { verifyChain } from '../../db/chain';
 import { CODEC_DEFLATE, CODEC_JSON } from '../../db/finding-codec';
 import { LATEST_VERSION } from '../../db/schema';
-import { makeExplanation, makeInput, tempDir } from './helpers';
+import { inTempDir, makeExplanation, makeInput } from './helpers';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'schema4-codec1.db');
 /** What the old code returned when it recorded them (seed 1..3, a checkpoint at 5, seed 4). */
@@ -25,8 +25,7 @@ const RECORDED = [
 ];
 
 test('a schema-4 file from the previous release migrates, verifies and reads back; new findings are stored compactly', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'old.db');
     copyFileSync(FIXTURE, file);
     const store = AuditStore.open(file);
@@ -51,14 +50,11 @@ test('a schema-4 file from the previous release migrates, verifies and reads bac
     const codecs = raw.prepare('SELECT x.codec, typeof(x.body) AS t FROM findings f JOIN explanations x ON x.id = f.explanation_row ORDER BY f.seq').all();
     raw.close();
     assert.deepEqual(codecs, [...RECORDED.map(() => ({ codec: CODEC_JSON, t: 'text' })), { codec: CODEC_DEFLATE, t: 'blob' }]);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('edits of old-format rows are still named at their finding', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'old.db');
     copyFileSync(FIXTURE, file);
     AuditStore.open(file).close(); // migrate once
@@ -87,7 +83,5 @@ test('edits of old-format rows are still named at their finding', () => {
       assert.equal(v.reasonCode, 'payload', `${sql}: ${v.reason}`);
       assert.equal(v.firstBroken, seq, `${sql}: ${v.reason}`);
     }
-  } finally {
-    cleanup();
-  }
+  });
 });

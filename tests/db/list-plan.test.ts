@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { AuditStore, type AuditFilter } from '../../db/audit-store';
 import type { AuditRow } from '../../electron/api/contract';
-import { makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput } from './helpers';
 
 const FINDINGS = 2100; // above the 2000 matches where a filter stops driving the query from its index
 
 test('list filters: same rows as a full scan, and the planned index for rare and common matches', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const store = AuditStore.open(join(dir, 'audit.db'));
     const rare = new Set([7, 700, 1400]);
     const recorded = store.recordFindings(
@@ -52,7 +51,5 @@ test('list filters: same rows as a full scan, and the planned index for rare and
       assert.ok(!steps.some((s) => /^SCAN (f|f2|x|x2|s|s2)\b/.test(s)), `${label}: no scan of a joined table (${steps.join(' | ')})`);
     }
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });

@@ -10,13 +10,12 @@ import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
 import { eventHash, type EventRow } from '../../db/chain';
 import { configureParallelVerify, lastParallelScan, splitRange } from '../../db/parallel-verify';
-import { makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput, tempDir } from './helpers';
 
 const THREADS = 3;
 
 function withLog(run: (file: string, events: EventRow[]) => void): void {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'audit.db');
     const store = AuditStore.open(file);
     store.recordFindings(Array.from({ length: 40 }, (_, i) => makeInput({ seed: i + 1, mapSize: 8 })));
@@ -25,9 +24,7 @@ function withLog(run: (file: string, events: EventRow[]) => void): void {
     const events = store.events();
     store.close();
     run(file, events);
-  } finally {
-    cleanup();
-  }
+  });
 }
 
 function tamper(file: string, sql: string, ...args: unknown[]): void {

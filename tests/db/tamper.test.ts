@@ -14,7 +14,7 @@ import { eventHash, verifyChain, type EventRow, type VerifyResult } from '../../
 import { GENESIS_HASH } from '../../db/canonical';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
 import type { Checkpoint } from '../../db/signing';
-import { makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput } from './helpers';
 
 interface Base {
   image: Buffer;
@@ -26,8 +26,7 @@ interface Base {
 
 /** migrate(1) + 4 findings + checkpoint + 2 findings (one shares an explanation) = 8 events. */
 function buildBase(): Base {
-  const { dir, cleanup } = tempDir();
-  try {
+  return inTempDir((dir) => {
     const store = AuditStore.open(join(dir, 'audit.db'));
     const findings: RecordedFinding[] = [];
     for (const seed of [1, 2, 3, 4]) findings.push(store.recordFinding(makeInput({ seed, storeIdentifying: seed === 2 })));
@@ -43,9 +42,7 @@ function buildBase(): Base {
     image[18] = 1;
     image[19] = 1;
     return { image, events, findings: findings.map((f) => ({ id: f.findingId, seq: f.seq })), checkpointSeq: events.find((e) => e.action === 'checkpoint.sign')!.seq, checkpoint };
-  } finally {
-    cleanup();
-  }
+  });
 }
 
 const base = buildBase();
@@ -231,8 +228,7 @@ test('a whole chain rewritten with recomputed hashes: the stored checkpoint and 
   assert.equal(verifyChain(db).ok, true, 'a full rewrite is self-consistent');
   const image = db.serialize();
   db.close();
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'rewritten.db');
     writeFileSync(file, image);
     const store = AuditStore.open(file, { readOnly: true });
@@ -240,14 +236,11 @@ test('a whole chain rewritten with recomputed hashes: the stored checkpoint and 
     assert.equal(check.ok, false);
     assert.match(check.reason!, /rewritten/);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('verify through a real file copy opened by AuditStore (as the CLI does)', () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  inTempDir((dir) => {
     const file = join(dir, 'copy.db');
     writeFileSync(file, base.image);
     const ok = AuditStore.open(file, { readOnly: true });
@@ -264,7 +257,5 @@ test('verify through a real file copy opened by AuditStore (as the CLI does)', (
     expectBroken(v, 3, 'deleted', 'file copy');
     assert.deepEqual(v.missingProtections, ['audit_events_no_delete']);
     store.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
