@@ -4,7 +4,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_WINDOW, renderPhantom, samplePhantom, windowTo8bit, type FindingType, type Side, type Zone } from './phantom';
+import { DEFAULT_WINDOW, FINDING_TYPES, renderPhantom, samplePhantom, windowTo8bit, type FindingType, type Side, type Zone } from './phantom';
 import { writeReport } from './report-grammar';
 import { CONTEXT_LENGTH } from './vocabulary';
 
@@ -38,6 +38,8 @@ export interface DatasetMeta {
   contextLength: number;
   seedBase: number;
   reports: string[];
+  /** Bit order of types.u8. */
+  findingTypes: readonly string[];
   /** One string key per phantom naming its content (type/side/zone set), for fair distractors. */
   contentKeys: string[];
   findings: DatasetFindingRecord[];
@@ -53,6 +55,9 @@ export function writeDataset(dir: string, opts: DatasetOptions, encode: (text: s
   const images = new Uint8Array(opts.count * px);
   const ids = new Int32Array(opts.count * opts.variants * CONTEXT_LENGTH).fill(opts.padId);
   const masks: Uint8Array[] = [];
+  // Bit k of a pixel is set where a finding of FINDING_TYPES[k] covers it: the trainer's dense
+  // (per-patch) supervision, and small enough to write for every training phantom.
+  const typeMap = new Uint8Array(opts.count * px);
   const meta: DatasetMeta = {
     count: opts.count,
     size: opts.size,
@@ -60,6 +65,7 @@ export function writeDataset(dir: string, opts: DatasetOptions, encode: (text: s
     contextLength: CONTEXT_LENGTH,
     seedBase: opts.seedBase,
     reports: [],
+    findingTypes: FINDING_TYPES,
     contentKeys: [],
     findings: [],
   };
@@ -69,6 +75,10 @@ export function writeDataset(dir: string, opts: DatasetOptions, encode: (text: s
     const img = renderPhantom(spec, opts.size);
     images.set(windowTo8bit(img.pixels, DEFAULT_WINDOW), i * px);
     meta.contentKeys.push(contentKey(spec.findings));
+    for (const f of img.findings) {
+      const bit = 1 << FINDING_TYPES.indexOf(f.type);
+      for (let p = 0; p < px; p++) if (f.mask[p]) typeMap[i * px + p] |= bit;
+    }
     for (let k = 0; k < opts.variants; k++) {
       const report = writeReport(spec.findings, seed * 31 + k);
       const tokens = encode(report.text);
@@ -101,6 +111,7 @@ export function writeDataset(dir: string, opts: DatasetOptions, encode: (text: s
   }
   writeFileSync(join(dir, 'images.u8'), images);
   writeFileSync(join(dir, 'ids.i32'), new Uint8Array(ids.buffer));
+  writeFileSync(join(dir, 'types.u8'), typeMap);
   if (opts.withMasks) {
     const all = new Uint8Array(masks.length * px);
     masks.forEach((m, j) => all.set(m, j * px));

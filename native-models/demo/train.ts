@@ -89,8 +89,8 @@ function parseArgs(argv: string[]): TrainOptions {
     out: resolve(get('out', join(here, 'bundle'))),
     trainCount: num('train', 6000),
     heldoutCount: num('heldout', 400),
-    epochs: num('epochs', 10),
-    threads: num('threads', 3),
+    epochs: num('epochs', 14),
+    threads: num('threads', 2),
     tmp: get('tmp', ''),
   };
 }

@@ -48,8 +48,10 @@ class CLIPAttention(nn.Module):
         b, t, d = x.shape
         q = self.q_proj(x) * self.scale
         q = q.view(b, t, self.heads, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        # Keys and values take their length from themselves (-1), queries from the input, as in
+        # Hugging Face's CLIPAttention: the exported op pattern is then the same as a real CLIP's.
+        k = self.k_proj(x).view(b, -1, self.heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, -1, self.heads, self.head_dim).transpose(1, 2)
         w = torch.matmul(q, k.transpose(-1, -2))
         if mask is not None:
             w = w + mask
@@ -260,6 +262,18 @@ class Dataset:
         self.n, self.size, self.variants, self.ctx = m['count'], m['size'], m['variants'], m['contextLength']
         self.images = torch.from_numpy(np.fromfile(os.path.join(folder, 'images.u8'), dtype=np.uint8).reshape(self.n, self.size, self.size).copy())
         self.ids = torch.from_numpy(np.fromfile(os.path.join(folder, 'ids.i32'), dtype='<i4').reshape(self.n, self.variants, self.ctx).astype(np.int64))
+        types_path = os.path.join(folder, 'types.u8')
+        self.types = None
+        if os.path.exists(types_path):
+            self.types = torch.from_numpy(np.fromfile(types_path, dtype=np.uint8).reshape(self.n, self.size, self.size).copy())
+        self.type_names = m.get('findingTypes', [])
+        # Per phantom: (type bit, sentence token ids, token span in report variant 0) of each finding sentence.
+        self.sentences = [[] for _ in range(self.n)]
+        for rec in m['findings']:
+            i = rec['phantom']
+            ids = self.ids[i, 0, rec['tokenStart']:rec['tokenEnd']].tolist()
+            bit = self.type_names.index(rec['type']) if rec['type'] in self.type_names else -1
+            self.sentences[i].append((bit, ids, rec['tokenStart'], rec['tokenEnd']))
         mask_path = os.path.join(folder, 'masks.u8')
         self.labels = content_labels(m['contentKeys'])
         self.masks = None
@@ -298,19 +312,99 @@ def to_pixel_values(gray_u8):
     return (x.unsqueeze(1).expand(-1, 3, -1, -1) - mean) / std
 
 
-def augment(gray_u8, g):
-    """Small shifts and exposure changes; never flips (sides matter)."""
+def augment(gray_u8, g, types=None):
+    """Small shifts and exposure changes; never flips (sides matter). `types` (the finding bitmap)
+    moves with the image."""
     b, h, w = gray_u8.shape
     pad = 4
     x = F.pad(gray_u8.to(torch.float32).unsqueeze(1), (pad, pad, pad, pad), mode='replicate').squeeze(1)
+    tp = F.pad(types, (pad, pad, pad, pad)) if types is not None else None
     shifts = torch.randint(0, 2 * pad + 1, (b, 2), generator=g)
     out = torch.empty(b, h, w)
+    tout = torch.empty(b, h, w, dtype=torch.uint8) if types is not None else None
     for i in range(b):
         dy, dx = int(shifts[i, 0]), int(shifts[i, 1])
         out[i] = x[i, dy:dy + h, dx:dx + w]
+        if tout is not None:
+            tout[i] = tp[i, dy:dy + h, dx:dx + w]
     gain = 1.0 + 0.08 * (torch.rand(b, 1, 1, generator=g) * 2 - 1)
     bias = 10.0 * (torch.rand(b, 1, 1, generator=g) * 2 - 1)
-    return torch.clamp(torch.round(out * gain + bias), 0, 255).to(torch.uint8)
+    return torch.clamp(torch.round(out * gain + bias), 0, 255).to(torch.uint8), tout
+
+
+def patch_weights(types_u8, bits, patch):
+    """Finding bitmap [B, H, W] and one type bit per item -> [B, patches] weights: each patch's
+    coverage by that finding relative to the best-covered patch (1 there, small for slivers)."""
+    sel = ((types_u8.to(torch.int64) >> bits.view(-1, 1, 1)) & 1).to(torch.float32)
+    cov = F.avg_pool2d(sel.unsqueeze(1), patch).flatten(1)
+    return cov / cov.amax(dim=1, keepdim=True).clamp_min(1e-6)
+
+
+def nib_scores_train(h, embed_tail, other_embed, alphas):
+    """NIB's per-token scores [B, T], differentiable in the weights (double backward): `h` is the
+    stream entering layer L (still in the graph), `embed_tail(x)` the embeddings from scaled streams,
+    and `alphas` [B, k] steps drawn from NIB's grid i/n, a Monte-Carlo estimate of its sum."""
+    b, k = alphas.shape
+    t, d = h.shape[1], h.shape[2]
+    x = (h.unsqueeze(1) * alphas.view(b, k, 1, 1)).reshape(b * k, t, d)
+    f = embed_tail(x)
+    cos = F.cosine_similarity(f, other_embed.repeat_interleave(k, dim=0), dim=-1, eps=1e-6)
+    g, = torch.autograd.grad(cos.sum(), x, create_graph=True)
+    return (h.unsqueeze(1) * g.view(b, k, t, d)).mean(1).sum(-1)
+
+
+def nib_patch_scores_train(model, pixel_values, text_embed, layer, alphas):
+    vm = model.vision_model
+    h = vm.stream(pixel_values, layer)
+    return nib_scores_train(h, lambda x: model.visual_projection(vm.tail(x, layer)[1]), text_embed, alphas)[:, 1:]
+
+
+def nib_token_scores_train(model, input_ids, image_embed, layer, alphas):
+    tm = model.text_model
+    h = tm.stream(input_ids, layer)
+    ids = input_ids.repeat_interleave(alphas.shape[1], dim=0)
+    return nib_scores_train(h, lambda x: model.text_projection(tm.tail(x, ids, layer)[1]), image_embed, alphas)
+
+
+def explanation_loss(scores, weights, sharpness, valid=None):
+    """-log of the softmax mass (scores standardized per map over the `valid` positions) on the
+    finding's positions, weighted by their coverage: small when the map's maximum lies on the finding."""
+    if valid is None:
+        valid = torch.ones_like(scores, dtype=torch.bool)
+    v = valid.to(scores.dtype)
+    count = v.sum(1, keepdim=True)
+    mean = (scores * v).sum(1, keepdim=True) / count
+    std = ((((scores - mean) * v) ** 2).sum(1, keepdim=True) / (count - 1).clamp_min(1)).sqrt().clamp_min(1e-8)
+    z = ((scores - mean) / std).masked_fill(~valid, float('-inf'))
+    p = torch.softmax(sharpness * z, dim=1)
+    return -torch.log((p * weights).sum(1).clamp_min(1e-8)).mean()
+
+
+NIB_STEPS = 10
+
+
+def explanation_batch(data, idx, g, limit):
+    """Up to `limit` (batch row, phantom, (type bit, sentence ids, token span)) picks, one random
+    finding sentence from each of the first phantoms in the batch that have one."""
+    picks = []
+    for row, i in enumerate(idx.tolist()):
+        options = [s for s in data.sentences[i] if s[0] >= 0]
+        if not options:
+            continue
+        picks.append((row, i, options[int(torch.randint(0, len(options), (1,), generator=g))]))
+        if len(picks) == limit:
+            break
+    return picks
+
+
+def pad_sentences(sentences, text_cfg):
+    """One sentence alone as the app explains it: BOS + its tokens + EOS, padded with EOS."""
+    bos, eos = text_cfg['bos_token_id'], text_cfg['eos_token_id']
+    width = max(len(ids) for ids in sentences) + 2
+    out = torch.full((len(sentences), width), eos, dtype=torch.int64)
+    for r, ids in enumerate(sentences):
+        out[r, :len(ids) + 2] = torch.tensor([bos] + ids + [eos])
+    return out
 
 
 def trim_ids(ids, eos):
@@ -391,6 +485,9 @@ def attribution_check(model, data, eos, layer, steps=10, limit=200):
         mask = data.masks[rec['mask']].to(torch.bool)
         idx = int(torch.argmax(up))
         hit = bool(mask.view(-1)[idx])
+        ys, xs = torch.nonzero(mask, as_tuple=True)
+        cy, cx = divmod(idx, size)
+        near = bool(((ys - cy) ** 2 + (xs - cx) ** 2).min() <= (size / grid.shape[0] / 2) ** 2) if len(ys) else False
         pos = up - up.min()
         energy = float((pos * mask).sum() / pos.sum().clamp_min(1e-12))
         full = trim_ids(data.ids[i:i + 1, 0], eos)
@@ -398,13 +495,14 @@ def attribution_check(model, data, eos, layer, steps=10, limit=200):
         words = ts[1:-1]
         top = int(torch.argmax(words)) + 1
         in_sentence = rec['tokenStart'] <= top < rec['tokenEnd']
-        d = per_type.setdefault(rec['type'], {'n': 0, 'hit': 0, 'energy': 0.0, 'text': 0, 'area': 0.0})
+        d = per_type.setdefault(rec['type'], {'n': 0, 'hit': 0, 'near': 0, 'energy': 0.0, 'text': 0, 'area': 0.0})
         d['n'] += 1
         d['hit'] += int(hit)
+        d['near'] += int(near)
         d['energy'] += energy
         d['text'] += int(in_sentence)
         d['area'] += float(mask.float().mean())
-    return {k: {'n': v['n'], 'pointing': v['hit'] / v['n'], 'energy': v['energy'] / v['n'], 'mask_area': v['area'] / v['n'],
+    return {k: {'n': v['n'], 'pointing': v['hit'] / v['n'], 'pointing_tol': v['near'] / v['n'], 'energy': v['energy'] / v['n'], 'mask_area': v['area'] / v['n'],
                 'text_top_in_sentence': v['text'] / v['n']} for k, v in sorted(per_type.items())}
 
 
@@ -456,6 +554,11 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--checkpoint', default='')
     ap.add_argument('--aux-weight', type=float, default=2.0)
+    ap.add_argument('--explain-weight', type=float, default=1.0)
+    ap.add_argument('--explain-text-weight', type=float, default=0.5)
+    ap.add_argument('--explain-items', type=int, default=16)
+    ap.add_argument('--explain-alphas', type=int, default=2)
+    ap.add_argument('--explain-sharpness', type=float, default=2.0)
     ap.add_argument('--check-only', action='store_true')
     args = ap.parse_args()
 
@@ -465,6 +568,7 @@ def main():
         config = json.load(f)
     eos = config['text_config']['eos_token_id']
     layer = (3 * config['vision_config']['num_hidden_layers']) // 4
+    layer_text = (3 * config['text_config']['num_hidden_layers']) // 4
     model = CLIPModel(config)
     init_weights(model, args.seed)
     train = Dataset(args.data)
@@ -505,7 +609,8 @@ def main():
                     group['lr'] = lr
                 variant = torch.randint(0, train.variants, (len(idx),), generator=g)
                 ids = trim_ids(train.ids[idx, variant], eos)
-                pv = to_pixel_values(augment(train.images[idx], g))
+                gray, types = augment(train.images[idx], g, train.types[idx] if train.types is not None else None)
+                pv = to_pixel_values(gray)
                 img_raw = model.encode_image(pv)
                 txt_raw = model.encode_text(ids)
                 img = F.normalize(img_raw, dim=-1)
@@ -516,6 +621,32 @@ def main():
                 logits = scale * img @ txt.t()
                 labels = torch.arange(len(idx))
                 loss = 0.5 * (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) + args.aux_weight * aux
+                expl = torch.zeros(())
+                expl_text = torch.zeros(())
+                if args.explain_weight > 0 and types is not None:
+                    picks = explanation_batch(train, idx, g, args.explain_items)
+                    if picks:
+                        rows = torch.tensor([r for r, _, _ in picks])
+                        bits = torch.tensor([s[0] for _, _, s in picks])
+                        sent = pad_sentences([s[1] for _, _, s in picks], config['text_config'])
+                        t_emb = model.encode_text(sent).detach()
+                        alphas = torch.randint(1, NIB_STEPS + 1, (len(picks), args.explain_alphas), generator=g).to(torch.float32) / NIB_STEPS
+                        scores = nib_patch_scores_train(model, pv[rows], t_emb, layer, alphas)
+                        weights = patch_weights(types[rows], bits, config['vision_config']['patch_size'])
+                        expl = explanation_loss(scores, weights, args.explain_sharpness)
+                        loss = loss + args.explain_weight * expl
+                        if args.explain_text_weight > 0:
+                            # Text side: the whole report (variant 0, where the spans are known)
+                            # against this image; the finding's sentence should carry the top score.
+                            reports = trim_ids(train.ids[torch.tensor([i for _, i, _ in picks]), 0], eos)
+                            span = torch.zeros(reports.shape, dtype=torch.float32)
+                            for r, (_, _, s) in enumerate(picks):
+                                span[r, s[2]:s[3]] = 1
+                            valid = reports != eos
+                            valid[:, 0] = False  # BOS
+                            tscores = nib_token_scores_train(model, reports, img_raw[rows].detach(), layer_text, alphas)
+                            expl_text = explanation_loss(tscores, span, args.explain_sharpness, valid)
+                            loss = loss + args.explain_text_weight * expl_text
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -524,11 +655,14 @@ def main():
                 running_aux = aux.item()
                 step += 1
                 if step % 10 == 0:
-                    print(f'epoch {epoch} step {step}/{total} loss {running / (b + 1):.4f} aux {running_aux:.3f} scale {scale.item():.1f} {time.time() - t0:.0f}s', flush=True)
+                    print(f'epoch {epoch} step {step}/{total} loss {running / (b + 1):.4f} aux {running_aux:.3f} explain {expl.item():.3f} text {expl_text.item():.3f} scale {scale.item():.1f} {time.time() - t0:.0f}s', flush=True)
             model.eval()
             img, txt = embed_all(model, held, eos)
             r1 = retrieval_top1(img, txt, held.meta['contentKeys'])
             print(f'epoch {epoch} done: loss {running / steps_per_epoch:.4f} held-out retrieval@1/10 {r1:.3f} {time.time() - t0:.0f}s', flush=True)
+            if held.masks is not None:
+                check = attribution_check(model, held, eos, layer, limit=90)
+                print('  python NIB pointing (strict / within half a patch): ' + ', '.join(f"{k} {v['pointing']:.2f}/{v['pointing_tol']:.2f}" for k, v in check.items()), flush=True)
             if args.checkpoint:
                 torch.save(model.state_dict(), args.checkpoint)
 

@@ -98,6 +98,8 @@ export function App() {
     async (p: string, opts: { title?: string; report?: string; fresh?: boolean } = {}) => {
       setBusy(true);
       setError(null);
+      // The path box names the scan on screen, however it was opened (box, study list, drop).
+      setPath(p);
       if (opts.fresh) forgetScan(p);
       try {
         const s = await openScan(p);
@@ -120,7 +122,6 @@ export function App() {
         setInfo(i);
         const [first, ...rest] = i.sampleStudies;
         if (first) {
-          setPath(first.scanPath);
           await open(first.scanPath, { title: first.title, report: first.reportText });
         }
         // Thumbnails for the other studies, one at a time so the first study is not slowed down.
