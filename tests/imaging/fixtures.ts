@@ -1,8 +1,12 @@
 /** Where the read-only shared fixtures live: `../shared` from the repository root, wherever the checkout is. */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeCompressedFrame } from '../../electron/imaging/codecs/index';
+import { ImagingError } from '../../electron/imaging/index';
+import type { PixelLayout } from '../../electron/imaging/types';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,4 +40,16 @@ export function hasTools(...names: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** Decoding corrupt frame data must fail with an ImagingError that names the file; returns it. */
+export async function decodeRefusal(bytes: Uint8Array, layout: PixelLayout, syntax: string): Promise<ImagingError> {
+  try {
+    await decodeCompressedFrame('broken.dcm', syntax, layout, bytes);
+  } catch (err) {
+    assert.ok(err instanceof ImagingError, `not an ImagingError: ${String(err)}`);
+    assert.equal(err.file, 'broken.dcm');
+    return err;
+  }
+  assert.fail('corrupt data was decoded without an error');
 }

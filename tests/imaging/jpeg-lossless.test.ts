@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCompressedFrame } from '../../electron/imaging/codecs/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
-import { ImagingError, loadScan } from '../../electron/imaging/index';
+import { loadScan } from '../../electron/imaging/index';
 import { parseDicomBytes } from '../../electron/imaging/dicom-file';
 import { readImageInfo } from '../../electron/imaging/dicom-header';
 import { compressedFrameBytes } from '../../electron/imaging/codecs/index';
 import type { PixelLayout } from '../../electron/imaging/types';
 import { encodeLossless } from './lossless-encoder';
-import { DICOM_FIXTURES, hasTools } from './fixtures';
+import { DICOM_FIXTURES, decodeRefusal, hasTools } from './fixtures';
 
 const LOSSLESS_ANY = '1.2.840.10008.1.2.4.57';
 const tmp = mkdtempSync(join(tmpdir(), 'candor-lossless-'));
@@ -158,16 +158,7 @@ function findMarker(bytes: Uint8Array, marker: number): number {
   throw new Error(`marker ${marker.toString(16)} not found`);
 }
 
-async function refusal(bytes: Uint8Array, layout: PixelLayout, syntax = LOSSLESS_ANY): Promise<ImagingError> {
-  try {
-    await decodeCompressedFrame('broken.dcm', syntax, layout, bytes);
-  } catch (err) {
-    assert.ok(err instanceof ImagingError, `not an ImagingError: ${String(err)}`);
-    assert.equal(err.file, 'broken.dcm');
-    return err;
-  }
-  assert.fail('corrupt data was decoded without an error');
-}
+const refusal = (bytes: Uint8Array, layout: PixelLayout, syntax = LOSSLESS_ANY) => decodeRefusal(bytes, layout, syntax);
 
 test('a truncated lossless scan is refused', async () => {
   const { bytes, layout, syntax } = corpusFrame('chest_jpeg_lossless_sv1.dcm');

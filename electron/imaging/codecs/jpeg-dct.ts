@@ -63,6 +63,8 @@ const work = new Int32Array(64);
 /**
  * Inverse DCT of dequantised coefficients (natural order) into plane samples, level-shifted and
  * clamped. `pass1Bits` is 2 for 8-bit and 1 for 12-bit precision (headroom in 32 bits).
+ * The two passes repeat the same butterfly inline, as IJG's jidctint.c does: this runs once per
+ * 8×8 block and a shared helper would return eight values per row through an array.
  */
 function idctBlock(coef: Int32Array, out: Uint16Array, offset: number, stride: number, pass1Bits: number, center: number, max: number): void {
   const ws = work;
