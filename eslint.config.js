@@ -2,8 +2,49 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The house's layering (ARCHITECTURE.md, "Layers"), one block per room. Each file matches one block,
+ * since a later block's options for the same rule replace an earlier one's. Import paths are matched
+ * as written (relative), so `(\.\./)+x/` means "the room x, reached from anywhere below the root".
+ */
+const restrict = (files, patterns, paths = []) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] },
+});
+const noElectronPackage = [{ name: 'electron', message: 'Only electron/main.ts, preload.ts and the services may use Electron itself.' }];
+
+export const LAYERS = [
+  restrict(['native-models/**/*.ts'], [
+    { regex: '^(\\.\\./)+(electron|db)(/|$)', message: 'native-models/ is the bottom room: it never imports electron/ or db/.' },
+  ], noElectronPackage),
+  restrict(['db/**/*.ts'], [
+    { regex: '^(\\.\\./)+electron(/|$)', message: 'db/ never imports electron/.' },
+    {
+      regex: '^(\\.\\./)+native-models/(?!errors$)',
+      allowTypeImports: true,
+      message: 'db/ imports only types from native-models/ (and the error taxonomy, native-models/errors).',
+    },
+  ], noElectronPackage),
+  restrict(['electron/imaging/**/*.ts'], [
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report or API: it reads scans.' },
+    { regex: '^(\\.\\./)+db(/|$)', message: 'electron/imaging never imports db/.' },
+  ], noElectronPackage),
+  restrict(['electron/api/**/*.ts'], [
+    {
+      regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
+      message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
+    },
+    { regex: '^\\.\\./(?!imaging/types$|\\.\\./)', message: 'The contract reads only electron/imaging/types from the main process.' },
+  ], noElectronPackage),
+  restrict(['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'], [
+    { regex: '^(\\.\\./)+(native-models|db|build|tests)(/|$)', message: 'The renderer imports only the contract, the wire codec and the shared colour map.' },
+    { regex: '^(\\.\\./)+electron/(?!api/(contract|wire|colormap)$)', message: 'The renderer imports only electron/api/contract, electron/api/wire and electron/api/colormap.' },
+    { regex: '^node:', message: 'The renderer runs in a browser: no Node built-ins.' },
+  ], noElectronPackage),
+];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'tests/output/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'tests/output/**', 'reports/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,4 +67,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...LAYERS,
 );

@@ -13,19 +13,17 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type Explanation, type RecordedFinding } from '../electron/api/contract';
+import type { Explanation } from '../native-models/explain/types';
+import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from './types';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
 import { CODEC_JSON, decodeExplanation, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
 import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
+import { IntegrityError, NotFoundError, UserInputError } from '../native-models/errors';
 import { CODEC_SCHEMA, LATEST_VERSION, migrate, schemaVersion } from './schema';
 
-export class AuditError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuditError';
-  }
-}
+/** A log file or request the audit store cannot use (not a Candor log, a newer schema, an unknown finding). */
+export class AuditError extends UserInputError {}
 
 export interface FindingInput {
   explanation: Explanation;
@@ -85,6 +83,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 function fail(file: string, what: string): never {
   throw new AuditError(`audit database ${file}: ${what}`);
+}
+
+/** The file's evidence does not hold together (damaged pages, a finding that no longer matches its event). */
+function broken(file: string, what: string): never {
+  throw new IntegrityError(`audit database ${file}: ${what}`);
 }
 
 function nonEmpty(file: string, name: string, v: unknown, max = 20000): string {
@@ -357,7 +360,7 @@ export class AuditStore {
         : (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('audit_events', 'chain_head', 'findings', 'models', 'scans')").pluck().all() as string[]).flatMap(
             (t) => sqliteCheck(db, `quick_check(${t})`),
           );
-      if (problems.length) fail(path, `PRAGMA quick_check failed: ${problems.slice(0, 5).join('; ')}`);
+      if (problems.length) broken(path, `PRAGMA quick_check failed: ${problems.slice(0, 5).join('; ')}`);
       const version = schemaVersion(db);
       if (version > LATEST_VERSION) fail(path, `it was written by a newer Candor (schema ${version}; this version reads up to ${LATEST_VERSION})`);
       if (version < LATEST_VERSION) {
@@ -397,10 +400,10 @@ export class AuditStore {
          FROM (${STORED_FINDING_SQL} WHERE f.id = ?) q LEFT JOIN audit_events ev ON ev.seq = q.seq`,
       )
       .get(findingId) as (StoredFinding & { event_payload_hash: string | null; event_hash: string | null }) | undefined;
-    if (!row) throw new AuditError(`audit database ${this.path}: no finding with id ${findingId}`);
+    if (!row) throw new NotFoundError(`audit database ${this.path}: no finding with id ${findingId}`);
     if (row.body == null) fail(this.path, `finding ${findingId}: its explanation is missing`);
     if (row.event_payload_hash !== payloadHashOf(row)) {
-      fail(this.path, `finding ${findingId} does not match its audit event ${row.seq} (it was changed or its event removed); run verify`);
+      broken(this.path, `finding ${findingId} does not match its audit event ${row.seq} (it was changed or its event removed); run verify`);
     }
     return row;
   }
@@ -409,7 +412,7 @@ export class AuditStore {
     try {
       return decodeExplanation(row.body, row.map_values, row.codec);
     } catch (err) {
-      fail(this.path, `finding ${row.id}: its explanation cannot be decoded (${(err as Error).message})`);
+      broken(this.path, `finding ${row.id}: its explanation cannot be decoded (${(err as Error).message})`);
     }
   }
 

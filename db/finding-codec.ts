@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
-import type { Explanation } from '../electron/api/contract';
+import type { Explanation } from '../native-models/explain/types';
 import { canonicalFlat, canonicalJson, parseCanonical } from './canonical';
 
 /** One finding as stored: the findings row joined with its explanation, scan and model. */

@@ -1,16 +1,23 @@
 /**
  * The one API contract between the renderer and the main process.
  *
- * Preload, IPC handlers, the renderer and the browser test host all import the channel
- * names and types from here; every request is validated against these schemas in the main
- * process before a service sees it.
+ * Each room owns the types it produces (explanations in native-models/explain/types.ts, audit
+ * records in db/types.ts, scans in electron/imaging/types.ts); this module composes them, holds
+ * the zod schemas every request is validated against in the main process, and the channel table.
+ * Preload, IPC dispatch, the renderer and the browser test host all import channel names and
+ * types from here.
  */
 import { z } from 'zod';
+import { METHODS, TARGETS, type Explanation, type Method, type Target } from '../../native-models/explain/types';
+import { LAYER, STEPS } from '../../native-models/explain/methods';
+import type { ErrorCode } from '../../native-models/errors';
+import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
+import type { FramePixels, ScanSummary, WindowPreset } from '../imaging/types';
 
-export const METHODS = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
-export type Method = (typeof METHODS)[number];
-export const DECISIONS = ['agree', 'disagree', 'uncertain'] as const;
-export type Decision = (typeof DECISIONS)[number];
+export { METHODS, DECISIONS, TARGETS };
+export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, WindowPreset, ErrorCode };
+export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
+export { METHOD_SPECS, STEPS, LAYER, methodLabel, type MethodSpec } from '../../native-models/explain/methods';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);
@@ -20,87 +27,17 @@ export const WindowPresetSchema = z.object({
   center: z.number(),
   width: z.number().positive(),
 });
-export type WindowPreset = z.infer<typeof WindowPresetSchema>;
 
-/** What the viewer needs to know about a scan, without its pixels. */
-export interface ScanSummary {
-  id: string;
-  path: string;
-  fileName: string;
-  format: 'dicom' | 'png' | 'jpeg';
-  width: number;
-  height: number;
-  frames: number;
-  /** 1 = grayscale (modality values), 3 = RGB 0..255 */
-  channels: 1 | 3;
-  photometric: string;
-  bitsStored: number;
-  modality: string | null;
-  /** Unit of the values under the cursor: 'HU' for CT, otherwise the modality's own. */
-  units: string;
-  /** MONOCHROME1: higher values are darker. The viewer inverts by default. */
-  invertedByDefault: boolean;
-  /** The full value range over the first frame, for a default window. */
-  valueRange: { min: number; max: number };
-  /** Modality values that are Pixel Padding (0028,0120/0121): background, drawn black; null when none. */
-  pixelPadding: { min: number; max: number } | null;
-  windows: WindowPreset[];
-  sha256: string;
-  /** Identifying and descriptive tags shown in the UI (hidden by the user's choice). */
-  patient: { name: string | null; id: string | null; studyDate: string | null; studyDescription: string | null };
-}
-
-/** One frame of modality values (after rescale), row-major; colour interleaved RGB. */
-export interface FramePixels {
-  scanId: string;
-  frame: number;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  pixels: Float32Array;
-}
-
-export interface TokenScore {
-  text: string;
-  start: number | null;
-  end: number | null;
-  raw: number;
-  normalized: number;
-  special: boolean;
-}
-export interface WordScore {
-  text: string;
-  start: number;
-  end: number;
-  raw: number;
-  normalized: number;
-}
-
-/** Everything needed to redraw an explanation and to audit it later. */
-export interface Explanation {
-  id: string;
-  method: Method;
-  params: { layer: number; steps: number; target: 'image' | 'text' | 'both'; [k: string]: number | string | boolean };
-  similarity: number;
-  model: { name: string; sha256: string };
-  input: { scanSha256: string; frame: number; text: string; textSha256: string };
-  provider: string;
-  image: {
-    grid: [number, number];
-    tokenScores: number[];
-    /** Normalized [0,1] map in scan coordinates (width × height of the map, row-major). */
-    map: { width: number; height: number; values: Float32Array };
-  } | null;
-  text: { tokens: TokenScore[]; words: WordScore[] } | null;
-  metrics: Record<string, number>;
-  timings: Record<string, number>;
-  warnings: string[];
+/** A failure as it crosses the boundary: the taxonomy's code (or invalid-request for a request the schema refused) and one line. */
+export interface ApiError {
+  code: ErrorCode | 'invalid-request';
+  message: string;
 }
 
 export type ExplainJobState =
   | { state: 'running'; progress: number; stage: string }
   | { state: 'done'; explanation: Explanation }
-  | { state: 'failed'; error: string }
+  | { state: 'failed'; error: ApiError }
   | { state: 'cancelled' };
 
 export interface AppInfo {
@@ -117,45 +54,14 @@ export interface SampleStudy {
   reportText: string;
 }
 
-export interface AuditRow {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  findingId: string | null;
-  study: string | null;
-  model: string | null;
-  modelSha256: string | null;
-  method: string | null;
-  similarity: number | null;
-  decision: Decision | null;
-  eventHash: string;
-}
-export interface RecordedFinding {
-  findingId: string;
-  seq: number;
-  eventHash: string;
-  time: string;
-  reviewer: string;
-  decision: Decision;
-  note: string;
-  explanation: Explanation;
-}
-export interface ChainStatus {
-  ok: boolean;
-  events: number;
-  firstBroken: number | null;
-  reason: string | null;
-}
-
 export const ExplainRequestSchema = z.object({
   scanId: id,
   frame: z.number().int().min(1).default(1),
   text: z.string().trim().min(1, 'the report text is empty').max(20000),
   method: z.enum(METHODS).default('nib'),
-  layer: z.number().int().min(0).max(200).optional(),
-  steps: z.number().int().min(1).max(200).optional(),
-  target: z.enum(['image', 'text', 'both']).default('both'),
+  layer: z.number().int().min(LAYER.min).max(LAYER.max).optional(),
+  steps: z.number().int().min(STEPS.min).max(STEPS.max).optional(),
+  target: z.enum(TARGETS as [Target, ...Target[]]).default('both'),
   /** The VOI window applied before the model sees a grayscale scan; default: the scan's first preset. */
   window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
 });
@@ -218,10 +124,6 @@ export type Request<C extends Channel> = z.input<(typeof channels)[C]['request']
 export type ParsedRequest<C extends Channel> = z.output<(typeof channels)[C]['request']>;
 export type Response<C extends Channel> = Responses[C];
 
-export interface ApiError {
-  code: 'invalid-request' | 'not-found' | 'bad-input' | 'cancelled' | 'internal' | 'unavailable';
-  message: string;
-}
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /** The one object the preload exposes (window.candor) and the test host's client mirrors. */
@@ -237,3 +139,13 @@ export function isChannel(x: unknown): x is Channel {
 export function ipcName(channel: Channel): string {
   return `candor:${channel}`;
 }
+
+/** Compile-time proof that each schema and the room's type describe the same values. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type _SchemasAgreeWithRoomTypes = [
+  Assert<Same<z.infer<typeof WindowPresetSchema>, WindowPreset>>,
+  Assert<Same<z.output<typeof ExplainRequestSchema>['method'], Method>>,
+  Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
+  Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
+];

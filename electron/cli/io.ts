@@ -1,12 +1,11 @@
 /** Output sinks for CLI commands, so tests can run a command in-process and read what it printed. */
+import { UserInputError } from '../../native-models/errors';
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export class UsageError extends UserInputError {}
 
 /** --name value / --flag parsing; unknown options are errors (typos must not be ignored). */
 export function parseArgs(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string> } {

@@ -3,7 +3,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { ImagingError } from './errors';
 import { transferSyntaxOf } from './dicom-file';
 import type { ModalityLut, PaddingRange, PaletteChannel, PixelLayout, VoiFunction, VoiLut } from './types';
-import type { WindowPreset } from '../api/contract';
+import type { WindowPreset } from './types';
 
 export interface DicomImageInfo {
   transferSyntax: string;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import type { ScanSummary, WindowPreset } from '../api/contract';
+import type { ScanSummary, WindowPreset } from './types';
 import { ImagingError, describeThrown } from './errors';
 import { openDicom, syntaxName } from './dicom-image';
 import { str } from './dicom-header';

@@ -50,3 +50,48 @@ export interface PaddingRange {
   low: number;
   high: number;
 }
+
+/** A named window (VOI) the viewer offers: the file's own presets, then generic ones. */
+export interface WindowPreset {
+  name: string;
+  center: number;
+  width: number;
+}
+
+/** What the viewer needs to know about a scan, without its pixels. */
+export interface ScanSummary {
+  id: string;
+  path: string;
+  fileName: string;
+  format: 'dicom' | 'png' | 'jpeg';
+  width: number;
+  height: number;
+  frames: number;
+  /** 1 = grayscale (modality values), 3 = RGB 0..255 */
+  channels: 1 | 3;
+  photometric: string;
+  bitsStored: number;
+  modality: string | null;
+  /** Unit of the values under the cursor: 'HU' for CT, otherwise the modality's own. */
+  units: string;
+  /** MONOCHROME1: higher values are darker. The viewer inverts by default. */
+  invertedByDefault: boolean;
+  /** The full value range over the first frame, for a default window. */
+  valueRange: { min: number; max: number };
+  /** Modality values that are Pixel Padding (0028,0120/0121): background, drawn black; null when none. */
+  pixelPadding: { min: number; max: number } | null;
+  windows: WindowPreset[];
+  sha256: string;
+  /** Identifying and descriptive tags shown in the UI (hidden by the user's choice). */
+  patient: { name: string | null; id: string | null; studyDate: string | null; studyDescription: string | null };
+}
+
+/** One frame of modality values (after rescale), row-major; colour interleaved RGB. */
+export interface FramePixels {
+  scanId: string;
+  frame: number;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  pixels: Float32Array;
+}

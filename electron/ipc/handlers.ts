@@ -12,41 +12,27 @@ import {
   type Response,
   type Result,
 } from '../api/contract';
+import { CandorError, errorCode, errorMessage } from '../../native-models/errors';
 
 export type ServiceTable = { [C in Channel]: (request: ParsedRequest<C>) => Promise<Response<C>> };
 
 /**
- * Each room reports bad input with its own Error subclass (ImagingError, BundleError,
- * AuditError, OnnxError…) whose message names the file and the problem; JavaScript's
- * built-in errors mean a bug instead.
+ * The taxonomy's code for anything a service threw (see native-models/errors.ts). A request the
+ * schema refused is `invalid-request`; an error outside the taxonomy is a bug: `internal`.
  */
-const BUILT_IN_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
-
-function isUserFacing(err: Error): boolean {
-  const name = err.constructor.name !== 'Error' ? err.constructor.name : err.name;
-  return name.endsWith('Error') && !BUILT_IN_ERRORS.has(name);
-}
-
-export class InputError extends Error {
-  override name = 'InputError';
-}
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-
 export function toApiError(err: unknown): ApiError {
   if (err instanceof z.ZodError) {
     const detail = err.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
     return { code: 'invalid-request', message: `invalid request: ${detail}` };
   }
-  if (err instanceof Error) {
-    if (err.name === 'NotFoundError') return { code: 'not-found', message: err.message };
-    if (err.name === 'UnavailableError') return { code: 'unavailable', message: err.message };
-    if (err.name === 'ExplainCancelled' || err.name === 'AbortError') return { code: 'cancelled', message: 'cancelled' };
-    if (isUserFacing(err)) return { code: 'bad-input', message: err.message };
-    return { code: 'internal', message: `internal error: ${err.message}` };
-  }
-  return { code: 'internal', message: `internal error: ${String(err)}` };
+  const code = errorCode(err);
+  if (code === 'internal' && !(err instanceof CandorError)) return { code, message: `internal error: ${errorMessage(err)}` };
+  return { code, message: errorMessage(err) };
+}
+
+/** Whether a failure is a bug (logged with its stack) rather than something the user can act on. */
+export function isBug(error: ApiError): boolean {
+  return error.code === 'internal';
 }
 
 export type Dispatch = (channel: unknown, request: unknown) => Promise<Result<unknown>>;
@@ -73,7 +59,7 @@ async function dispatchTyped<C extends Channel>(
     return { ok: true, value };
   } catch (err) {
     const error = toApiError(err);
-    if (error.code === 'internal') log(`[${channel}] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (isBug(error)) log(`[${channel}] ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
     return { ok: false, error };
   }
 }

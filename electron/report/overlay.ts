@@ -2,7 +2,7 @@
  * Raster pieces of the report: the scan as seen, the scan with the attribution map blended
  * over it, and the colour bar. Pure functions over RGB buffers (no canvas in the main process).
  */
-import { overlayAlpha, viridis } from './colormap';
+import { overlayAlpha, viridis } from '../api/colormap';
 
 export interface GrayImage {
   width: number;

@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecordedFinding, WordScore } from '../api/contract';
-import { viridis } from './colormap';
+import { viridis } from '../api/colormap';
 import { colourBar, composeScanAndOverlay, type RgbImage } from './overlay';
+import { UserInputError } from '../../native-models/errors';
 
 export interface PdfInput {
   finding: RecordedFinding;
@@ -18,12 +19,7 @@ export interface PdfInput {
   identifying: { patientName?: string | null; patientId?: string | null } | null;
 }
 
-export class ReportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportError';
-  }
-}
+export class ReportError extends UserInputError {}
 
 const FONT_FILES = { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf' } as const;
 let fontDirOverride: string | null = null;

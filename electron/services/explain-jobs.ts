@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ExplainJobState, Explanation } from '../api/contract';
-import { NotFoundError } from '../ipc/handlers';
+import { NotFoundError } from '../../native-models/errors';
+import { isBug, toApiError } from '../ipc/handlers';
 
 export type JobWork = (signal: AbortSignal, progress: (fraction: number, stage: string) => void) => Promise<Explanation>;
 
@@ -18,6 +19,8 @@ const KEEP_FINISHED_MS = 10 * 60 * 1000;
 
 export class JobRunner {
   private readonly jobs = new Map<string, Job>();
+
+  constructor(private readonly log: (line: string) => void = (line) => console.error(line)) {}
 
   start(work: JobWork): string {
     const jobId = randomUUID();
@@ -35,8 +38,10 @@ export class JobRunner {
           job.finishedAt = Date.now();
         },
         (err: unknown) => {
-          const cancelled = job.controller.signal.aborted || (err instanceof Error && err.name === 'ExplainCancelled');
-          job.state = cancelled ? { state: 'cancelled' } : { state: 'failed', error: err instanceof Error ? err.message : String(err) };
+          const error = toApiError(err);
+          const cancelled = job.controller.signal.aborted || error.code === 'cancelled';
+          if (!cancelled && isBug(error)) this.log(`[explain job] ${err instanceof Error ? (err.stack ?? err.message) : error.message}`);
+          job.state = cancelled ? { state: 'cancelled' } : { state: 'failed', error };
           job.finishedAt = Date.now();
         },
       );

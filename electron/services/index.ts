@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
-import { NotFoundError, type ServiceTable } from '../ipc/handlers';
+import type { ServiceTable } from '../ipc/handlers';
+import { ModelOutputError, NotFoundError, UnavailableError } from '../../native-models/errors';
 import { explain } from '../../native-models/explain/index';
 import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry } from './scans';
@@ -19,14 +20,6 @@ export interface ServiceConfig {
   chooseFile?: () => Promise<string | null>;
   /** Store patient name/ID in the audit log (off unless the user allows it). */
   storeIdentifying?: boolean;
-}
-
-export class ModelOutputError extends Error {
-  override name = 'ModelOutputError';
-}
-
-export class UnavailableError extends Error {
-  override name = 'UnavailableError';
 }
 
 export function readSampleStudies(indexFile: string | null): SampleStudy[] {

@@ -1,6 +1,7 @@
 /** The model bundle the app explains with: loaded once, on first use, with its error kept for the UI. */
 import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
 import { prepareExplainer } from '../../native-models/explain/index';
+import { errorMessage, UnavailableError } from '../../native-models/errors';
 
 export class ModelHost {
   private loading: Promise<ClipBundle> | null = null;
@@ -11,11 +12,14 @@ export class ModelHost {
   get(): Promise<ClipBundle> {
     if (!this.dir) return Promise.reject(new ModelUnavailableError('no model bundle is configured (set CANDOR_MODEL_DIR or pass --model DIR)'));
     if (!this.loading) {
-      this.loading = loadClipBundle(this.dir);
+      // A model that does not load makes explaining unavailable; its own error says which file and why.
+      this.loading = loadClipBundle(this.dir).catch((err: unknown) => {
+        throw err instanceof UnavailableError ? err : new ModelUnavailableError(errorMessage(err), { cause: err });
+      });
       // Build the default NIB graphs while the reviewer reads, not on the first click.
       this.loading.then((bundle) => prepareExplainer(bundle)).catch(() => undefined);
       this.loading.catch((err: unknown) => {
-        this.loadError = err instanceof Error ? err.message : String(err);
+        this.loadError = errorMessage(err);
         // Let a later request try again (the user may have fixed the folder).
         this.loading = null;
       });
@@ -28,7 +32,7 @@ export class ModelHost {
     try {
       return { bundle: await this.get(), error: null };
     } catch (err) {
-      return { bundle: null, error: this.loadError ?? (err instanceof Error ? err.message : String(err)) };
+      return { bundle: null, error: this.loadError ?? errorMessage(err) };
     }
   }
 
@@ -37,6 +41,5 @@ export class ModelHost {
   }
 }
 
-export class ModelUnavailableError extends Error {
-  override name = 'ModelUnavailableError';
-}
+/** No model to explain with: none configured, or the configured one does not load (the cause says why). */
+export class ModelUnavailableError extends UnavailableError {}

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FramePixels, ScanSummary } from '../api/contract';
 import { loadScan, type LoadedScan } from '../imaging/index';
-import { InputError, NotFoundError } from '../ipc/handlers';
+import { NotFoundError, UserInputError } from '../../native-models/errors';
 
 interface OpenScan {
   summary: ScanSummary;
@@ -33,7 +33,7 @@ export class ScanRegistry {
   async frame(scanId: string, frame: number): Promise<FramePixels> {
     const { summary, loaded } = this.get(scanId);
     if (frame > summary.frames) {
-      throw new InputError(`${summary.fileName}: frame ${frame} requested, the scan has ${summary.frames}`);
+      throw new UserInputError(`${summary.fileName}: frame ${frame} requested, the scan has ${summary.frames}`);
     }
     const pixels = await loaded.frame(frame);
     return { scanId, frame, width: summary.width, height: summary.height, channels: summary.channels, pixels };

@@ -16,8 +16,9 @@ import { createSession, exposeTensors, parseModel, serializeModel, type ModelPro
 import { parsePreprocessorConfig, type PreprocessConfig } from './preprocess';
 import { discoverResidualStream, ResidualDiscoveryError } from './residual';
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
+import { UserInputError } from '../errors';
 
-export class BundleError extends Error {}
+export class BundleError extends UserInputError {}
 
 export type Prefer = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
 

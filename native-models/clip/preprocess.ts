@@ -7,6 +7,7 @@
  * `Image.resize(BICUBIC)` does it (a = -0.5, antialiased when shrinking, 8-bit fixed point).
  */
 import type { ClipBundle } from './bundle';
+import { UserInputError } from '../errors';
 
 export interface ScanImage {
   width: number;
@@ -48,7 +49,7 @@ export interface PreprocessConfig {
   resample: number;
 }
 
-export class PreprocessError extends Error {}
+export class PreprocessError extends UserInputError {}
 
 type Bundleish = Pick<ClipBundle, 'preprocessor' | 'imageSize'>;
 

@@ -7,8 +7,9 @@
  * LayerNorm either fused (`LayerNormalization`) or decomposed (`ReduceMean` + `Sub` …).
  */
 import type { onnx } from 'onnx-proto';
+import { UserInputError } from '../errors';
 
-export class ResidualDiscoveryError extends Error {}
+export class ResidualDiscoveryError extends UserInputError {}
 
 /** Tensors that are the input X of a LayerNorm. */
 function layerNormInputs(nodes: onnx.INodeProto[]): Set<string> {

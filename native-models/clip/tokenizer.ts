@@ -9,6 +9,7 @@
  * found (unknown-word markers) take the span between their matched neighbours.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { UserInputError } from '../errors';
 
 export interface TextToken {
   id: number;
@@ -27,7 +28,7 @@ export interface Tokenized {
   truncated: boolean;
 }
 
-export class TokenizerError extends Error {}
+export class TokenizerError extends UserInputError {}
 
 interface Folded {
   text: string;

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { BITS_STORED, MAX_PIXEL_VALUE, type RenderedPhantom } from './phantom';
+import { UserInputError } from '../errors';
 
 interface DcmjsDict {
   write(options?: { allowInvalidVRLength?: boolean }): ArrayBuffer;
@@ -43,12 +44,7 @@ export interface DicomStudyInfo {
   pixelSpacingMm: number;
 }
 
-export class DicomWriteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DicomWriteError';
-  }
-}
+export class DicomWriteError extends UserInputError {}
 
 export function phantomToDicom(img: RenderedPhantom, info: DicomStudyInfo): Buffer {
   const stored = new Uint16Array(img.width * img.height);

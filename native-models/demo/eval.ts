@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METHODS, type Method } from '../../electron/api/contract';
+import { METHODS, type Method } from '../explain/types';
 import { loadClipBundle, type ClipBundle } from '../clip/bundle';
 import { preprocess, type ScanImage } from '../clip/preprocess';
 import { explain } from '../explain/index';

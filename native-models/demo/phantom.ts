@@ -3,6 +3,7 @@
 // width/height) sampled from a seed, rendered at any resolution, with one pixel mask per finding.
 
 import { fractalNoise, gaussian, mulberry32, pick, randInt, subSeed, uniform, type Rng } from './random';
+import { UserInputError } from '../errors';
 
 export const FINDING_TYPES = ['nodule', 'mass', 'effusion', 'cardiomegaly', 'pneumothorax', 'consolidation'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
@@ -100,12 +101,7 @@ export const WINDOW_PRESETS: readonly WindowPreset[] = [
   { center: 2700, width: 1600, explanation: 'MEDIASTINUM' },
 ];
 
-export class PhantomSpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PhantomSpecError';
-  }
-}
+export class PhantomSpecError extends UserInputError {}
 
 const EDGE = 0.006;
 

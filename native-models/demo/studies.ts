@@ -9,6 +9,7 @@ import { encode } from 'fast-png';
 import { phantomToDicom } from './dicom-writer';
 import { DEFAULT_WINDOW, renderPhantom, samplePhantom, windowTo8bit, type FindingRequest, type FindingType, type Side, type Zone } from './phantom';
 import { writeReport } from './report-grammar';
+import { UserInputError } from '../errors';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const STUDIES_DIR = join(here, 'studies');
@@ -115,12 +116,7 @@ export function writeSampleStudies(outDir: string = STUDIES_DIR): DemoStudy[] {
   return studies;
 }
 
-export class DemoStudiesError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DemoStudiesError';
-  }
-}
+export class DemoStudiesError extends UserInputError {}
 
 /** Reads index.json and resolves every path to an absolute one. */
 export function loadDemoStudies(dir: string = STUDIES_DIR): DemoStudy[] {

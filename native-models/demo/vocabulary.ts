@@ -5,6 +5,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { FINDING_TYPES, samplePhantom, type FindingRequest } from './phantom';
 import { writeReport } from './report-grammar';
+import { UserInputError } from '../errors';
 
 export const UNK = '<|unk|>';
 export const BOS = '<|startoftext|>';
@@ -124,12 +125,7 @@ export function buildTokenizerFiles(words: readonly string[]): TokenizerFiles {
   return { tokenizerJson, tokenizerConfig };
 }
 
-export class ReportTooLongError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReportTooLongError';
-  }
-}
+export class ReportTooLongError extends UserInputError {}
 
 /** Encodes with the same tokenizer library the app uses, so training sees the app's ids. */
 export function makeEncoder(files: TokenizerFiles): (text: string) => number[] {

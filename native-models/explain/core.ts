@@ -3,15 +3,15 @@ import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
 import { tailGradient, textFeeds, type GradGraph } from './graphs';
 import { mulberry32 } from '../prng';
+import { CancelledError, UserInputError } from '../errors';
 
-export class ExplainCancelled extends Error {
+export class ExplainCancelled extends CancelledError {
   constructor(message = 'the explanation was cancelled') {
     super(message);
-    this.name = 'ExplainCancelled';
   }
 }
 
-export class ExplainError extends Error {}
+export class ExplainError extends UserInputError {}
 
 export interface Control {
   signal?: AbortSignal;

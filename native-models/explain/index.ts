@@ -3,8 +3,7 @@
  * an Explanation (similarity, image map in scan coordinates, token and word scores with
  * character spans, faithfulness metrics, parameters, timings, warnings) out.
  */
-import type { Explanation, Method, TokenScore, WordScore } from '../../electron/api/contract';
-import { METHODS } from '../../electron/api/contract';
+import { METHODS, type ExplanationCore, type Method, type TokenScore, type WordScore } from './types';
 import type { ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
 import { groupWords, type Tokenized } from '../clip/tokenizer';
@@ -18,7 +17,7 @@ import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { nibAttribution } from './nib';
 
 export { ExplainCancelled, ExplainError };
-export type ExplanationCore = Omit<Explanation, 'id' | 'input'>;
+export type { ExplanationCore };
 
 export interface ExplainOptions {
   method: Method;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxNs } from 'onnx-proto';
+import { UserInputError } from '../errors';
 
 export const { onnx } = onnxProto;
 export type ModelProto = OnnxNs.IModelProto;
@@ -14,12 +15,7 @@ export type ValueInfoProto = OnnxNs.IValueInfoProto;
 export type AttributeProto = OnnxNs.IAttributeProto;
 
 /** Any problem with an ONNX model: the message names the file, tensor or node involved. */
-export class OnnxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OnnxError';
-  }
-}
+export class OnnxError extends UserInputError {}
 
 const EXTERNAL = 1;
 

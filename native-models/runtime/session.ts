@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { UserInputError } from '../errors';
 
 export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml';
 
@@ -22,12 +23,7 @@ export interface SessionOptions {
   spin?: boolean;
 }
 
-export class SessionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SessionError';
-  }
-}
+export class SessionError extends UserInputError {}
 
 /** Accelerators worth trying on this platform, in order. */
 export function platformProviders(platform: NodeJS.Platform = process.platform): ProviderName[] {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createDispatch, type ServiceTable } from '../../electron/ipc/handlers';
 import { decodeWire, encodeWire } from '../../electron/api/wire';
 import { CHANNELS } from '../../electron/api/contract';
+import { ImagingError } from '../../electron/imaging/errors';
 
 function servicesRecording(calls: unknown[]): ServiceTable {
   const table: Partial<ServiceTable> = {};
@@ -10,9 +11,7 @@ function servicesRecording(calls: unknown[]): ServiceTable {
     (table as Record<string, (r: unknown) => Promise<unknown>>)[ch] = async (req) => {
       calls.push([ch, req]);
       if (ch === 'scan:open') {
-        const e = new Error('/tmp/x.dcm: not a DICOM file');
-        e.name = 'ImagingError';
-        throw e;
+        throw new ImagingError('/tmp/x.dcm', 'not a DICOM file');
       }
       if (ch === 'audit:verify') throw new Error('boom');
       return { echoed: req };

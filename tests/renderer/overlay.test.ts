@@ -8,7 +8,7 @@ import { actionFor, SHORTCUTS } from '../../renderer/src/help/shortcuts';
 import type { Explanation } from '../../electron/api/contract';
 
 test('the screen uses the PDF report’s viridis, close to matplotlib’s table, ordered in luminance', async () => {
-  const shared = await import('../../electron/report/colormap');
+  const shared = await import('../../electron/api/colormap');
   for (let k = 0; k < 256; k++) assert.deepEqual(VIRIDIS_TABLE[k], shared.viridis(k / 255));
   assert.equal(viridis, shared.viridis);
   // Entries of matplotlib's _viridis_data: the ten-stop palette stays within 12 of 255 levels of it (largest near yellow).

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { overlayAlpha, viridis, viridisCss, viridisLut } from '../../electron/report/colormap';
+import { overlayAlpha, viridis, viridisCss, viridisLut } from '../../electron/api/colormap';
 import { colourBar, composeScanAndOverlay } from '../../electron/report/overlay';
 
 test('viridis matches the published 5-step palette and is monotone in lightness', () => {

@@ -6,11 +6,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AuditRow } from '../../api/contract';
-import { AuditError, AuditStore, type AuditFilter } from '../../../db/audit-store';
+import { AuditStore, type AuditFilter } from '../../../db/audit-store';
+import { CandorError, NotFoundError } from '../../../native-models/errors';
+import { UsageError } from '../io';
 import type { Checkpoint } from '../../../db/signing';
 import { pdfInputsFor, type ScanImageLoader } from '../../report/finding-report';
 import type { LoadedScan } from '../../imaging/index';
-import { renderFindingsPdf, ReportError } from '../../report/pdf';
+import { renderFindingsPdf } from '../../report/pdf';
 
 export interface AuditIo {
   stdout: (s: string) => void;
@@ -30,8 +32,6 @@ export const AUDIT_USAGE = `usage: candor audit <command> --db FILE [options]
               (matched by SHA-256; without them the PDF shows the attribution map alone)
   checkpoint  [--out FILE] [--key-dir DIR]          sign the chain head (Ed25519) and print it
 filters: --reviewer NAME --study LABEL|UID --method M --model NAME|SHA-PREFIX --from DATE --to DATE --search TEXT --limit N`;
-
-class UsageError extends Error {}
 
 const VALUE_FLAGS = ['db', 'checkpoint', 'id', 'seq', 'pdf', 'out', 'key-dir', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit'];
 const BOOL_FLAGS = ['json', 'csv', 'identifying'];
@@ -183,7 +183,7 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
         const seq = Number(opts.seq);
         if (!Number.isInteger(seq) || seq < 1) throw new UsageError(`--seq must be a positive whole number, not '${opts.seq}'`);
         const ev = store.events(seq, 1)[0];
-        if (!ev || ev.seq !== seq) throw new AuditError(`audit database ${store.path}: there is no event ${seq}`);
+        if (!ev || ev.seq !== seq) throw new NotFoundError(`audit database ${store.path}: there is no event ${seq}`);
         io.stdout(`${JSON.stringify(ev, null, 2)}\n`);
         return 0;
       }
@@ -254,7 +254,7 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
       io.stderr(`candor audit: ${err.message}\n${AUDIT_USAGE}\n`);
       return 2;
     }
-    if (err instanceof AuditError || err instanceof ReportError) {
+    if (err instanceof CandorError && err.code !== 'internal') {
       io.stderr(`candor audit: ${err.message}\n`);
       return 2;
     }

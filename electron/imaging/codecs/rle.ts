@@ -1,8 +1,9 @@
 /** RLE Lossless (PS3.5 Annex G): PackBits segments, one per byte plane of each sample. */
 import type { PixelLayout } from '../types';
 import type { RawSamples } from '../stored';
+import { UserInputError } from '../../../native-models/errors';
 
-export class RleError extends Error {}
+export class RleError extends UserInputError {}
 
 function decodeSegment(src: Uint8Array, start: number, end: number, out: Uint8Array): number {
   let p = start;

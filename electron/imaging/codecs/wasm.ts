@@ -4,6 +4,7 @@
  * out of memory) leaves a module unusable, so the module is dropped and re-created next time.
  */
 import { describeThrown } from '../errors';
+import { UserInputError } from '../../../native-models/errors';
 
 const quiet = { print: () => undefined, printErr: () => undefined };
 
@@ -22,7 +23,7 @@ export function lazyModule<M extends EmscriptenCodecModule>(load: (options: Emsc
   };
 }
 
-export class CodecFailure extends Error {}
+export class CodecFailure extends UserInputError {}
 
 /** Message text for what a codec threw: C++ exceptions surface as numbers (pointers). */
 export function codecMessage(module: EmscriptenCodecModule, err: unknown): string {

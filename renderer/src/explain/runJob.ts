@@ -4,7 +4,7 @@
  * nothing here blocks: the work happens in the main process.
  */
 import type { Explanation, Request } from '../../../electron/api/contract';
-import { call } from '../api';
+import { ApiFailure, call } from '../api';
 import { mapProblem } from '../overlay/heatmap';
 
 export const POLL_MS = 100;
@@ -42,7 +42,7 @@ export async function runExplainJob(
       if (state.state === 'running') onProgress(state.progress, state.stage);
       else if (state.state === 'done') return checkExplanation(state.explanation);
       else if (state.state === 'cancelled') throw new ExplainCancelled();
-      else throw new ExplainFailed(state.error);
+      else throw new ApiFailure(state.error);
     }
   } finally {
     signal.removeEventListener('abort', cancel);

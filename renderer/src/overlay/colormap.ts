@@ -1,8 +1,8 @@
 /**
- * The overlay colour map is the PDF report's own (electron/report/colormap.ts, viridis), so a
+ * The overlay colour map is the PDF report's own (electron/api/colormap.ts, viridis), so a
  * map looks the same on screen and on paper; this module adds what only the screen needs.
  */
-import { viridis, viridisCss } from '../../../electron/report/colormap';
+import { viridis, viridisCss } from '../../../electron/api/colormap';
 
 export { viridis };
 

@@ -4,7 +4,7 @@
  * the PDF report's rule, so the scan stays readable where the model did not look; values at or
  * below the threshold are hidden altogether.
  */
-import { overlayAlpha as sharedAlpha } from '../../../electron/report/colormap';
+import { overlayAlpha as sharedAlpha } from '../../../electron/api/colormap';
 import { VIRIDIS_TABLE } from './colormap';
 
 export interface OverlayStyle {

@@ -1,0 +1,60 @@
+/**
+ * What the explain room produces: the methods it offers and the Explanation a run returns.
+ * Pure types and constants (no onnxruntime), so the API contract and the renderer can share them.
+ */
+
+export const METHODS = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
+export type Method = (typeof METHODS)[number];
+
+export type Target = 'image' | 'text' | 'both';
+export const TARGETS: readonly Target[] = ['image', 'text', 'both'];
+
+/** One token of the text model's input, with its character span in the explained text (null for special tokens). */
+export interface TokenScore {
+  text: string;
+  start: number | null;
+  end: number | null;
+  raw: number;
+  normalized: number;
+  special: boolean;
+}
+
+/** One word of the report (its tokens merged), with its character span. */
+export interface WordScore {
+  text: string;
+  start: number;
+  end: number;
+  raw: number;
+  normalized: number;
+}
+
+export interface ExplanationParams {
+  layer: number;
+  steps: number;
+  target: Target;
+  [k: string]: number | string | boolean;
+}
+
+/** Everything needed to redraw an explanation and to audit it later. */
+export interface Explanation {
+  id: string;
+  method: Method;
+  params: ExplanationParams;
+  similarity: number;
+  model: { name: string; sha256: string };
+  input: { scanSha256: string; frame: number; text: string; textSha256: string };
+  provider: string;
+  image: {
+    grid: [number, number];
+    tokenScores: number[];
+    /** Normalized [0,1] map in scan coordinates (width × height of the map, row-major). */
+    map: { width: number; height: number; values: Float32Array };
+  } | null;
+  text: { tokens: TokenScore[]; words: WordScore[] } | null;
+  metrics: Record<string, number>;
+  timings: Record<string, number>;
+  warnings: string[];
+}
+
+/** An explanation before the caller adds its id and what identifies the input. */
+export type ExplanationCore = Omit<Explanation, 'id' | 'input'>;
