@@ -82,6 +82,7 @@ export const channels = {
   'app:info': { request: z.object({}).strict() },
   'scan:open': { request: z.object({ path }).strict() },
   'scan:frame': { request: z.object({ scanId: id, frame: z.number().int().min(1) }).strict() },
+  'scan:close': { request: z.object({ scanId: id }).strict() },
   'scan:choose': { request: z.object({}).strict() },
   'explain:start': { request: ExplainRequestSchema.strict() },
   'explain:poll': { request: z.object({ jobId: id }).strict() },
@@ -107,6 +108,8 @@ export interface Responses {
   'app:info': AppInfo;
   'scan:open': ScanSummary;
   'scan:frame': FramePixels;
+  /** closed: false when the scan was not open (closed before, or dropped as least recently used). */
+  'scan:close': { closed: boolean };
   'scan:choose': { path: string | null };
   'explain:start': { jobId: string };
   'explain:poll': ExplainJobState;
