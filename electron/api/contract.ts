@@ -12,10 +12,10 @@ import { METHODS, TARGETS, type Explanation, type Method, type Target } from '..
 import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
-import type { FramePixels, ScanSummary, WindowPreset } from '../imaging/types';
+import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
 
 export { METHODS, DECISIONS, TARGETS };
-export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, WindowPreset, ErrorCode };
+export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, type MethodSpec } from '../../native-models/explain/methods';
 
