@@ -4,45 +4,26 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDispatch } from '../../electron/ipc/handlers';
-import { createServices, MAX_KEPT_EXPLANATIONS } from '../../electron/services/index';
+import { MAX_KEPT_EXPLANATIONS } from '../../electron/services/index';
 import { MAX_OPEN_SCANS } from '../../electron/services/scans';
 import { LruMap } from '../../electron/services/lru';
-import type { ApiError, Channel, Explanation, Request, Response } from '../../electron/api/contract';
+import type { Explanation } from '../../electron/api/contract';
+import { openServices } from './services-harness';
 
 const DEMO = fileURLToPath(new URL('../../native-models/demo/', import.meta.url));
 const SCAN = join(DEMO, 'studies', 'demo-01.dcm');
 const TEXT = 'Solitary nodule in the right upper zone.';
-const dir = mkdtempSync(join(tmpdir(), 'candor-session-'));
-const services = createServices({ appVersion: 'test', modelDir: join(DEMO, 'bundle'), samplesIndex: null, dbPath: join(dir, 'audit.sqlite') });
-const dispatch = createDispatch(services);
+const { services, call, refused, waitForJob } = openServices(join(DEMO, 'bundle'));
 after(() => services.dispose());
-
-async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
-  const res = await dispatch(channel, request);
-  if (!res.ok) throw new Error(`${channel}: ${res.error.code}: ${res.error.message}`);
-  return res.value as Response<C>;
-}
-
-async function refused<C extends Channel>(channel: C, request: Request<C>): Promise<ApiError> {
-  const res = await dispatch(channel, request);
-  assert.equal(res.ok, false, `${channel} should have failed`);
-  return (res as { ok: false; error: ApiError }).error;
-}
 
 async function explainOnce(scanId: string): Promise<{ jobId: string; explanation: Explanation }> {
   // NIB with one step keeps 500 explanations within about a minute; the map is the scan's size either way.
   const { jobId } = await call('explain:start', { scanId, text: TEXT, method: 'nib', steps: 1 });
-  for (;;) {
-    const state = await call('explain:poll', { jobId });
-    if (state.state === 'done') return { jobId, explanation: state.explanation };
-    if (state.state !== 'running') throw new Error(`explanation ended ${JSON.stringify(state)}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  const state = await waitForJob(jobId, 2);
+  if (state.state !== 'done') throw new Error(`explanation ended ${JSON.stringify(state)}`);
+  return { jobId, explanation: state.explanation };
 }
 
 /** Live JS heap plus the typed arrays outside it (attribution maps live there), after full collections. */
