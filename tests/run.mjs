@@ -30,7 +30,8 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  // --expose-gc: memory tests collect garbage before they read the heap.
+  ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, CANDOR_TEST: '1' } },
 );
 process.exit(res.status ?? 1);

@@ -12,10 +12,10 @@ import { METHODS, TARGETS, type Explanation, type Method, type Target } from '..
 import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
-import type { FramePixels, ScanSummary, WindowPreset } from '../imaging/types';
+import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
 
 export { METHODS, DECISIONS, TARGETS };
-export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, WindowPreset, ErrorCode };
+export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, type MethodSpec } from '../../native-models/explain/methods';
 
@@ -82,6 +82,7 @@ export const channels = {
   'app:info': { request: z.object({}).strict() },
   'scan:open': { request: z.object({ path }).strict() },
   'scan:frame': { request: z.object({ scanId: id, frame: z.number().int().min(1) }).strict() },
+  'scan:close': { request: z.object({ scanId: id }).strict() },
   'scan:choose': { request: z.object({}).strict() },
   'explain:start': { request: ExplainRequestSchema.strict() },
   'explain:poll': { request: z.object({ jobId: id }).strict() },
@@ -107,6 +108,8 @@ export interface Responses {
   'app:info': AppInfo;
   'scan:open': ScanSummary;
   'scan:frame': FramePixels;
+  /** closed: false when the scan was not open (closed before, or dropped as least recently used). */
+  'scan:close': { closed: boolean };
   'scan:choose': { path: string | null };
   'explain:start': { jobId: string };
   'explain:poll': ExplainJobState;

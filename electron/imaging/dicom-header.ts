@@ -3,7 +3,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { ImagingError } from './errors';
 import { transferSyntaxOf } from './dicom-file';
 import type { ModalityLut, PaddingRange, PaletteChannel, PixelLayout, VoiFunction, VoiLut } from './types';
-import type { WindowPreset } from './types';
+import type { VoiLutPreset, WindowPreset } from './types';
 
 export interface DicomImageInfo {
   transferSyntax: string;
@@ -168,6 +168,16 @@ function readWindows(ds: DataSet): WindowPreset[] {
     out.push({ name, center: centers[i]!, width: widths[i]! });
   }
   return out;
+}
+
+/** The file's VOI LUTs as presets, named by their LUT Explanation. */
+export function voiLutPresets(luts: VoiLut[]): VoiLutPreset[] {
+  return luts.map((lut, i) => ({
+    name: lut.explanation?.trim() || (luts.length > 1 ? `VOI LUT ${i + 1}` : 'VOI LUT'),
+    firstMapped: lut.firstMapped,
+    bits: lut.bits,
+    data: lut.data,
+  }));
 }
 
 /**

@@ -9,7 +9,7 @@ import { basename, resolve } from 'node:path';
 import type { ScanSummary, WindowPreset } from './types';
 import { ImagingError, describeThrown } from './errors';
 import { openDicom, syntaxName } from './dicom-image';
-import { str } from './dicom-header';
+import { str, voiLutPresets } from './dicom-header';
 import { encodingOf, textValue } from './charset';
 import { applyModalityLut, applyRescale, colourTo255, paletteToRgb, unpaddedRange, valueRange } from './modality';
 import type { PlainImage } from './png';
@@ -273,6 +273,8 @@ async function loadDicom(path: string, file: string, bytes: Uint8Array, options:
     valueRange: range,
     pixelPadding: paddingValues,
     windows: info.windows,
+    // VOI applies to grayscale only (PS3.3 C.11.2).
+    ...(grey && info.voiLuts.length > 0 ? { voiLuts: voiLutPresets(info.voiLuts) } : {}),
     sha256: sha256(bytes),
     patient: {
       name: text('x00100010'),

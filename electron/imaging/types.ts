@@ -58,6 +58,19 @@ export interface WindowPreset {
   width: number;
 }
 
+/**
+ * A VOI LUT from the file, offered as a window preset and applied as the lookup table it is
+ * (PS3.3 C.11.2.1.1): modality value v shows as data[v − firstMapped] / (2^bits − 1), clamped
+ * to the table's ends.
+ */
+export interface VoiLutPreset {
+  /** The LUT Explanation (0028,3003), else "VOI LUT" (numbered when the file has several). */
+  name: string;
+  firstMapped: number;
+  bits: number;
+  data: Uint16Array;
+}
+
 /** What the viewer needs to know about a scan, without its pixels. */
 export interface ScanSummary {
   id: string;
@@ -81,6 +94,8 @@ export interface ScanSummary {
   /** Modality values that are Pixel Padding (0028,0120/0121): background, drawn black; null when none. */
   pixelPadding: { min: number; max: number } | null;
   windows: WindowPreset[];
+  /** The file's VOI LUTs (VOI LUT Sequence); absent when it has none. */
+  voiLuts?: VoiLutPreset[];
   sha256: string;
   /** Identifying and descriptive tags shown in the UI (hidden by the user's choice). */
   patient: { name: string | null; id: string | null; studyDate: string | null; studyDescription: string | null };

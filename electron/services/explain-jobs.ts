@@ -15,7 +15,13 @@ interface Job {
   finishedAt: number | null;
 }
 
+/**
+ * A finished job is kept until its poller has read it: at most this long, and only the newest
+ * KEEP_FINISHED_JOBS of them (a done job holds its whole explanation; the renderer polls within
+ * a fraction of a second, so a long session must not keep every result for ten minutes).
+ */
 const KEEP_FINISHED_MS = 10 * 60 * 1000;
+export const KEEP_FINISHED_JOBS = 16;
 
 export class JobRunner {
   private readonly jobs = new Map<string, Job>();
@@ -72,6 +78,11 @@ export class JobRunner {
 
   private prune(): void {
     const now = Date.now();
-    for (const [id, job] of this.jobs) if (job.finishedAt !== null && now - job.finishedAt > KEEP_FINISHED_MS) this.jobs.delete(id);
+    const finished: { id: string; at: number }[] = [];
+    for (const [id, job] of this.jobs) if (job.finishedAt !== null) finished.push({ id, at: job.finishedAt });
+    finished.sort((a, b) => b.at - a.at);
+    for (const [k, { id, at }] of finished.entries()) {
+      if (k >= KEEP_FINISHED_JOBS || now - at > KEEP_FINISHED_MS) this.jobs.delete(id);
+    }
   }
 }

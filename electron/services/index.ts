@@ -6,7 +6,8 @@ import type { ServiceTable } from '../ipc/handlers';
 import { ModelOutputError, NotFoundError, UnavailableError } from '../../native-models/errors';
 import { explain } from '../../native-models/explain/index';
 import { AuditStore } from '../../db/audit-store';
-import { ScanRegistry } from './scans';
+import { ScanRegistry, frameOf } from './scans';
+import { LruMap } from './lru';
 import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
@@ -33,7 +34,14 @@ export function readSampleStudies(indexFile: string | null): SampleStudy[] {
   }));
 }
 
-/** Explanations made in this session, kept until a finding records them (or the session ends). */
+/**
+ * How many explanations the session keeps for recording, least recently used dropped first
+ * (recorded ones too, so "record again" works while they are recent). Each holds an attribution
+ * map of up to a scan's size in floats (1 MB at 512×512).
+ */
+export const MAX_KEPT_EXPLANATIONS = 64;
+
+/** An explanation made in this session, kept so that a finding can record it. */
 interface MadeExplanation {
   explanation: Explanation;
   summary: ScanSummary;
@@ -43,7 +51,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
   const scans = new ScanRegistry();
   const jobs = new JobRunner();
   const model = new ModelHost(config.modelDir);
-  const made = new Map<string, MadeExplanation>();
+  const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
   let store: AuditStore | null = null;
 
@@ -67,12 +75,14 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     },
     'scan:open': (req) => scans.open(req.path),
     'scan:frame': (req) => scans.frame(req.scanId, req.frame),
+    'scan:close': async (req) => ({ closed: scans.close(req.scanId) }),
     'scan:choose': async () => ({ path: config.chooseFile ? await config.chooseFile() : null }),
     'explain:start': async (req) => {
-      const { summary } = scans.get(req.scanId);
+      const scan = scans.get(req.scanId);
+      const { summary } = scan;
       const bundle = await model.get();
       const jobId = jobs.start(async (signal, progress) => {
-        const { pixels } = await scans.frame(req.scanId, req.frame);
+        const { pixels } = await frameOf(scan, req.frame);
         const image = scanImageFor(summary, pixels, req.window);
         const core = await explain(bundle, image, req.text, {
           method: req.method,
@@ -95,7 +105,9 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     'explain:cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
     'finding:record': async (req) => {
       const entry = made.get(req.explanationId);
-      if (!entry) throw new NotFoundError(`explanation ${req.explanationId} is not in this session; explain again before recording`);
+      if (!entry) {
+        throw new NotFoundError(`explanation ${req.explanationId} is not held in this session (only the ${MAX_KEPT_EXPLANATIONS} most recent are kept); explain again before recording`);
+      }
       return audit().recordFinding(
         findingInput({
           explanation: entry.explanation,

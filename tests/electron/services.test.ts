@@ -1,32 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createDispatch } from '../../electron/ipc/handlers';
-import { createServices } from '../../electron/services/index';
-import type { Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
+import { openServices } from './services-harness';
 
 const MODEL = resolve('..', 'shared', 'fixtures', 'models', 'mini-clip');
 const REF = resolve('..', 'shared', 'fixtures', 'reference');
-const dir = mkdtempSync(join(tmpdir(), 'candor-services-'));
-const services = createServices({ appVersion: 'test', modelDir: MODEL, samplesIndex: null, dbPath: join(dir, 'audit.sqlite') });
-const dispatch = createDispatch(services);
+const { services, dispatch, call, waitForJob } = openServices(MODEL);
 after(() => services.dispose());
-
-async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
-  const res = await dispatch(channel, request);
-  if (!res.ok) throw new Error(`${channel}: ${res.error.code}: ${res.error.message}`);
-  return res.value as Response<C>;
-}
-
-async function waitForJob(jobId: string): Promise<ExplainJobState> {
-  for (;;) {
-    const state = await call('explain:poll', { jobId });
-    if (state.state !== 'running') return state;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('open → explain → record → list → get, through the same dispatch the app uses', async () => {
   const info = await call('app:info', {});

@@ -34,8 +34,9 @@ export function openScan(path: string): Promise<OpenedScan> {
   return p;
 }
 
-/** Forgets a path so the next open reads the file again (the Open button always does). */
+/** Forgets a path so the next open reads the file again (the Open button always does); the main process releases it. */
 export function forgetScan(path: string): void {
+  void byPath.get(path)?.then((s) => call('scan:close', { scanId: s.summary.id })).catch(() => undefined);
   byPath.delete(path);
 }
 

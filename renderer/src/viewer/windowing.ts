@@ -1,22 +1,45 @@
 /**
- * Modality values → display bytes (DICOM PS3.3 C.11.2.1.2 linear VOI), kept pure for tests and workers.
+ * Modality values → display bytes (DICOM PS3.3 C.11.2.1.2 linear VOI, or the file's VOI LUT),
+ * kept pure for tests and workers.
  *
  * Dragging window/level on a large 16-bit image must not touch every float per update, so a frame
  * is prepared once into a bin index per pixel (exact for integer data up to 65 536 distinct
  * values) and each window change only rebuilds a small lookup table of packed RGBA words.
  */
+import type { VoiLutPreset } from '../../../electron/api/contract';
+
 export interface Window {
   center: number;
   width: number;
+  /** The file's VOI LUT: applied instead of center/width, which then only start a drag. */
+  lut?: VoiLutPreset;
+}
+
+/** The grey level (0..255, unrounded, not inverted) that a window gives each modality value. */
+function greyOf(win: Window): (value: number) => number {
+  const lut = win.lut;
+  if (lut) {
+    const last = lut.data.length - 1;
+    const scale = 255 / (2 ** lut.bits - 1);
+    return (value) => {
+      const k = Math.round(value) - lut.firstMapped;
+      return Math.min(255, lut.data[k > last ? last : k >= 0 ? k : 0]! * scale);
+    };
+  }
+  // LINEAR assumes integer values and a width of at least 1; a narrower window (RT Dose and other
+  // fractional data) is drawn LINEAR_EXACT (C.11.2.1.3), the same ramp without the half-value offsets.
+  const w = win.width > 0 ? win.width : 1;
+  const lo = w >= 1 ? win.center - 0.5 - (w - 1) / 2 : win.center - w / 2;
+  const scale = 255 / Math.max(1e-9, w >= 1 ? w - 1 : w);
+  return (value) => {
+    const v = (value - lo) * scale;
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+  };
 }
 
 /** The reference mapping of one value: identical formula to the lookup table's. */
 export function windowValue(value: number, win: Window, invert: boolean): number {
-  const w = Math.max(1, win.width);
-  const lo = win.center - 0.5 - (w - 1) / 2;
-  const scale = 255 / Math.max(1e-9, w - 1);
-  let v = (value - lo) * scale;
-  v = v < 0 ? 0 : v > 255 ? 255 : v;
+  const v = greyOf(win)(value);
   return invert ? 255 - v : v;
 }
 
@@ -38,8 +61,10 @@ export function renderToRgba(
     }
     return;
   }
+  const greyAt = greyOf(win);
   for (let i = 0; i < n; i++) {
-    const v = windowValue(pixels[i]!, win, invert);
+    const g = greyAt(pixels[i]!);
+    const v = invert ? 255 - g : g;
     const o = i * 4;
     out[o] = v;
     out[o + 1] = v;
@@ -48,8 +73,9 @@ export function renderToRgba(
   }
 }
 
+/** The window over the whole value range; fractional data (an RT Dose in Gy) keeps its fractional width. */
 export function defaultWindow(range: { min: number; max: number }): Window {
-  const width = Math.max(1, range.max - range.min);
+  const width = range.max > range.min ? range.max - range.min : 1;
   return { center: range.min + width / 2, width };
 }
 
@@ -111,12 +137,9 @@ function pack(r: number, g: number, b: number): number {
 export function buildLut(prepared: PreparedFrame, win: Window, invert: boolean, into?: Uint32Array): Uint32Array {
   const lut = into && into.length >= prepared.bins ? into : new Uint32Array(prepared.bins);
   const grey = new Uint8ClampedArray(prepared.bins);
-  const w = Math.max(1, win.width);
-  const lo = win.center - 0.5 - (w - 1) / 2;
-  const scale = 255 / Math.max(1e-9, w - 1);
+  const greyAt = greyOf(win);
   for (let k = 0; k < prepared.bins; k++) {
-    let v = (prepared.binMin + k * prepared.binStep - lo) * scale;
-    v = v < 0 ? 0 : v > 255 ? 255 : v;
+    const v = greyAt(prepared.binMin + k * prepared.binStep);
     grey[k] = invert ? 255 - v : v;
   }
   for (let k = 0; k < prepared.bins; k++) {
