@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
-import { ModelOutputError, NotFoundError, UnavailableError } from '../../native-models/errors';
+import { ModelOutputError, NotFoundError, UnavailableError, UserInputError } from '../../native-models/errors';
 import { explain } from '../../native-models/explain/index';
 import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry } from './scans';
@@ -37,6 +37,8 @@ export function readSampleStudies(indexFile: string | null): SampleStudy[] {
 interface MadeExplanation {
   explanation: Explanation;
   summary: ScanSummary;
+  /** The audit entry of its first finding: a second one needs the request's `again`. */
+  recordedSeq?: number;
 }
 
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
@@ -96,7 +98,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     'finding:record': async (req) => {
       const entry = made.get(req.explanationId);
       if (!entry) throw new NotFoundError(`explanation ${req.explanationId} is not in this session; explain again before recording`);
-      return audit().recordFinding(
+      if (entry.recordedSeq !== undefined && !req.again) {
+        throw new UserInputError(`explanation ${req.explanationId} is already recorded as audit entry #${entry.recordedSeq}; to record another finding for it, send again: true ("Record again")`);
+      }
+      const recorded = audit().recordFinding(
         findingInput({
           explanation: entry.explanation,
           summary: entry.summary,
@@ -108,6 +113,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           storeIdentifying: config.storeIdentifying ?? false,
         }),
       );
+      entry.recordedSeq ??= recorded.seq;
+      return recorded;
     },
     'audit:list': async (req) => {
       const s = audit();
