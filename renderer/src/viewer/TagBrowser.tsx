@@ -1,4 +1,5 @@
 import type { ScanSummary } from '../../../electron/api/contract';
+import { Modal } from '../ui/Modal';
 
 /** The scan's header fields as the imaging service reports them. */
 export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () => void }) {
@@ -21,8 +22,7 @@ export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () =
     ['SHA-256 of the file', scan.sha256],
   ];
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Tags" data-testid="tag-browser" onClick={(e) => e.stopPropagation()}>
+    <Modal label="Tags" testId="tag-browser" onClose={onClose}>
         <div className="modal-head">
           <h3>Tags · {scan.fileName}</h3>
           <button onClick={onClose}>Close (Esc)</button>
@@ -37,7 +37,6 @@ export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () =
             ))}
           </tbody>
         </table>
-      </div>
-    </div>
+    </Modal>
   );
 }
