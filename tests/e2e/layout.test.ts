@@ -48,7 +48,7 @@ async function onScreen(el: Locator, name: string): Promise<void> {
   assert.ok(hit, `${name} is visible, not scrolled out of its panel or covered`);
 }
 
-test('at 1280×720 each toolbar is one row, the image is tall and "Record finding" is on screen', async () => {
+test('at 1280×720 each toolbar is one row, the image is tall and "Record finding" is on screen', async (t) => {
   const { page } = ws;
   await page.getByTestId('sentence').first().click();
   await page.getByTestId('shaded-text').waitFor({ timeout: 120_000 });
@@ -61,6 +61,7 @@ test('at 1280×720 each toolbar is one row, the image is tall and "Record findin
   const scroll = await page.evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth }));
   assert.ok(scroll.h <= 720 && scroll.w <= 1280, `the page itself does not scroll: ${JSON.stringify(scroll)}`);
   const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  t.diagnostic(`image area ${stage.width.toFixed(0)}×${stage.height.toFixed(0)} px at 1280×720`);
   assert.ok(stage.height >= 580, `the image area is ${stage.height.toFixed(0)} px tall (was 532 with three toolbar rows)`);
 });
 

@@ -13,7 +13,7 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
         <tbody>
           {ACTIONS.map((a) => (
             <tr key={a.id} data-action={a.id}>
-              <th>{a.keys.length ? <kbd>{keysShown(a)}</kbd> : <span className="muted">button</span>}</th>
+              <th>{a.keys.length ? <kbd>{keysShown(a)}</kbd> : <span className="muted">{a.button?.place} button</span>}</th>
               <td>{a.help}</td>
             </tr>
           ))}
