@@ -95,6 +95,8 @@ export const channels = {
         decision: z.enum(DECISIONS),
         note: z.string().max(20000).default(''),
         studyLabel: z.string().max(500).optional(),
+        /** Record another finding for an explanation already recorded (refused without it). */
+        again: z.boolean().optional(),
       })
       .strict(),
   },

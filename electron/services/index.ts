@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
-import { ModelOutputError, NotFoundError, UnavailableError } from '../../native-models/errors';
+import { ModelOutputError, NotFoundError, UnavailableError, UserInputError } from '../../native-models/errors';
 import { explain } from '../../native-models/explain/index';
 import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry, frameOf } from './scans';
@@ -45,6 +45,8 @@ export const MAX_KEPT_EXPLANATIONS = 64;
 interface MadeExplanation {
   explanation: Explanation;
   summary: ScanSummary;
+  /** The audit entry of its first finding: a second one needs the request's `again`. */
+  recordedSeq?: number;
 }
 
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
@@ -108,7 +110,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       if (!entry) {
         throw new NotFoundError(`explanation ${req.explanationId} is not held in this session (only the ${MAX_KEPT_EXPLANATIONS} most recent are kept); explain again before recording`);
       }
-      return audit().recordFinding(
+      if (entry.recordedSeq !== undefined && !req.again) {
+        throw new UserInputError(`explanation ${req.explanationId} is already recorded as audit entry #${entry.recordedSeq}; to record another finding for it, send again: true ("Record again")`);
+      }
+      const recorded = audit().recordFinding(
         findingInput({
           explanation: entry.explanation,
           summary: entry.summary,
@@ -120,6 +125,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           storeIdentifying: config.storeIdentifying ?? false,
         }),
       );
+      entry.recordedSeq ??= recorded.seq;
+      return recorded;
     },
     'audit:list': async (req) => {
       const s = audit();

@@ -4,6 +4,7 @@
  */
 import type { ApiError, CandorApi, Channel, Request, Response, Result } from '../../electron/api/contract';
 import { decodeWire, encodeWire } from '../../electron/api/wire';
+import { UiError } from './errors';
 
 declare global {
   interface Window {
@@ -37,9 +38,10 @@ function chooseApi(): CandorApi {
 // Chosen on first use, so pure modules that import `call` also load outside a browser (unit tests).
 let api: CandorApi | null = null;
 
-export class ApiFailure extends Error {
+/** A refusal or failure from the main process, with its taxonomy code. */
+export class ApiFailure extends UiError {
   constructor(readonly error: ApiError) {
-    super(error.message);
+    super(error.code, error.message);
   }
 }
 

@@ -116,6 +116,7 @@ test('a running explanation leaves the viewer usable and cancel answers within a
   assert.ok(ms < 1000, `cancel shown ${ms.toFixed(0)} ms after the click`);
   await ws.screenshot('30-explain-cancelled');
   assert.equal(await page.getByTestId('explain-progress').count(), 0);
+  assert.equal(await page.getByTestId('explain-error').count(), 0, 'a cancel is quiet: no error');
   // Whatever finished before the cancel stays as it was; the cancelled run draws nothing.
   assert.ok(compareAfter === compareBefore, 'the cancelled run changed no map');
   // The workspace still explains afterwards.
@@ -139,6 +140,9 @@ test('a damaged model bundle gives a clear message and the scan stays on screen'
   const text = await err.innerText();
   assert.match(text, /vision_model\.onnx|model/i);
   assert.ok(text.length > 40, `the message says what to do: ${text}`);
+  // Refused as `unavailable`: the panel and the toolbar say the model is missing, not that this request was wrong.
+  assert.match(text, /^The model is unavailable: /);
+  assert.match(await page.getByTestId('model-info').innerText(), /^no model: .*vision_model\.onnx/);
   const after = await canvasStats(page);
   assert.equal(Math.round(after.mean), Math.round(before.mean), 'the scan is still drawn');
   assert.equal(await page.getByTestId('crash').count(), 0);

@@ -47,3 +47,23 @@ test('an explanation can be cancelled and a missing explanation cannot be record
   assert.equal(res.ok, false);
   if (!res.ok) assert.equal(res.error.code, 'not-found');
 });
+
+test('an explanation is recorded once; a second finding for it needs again: true', async () => {
+  const scan = await call('scan:open', { path: join(REF, 'case03.png') });
+  const { jobId } = await call('explain:start', { scanId: scan.id, text: 'No pleural effusion.', layer: 1, steps: 2 });
+  const state = await waitForJob(jobId);
+  assert.equal(state.state, 'done', JSON.stringify(state));
+  if (state.state !== 'done') return;
+  const request = { explanationId: state.explanation.id, reviewer: 'Dr. Twice', decision: 'agree' as const, note: 'same second' };
+  const first = await call('finding:record', request);
+  const twice = await dispatch('finding:record', request);
+  assert.equal(twice.ok, false, 'the same explanation is not recorded twice by accident');
+  if (!twice.ok) {
+    assert.equal(twice.error.code, 'bad-input');
+    assert.match(twice.error.message, new RegExp(`already recorded as audit entry #${first.seq}.*again`));
+  }
+  const again = await call('finding:record', { ...request, decision: 'uncertain', again: true });
+  assert.equal(again.seq, first.seq + 1);
+  const rows = (await call('audit:list', { reviewer: 'Dr. Twice' })).rows;
+  assert.deepEqual(rows.map((r) => r.decision).sort(), ['agree', 'uncertain'], 'exactly the two findings meant');
+});

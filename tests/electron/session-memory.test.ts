@@ -77,7 +77,7 @@ test('500 explanations keep memory flat; an expired one asks to explain again, a
   assert.equal((await refused('explain:poll', { jobId: first.jobId })).code, 'not-found');
 
   const recorded = await call('finding:record', { explanationId: last.explanation.id, reviewer: 'Dr. Test', decision: 'agree' });
-  const again = await call('finding:record', { explanationId: last.explanation.id, reviewer: 'Dr. Test', decision: 'disagree', note: 'second look' });
+  const again = await call('finding:record', { explanationId: last.explanation.id, reviewer: 'Dr. Test', decision: 'disagree', note: 'second look', again: true });
   assert.ok(again.seq > recorded.seq);
   assert.equal((await call('audit:get', { findingId: again.findingId })).explanation.id, last.explanation.id);
 });

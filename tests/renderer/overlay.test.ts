@@ -4,7 +4,6 @@ import { viridis, VIRIDIS_TABLE } from '../../renderer/src/overlay/colormap';
 import { mapProblem, overlayAlpha, renderHeatmap, sampleMap } from '../../renderer/src/overlay/heatmap';
 import { segmentText, splitSentences } from '../../renderer/src/report/text';
 import { checkExplanation } from '../../renderer/src/explain/runJob';
-import { actionFor, SHORTCUTS } from '../../renderer/src/help/shortcuts';
 import type { Explanation } from '../../electron/api/contract';
 
 test('the screen uses the PDF report’s viridis, close to matplotlib’s table, ordered in luminance', async () => {
@@ -102,19 +101,11 @@ test('an explanation with NaN similarity, a NaN map or NaN word scores is refuse
   assert.equal(checkExplanation(explanation({})).id, 'e1');
 });
 
-test('every shortcut in the help table is reachable from a key', () => {
-  const keyFor: Record<string, { key: string; ctrlKey?: boolean }> = {
-    preset: { key: '3' }, invert: { key: 'i' }, reset: { key: 'R' }, fit: { key: 'f' }, actualSize: { key: 'z' }, zoomIn: { key: '+' },
-    toggleOverlay: { key: 'o' }, opacityUp: { key: ']' }, thresholdUp: { key: '}' }, explain: { key: 'e' }, cancel: { key: 'Escape' },
-    cine: { key: ' ' }, nextFrame: { key: 'ArrowRight' }, tags: { key: 't' }, compare: { key: 'c' }, audit: { key: 'a' },
-    recordFinding: { key: 'Enter', ctrlKey: true }, help: { key: '?' },
-  };
-  for (const s of SHORTCUTS) {
-    const k = keyFor[s.action];
-    assert.ok(k, `a key is known for ${s.action}`);
-    const hit = actionFor({ key: k.key, ctrlKey: !!k.ctrlKey, metaKey: false, altKey: false });
-    assert.equal(hit?.action, s.action);
-  }
-  assert.equal(actionFor({ key: '3', ctrlKey: false, metaKey: false, altKey: false })?.preset, 3);
-  assert.equal(actionFor({ key: 'i', ctrlKey: true, metaKey: false, altKey: false }), null);
+test('CJK sentence punctuation (。！？；) ends a sentence with no space after it', () => {
+  const text = '右上肺野に結節を認める。胸水なし！心拡大は？左肺；異常なし';
+  const s = splitSentences(text);
+  assert.deepEqual(s.map((x) => x.text), ['右上肺野に結節を認める。', '胸水なし！', '心拡大は？', '左肺；', '異常なし']);
+  for (const x of s) assert.equal(text.slice(x.start, x.end), x.text);
+  assert.deepEqual(splitSentences('右肺に結節。」次の文。').map((x) => x.text), ['右肺に結節。」', '次の文。'], 'a closing quote stays with its sentence');
+  assert.deepEqual(splitSentences('Nodule 3.5 cm。No effusion.').map((x) => x.text), ['Nodule 3.5 cm。', 'No effusion.'], 'mixed text');
 });

@@ -5,19 +5,22 @@
  */
 import type { Explanation, Request } from '../../../electron/api/contract';
 import { ApiFailure, call } from '../api';
+import { UiError } from '../errors';
 import { mapProblem } from '../overlay/heatmap';
 
 export const POLL_MS = 100;
 
-export class ExplainCancelled extends Error {
-  override name = 'ExplainCancelled';
+export class ExplainCancelled extends UiError {
   constructor() {
-    super('The explanation was cancelled.');
+    super('cancelled', 'The explanation was cancelled.');
   }
 }
 
-export class ExplainFailed extends Error {
-  override name = 'ExplainFailed';
+/** The explanation came back but would draw a wrong picture. */
+export class ExplainFailed extends UiError {
+  constructor(message: string) {
+    super('model-output', message);
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
@@ -54,7 +57,8 @@ export function checkExplanation(e: Explanation): Explanation {
   if (!Number.isFinite(e.similarity)) {
     throw new ExplainFailed(`the model returned a similarity that is not a number (${e.similarity}); the model bundle or its input is broken`);
   }
-  if (e.image) {
+  // A 0×0 map is the explainer's way of saying it draws none (its warning says why); anything else must be drawable.
+  if (e.image && !isEmptyMap(e.image.map)) {
     const problem = mapProblem(e.image.map);
     if (problem) throw new ExplainFailed(`${problem}; the explanation cannot be drawn`);
   }
@@ -63,4 +67,8 @@ export function checkExplanation(e: Explanation): Explanation {
     if (bad > 0) throw new ExplainFailed(`${bad} word scores are not numbers (NaN); the explanation cannot be shown`);
   }
   return e;
+}
+
+export function isEmptyMap(map: { width: number; height: number; values: Float32Array }): boolean {
+  return map.width === 0 && map.height === 0 && map.values.length === 0;
 }

@@ -1,8 +1,11 @@
-import { forwardRef, useImperativeHandle, useState } from 'react';
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { DECISIONS, type Decision, type Explanation, type RecordedFinding } from '../../../electron/api/contract';
+import { keysShown, spec } from '../actions/table';
 import { call } from '../api';
+import { errorMessage } from '../errors';
 
 const REVIEWER_KEY = 'candor.reviewer';
+const RECORD = spec('recordFinding');
 
 function rememberedReviewer(): string {
   try {
@@ -13,23 +16,39 @@ function rememberedReviewer(): string {
 }
 
 export interface FindingFormHandle {
-  record(): void;
+  /** Records the finding, once per explanation unless `again` says the reviewer means another. */
+  record(again?: boolean): void;
 }
 
 interface Props {
   explanation: Explanation | null;
+  /** Identifies the scan on screen: another scan starts a fresh form. */
+  scanKey: string | null;
   studyLabel: string;
   onRecorded: (f: RecordedFinding) => void;
 }
 
 /** The reviewer's judgement of the model's explanation, saved with it to the audit log. */
-export const FindingForm = forwardRef<FindingFormHandle, Props>(function FindingForm({ explanation, studyLabel, onRecorded }, ref) {
+export const FindingForm = forwardRef<FindingFormHandle, Props>(function FindingForm({ explanation, scanKey, studyLabel, onRecorded }, ref) {
   const [reviewer, setReviewer] = useState(rememberedReviewer);
   const [decision, setDecision] = useState<Decision | null>(null);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<RecordedFinding | null>(null);
+  // Two presses in one frame (a key and a click) must not both reach the service.
+  const inFlight = useRef(false);
+
+  // A new explanation is a new finding: nothing is ticked or saved for it yet; another scan also clears the note.
+  const explanationId = explanation?.id ?? null;
+  useEffect(() => {
+    setDecision(null);
+    setSaved(null);
+    setError(null);
+  }, [explanationId]);
+  useEffect(() => {
+    setNote('');
+  }, [scanKey]);
 
   const problem = !explanation
     ? 'Explain the report first: a finding is recorded together with its explanation.'
@@ -39,11 +58,17 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
         ? 'Choose agree, disagree or uncertain.'
         : null;
 
-  const record = async () => {
+  const record = async (again = false) => {
+    if (inFlight.current) return;
+    if (saved && !again) {
+      setError(`Already recorded as entry #${saved.seq}. To record another finding for the same explanation, press “Record again”.`);
+      return;
+    }
     if (problem || !explanation || !decision) {
       setError(problem);
       return;
     }
+    inFlight.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -52,50 +77,49 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
       } catch {
         // Storage may be disabled; remembering the name is a convenience only.
       }
-      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel });
+      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel, ...(again ? { again: true } : {}) });
       setSaved(f);
       setNote('');
       onRecorded(f);
     } catch (err) {
-      setError(`Not saved: ${err instanceof Error ? err.message : String(err)}`);
+      setError(`Not saved: ${errorMessage(err)}`);
     } finally {
+      inFlight.current = false;
       setBusy(false);
     }
   };
-  useImperativeHandle(ref, () => ({ record: () => void record() }));
+  useImperativeHandle(ref, () => ({ record: (again) => void record(again) }));
 
   return (
-    <section className="panel-section" data-testid="finding-form">
+    <section className="panel-section finding" data-testid="finding-form">
       <h3>Record a finding</h3>
-      <label className="field">
-        Reviewer
-        <input data-testid="reviewer" value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="Your name" />
-      </label>
-      <div className="decisions" role="radiogroup" aria-label="Decision on the model's explanation">
-        {DECISIONS.map((d) => (
-          <label key={d} className={decision === d ? 'decision chosen' : 'decision'}>
-            <input type="radio" name="decision" data-testid={`decision-${d}`} checked={decision === d} onChange={() => setDecision(d)} />
-            {d}
-          </label>
-        ))}
+      <div className="finding-row">
+        <input aria-label="Reviewer" data-testid="reviewer" value={reviewer} onChange={(e) => setReviewer(e.target.value)} placeholder="Your name" />
+        <div className="decisions" role="radiogroup" aria-label="Decision on the model's explanation">
+          {DECISIONS.map((d) => (
+            <label key={d} className={decision === d ? 'decision chosen' : 'decision'}>
+              <input type="radio" name="decision" data-testid={`decision-${d}`} checked={decision === d} onChange={() => setDecision(d)} />
+              {d}
+            </label>
+          ))}
+        </div>
       </div>
-      <textarea
-        data-testid="note"
-        aria-label="Note"
-        placeholder="Note (optional)"
-        rows={3}
-        value={note}
-        onChange={(e) => setNote(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void record();
-          }
-        }}
-      />
-      <button data-testid="record-finding" disabled={busy} onClick={() => void record()} title={problem ?? 'Save to the audit log (Ctrl+Enter)'}>
-        {busy ? 'Saving…' : 'Record finding'}
-      </button>
+      <textarea data-testid="note" aria-label="Note" placeholder="Note (optional)" rows={1} value={note} onChange={(e) => setNote(e.target.value)} />
+      <div className="finding-row">
+        <button
+          data-testid={RECORD.button!.testId}
+          disabled={busy || saved !== null}
+          onClick={() => void record()}
+          title={saved ? `Recorded as entry #${saved.seq}` : (problem ?? `${RECORD.help} (${keysShown(RECORD)})`)}
+        >
+          {busy ? 'Saving…' : RECORD.label} <kbd>{keysShown(RECORD)}</kbd>
+        </button>
+        {saved ? (
+          <button data-testid="record-again" disabled={busy} onClick={() => void record(true)} title="Record another finding for the same explanation">
+            Record again
+          </button>
+        ) : null}
+      </div>
       {error ? <div className="inline-error" role="alert" data-testid="finding-error">{error}</div> : null}
       {saved ? (
         <div className="ok" data-testid="finding-result">

@@ -1,28 +1,28 @@
-import { SHORTCUTS } from './shortcuts';
+import { ACTIONS, keysShown } from '../actions/table';
+import { Modal } from '../ui/Modal';
 
+/** Every action of the table, with its keys (or where its button is). */
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Keyboard shortcuts" data-testid="help-overlay" onClick={(e) => e.stopPropagation()}>
-        <div className="modal-head">
-          <h3>Keyboard shortcuts</h3>
-          <button onClick={onClose} aria-label="Close help">Close (Esc)</button>
-        </div>
-        <table className="kv">
-          <tbody>
-            {SHORTCUTS.map((s) => (
-              <tr key={s.action}>
-                <th><kbd>{s.keys}</kbd></th>
-                <td>{s.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <p className="muted">
-          Mouse: left-drag window/level (right = wider, down = higher level) · shift- or middle-drag pan · right-drag or
-          wheel zoom · double-click fit.
-        </p>
+    <Modal label="Keyboard shortcuts" testId="help-overlay" onClose={onClose}>
+      <div className="modal-head">
+        <h3>Keyboard shortcuts</h3>
+        <button onClick={onClose} aria-label="Close help">Close (Esc)</button>
       </div>
-    </div>
+      <table className="kv">
+        <tbody>
+          {ACTIONS.map((a) => (
+            <tr key={a.id} data-action={a.id}>
+              <th>{a.keys.length ? <kbd>{keysShown(a)}</kbd> : <span className="muted">{a.button?.place} button</span>}</th>
+              <td>{a.help}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">
+        Mouse: left-drag window/level (right = wider, down = higher level) · shift- or middle-drag pan · right-drag or
+        wheel zoom · double-click fit.
+      </p>
+    </Modal>
   );
 }

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import type { Explanation } from '../../../electron/api/contract';
+import { methodLabel, type Explanation } from '../../../electron/api/contract';
+import { warningsOf, wordShading } from '../explain/attribution';
 import { cssColor, textColorOn } from '../overlay/colormap';
 import { ColorBar } from '../overlay/ColorBar';
 import { segmentText, similarityFraction } from './text';
@@ -13,6 +14,7 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
     [text, explanation.text],
   );
   const s = explanation.similarity;
+  const { shaded } = wordShading(explanation);
   return (
     <div className="shaded" data-testid={`${idPrefix}shaded-text`}>
       <div className="similarity" data-testid={`${idPrefix}similarity`} title="Cosine similarity of the image and text embeddings, from −1 to 1">
@@ -25,7 +27,11 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
         <>
           <p className="shaded-words" data-testid={`${idPrefix}word-shading`}>
             {segments.map((seg, i) =>
-              seg.word ? (
+              seg.word && !shaded ? (
+                <span key={i} className="word unshaded" data-testid={`${idPrefix}word`} title={`${seg.word.text}: raw ${seg.word.raw.toPrecision(3)}, not shaded (see the warning)`}>
+                  {seg.text}
+                </span>
+              ) : seg.word ? (
                 <span
                   key={i}
                   className="word"
@@ -43,8 +49,12 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
               ),
             )}
           </p>
-          <div className="word-hover" data-testid={`${idPrefix}word-hover`}>{hover ?? 'Hover a word for its score.'}</div>
-          <ColorBar label="word attribution" testId={`${idPrefix}word-colorbar`} />
+          {shaded ? (
+            <>
+              <div className="word-hover" data-testid={`${idPrefix}word-hover`}>{hover ?? 'Hover a word for its score.'}</div>
+              <ColorBar label="word attribution" testId={`${idPrefix}word-colorbar`} />
+            </>
+          ) : null}
           {skipped > 0 ? <div className="muted">{skipped} word scores did not match the text and are not shown.</div> : null}
         </>
       ) : (
@@ -67,7 +77,7 @@ const METRIC_LABELS: Record<string, [string, string]> = {
 /** Faithfulness metrics, timings and parameters of one explanation. */
 export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
   const rows: [string, string, string?][] = [
-    ['method', explanation.method.toUpperCase()],
+    ['method', methodLabel(explanation.method)],
     ['layer / steps', `${explanation.params.layer} / ${explanation.params.steps}`],
     ...Object.entries(explanation.metrics).map(([k, v]): [string, string, string?] => [
       METRIC_LABELS[k]?.[0] ?? k,
@@ -79,24 +89,28 @@ export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Expl
     ['model', `${explanation.model.name} · ${explanation.model.sha256.slice(0, 12)}`],
   ];
   return (
-    <div>
-      <table className="kv" data-testid={`${idPrefix}metrics`}>
-        <tbody>
-          {rows.map(([k, v, hint]) => (
-            <tr key={k} title={hint}>
-              <th>{k}</th>
-              <td>{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {explanation.warnings.length ? (
-        <ul className="warnings">
-          {explanation.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
+    <table className="kv" data-testid={`${idPrefix}metrics`}>
+      <tbody>
+        {rows.map(([k, v, hint]) => (
+          <tr key={k} title={hint}>
+            <th>{k}</th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The explainer's warnings and what the screen leaves undrawn, where the reviewer reads the result. */
+export function Warnings({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
+  const warnings = warningsOf(explanation);
+  if (warnings.length === 0) return null;
+  return (
+    <ul className="warnings" role="status" data-testid={`${idPrefix}explain-warnings`}>
+      {warnings.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
   );
 }

@@ -1,4 +1,6 @@
 import type { ScanSummary } from '../../../electron/api/contract';
+import { rangeLabel } from './presets';
+import { Modal } from '../ui/Modal';
 
 /** The scan's header fields as the imaging service reports them. */
 export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () => void }) {
@@ -12,7 +14,7 @@ export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () =
     ['Photometric Interpretation', scan.photometric],
     ['Bits Stored', String(scan.bitsStored)],
     ['Value units', scan.units || '—'],
-    ['Value range (frame 1)', `${scan.valueRange.min} … ${scan.valueRange.max}`],
+    ['Value range (frame 1)', rangeLabel(scan.valueRange)],
     ['Window presets', scan.windows.map((w) => `${w.name}: C ${w.center} W ${w.width}`).join('; ') || '—'],
     ["Patient's Name", scan.patient.name ?? '—'],
     ['Patient ID', scan.patient.id ?? '—'],
@@ -21,8 +23,7 @@ export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () =
     ['SHA-256 of the file', scan.sha256],
   ];
   return (
-    <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Tags" data-testid="tag-browser" onClick={(e) => e.stopPropagation()}>
+    <Modal label="Tags" testId="tag-browser" onClose={onClose}>
         <div className="modal-head">
           <h3>Tags · {scan.fileName}</h3>
           <button onClick={onClose}>Close (Esc)</button>
@@ -37,7 +38,6 @@ export function TagBrowser({ scan, onClose }: { scan: ScanSummary; onClose: () =
             ))}
           </tbody>
         </table>
-      </div>
-    </div>
+    </Modal>
   );
 }
