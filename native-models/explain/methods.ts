@@ -55,18 +55,18 @@ export const STEPS: Limit = { min: 1, max: 200, default: 10, integer: true };
 /** Layer indices accepted at the API; the model's own depth is checked when it runs. */
 export const LAYER: Omit<Limit, 'default'> = { min: 0, max: 200, integer: true };
 
-const SEED: ParamSpec = { min: 0, max: 4294967295, default: 0, integer: true, summary: 'seed of the random numbers (same seed, same result)' };
+const SEED: ParamSpec = { min: 0, max: 4294967295, default: 0, integer: true, summary: 'seed of the random numbers' };
 
 /** Steps per run of the tail+gradient graph: bounds memory; the scores are the same to float rounding. */
 const STEP_BATCH: ParamGroup = {
   record: null,
-  params: { batch: { min: 1, max: 256, default: 16, integer: true, summary: 'steps per run of the gradient graph (memory only: the scores do not change)' } },
+  params: { batch: { min: 1, max: 256, default: 16, integer: true, summary: 'steps per run of the gradient graph (bounds memory; the scores stay the same)' } },
 };
 
 /** The same for the whole-image gradient graph, whose batches weigh more. */
 const PIXEL_STEP_BATCH: ParamGroup = {
   record: null,
-  params: { batch: { min: 1, max: 64, default: 8, integer: true, summary: 'steps per run of the image gradient graph (memory only: the scores do not change)' } },
+  params: { batch: { min: 1, max: 64, default: 8, integer: true, summary: 'steps per run of the image gradient graph (bounds memory; the scores stay the same)' } },
 };
 
 /** M2IB's settings, as the authors' defaults (YingWANGG/M2IB): the same on both sides. */
