@@ -8,13 +8,13 @@
 import { METHODS, TARGETS, type ExplanationCore, type Method, type Target, type TokenScore, type WordScore } from './types';
 import type { ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
-import type { Tokenized } from '../clip/tokenizer';
+import type { Tokenized, Word } from '../clip/tokenizer';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
 import { checkLayer, tailGradient } from './graphs';
 import { modelMapToScan, normalize, poolToGrid, upsampleBilinear, type NormalizeProblem } from './maps';
-import { describeLimit, STEPS, withinLimit } from './methods';
+import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
-import { ATTRIBUTORS, resolveParams, type Attributor } from './registry';
+import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 
 export { ExplainCancelled, ExplainError };
@@ -77,6 +77,95 @@ function streamOf(kind: 'vision' | 'text', layer: number, bundle: ClipBundle, ou
   return { kind, layer, h: t.data as Float32Array, T: Number(t.dims[1]), D: Number(t.dims[2]) };
 }
 
+/** The layer of the stream a side reads, if it reads one. */
+function streamLayer(side: ImageSide | TextSide | null, layer: number): number | null {
+  return side?.reads === 'layer' ? layer : side?.reads === 'embeddings' ? 0 : null;
+}
+
+interface Encoded {
+  imageEmbeds: Float32Array;
+  textEmbeds: Float32Array;
+  vision: Hidden | null;
+  text: Hidden | null;
+}
+
+/** Both towers once: the embeddings, and the streams the method's sides read. */
+async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null): Promise<Encoded> {
+  const vOut = await bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+  const tOut = await bundle.runText(ids, [bundle.text.outputName, ...(tLayer === null ? [] : [bundle.text.layerInputs[tLayer]])]);
+  return {
+    imageEmbeds: vOut[bundle.vision.outputName].data as Float32Array,
+    textEmbeds: tOut[bundle.text.outputName].data as Float32Array,
+    vision: vLayer === null ? null : streamOf('vision', vLayer, bundle, vOut),
+    text: tLayer === null ? null : streamOf('text', tLayer, bundle, tOut),
+  };
+}
+
+type SideInput = Omit<StreamInput, 'hidden' | 'ids'>;
+// A side that reads a stream finds it in Encoded: encode() fetched it from the same `reads`.
+
+/** Per-patch scores (CLS dropped), and the pixel-level map of the methods on the input. */
+async function attributeImage(bundle: ClipBundle, side: ImageSide, input: SideInput, pixelValues: Float32Array, stream: Hidden | null): Promise<{ patch: Float64Array; pixel: Float64Array | null }> {
+  if (side.reads === 'pixels') {
+    const pixel = await side.run({ ...input, pixelValues });
+    return { patch: Float64Array.from(poolToGrid(pixel, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), pixel };
+  }
+  const scores = await side.run({ ...input, hidden: stream as Hidden, ids: null });
+  return { patch: bundle.visionCls ? scores.slice(1) : scores, pixel: null };
+}
+
+async function attributeText(side: TextSide, input: SideInput, ids: number[], stream: Hidden | null): Promise<Float64Array> {
+  return side.reads === 'ids' ? side.run({ ...input, ids }) : side.run({ ...input, hidden: stream as Hidden, ids });
+}
+
+/** Grid → model-space map (PyTorch bilinear) → min-max → scan coordinates; no map when there is nothing to tell apart. */
+function imageMap(bundle: ClipBundle, res: { patch: Float64Array; pixel: Float64Array | null }, transform: ModelToScan, caveat: () => string | null, warnings: string[]): { out: NonNullable<ExplanationCore['image']>; modelMap: Float64Array | null } {
+  const [gh, gw] = bundle.grid;
+  const n = normalize(res.pixel ?? upsampleBilinear(res.patch, gh, gw, transform.modelHeight, transform.modelWidth));
+  const warning = n.problem ? IMAGE_PROBLEMS[n.problem] : caveat();
+  if (warning) warnings.push(warning);
+  return {
+    out: { grid: [gh, gw], tokenScores: Array.from(res.patch), map: n.values ? modelMapToScan(n.values, transform) : { width: 0, height: 0, values: new Float32Array(0) } },
+    modelMap: n.values,
+  };
+}
+
+/** Tokens, then words (their tokens summed), each min-max normalized; nothing to tell apart → all 0 and a warning. */
+function textScores(tok: Tokenized, words: Word[], scores: Float64Array, warnings: string[]): { out: NonNullable<ExplanationCore['text']>; tokenNorm: Float64Array | null } {
+  const tn = normalize(scores);
+  if (tn.problem) warnings.push(TOKEN_PROBLEMS[tn.problem]);
+  const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
+    text: t.text, start: t.start, end: t.end, raw: scores[i], normalized: tn.values ? tn.values[i] : 0, special: t.special,
+  }));
+  const wraw = words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
+  const wn = normalize(wraw);
+  if (tn.values && wn.problem && words.length > 0) warnings.push(wordProblem(wn.problem, words.length));
+  const wordScores: WordScore[] = words.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: tn.values && wn.values ? wn.values[k] : 0 }));
+  return { out: { tokens, words: wordScores }, tokenNorm: tn.values };
+}
+
+/** The paper's faithfulness metrics of what was drawn. */
+async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: Tokenized, enc: Encoded, similarity: number, modelMap: Float64Array | null, tokenNorm: Float64Array | null, aucSteps: number, ctl: Control): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {};
+  checkAbort(ctl.signal);
+  if (modelMap) {
+    const ic = await imageConfidence(bundle, pixelValues, modelMap, enc.textEmbeds, similarity);
+    metrics.vdrop = ic.vdrop;
+    metrics.vincr = ic.vincr;
+    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl);
+    metrics.deletionAuc = di.deletion;
+    metrics.insertionAuc = di.insertion;
+  }
+  if (tokenNorm) {
+    const tc = await textConfidence(bundle, tok.ids, tok.tokens.map((t) => t.special), tokenNorm, enc.imageEmbeds);
+    if (tc) {
+      metrics.tdrop = tc.tdrop;
+      metrics.tincr = tc.tincr;
+    }
+  }
+  return metrics;
+}
+
 export async function explain(bundle: ClipBundle, image: ScanImage, text: string, opts: ExplainOptions): Promise<ExplanationCore> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -92,12 +181,10 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const textSide = opts.target !== 'image' ? attributor.text : null;
   if (opts.target !== 'text' && !imageSide) throw new ExplainError(`${spec.label} does not explain the image: choose target text`);
   if (opts.target !== 'image' && !textSide) throw new ExplainError(`${spec.label} does not explain the text: choose target image`);
-  const doImage = imageSide !== null;
-  const doText = textSide !== null;
   const vLayer = opts.layer ?? defaultLayer(bundle.visionLayers);
   const tLayer = opts.layer ?? defaultLayer(bundle.textLayers);
-  if (doImage) checkLayer(bundle, 'vision', vLayer);
-  if (doText) checkLayer(bundle, 'text', tLayer);
+  if (imageSide) checkLayer(bundle, 'vision', vLayer);
+  if (textSide) checkLayer(bundle, 'text', tLayer);
   const extra = opts.extra ?? {};
   const signal = opts.signal;
   let stageBase = 0;
@@ -118,108 +205,44 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
 
   progress('encode', 0.02);
   const tEnc = performance.now();
-  const streamLayer = (reads: string, layer: number): number[] => (reads === 'layer' ? [layer] : reads === 'embeddings' ? [0] : []);
-  const vLayers = imageSide ? streamLayer(imageSide.reads, vLayer) : [];
-  const tLayers = textSide ? streamLayer(textSide.reads, tLayer) : [];
-  const vOut = await bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...vLayers.map((l) => bundle.vision.layerInputs[l])]);
-  const tOut = await bundle.runText(tok.ids, [bundle.text.outputName, ...tLayers.map((l) => bundle.text.layerInputs[l])]);
-  const imageEmbeds = vOut[bundle.vision.outputName].data as Float32Array;
-  const textEmbeds = tOut[bundle.text.outputName].data as Float32Array;
-  const similarity = cosine(textEmbeds, imageEmbeds);
+  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer));
+  const similarity = cosine(enc.textEmbeds, enc.imageEmbeds);
   timings.encodeMs = performance.now() - tEnc;
-  const params: ExplanationCore['params'] = { layer: doImage ? vLayer : tLayer, steps, target: opts.target, letterbox };
-  if (doImage && doText && vLayer !== tLayer) params.textLayer = tLayer;
-  const sideParams = (group: (typeof spec.params)['image']): Record<string, number> => {
+
+  const params: ExplanationCore['params'] = { layer: imageSide ? vLayer : tLayer, steps, target: opts.target, letterbox };
+  if (imageSide && textSide && vLayer !== tLayer) params.textLayer = tLayer;
+  const sideInput = (group: ParamGroup | null, target: Float32Array, ctl: Control): SideInput => {
     const { values, recorded } = resolveParams(spec, group, extra);
     Object.assign(params, recorded);
-    return values;
+    return { bundle, target, steps, params: values, ctl };
   };
-
-  const wImage = doImage ? (doText ? 0.5 : 0.85) : 0;
-  const wText = doText ? (doImage ? 0.3 : 0.85) : 0;
+  const wImage = imageSide ? (textSide ? 0.5 : 0.85) : 0;
+  const wText = textSide ? (imageSide ? 0.3 : 0.85) : 0;
   stageBase = 0.05;
 
-  // Image: per-patch scores (CLS dropped), and the pixel-level map of the methods on the input.
   let imageRes: { patch: Float64Array; pixel: Float64Array | null } | null = null;
   if (imageSide) {
     const tI = performance.now();
-    const input = { bundle, target: textEmbeds, steps, params: sideParams(spec.params.image), ctl: { signal, progress: report('image', wImage) } };
-    if (imageSide.reads === 'pixels') {
-      const pixel = await imageSide.run({ ...input, pixelValues });
-      imageRes = { patch: Float64Array.from(poolToGrid(pixel, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), pixel };
-    } else {
-      const scores = await imageSide.run({ ...input, hidden: streamOf('vision', vLayers[0], bundle, vOut), ids: null });
-      imageRes = { patch: bundle.visionCls ? scores.slice(1) : scores, pixel: null };
-    }
+    imageRes = await attributeImage(bundle, imageSide, sideInput(spec.params.image, enc.textEmbeds, { signal, progress: report('image', wImage) }), pixelValues, enc.vision);
     timings.imageMs = performance.now() - tI;
     stageBase += wImage;
   }
-
-  let textScores: Float64Array | null = null;
+  let rawText: Float64Array | null = null;
   if (textSide) {
     const tT = performance.now();
-    const input = { bundle, target: imageEmbeds, steps, params: sideParams(spec.params.text), ctl: { signal, progress: report('text', wText) } };
-    textScores =
-      textSide.reads === 'ids'
-        ? await textSide.run({ ...input, ids: tok.ids })
-        : await textSide.run({ ...input, hidden: streamOf('text', tLayers[0], bundle, tOut), ids: tok.ids });
+    rawText = await attributeText(textSide, sideInput(spec.params.text, enc.imageEmbeds, { signal, progress: report('text', wText) }), tok.ids, enc.text);
     timings.textMs = performance.now() - tT;
     stageBase += wText;
   }
 
-  // Image: grid → model-space map (PyTorch bilinear) → min-max → scan coordinates.
-  let imageOut: ExplanationCore['image'] = null;
-  let modelMap: Float64Array | null = null;
-  if (imageRes) {
-    const [gh, gw] = bundle.grid;
-    const n = normalize(imageRes.pixel ?? upsampleBilinear(imageRes.patch, gh, gw, transform.modelHeight, transform.modelWidth));
-    modelMap = n.values;
-    const caveat = n.problem ? IMAGE_PROBLEMS[n.problem] : attributor.imageCaveat?.(vLayer, bundle);
-    if (caveat) warnings.push(caveat);
-    imageOut = {
-      grid: [gh, gw],
-      tokenScores: Array.from(imageRes.patch),
-      map: modelMap ? modelMapToScan(modelMap, transform) : { width: 0, height: 0, values: new Float32Array(0) },
-    };
-  }
+  const imageOut = imageRes ? imageMap(bundle, imageRes, transform, () => attributor.imageCaveat?.(vLayer, bundle) ?? null, warnings) : null;
+  const textOut = rawText ? textScores(tok, words, rawText, warnings) : null;
 
-  // Text: tokens, then words (their tokens summed), each min-max normalized; nothing to tell apart → all 0.
-  let textOut: ExplanationCore['text'] = null;
-  let tokenNorm: Float64Array | null = null;
-  if (textScores) {
-    const scores = textScores;
-    const tn = normalize(scores);
-    tokenNorm = tn.values;
-    if (tn.problem) warnings.push(TOKEN_PROBLEMS[tn.problem]);
-    const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
-      text: t.text, start: t.start, end: t.end, raw: scores[i], normalized: tn.values ? tn.values[i] : 0, special: t.special,
-    }));
-    const wraw = words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
-    const wn = normalize(wraw);
-    if (tn.values && wn.problem && words.length > 0) warnings.push(wordProblem(wn.problem, words.length));
-    const wordScores: WordScore[] = words.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: tn.values && wn.values ? wn.values[k] : 0 }));
-    textOut = { tokens, words: wordScores };
-  }
-  const metrics: Record<string, number> = {};
+  let metrics: Record<string, number> = {};
   if (opts.metrics !== false) {
     const tM = performance.now();
-    checkAbort(signal);
     const ctl: Control = { signal, progress: report('metrics', 0.95 - stageBase) };
-    if (modelMap) {
-      const ic = await imageConfidence(bundle, pixelValues, modelMap, textEmbeds, similarity);
-      metrics.vdrop = ic.vdrop;
-      metrics.vincr = ic.vincr;
-      const di = await deletionInsertion(bundle, pixelValues, modelMap, textEmbeds, extra.aucSteps ?? 16, ctl);
-      metrics.deletionAuc = di.deletion;
-      metrics.insertionAuc = di.insertion;
-    }
-    if (tokenNorm) {
-      const tc = await textConfidence(bundle, tok.ids, tok.tokens.map((t) => t.special), tokenNorm, imageEmbeds);
-      if (tc) {
-        metrics.tdrop = tc.tdrop;
-        metrics.tincr = tc.tincr;
-      }
-    }
+    metrics = await faithfulness(bundle, pixelValues, tok, enc, similarity, imageOut?.modelMap ?? null, textOut?.tokenNorm ?? null, extra.aucSteps ?? 16, ctl);
     timings.metricsMs = performance.now() - tM;
   }
   timings.totalMs = performance.now() - t0;
@@ -230,8 +253,8 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     similarity,
     model: { name: bundle.name, sha256: bundle.sha256 },
     provider: bundle.provider,
-    image: imageOut,
-    text: textOut,
+    image: imageOut?.out ?? null,
+    text: textOut?.out ?? null,
     metrics,
     timings,
     warnings,

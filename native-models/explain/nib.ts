@@ -10,8 +10,6 @@ import { forScaledSteps, runTailGrad, tailFor, type Control, type Hidden } from 
 export interface TokenAttribution {
   /** Σ_d A[t, d] per token (raw, units of cosine similarity). */
   scores: Float64Array;
-  /** Σ_d |A[t, d]| per token. */
-  absSums: Float64Array;
   /** cos at x = h·i/n, i = 1..n. */
   stepLosses: number[];
 }
@@ -30,17 +28,11 @@ export async function nibAttribution(bundle: ClipBundle, hidden: Hidden, target:
     }
   });
   const scores = new Float64Array(T);
-  const absSums = new Float64Array(T);
   for (let t = 0; t < T; t++) {
-    let s = 0, a = 0;
-    for (let d = 0; d < D; d++) {
-      const v = (h[t * D + d] * gsum[t * D + d]) / steps;
-      // A plain sum (the paper's nansum would hide them): NaN here must be reported, not drawn.
-      s += v;
-      a += Math.abs(v);
-    }
+    let s = 0;
+    // A plain sum (the paper's nansum would hide them): NaN here must be reported, not drawn.
+    for (let d = 0; d < D; d++) s += (h[t * D + d] * gsum[t * D + d]) / steps;
     scores[t] = s;
-    absSums[t] = a;
   }
-  return { scores, absSums, stepLosses };
+  return { scores, stepLosses };
 }
