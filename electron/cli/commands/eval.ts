@@ -110,15 +110,15 @@ export function markdownTable(rows: MethodRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const USAGE = `usage: candor eval --model DIR --pairs DIR [--methods ${METHODS.join(',')}] [--layer L] [--steps N] [method settings] [--limit N] [--letterbox] [--md OUT] [--json OUT]
-
-${methodsHelp()}`;
+const USAGE = `usage: candor eval --model DIR --pairs DIR [--methods ${METHODS.join(',')}] [--layer L] [--steps N] [method settings: see --help] [--limit N] [--letterbox] [--md OUT] [--json OUT]`;
+/** --help adds the methods and their settings (a usage error shows only the usage). */
+const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
 export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
   try {
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${HELP}\n`);
       return 0;
     }
     const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'limit', 'md', 'json', 'prefer', ...methodOptionNames()], ['letterbox', 'quiet']);

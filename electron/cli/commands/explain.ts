@@ -67,17 +67,17 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
        [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]]
-  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.
-
-${methodsHelp()}`;
+  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.`;
+/** --help adds the methods and their settings (a usage error shows only the usage). */
+const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
   try {
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${HELP}\n`);
       return 0;
     }
     const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
