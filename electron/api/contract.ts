@@ -17,7 +17,7 @@ import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../im
 export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
-export { METHOD_SPECS, STEPS, LAYER, methodLabel, type MethodSpec } from '../../native-models/explain/methods';
+export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);

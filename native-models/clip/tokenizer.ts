@@ -110,6 +110,11 @@ export class ClipTokenizer {
   private readonly unk: string | null;
   private readonly specialIds: Set<number>;
   readonly maxLength: number;
+  /**
+   * Id of the token that stands for a word outside the vocabulary; null where the tokenizer has
+   * none: byte-level BPE spells any text with known tokens (its unk_token is EOS, never produced).
+   */
+  readonly unknownId: number | null = null;
 
   constructor(json: TokenizerJsonShape, config: Record<string, unknown>, maxLength: number, label: string) {
     try {
@@ -125,7 +130,10 @@ export class ClipTokenizer {
     // An unknown-word marker stands for report text, unless it doubles as BOS/EOS (CLIP's BPE uses <|endoftext|>).
     if (this.unk !== null && this.unk !== config.eos_token && this.unk !== config.bos_token) {
       const unkId = this.tk.token_to_id(this.unk);
-      if (unkId !== undefined) this.specialIds.delete(unkId);
+      if (unkId !== undefined) {
+        this.specialIds.delete(unkId);
+        if (!this.byteLevel) this.unknownId = unkId;
+      }
     }
     this.maxLength = maxLength;
   }

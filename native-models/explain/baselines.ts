@@ -10,14 +10,14 @@
  * - Integrated gradients on the input (zero baseline, n-step Riemann sum).
  */
 import type { ClipBundle } from '../clip/bundle';
-import { checkAbort, cosine, gaussian, rng, runTailGrad, tailFor, type Control, type Hidden } from './core';
+import { checkAbort, cosine, forScaledSteps, gaussian, repeat, rng, runTailGrad, tailFor, type Control, type Hidden } from './core';
 import { embedScaledTexts, visionInputGradient } from './graphs';
 import { upsampleBilinear } from './maps';
 import { nibAttribution } from './nib';
 import * as ort from 'onnxruntime-node';
 
-export interface M2ibParams { beta: number; iterations: number; lr: number; batch: number; seed: number }
-export const M2IB_DEFAULTS: M2ibParams = { beta: 0.1, iterations: 10, lr: 1, batch: 10, seed: 0 };
+/** Its defaults and limits are in methods.ts (METHOD_SPECS.m2ib). */
+export type M2ibParams = { beta: number; iterations: number; lr: number; batch: number; seed: number };
 
 /** KL[N(hλ, (1−λ)²) ‖ N(0, 1)] per element, as M2IB's _calc_capacity. */
 export function m2ibCapacity(h: number, lam: number, oneMinus: number): number {
@@ -94,44 +94,33 @@ export async function m2ibAttribution(bundle: ClipBundle, hidden: Hidden, target
 }
 
 export async function gradcamAttribution(bundle: ClipBundle, hidden: Hidden, target: Float32Array, ids: number[] | null, ctl: Control): Promise<Float64Array> {
-  const a = await nibAttribution(bundle, hidden, target, 1, ids, ctl);
+  const a = await nibAttribution(bundle, hidden, target, 1, ids, { ...ctl, maxBatch: 1 });
   return a.scores.map((s) => Math.max(0, s));
 }
 
 /** Image input gradient at `steps` points x·i/n (i = 1..n); returns Σ_i grad_i and the grad at x. */
-async function pixelGradients(bundle: ClipBundle, pixelValues: Float32Array, target: Float32Array, steps: number, ctl: Control, maxBatch = 8): Promise<{ sum: Float64Array; last: Float32Array }> {
+async function pixelGradients(bundle: ClipBundle, pixelValues: Float32Array, target: Float32Array, steps: number, maxBatch: number, ctl: Control): Promise<{ sum: Float64Array; last: Float32Array }> {
   const graph = await visionInputGradient(bundle);
   const S = bundle.imageSize;
   const n = 3 * S * S;
   const sum = new Float64Array(n);
   let last = new Float32Array(n);
-  for (let first = 1; first <= steps; first += maxBatch) {
-    checkAbort(ctl.signal);
-    const b = Math.min(maxBatch, steps - first + 1);
-    const x = new Float32Array(b * n);
-    for (let j = 0; j < b; j++) for (let k = 0; k < n; k++) x[j * n + k] = Math.fround(Math.fround(pixelValues[k] * (first + j)) / steps);
+  await forScaledSteps(pixelValues, steps, maxBatch, ctl, async (x, first, b) => {
     const feeds: Record<string, ort.Tensor> = {
       [graph.wrt]: new ort.Tensor('float32', x, [b, 3, S, S]),
-      target_embeds: new ort.Tensor('float32', repeatRows(target, b), [b, target.length]),
+      target_embeds: new ort.Tensor('float32', repeat(target, b), [b, target.length]),
     };
     const out = await graph.session.run(feeds, [graph.grad]);
     const g = out[graph.grad].data as Float32Array;
     for (let j = 0; j < b; j++) for (let k = 0; k < n; k++) sum[k] += g[j * n + k];
     if (first + b - 1 === steps) last = g.slice((b - 1) * n, b * n);
-    ctl.progress?.(Math.min(1, (first + b - 1) / steps));
-  }
+  });
   return { sum, last };
-}
-
-function repeatRows(x: Float32Array, b: number): Float32Array {
-  const out = new Float32Array(x.length * b);
-  for (let i = 0; i < b; i++) out.set(x, i * x.length);
-  return out;
 }
 
 /** Pixel-level saliency map (model space, S×S): max over channels of |∂cos/∂x|. */
 export async function saliencyImage(bundle: ClipBundle, pixelValues: Float32Array, target: Float32Array, ctl: Control): Promise<Float64Array> {
-  const { last } = await pixelGradients(bundle, pixelValues, target, 1, ctl);
+  const { last } = await pixelGradients(bundle, pixelValues, target, 1, 1, ctl);
   const S = bundle.imageSize;
   const out = new Float64Array(S * S);
   for (let p = 0; p < S * S; p++) out[p] = Math.max(Math.abs(last[p]), Math.abs(last[S * S + p]), Math.abs(last[2 * S * S + p]));
@@ -139,8 +128,8 @@ export async function saliencyImage(bundle: ClipBundle, pixelValues: Float32Arra
 }
 
 /** Integrated gradients on the pixels (zero baseline = the normalization mean), summed over channels. */
-export async function igImage(bundle: ClipBundle, pixelValues: Float32Array, target: Float32Array, steps: number, ctl: Control): Promise<Float64Array> {
-  const { sum } = await pixelGradients(bundle, pixelValues, target, steps, ctl);
+export async function igImage(bundle: ClipBundle, pixelValues: Float32Array, target: Float32Array, steps: number, ctl: Control & { maxBatch: number }): Promise<Float64Array> {
+  const { sum } = await pixelGradients(bundle, pixelValues, target, steps, ctl.maxBatch, ctl);
   const S = bundle.imageSize;
   const out = new Float64Array(S * S);
   for (let c = 0; c < 3; c++) for (let p = 0; p < S * S; p++) out[p] += (pixelValues[c * S * S + p] * sum[c * S * S + p]) / steps;
@@ -148,7 +137,7 @@ export async function igImage(bundle: ClipBundle, pixelValues: Float32Array, tar
 }
 
 /** Text saliency: L2 norm of ∂cos/∂(token + position embedding) per token. */
-export async function saliencyText(bundle: ClipBundle, hidden0: Hidden, target: Float32Array, ids: number[], ctl: Control): Promise<Float64Array> {
+export async function saliencyText(bundle: ClipBundle, hidden0: Hidden, target: Float32Array, ids: number[] | null, ctl: Control): Promise<Float64Array> {
   const graph = await tailFor(bundle, hidden0);
   checkAbort(ctl.signal);
   const { grad } = await runTailGrad(graph, hidden0.h, 1, hidden0.T, hidden0.D, target, ids);
@@ -162,9 +151,8 @@ export async function saliencyText(bundle: ClipBundle, hidden0: Hidden, target: 
   return out;
 }
 
-export interface RiseParams { masks: number; cells: number; p: number; seed: number; batch: number }
-export const RISE_IMAGE_DEFAULTS: RiseParams = { masks: 500, cells: 8, p: 0.1, seed: 0, batch: 25 };
-export const RISE_TEXT_DEFAULTS: RiseParams = { masks: 200, cells: 8, p: 0.1, seed: 0, batch: 50 };
+/** Its defaults and limits are in methods.ts (METHOD_SPECS.rise, one group per side). */
+export type RiseParams = { masks: number; cells: number; p: number; seed: number; batch: number };
 
 /** RISE on the image: returns the pixel-level saliency (model space, S×S, before normalization). */
 export async function riseImage(bundle: ClipBundle, pixelValues: Float32Array, textEmbeds: Float32Array, p: RiseParams, ctl: Control): Promise<Float64Array> {

@@ -41,6 +41,27 @@ export function repeat(x: Float32Array, times: number): Float32Array {
   return out;
 }
 
+/** x_i = h·i/n in float32, as torch computes `hs * i / n`. */
+export function scaledCopy(h: Float32Array, i: number, n: number, out: Float32Array, offset: number): void {
+  for (let k = 0; k < h.length; k++) out[offset + k] = Math.fround(Math.fround(h[k] * i) / n);
+}
+
+/**
+ * The path integrals' loop (NIB, integrated gradients): calls `run` with the points x_i = h·i/n,
+ * i = 1..n, `maxBatch` at a time (x holds the points first..first+b−1 one after the other).
+ */
+export async function forScaledSteps(h: Float32Array, steps: number, maxBatch: number, ctl: Control, run: (x: Float32Array, first: number, b: number) => Promise<void>): Promise<void> {
+  const batch = Math.max(1, maxBatch);
+  for (let first = 1; first <= steps; first += batch) {
+    checkAbort(ctl.signal);
+    const b = Math.min(batch, steps - first + 1);
+    const x = new Float32Array(b * h.length);
+    for (let j = 0; j < b; j++) scaledCopy(h, first + j, steps, x, j * h.length);
+    await run(x, first, b);
+    ctl.progress?.(Math.min(1, (first + b - 1) / steps));
+  }
+}
+
 /** One batched run of the tail + gradient graph. x is [batch, T, D]. */
 export async function runTailGrad(graph: GradGraph, x: Float32Array, batch: number, T: number, D: number, target: Float32Array, ids: number[] | null): Promise<{ grad: Float32Array; similarity: Float32Array }> {
   const feeds: Record<string, ort.Tensor> = ids ? textFeeds(graph.session, graph.tower, ids, batch) : {};

@@ -2,19 +2,20 @@
  * One entry point for every attribution method: a scan, a report text and a method name in,
  * an Explanation (similarity, image map in scan coordinates, token and word scores with
  * character spans, faithfulness metrics, parameters, timings, warnings) out.
+ *
+ * preprocess → encode → attribute (the method's entry in the registry) → map → metrics.
  */
-import { METHODS, type ExplanationCore, type Method, type TokenScore, type WordScore } from './types';
+import { METHODS, TARGETS, type ExplanationCore, type Method, type Target, type TokenScore, type WordScore } from './types';
 import type { ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
-import { groupWords, type Tokenized } from '../clip/tokenizer';
-import {
-  gradcamAttribution, igImage, m2ibAttribution, M2IB_DEFAULTS, riseImage, riseText, RISE_IMAGE_DEFAULTS, RISE_TEXT_DEFAULTS, saliencyImage, saliencyText,
-} from './baselines';
+import type { Tokenized, Word } from '../clip/tokenizer';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
 import { checkLayer, tailGradient } from './graphs';
-import { minMax, modelMapToScan, poolToGrid, upsampleBilinear } from './maps';
+import { modelMapToScan, normalize, poolToGrid, upsampleBilinear, type NormalizeProblem } from './maps';
+import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
-import { nibAttribution } from './nib';
+import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
+import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 
 export { ExplainCancelled, ExplainError };
 export type { ExplanationCore };
@@ -23,12 +24,16 @@ export interface ExplainOptions {
   method: Method;
   layer?: number;
   steps?: number;
-  target: 'image' | 'text' | 'both';
+  target: Target;
   letterbox?: boolean;
   signal?: AbortSignal;
   onProgress?: (fraction: number, stage: string) => void;
   metrics?: boolean;
-  /** Method-specific settings (M2IB beta/iterations, RISE masks, seed, …), recorded in params. */
+  /**
+   * Method-specific settings, by the option keys METHOD_SPECS declares (M2IB beta/iterations,
+   * RISE masks, seed, batch, …; keys a method does not declare are ignored), and aucSteps for
+   * the metrics. Checked against their limits; recorded in params where the spec says so.
+   */
   extra?: Record<string, number>;
 }
 
@@ -45,26 +50,120 @@ export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: numb
   await tailGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers));
 }
 
-interface ImageResult {
-  /** per patch, row-major over the grid */
-  patch: Float64Array;
-  cls: number | null;
-  /** model-space raw pixel map for pixel-level methods */
-  pixel: Float64Array | null;
+const IMAGE_PROBLEMS: Record<NormalizeProblem, string> = {
+  'not-finite': 'the image attribution contains NaN or infinite values: no map is drawn',
+  'all-zero': 'the image attribution is all zero: no map is drawn',
+  constant: 'the image attribution is constant over the image: no map is drawn',
+};
+const TOKEN_PROBLEMS: Record<NormalizeProblem, string> = {
+  'not-finite': 'the text attribution contains NaN or infinite values: token scores are not shown',
+  'all-zero': 'the text attribution is all zero',
+  constant: 'the text attribution is the same for every token',
+};
+function wordProblem(problem: NormalizeProblem, words: number): string {
+  if (problem === 'all-zero') return 'the attribution is zero on every word (what it has falls on the start/end tokens or on punctuation): no word is shaded';
+  if (problem === 'constant') return words === 1 ? 'the text has one word: its score has nothing to be compared with, so it is not shaded' : 'the attribution is the same for every word: no word is shaded';
+  return 'the word attribution contains NaN or infinite values: no word is shaded';
 }
 
-function finiteStats(v: ArrayLike<number>): { nan: boolean; allZero: boolean } {
-  let nan = false, allZero = true;
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) nan = true;
-    else if (v[i] !== 0) allZero = false;
+function attributorFor(method: string): Attributor {
+  if (!(METHODS as readonly string[]).includes(method)) throw new ExplainError(`unknown method "${method}" (choose one of ${METHODS.join(', ')})`);
+  return ATTRIBUTORS[method as Method];
+}
+
+/** The residual stream entering `layer` (batch item 0), from the towers' encode run. */
+function streamOf(kind: 'vision' | 'text', layer: number, bundle: ClipBundle, out: Record<string, { data: unknown; dims: readonly number[] }>): Hidden {
+  const t = out[(kind === 'vision' ? bundle.vision : bundle.text).layerInputs[layer]];
+  return { kind, layer, h: t.data as Float32Array, T: Number(t.dims[1]), D: Number(t.dims[2]) };
+}
+
+/** The layer of the stream a side reads, if it reads one. */
+function streamLayer(side: ImageSide | TextSide | null, layer: number): number | null {
+  return side?.reads === 'layer' ? layer : side?.reads === 'embeddings' ? 0 : null;
+}
+
+interface Encoded {
+  imageEmbeds: Float32Array;
+  textEmbeds: Float32Array;
+  vision: Hidden | null;
+  text: Hidden | null;
+}
+
+/** Both towers once: the embeddings, and the streams the method's sides read. */
+async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null): Promise<Encoded> {
+  const vOut = await bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+  const tOut = await bundle.runText(ids, [bundle.text.outputName, ...(tLayer === null ? [] : [bundle.text.layerInputs[tLayer]])]);
+  return {
+    imageEmbeds: vOut[bundle.vision.outputName].data as Float32Array,
+    textEmbeds: tOut[bundle.text.outputName].data as Float32Array,
+    vision: vLayer === null ? null : streamOf('vision', vLayer, bundle, vOut),
+    text: tLayer === null ? null : streamOf('text', tLayer, bundle, tOut),
+  };
+}
+
+type SideInput = Omit<StreamInput, 'hidden' | 'ids'>;
+// A side that reads a stream finds it in Encoded: encode() fetched it from the same `reads`.
+
+/** Per-patch scores (CLS dropped), and the pixel-level map of the methods on the input. */
+async function attributeImage(bundle: ClipBundle, side: ImageSide, input: SideInput, pixelValues: Float32Array, stream: Hidden | null): Promise<{ patch: Float64Array; pixel: Float64Array | null }> {
+  if (side.reads === 'pixels') {
+    const pixel = await side.run({ ...input, pixelValues });
+    return { patch: Float64Array.from(poolToGrid(pixel, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), pixel };
   }
-  return { nan, allZero };
+  const scores = await side.run({ ...input, hidden: stream as Hidden, ids: null });
+  return { patch: bundle.visionCls ? scores.slice(1) : scores, pixel: null };
 }
 
-function splitVision(bundle: ClipBundle, scores: Float64Array): ImageResult {
-  if (bundle.visionCls) return { patch: scores.slice(1), cls: scores[0], pixel: null };
-  return { patch: scores, cls: null, pixel: null };
+async function attributeText(side: TextSide, input: SideInput, ids: number[], stream: Hidden | null): Promise<Float64Array> {
+  return side.reads === 'ids' ? side.run({ ...input, ids }) : side.run({ ...input, hidden: stream as Hidden, ids });
+}
+
+/** Grid → model-space map (PyTorch bilinear) → min-max → scan coordinates; no map when there is nothing to tell apart. */
+function imageMap(bundle: ClipBundle, res: { patch: Float64Array; pixel: Float64Array | null }, transform: ModelToScan, caveat: () => string | null, warnings: string[]): { out: NonNullable<ExplanationCore['image']>; modelMap: Float64Array | null } {
+  const [gh, gw] = bundle.grid;
+  const n = normalize(res.pixel ?? upsampleBilinear(res.patch, gh, gw, transform.modelHeight, transform.modelWidth));
+  const warning = n.problem ? IMAGE_PROBLEMS[n.problem] : caveat();
+  if (warning) warnings.push(warning);
+  return {
+    out: { grid: [gh, gw], tokenScores: Array.from(res.patch), map: n.values ? modelMapToScan(n.values, transform) : { width: 0, height: 0, values: new Float32Array(0) } },
+    modelMap: n.values,
+  };
+}
+
+/** Tokens, then words (their tokens summed), each min-max normalized; nothing to tell apart → all 0 and a warning. */
+function textScores(tok: Tokenized, words: Word[], scores: Float64Array, warnings: string[]): { out: NonNullable<ExplanationCore['text']>; tokenNorm: Float64Array | null } {
+  const tn = normalize(scores);
+  if (tn.problem) warnings.push(TOKEN_PROBLEMS[tn.problem]);
+  const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
+    text: t.text, start: t.start, end: t.end, raw: scores[i], normalized: tn.values ? tn.values[i] : 0, special: t.special,
+  }));
+  const wraw = words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
+  const wn = normalize(wraw);
+  if (tn.values && wn.problem && words.length > 0) warnings.push(wordProblem(wn.problem, words.length));
+  const wordScores: WordScore[] = words.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: tn.values && wn.values ? wn.values[k] : 0 }));
+  return { out: { tokens, words: wordScores }, tokenNorm: tn.values };
+}
+
+/** The paper's faithfulness metrics of what was drawn. */
+async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: Tokenized, enc: Encoded, similarity: number, modelMap: Float64Array | null, tokenNorm: Float64Array | null, aucSteps: number, ctl: Control): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {};
+  checkAbort(ctl.signal);
+  if (modelMap) {
+    const ic = await imageConfidence(bundle, pixelValues, modelMap, enc.textEmbeds, similarity);
+    metrics.vdrop = ic.vdrop;
+    metrics.vincr = ic.vincr;
+    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl);
+    metrics.deletionAuc = di.deletion;
+    metrics.insertionAuc = di.insertion;
+  }
+  if (tokenNorm) {
+    const tc = await textConfidence(bundle, tok.ids, tok.tokens.map((t) => t.special), tokenNorm, enc.imageEmbeds);
+    if (tc) {
+      metrics.tdrop = tc.tdrop;
+      metrics.tincr = tc.tincr;
+    }
+  }
+  return metrics;
 }
 
 export async function explain(bundle: ClipBundle, image: ScanImage, text: string, opts: ExplainOptions): Promise<ExplanationCore> {
@@ -72,17 +171,20 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const timings: Record<string, number> = {};
   const warnings: string[] = [];
   const method = opts.method;
-  if (!(METHODS as readonly string[]).includes(method)) throw new ExplainError(`unknown method "${method}" (choose one of ${METHODS.join(', ')})`);
-  if (!['image', 'text', 'both'].includes(opts.target)) throw new ExplainError(`unknown target "${opts.target}" (image, text or both)`);
+  const attributor = attributorFor(method);
+  const spec = attributor.spec;
+  if (!TARGETS.includes(opts.target)) throw new ExplainError(`unknown target "${opts.target}" (image, text or both)`);
   if (typeof text !== 'string' || text.trim() === '') throw new ExplainError('the report text is empty: give the report (or a sentence of it) to explain');
-  const steps = opts.steps ?? 10;
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new ExplainError(`steps must be an integer 1–1000 (got ${steps})`);
-  const doImage = opts.target !== 'text';
-  const doText = opts.target !== 'image';
+  const steps = opts.steps ?? STEPS.default;
+  if (!withinLimit(STEPS, steps)) throw new ExplainError(`steps must be ${describeLimit(STEPS)} (got ${steps})`);
+  const imageSide = opts.target !== 'text' ? attributor.image : null;
+  const textSide = opts.target !== 'image' ? attributor.text : null;
+  if (opts.target !== 'text' && !imageSide) throw new ExplainError(`${spec.label} does not explain the image: choose target text`);
+  if (opts.target !== 'image' && !textSide) throw new ExplainError(`${spec.label} does not explain the text: choose target image`);
   const vLayer = opts.layer ?? defaultLayer(bundle.visionLayers);
   const tLayer = opts.layer ?? defaultLayer(bundle.textLayers);
-  if (doImage) checkLayer(bundle, 'vision', vLayer);
-  if (doText) checkLayer(bundle, 'text', tLayer);
+  if (imageSide) checkLayer(bundle, 'vision', vLayer);
+  if (textSide) checkLayer(bundle, 'text', tLayer);
   const extra = opts.extra ?? {};
   const signal = opts.signal;
   let stageBase = 0;
@@ -96,169 +198,51 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const tok: Tokenized = bundle.tokenize(text);
   if (!tok.tokens.some((t) => !t.special)) throw new ExplainError('the report text has no words the tokenizer can read');
   if (tok.truncated) warnings.push(`the report is longer than the text model's ${bundle.contextLength} tokens: only the first part is explained`);
+  const words = reportWords(text, tok.tokens);
+  const coverage = coverageWarning(vocabularyCoverage(words, tok.tokens, bundle.tokenizer.unknownId));
+  if (coverage) warnings.push(coverage);
   timings.preprocessMs = performance.now() - t0;
 
   progress('encode', 0.02);
   const tEnc = performance.now();
-  const vFetch = [bundle.vision.outputName, bundle.vision.layerInputs[vLayer]];
-  const tFetch = [bundle.text.outputName, bundle.text.layerInputs[tLayer]];
-  if (method === 'saliency' || method === 'ig') tFetch.push(bundle.text.layerInputs[0]);
-  const vOut = await bundle.runVision(pixelValues, 1, [...new Set(vFetch)]);
-  const tOut = await bundle.runText(tok.ids, [...new Set(tFetch)]);
-  const imageEmbeds = vOut[bundle.vision.outputName].data as Float32Array;
-  const textEmbeds = tOut[bundle.text.outputName].data as Float32Array;
-  const similarity = cosine(textEmbeds, imageEmbeds);
+  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer));
+  const similarity = cosine(enc.textEmbeds, enc.imageEmbeds);
   timings.encodeMs = performance.now() - tEnc;
-  const hidden = (kind: 'vision' | 'text', layer: number): Hidden => {
-    const tower = kind === 'vision' ? bundle.vision : bundle.text;
-    const t = (kind === 'vision' ? vOut : tOut)[tower.layerInputs[layer]];
-    return { kind, layer, h: t.data as Float32Array, T: Number(t.dims[1]), D: Number(t.dims[2]) };
-  };
-  const params: ExplanationCore['params'] = { layer: doImage ? vLayer : tLayer, steps, target: opts.target, letterbox };
-  if (doImage && doText && vLayer !== tLayer) params.textLayer = tLayer;
 
-  const wImage = doImage ? (doText ? 0.5 : 0.85) : 0;
-  const wText = doText ? (doImage ? 0.3 : 0.85) : 0;
+  const params: ExplanationCore['params'] = { layer: imageSide ? vLayer : tLayer, steps, target: opts.target, letterbox };
+  if (imageSide && textSide && vLayer !== tLayer) params.textLayer = tLayer;
+  const sideInput = (group: ParamGroup | null, target: Float32Array, ctl: Control): SideInput => {
+    const { values, recorded } = resolveParams(spec, group, extra);
+    Object.assign(params, recorded);
+    return { bundle, target, steps, params: values, ctl };
+  };
+  const wImage = imageSide ? (textSide ? 0.5 : 0.85) : 0;
+  const wText = textSide ? (imageSide ? 0.3 : 0.85) : 0;
   stageBase = 0.05;
 
-  let imageRes: ImageResult | null = null;
-  if (doImage) {
+  let imageRes: { patch: Float64Array; pixel: Float64Array | null } | null = null;
+  if (imageSide) {
     const tI = performance.now();
-    const ctl: Control = { signal, progress: report('image', wImage) };
-    const hv = hidden('vision', vLayer);
-    switch (method) {
-      case 'nib': {
-        const a = await nibAttribution(bundle, hv, textEmbeds, steps, null, { ...ctl, maxBatch: extra.batch });
-        imageRes = splitVision(bundle, a.scores);
-        break;
-      }
-      case 'gradcam':
-        imageRes = splitVision(bundle, await gradcamAttribution(bundle, hv, textEmbeds, null, ctl));
-        break;
-      case 'm2ib': {
-        const p = { ...M2IB_DEFAULTS, ...pick(extra, ['beta', 'iterations', 'lr', 'batch', 'seed']) };
-        Object.assign(params, prefixed('m2ib', p));
-        imageRes = splitVision(bundle, await m2ibAttribution(bundle, hv, textEmbeds, null, p, ctl));
-        break;
-      }
-      case 'rise': {
-        const p = { ...RISE_IMAGE_DEFAULTS, ...pick(extra, ['masks', 'cells', 'p', 'seed', 'batch']) };
-        Object.assign(params, prefixed('rise', p));
-        const pix = await riseImage(bundle, pixelValues, textEmbeds, p, ctl);
-        imageRes = { patch: Float64Array.from(poolToGrid(pix, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), cls: null, pixel: pix };
-        break;
-      }
-      case 'saliency': {
-        const pix = await saliencyImage(bundle, pixelValues, textEmbeds, ctl);
-        imageRes = { patch: Float64Array.from(poolToGrid(pix, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), cls: null, pixel: pix };
-        break;
-      }
-      case 'ig': {
-        const pix = await igImage(bundle, pixelValues, textEmbeds, steps, ctl);
-        imageRes = { patch: Float64Array.from(poolToGrid(pix, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), cls: null, pixel: pix };
-        break;
-      }
-    }
+    imageRes = await attributeImage(bundle, imageSide, sideInput(spec.params.image, enc.textEmbeds, { signal, progress: report('image', wImage) }), pixelValues, enc.vision);
     timings.imageMs = performance.now() - tI;
     stageBase += wImage;
   }
-
-  let textScores: Float64Array | null = null;
-  if (doText) {
+  let rawText: Float64Array | null = null;
+  if (textSide) {
     const tT = performance.now();
-    const ctl: Control = { signal, progress: report('text', wText) };
-    const ht = hidden('text', tLayer);
-    switch (method) {
-      case 'nib':
-        textScores = (await nibAttribution(bundle, ht, imageEmbeds, steps, tok.ids, { ...ctl, maxBatch: extra.batch })).scores;
-        break;
-      case 'gradcam':
-        textScores = await gradcamAttribution(bundle, ht, imageEmbeds, tok.ids, ctl);
-        break;
-      case 'm2ib': {
-        const p = { ...M2IB_DEFAULTS, ...pick(extra, ['beta', 'iterations', 'lr', 'batch', 'seed']) };
-        Object.assign(params, prefixed('m2ib', p));
-        textScores = await m2ibAttribution(bundle, ht, imageEmbeds, tok.ids, p, ctl);
-        break;
-      }
-      case 'rise': {
-        const p = { ...RISE_TEXT_DEFAULTS, ...pick(extra, ['textMasks', 'cells', 'p', 'seed'], { textMasks: 'masks' }) };
-        Object.assign(params, prefixed('riseText', p));
-        textScores = await riseText(bundle, tok.ids, imageEmbeds, p, ctl);
-        break;
-      }
-      case 'saliency':
-        textScores = await saliencyText(bundle, hidden('text', 0), imageEmbeds, tok.ids, ctl);
-        break;
-      case 'ig':
-        textScores = (await nibAttribution(bundle, hidden('text', 0), imageEmbeds, steps, tok.ids, ctl)).scores;
-        break;
-    }
+    rawText = await attributeText(textSide, sideInput(spec.params.text, enc.imageEmbeds, { signal, progress: report('text', wText) }), tok.ids, enc.text);
     timings.textMs = performance.now() - tT;
     stageBase += wText;
   }
 
-  // Image: grid → model-space map (PyTorch bilinear) → min-max → scan coordinates.
-  let imageOut: ExplanationCore['image'] = null;
-  let modelMap: Float64Array | null = null;
-  if (imageRes) {
-    const [gh, gw] = bundle.grid;
-    const S = bundle.imageSize;
-    const st = finiteStats(imageRes.patch);
-    const raw = imageRes.pixel ?? upsampleBilinear(imageRes.patch, gh, gw, transform.modelHeight, transform.modelWidth);
-    modelMap = st.nan ? null : minMax(raw);
-    if (st.nan) warnings.push('the image attribution contains NaN or infinite values: no map is drawn');
-    else if (!modelMap) warnings.push(st.allZero ? 'the image attribution is all zero: no map is drawn' : 'the image attribution is constant over the image: no map is drawn');
-    else if (method === 'nib' && vLayer === bundle.visionLayers - 1) {
-      warnings.push(`layer ${vLayer} is the last vision layer: patch scores there are near zero (rounding noise) for a pre-LayerNorm CLIP; an earlier layer gives a meaningful map`);
-    }
-    void S;
-    imageOut = {
-      grid: [gh, gw],
-      tokenScores: Array.from(imageRes.patch),
-      map: modelMap ? modelMapToScan(modelMap, transform) : { width: 0, height: 0, values: new Float32Array(0) },
-    };
-  }
+  const imageOut = imageRes ? imageMap(bundle, imageRes, transform, () => attributor.imageCaveat?.(vLayer, bundle) ?? null, warnings) : null;
+  const textOut = rawText ? textScores(tok, words, rawText, warnings) : null;
 
-  let textOut: ExplanationCore['text'] = null;
-  let tokenNorm: Float64Array | null = null;
-  if (textScores) {
-    const st = finiteStats(textScores);
-    tokenNorm = st.nan ? null : minMax(textScores);
-    if (st.nan) warnings.push('the text attribution contains NaN or infinite values: token scores are not shown');
-    else if (!tokenNorm) warnings.push(st.allZero ? 'the text attribution is all zero' : 'the text attribution is the same for every token');
-    const norm = tokenNorm;
-    const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
-      text: t.text, start: t.start, end: t.end, raw: textScores![i], normalized: norm ? norm[i] : 0, special: t.special,
-    }));
-    // Words are the report's words: punctuation-only tokens keep their token scores but are no word.
-    const groups = groupWords(text, tok.tokens).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
-    const wraw = groups.map((g) => g.tokenIndices.reduce((s, i) => s + textScores![i], 0));
-    const wn = minMax(wraw);
-    const words: WordScore[] = groups.map((g, k) => ({ text: g.text, start: g.start, end: g.end, raw: wraw[k], normalized: wn ? wn[k] : norm ? 1 : 0 }));
-    textOut = { tokens, words };
-  }
-
-  const metrics: Record<string, number> = {};
+  let metrics: Record<string, number> = {};
   if (opts.metrics !== false) {
     const tM = performance.now();
-    checkAbort(signal);
     const ctl: Control = { signal, progress: report('metrics', 0.95 - stageBase) };
-    if (modelMap) {
-      const ic = await imageConfidence(bundle, pixelValues, modelMap, textEmbeds, similarity);
-      metrics.vdrop = ic.vdrop;
-      metrics.vincr = ic.vincr;
-      const di = await deletionInsertion(bundle, pixelValues, modelMap, textEmbeds, extra.aucSteps ?? 16, ctl);
-      metrics.deletionAuc = di.deletion;
-      metrics.insertionAuc = di.insertion;
-    }
-    if (tokenNorm) {
-      const tc = await textConfidence(bundle, tok.ids, tok.tokens.map((t) => t.special), tokenNorm, imageEmbeds);
-      if (tc) {
-        metrics.tdrop = tc.tdrop;
-        metrics.tincr = tc.tincr;
-      }
-    }
+    metrics = await faithfulness(bundle, pixelValues, tok, enc, similarity, imageOut?.modelMap ?? null, textOut?.tokenNorm ?? null, extra.aucSteps ?? 16, ctl);
     timings.metricsMs = performance.now() - tM;
   }
   timings.totalMs = performance.now() - t0;
@@ -269,24 +253,12 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     similarity,
     model: { name: bundle.name, sha256: bundle.sha256 },
     provider: bundle.provider,
-    image: imageOut,
-    text: textOut,
+    image: imageOut?.out ?? null,
+    text: textOut?.out ?? null,
     metrics,
     timings,
     warnings,
   };
-}
-
-function pick(src: Record<string, number>, keys: string[], rename: Record<string, string> = {}): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of keys) if (typeof src[k] === 'number' && Number.isFinite(src[k])) out[rename[k] ?? k] = src[k];
-  return out;
-}
-
-function prefixed(prefix: string, p: object): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(p)) if (typeof v === 'number') out[`${prefix}.${k}`] = v;
-  return out;
 }
 
 export type { ModelToScan };

@@ -49,6 +49,22 @@ export function minMax(values: ArrayLike<number>): Float64Array | null {
   return out;
 }
 
+export type NormalizeProblem = 'not-finite' | 'all-zero' | 'constant';
+
+/**
+ * Min-max normalization, or why there is nothing to show: NaN or ∞ among the values, all zero,
+ * or the same everywhere (an attribution that does not tell its parts apart is no map).
+ */
+export function normalize(values: ArrayLike<number>): { values: Float64Array; problem: null } | { values: null; problem: NormalizeProblem } {
+  let allZero = true;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) return { values: null, problem: 'not-finite' };
+    if (values[i] !== 0) allZero = false;
+  }
+  const n = minMax(values);
+  return n ? { values: n, problem: null } : { values: null, problem: allZero ? 'all-zero' : 'constant' };
+}
+
 export const MAX_MAP_SIDE = 512;
 
 /** Output size of a scan-space map: the scan size, reduced so the longest side is ≤ maxSide. */

@@ -13,13 +13,13 @@ import type { ClipBundle } from '../clip/bundle';
 import { checkAbort, cosine, type Control } from './core';
 import { embedScaledTexts } from './graphs';
 
-export async function imageConfidence(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, similarity: number): Promise<{ vdrop: number; vincr: number; masked: number }> {
+export async function imageConfidence(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, similarity: number): Promise<{ vdrop: number; vincr: number }> {
   const S = bundle.imageSize;
   const x = new Float32Array(pixelValues.length);
   for (let c = 0; c < 3; c++) for (let k = 0; k < S * S; k++) x[c * S * S + k] = pixelValues[c * S * S + k] * modelMap[k];
   const emb = await bundle.embedImages(x, 1);
   const masked = cosine(emb, textEmbeds);
-  return { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0, masked };
+  return { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0 };
 }
 
 export async function textConfidence(bundle: ClipBundle, ids: number[], special: boolean[], tokenMap: ArrayLike<number>, imageEmbeds: Float32Array): Promise<{ tdrop: number; tincr: number } | null> {

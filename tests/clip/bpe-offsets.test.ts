@@ -86,3 +86,11 @@ test('byte-level BPE tokens map back to spans of the original text', () => {
   const words = groupWords(text, r.tokens).map((w) => w.text);
   assert.deepEqual(words, ['LEFT', 'Pneumothorax', ',', 'smäll', 'café', '.']);
 });
+
+test('byte-level BPE has no unknown-word token: any text is spelled with known tokens (no vocabulary coverage to report)', () => {
+  const { json, config } = clipBpe(['left']);
+  const tk = new ClipTokenizer(json, config, 77, 'bpe');
+  assert.equal(tk.unknownId, null);
+  const r = tk.encode('Épanchement pleural gauche');
+  assert.ok(r.tokens.slice(1, -1).every((t) => !t.special && t.start !== null), 'every piece of an unseen word is a known byte token with a span');
+});

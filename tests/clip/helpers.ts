@@ -12,6 +12,8 @@ export interface RefBlock {
   text_embeds: number[];
   image: { grid: [number, number]; patch_scores_raw: number[]; cls_score_raw: number; map_size: [number, number]; map: number[] };
   text: { token_scores_raw: number[]; token_scores: number[] };
+  /** cos at x = h·i/n, i = 1..n, per tower. */
+  debug: { vision_step_losses: number[]; text_step_losses: number[] };
 }
 export interface RefCase {
   case: string;

@@ -1,13 +1,15 @@
-// `candor explain --json` on every reference case (case PNG through our own preprocessing): similarity,
-// raw patch and token scores, the map and normalized token scores match the PyTorch float64 reference
-// within each case's tolerances.
+// `candor explain --json` on every reference case (case PNG through our own preprocessing), with the
+// NIB steps in batches of 1, 7 and 16 (--batch): similarity, raw patch and token scores, the map and
+// normalized token scores match the PyTorch float64 reference within each case's tolerances; and
+// with 20 steps (> 16) the independent one-step-at-a-time oracle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainCommand } from '../../electron/cli/commands/explain';
-import { CASES, MINI, REF, maxAbsDiff, readCase } from '../clip/helpers';
+import { CASES, MINI, REF, maxAbsDiff, readCase, type RefCase } from '../clip/helpers';
+import { assertEvenStepsGiveReference, assertMatchesReference, oracleNib } from './reference';
 
 interface CliJson {
   similarity: number;
@@ -29,43 +31,56 @@ function io(): { out: string[]; err: string[]; io: { stdout: (s: string) => void
 const dir = mkdtempSync(join(tmpdir(), 'candor-explain-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+async function cliNib(c: RefCase, steps: number, batch: number, metrics: boolean): Promise<{ j: CliJson; stderr: string }> {
+  const out = join(dir, `${c.case}-${steps}-${batch}.json`);
+  const r = io();
+  const code = await explainCommand(
+    ['--model', MINI, '--image', join(REF, c.image), '--text', c.text, '--layer', String(c.layer), '--steps', String(steps), '--batch', String(batch), '--json', out, ...(metrics ? [] : ['--no-metrics'])],
+    r.io,
+  );
+  assert.equal(code, 0, r.err.join(''));
+  return { j: JSON.parse(readFileSync(out, 'utf8')) as CliJson, stderr: r.err.join('') };
+}
+
+const output = (j: CliJson) => ({
+  similarity: j.similarity, patch: j.image.tokenScores, tokens: j.text.tokens.map((t) => t.raw), map: j.image.map.values, normalizedTokens: j.text.tokens.map((t) => t.normalized),
+});
+
 for (const name of CASES) {
-  test(`candor explain --json ${name} matches the reference`, async () => {
+  test(`candor explain --json ${name} matches the reference (--batch 1, 7, 16)`, async () => {
     const c = readCase(name);
-    const out = join(dir, `${name}.json`);
-    const r = io();
-    const withMetrics = name === 'case03';
-    const code = await explainCommand(
-      ['--model', MINI, '--image', join(REF, c.image), '--text', c.text, '--layer', String(c.layer), '--steps', String(c.steps), '--json', out, ...(withMetrics ? [] : ['--no-metrics'])],
-      r.io,
-    );
-    assert.equal(code, 0, r.err.join(''));
-    const j = JSON.parse(readFileSync(out, 'utf8')) as CliJson;
-    const ref = c.float64;
-    assert.ok(Math.abs(j.similarity - ref.similarity) <= (c.tolerances.similarity_abs as number));
-    assert.ok(maxAbsDiff(j.image.tokenScores, ref.image.patch_scores_raw) <= (c.tolerances.image_patch_scores_raw_abs as number));
-    assert.ok(maxAbsDiff(j.text.tokens.map((t) => t.raw), ref.text.token_scores_raw) <= (c.tolerances.text_token_scores_raw_abs as number));
-    assert.deepEqual(j.text.tokens.map((t) => t.text), c.tokens.map((t) => t.text));
-    assert.deepEqual(j.text.tokens.map((t) => [t.start, t.end]), c.tokens.map((t) => [t.start, t.end]));
-    assert.deepEqual([j.image.map.width, j.image.map.height, j.image.map.values.length], [64, 64, 4096]);
-    if (c.tolerances.image_map_abs !== null) {
-      const d = maxAbsDiff(j.image.map.values, ref.image.map);
-      assert.ok(d <= (c.tolerances.image_map_abs as number), `map differs by ${d}`);
-    }
-    if (c.tolerances.text_token_scores_abs !== null) {
-      const d = maxAbsDiff(j.text.tokens.map((t) => t.normalized), ref.text.token_scores);
-      assert.ok(d <= (c.tolerances.text_token_scores_abs as number), `normalized token scores differ by ${d}`);
-    }
-    assert.deepEqual([j.params.layer, j.params.steps], [c.layer, c.steps]);
-    assert.match(j.model.sha256, /^[0-9a-f]{64}$/);
-    assert.equal(j.provider, 'cpu');
-    assert.ok(j.timings.totalMs > 0);
-    assert.ok(r.err.join('').includes('100%'), 'a progress bar on stderr');
-    if (withMetrics) {
-      for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr', 'deletionAuc', 'insertionAuc']) assert.ok(Number.isFinite(j.metrics[k]), `metric ${k}`);
+    for (const batch of [1, 7, 16]) {
+      const withMetrics = name === 'case03' && batch === 16;
+      const { j, stderr } = await cliNib(c, c.steps, batch, withMetrics);
+      assertMatchesReference(output(j), c, `${name} --batch ${batch}`);
+      assert.deepEqual(j.text.tokens.map((t) => t.text), c.tokens.map((t) => t.text));
+      assert.deepEqual(j.text.tokens.map((t) => [t.start, t.end]), c.tokens.map((t) => [t.start, t.end]));
+      assert.deepEqual([j.image.map.width, j.image.map.height, j.image.map.values.length], [64, 64, 4096]);
+      assert.deepEqual([j.params.layer, j.params.steps], [c.layer, c.steps]);
+      assert.match(j.model.sha256, /^[0-9a-f]{64}$/);
+      assert.equal(j.provider, 'cpu');
+      assert.ok(j.timings.totalMs > 0);
+      assert.ok(stderr.includes('100%'), 'a progress bar on stderr');
+      if (withMetrics) {
+        for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr', 'deletionAuc', 'insertionAuc']) assert.ok(Number.isFinite(j.metrics[k]), `metric ${k}`);
+      }
     }
   });
 }
+
+test('candor explain --json with 20 steps (> 16) equals the one-step-at-a-time oracle (--batch 7 and 16)', async () => {
+  const c = readCase('case03');
+  const o = await oracleNib(c, 20);
+  assertEvenStepsGiveReference(o, c);
+  for (const batch of [7, 16]) {
+    const { j } = await cliNib(c, 20, batch, false);
+    assert.equal(j.params.steps, 20);
+    const dp = maxAbsDiff(j.image.tokenScores, o.vision.scores.slice(1));
+    assert.ok(dp <= (c.tolerances.image_patch_scores_raw_abs as number), `--batch ${batch}: patch scores differ from the oracle by ${dp}`);
+    const dt = maxAbsDiff(j.text.tokens.map((t) => t.raw), o.text.scores);
+    assert.ok(dt <= (c.tolerances.text_token_scores_raw_abs as number), `--batch ${batch}: token scores differ from the oracle by ${dt}`);
+  }
+});
 
 test('candor explain: usage errors exit 2 with a message', async () => {
   const r = io();

@@ -1,6 +1,6 @@
 /**
- * `candor eval --model DIR --pairs DIR [--methods nib,m2ib,gradcam,rise,saliency,ig] [--layer L]
- *   [--steps N] [--limit N] [--letterbox] [--md OUT] [--json OUT]`
+ * `candor eval --model DIR --pairs DIR [--methods M1,M2,…] [--layer L] [--steps N] [method settings]
+ *   [--limit N] [--letterbox] [--md OUT] [--json OUT]` (methods and settings: methodsHelp())
  *
  * Every method's faithfulness metrics (mean over the pairs) and speed as one table, like the
  * NIB paper's. A pair is an image file with a report next to it (same name, .txt), or an entry
@@ -8,10 +8,11 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { METHODS, type Method } from '../../api/contract';
+import { LAYER, METHODS, STEPS, type Method } from '../../api/contract';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import { explain } from '../../../native-models/explain/index';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
+import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
 export interface Pair {
   image: string;
@@ -67,7 +68,7 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
+export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; extra?: Record<string, number>; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
   const images = [];
   for (const p of pairs) images.push((await scanImageFromFile(p.image, 1, null)).image);
   const rows: MethodRow[] = [];
@@ -79,7 +80,7 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
     for (let i = 0; i < pairs.length; i++) {
       try {
         const e = await explain(bundle, images[i], pairs[i].text, {
-          method, layer: opts.layer, steps: opts.steps, target: 'both', letterbox: opts.letterbox, metrics: true,
+          method, layer: opts.layer, steps: opts.steps, extra: opts.extra, target: 'both', letterbox: opts.letterbox, metrics: true,
           onProgress: (f, stage) => opts.onProgress?.((done + f) / (methods.length * pairs.length), `${method} ${stage}`),
         });
         for (const [k, v] of Object.entries(e.metrics)) (sums[k] ??= []).push(v);
@@ -109,31 +110,34 @@ export function markdownTable(rows: MethodRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const USAGE = 'usage: candor eval --model DIR --pairs DIR [--methods nib,m2ib,gradcam,rise,saliency,ig] [--layer L] [--steps N] [--limit N] [--letterbox] [--md OUT] [--json OUT]';
+const USAGE = `usage: candor eval --model DIR --pairs DIR [--methods ${METHODS.join(',')}] [--layer L] [--steps N] [method settings: see --help] [--limit N] [--letterbox] [--md OUT] [--json OUT]`;
+/** --help adds the methods and their settings (a usage error shows only the usage). */
+const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
 export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
   try {
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'limit', 'md', 'json', 'prefer'], ['letterbox', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'limit', 'md', 'json', 'prefer', ...methodOptionNames()], ['letterbox', 'quiet']);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.pairs) throw new UsageError('--pairs DIR is required');
     const methods = (values.methods ?? METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Method[];
     for (const m of methods) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method "${m}" (choose from ${METHODS.join(', ')})`);
-    const layer = intOption(values, 'layer', 0, 1000);
-    const steps = intOption(values, 'steps', 1, 1000);
+    const layer = intOption(values, 'layer', LAYER.min, LAYER.max);
+    const steps = intOption(values, 'steps', STEPS.min, STEPS.max);
+    const extra = methodExtra(methods, values);
     const limit = intOption(values, 'limit', 1, 1e6);
     let pairs = findPairs(values.pairs);
     if (limit) pairs = pairs.slice(0, limit);
     bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer });
-    const rows = await evaluate(bundle, pairs, methods, { layer, steps, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
+    const rows = await evaluate(bundle, pairs, methods, { layer, steps, extra, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
     const md = markdownTable(rows);
     io.stdout(md);
     if (values.md) writeFileSync(values.md, md);
-    const json = { model: { name: bundle.name, sha256: bundle.sha256 }, provider: bundle.provider, pairs: pairs.length, params: { layer: layer ?? null, steps: steps ?? 10 }, rows };
+    const json = { model: { name: bundle.name, sha256: bundle.sha256 }, provider: bundle.provider, pairs: pairs.length, params: { layer: layer ?? null, steps: steps ?? STEPS.default, ...extra }, rows };
     if (values.json) writeFileSync(values.json, `${JSON.stringify(json, null, 1)}\n`);
     return rows.some((r) => r.pairs === 0) ? 1 : 0;
   } catch (e) {

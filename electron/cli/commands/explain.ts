@@ -1,10 +1,11 @@
 /**
  * `candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE)
- *   [--method nib|m2ib|gradcam|rise|saliency|ig] [--layer L] [--steps N] [--target image|text|both]
+ *   [--method METHOD] [--layer L] [--steps N] [--target image|text|both] [method settings]
  *   [--window C,W] [--letterbox] [--no-metrics] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
+ * (the methods and their settings: methodsHelp(), from the registry's specs)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DECISIONS, METHODS, type Decision, type Explanation, type Method } from '../../api/contract';
+import { DECISIONS, LAYER, METHODS, STEPS, type Decision, type Explanation, type Method } from '../../api/contract';
 import { AuditStore } from '../../../db/audit-store';
 import { completeExplanation, findingInput } from '../../services/explanations';
 import { windowedGray, writeFindingsPdf } from '../../services/report';
@@ -14,6 +15,7 @@ import type { ScanImage } from '../../../native-models/clip/preprocess';
 import { explain, type ExplanationCore } from '../../../native-models/explain/index';
 import { loadScan, type LoadedScan } from '../../imaging/index';
 import { intOption, parseArgs, UsageError, type CliIo } from '../io';
+import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
 export { intOption, parseArgs, UsageError, type CliIo };
 import { scanImageFor } from '../../services/explanations';
@@ -65,18 +67,20 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method nib|m2ib|gradcam|rise|saliency|ig] [--layer L] [--steps N] [--target image|text|both] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
        [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]]
   --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.`;
+/** --help adds the methods and their settings (a usage error shows only the usage). */
+const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
   try {
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout(`${USAGE}\n`);
+      io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf'], ['letterbox', 'no-metrics', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
     const record = recordingOptions(values);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.image) throw new UsageError('--image FILE is required');
@@ -88,8 +92,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const prefer = (values.prefer ?? 'auto') as Prefer;
     if (!['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(prefer)) throw new UsageError(`--prefer must be auto, cpu, cuda, dml or coreml`);
     const frame = intOption(values, 'frame', 1, 1e6) ?? 1;
-    const layer = intOption(values, 'layer', 0, 1000);
-    const steps = intOption(values, 'steps', 1, 1000);
+    const layer = intOption(values, 'layer', LAYER.min, LAYER.max);
+    const steps = intOption(values, 'steps', STEPS.min, STEPS.max);
+    const extra = methodExtra([method], values);
     const window = parseWindow(values.window);
     let text: string;
     if (values.report !== undefined) {
@@ -104,7 +109,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     bundle = await loadClipBundle(values.model, { prefer });
     const quiet = flags.has('quiet');
-    const e = await explain(bundle, image, text, { method, layer, steps, target, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const finding = record ? await recordFinding(record, completeExplanation(e, scanSummary, frame, text, image.window), scanSummary, image, io) : null;
     const json = explanationJson(e, { input: { image: values.image, frame, scanSha256: sha256, text }, ...(finding ? { finding } : {}) });
