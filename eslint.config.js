@@ -26,8 +26,17 @@ export const LAYERS = [
     },
   ], noElectronPackage),
   restrict(['electron/imaging/**/*.ts'], [
-    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report or API: it reads scans.' },
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|dicom-export|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report, DICOM export or API: it reads scans.' },
     { regex: '^(\\.\\./)+db(/|$)', message: 'electron/imaging never imports db/.' },
+  ], noElectronPackage),
+  restrict(['electron/dicom-export/**/*.ts'], [
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|api|main|preload)(/|$)', message: 'electron/dicom-export writes DICOM objects from an explanation and its scan: it knows no services, IPC, host, CLI or API (they call it).' },
+    { regex: '^(\\.\\./)+report/(?!overlay$)', message: 'electron/dicom-export takes only the overlay compositing (report/overlay) from the report.' },
+    { regex: '^(\\.\\./)+db/', allowTypeImports: true, message: 'electron/dicom-export imports only types from db/ (a recorded finding); the caller reads the audit log.' },
+    {
+      regex: '^(\\.\\./)+native-models/(?!(explain/types|explain/methods|errors)$)',
+      message: 'electron/dicom-export takes from native-models/ only the explanation types, the method specs and the error taxonomy.',
+    },
   ], noElectronPackage),
   restrict(['electron/api/**/*.ts'], [
     {
