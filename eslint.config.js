@@ -43,7 +43,7 @@ export const LAYERS = [
       regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
       message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
     },
-    { regex: '^\\.\\./(?!imaging/types$|\\.\\./)', message: 'The contract reads only electron/imaging/types from the main process.' },
+    { regex: '^\\.\\./(?!(imaging|dicom-export)/types$|\\.\\./)', message: 'The contract reads only the pure type modules electron/imaging/types and electron/dicom-export/types from the main process.' },
   ], noElectronPackage),
   restrict(['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'], [
     { regex: '^(\\.\\./)+(native-models|db|build|tests)(/|$)', message: 'The renderer imports only the contract, the wire codec and the shared colour map.' },

@@ -106,18 +106,27 @@ export async function writeFindingObjects(input: FindingObjectsInput, outDir: st
   return { ...built, files };
 }
 
-/** A recorded finding and the Candor version that recorded it (the audit log's finding context). */
-export interface RecordedInput {
-  finding: RecordedFinding;
-  appVersion: string;
+/** Where recorded findings come from: the audit store (structurally; this room reads no database). */
+export interface RecordedFindings {
+  getFinding(findingId: string): RecordedFinding;
+  /** The Candor version that recorded the finding. */
+  getFindingContext(findingId: string): { appVersion: string };
 }
 
 /**
  * Writes the objects of recorded findings, each with its scan found among `scanPaths` by
  * SHA-256 (as `audit export --pdf --scan` matches them). A finding whose scan is not given is
- * skipped and named in `skipped`.
+ * not written and is named in `skipped`.
  */
-export async function writeRecordedFindings(findings: RecordedInput[], scanPaths: string[], outDir: string, options?: FindingObjectsInput['options']): Promise<{ files: string[]; notes: string[]; skipped: string[] }> {
+export async function writeRecordedFindings(
+  store: RecordedFindings,
+  findingIds: string[],
+  scanPaths: string[],
+  outDir: string,
+  options?: FindingObjectsInput['options'],
+): Promise<{ files: string[]; written: number; notes: string[]; skipped: string[] }> {
+  if (!scanPaths.length) throw new DicomExportError(outDir, 'DICOM objects need the scan file(s) the findings were made on: give them with --scan FILE … (matched by SHA-256)');
+  if (!findingIds.length) throw new DicomExportError(outDir, 'no finding matches the filters; nothing to write');
   const bySha = new Map<string, string>();
   for (const path of scanPaths) {
     let bytes: Buffer;
@@ -131,16 +140,19 @@ export async function writeRecordedFindings(findings: RecordedInput[], scanPaths
   const files: string[] = [];
   const notes: string[] = [];
   const skipped: string[] = [];
-  for (const { finding, appVersion } of findings) {
-    const { explanation, ...record } = finding;
+  let written = 0;
+  for (const id of findingIds) {
+    const { explanation, ...finding } = store.getFinding(id);
     const sourcePath = bySha.get(explanation.input.scanSha256);
     if (!sourcePath) {
-      skipped.push(`finding ${finding.findingId} (entry #${finding.seq}): its scan (SHA-256 ${explanation.input.scanSha256.slice(0, 12)}…) is not among the --scan files`);
+      skipped.push(`finding entry #${finding.seq}: its scan (SHA-256 ${explanation.input.scanSha256.slice(0, 12)}…) is not among the --scan files`);
       continue;
     }
-    const out = await writeFindingObjects({ explanation, finding: record, sourcePath, appVersion, options }, outDir);
+    const out = await writeFindingObjects({ explanation, finding, sourcePath, appVersion: store.getFindingContext(id).appVersion, options }, outDir);
     files.push(...out.files);
+    written++;
     notes.push(...out.notes.map((n) => `finding entry #${finding.seq}: ${n}`));
   }
-  return { files, notes, skipped };
+  if (!written) throw new DicomExportError(outDir, `nothing written: ${skipped.join('; ')}`);
+  return { files, written, notes, skipped: skipped.map((s) => `not written: ${s}`) };
 }

@@ -45,3 +45,11 @@ export interface FindingObjects {
   /** Objects left out and why (no map to write, nothing above the threshold). */
   notes: string[];
 }
+
+/** What the app's "Save as DICOM" reports back: where it wrote, and what. */
+export interface SavedDicom {
+  folder: string;
+  files: string[];
+  objects: { kind: ObjectKind; fileName: string; sopClassUid: string; sopInstanceUid: string }[];
+  notes: string[];
+}
