@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,6 +103,25 @@ test('a colour source: all four objects, each without a dciodvfy error', async (
   const out = await writeFindingObjects({ explanation: await handMade(file), finding: null, sourcePath: file, appVersion: 'test' }, join(dir, 'rgb'));
   assert.equal(out.objects.length, 4);
   for (const f of out.files) assert.deepEqual(dciodvfy(f).errors, [], f);
+});
+
+test('a patient name in Latin-1 (ISO_IR 100) arrives intact in the objects, which are UTF-8 (ISO_IR 192)', async () => {
+  const file = join(dir, 'latin1.dcm');
+  writeFileSync(file, readFileSync(DEMO_SCAN));
+  // DCMTK stores the file's bytes as they are: ü and ö in Latin-1, as the scan's ISO_IR 100 says (padded to even length).
+  const name = join(dir, 'name.latin1');
+  writeFileSync(name, Buffer.from('Müller^Jörg ', 'latin1'));
+  execFileSync('dcmodify', ['-nb', '-mf', `(0010,0010)=${name}`, file]);
+  assert.equal(topValue(execFileSync('dcmdump', ['+U8', file], { encoding: 'utf8' }), '0010,0010'), 'Müller^Jörg', 'the source as DCMTK reads it');
+  const { objects } = await buildFindingObjects({ explanation: await handMade(file), finding: null, sourcePath: file, appVersion: 'test' });
+  for (const o of objects) {
+    const out = join(dir, `latin1-${o.fileName}`);
+    writeFileSync(out, o.bytes);
+    const dump = execFileSync('dcmdump', ['+U8', '-Un', out], { encoding: 'utf8' });
+    assert.equal(topValue(dump, '0008,0005'), 'ISO_IR 192');
+    assert.equal(topValue(dump, '0010,0010'), 'Müller^Jörg', o.kind);
+    assert.deepEqual(dciodvfy(out).errors, [], o.kind);
+  }
 });
 
 test('a PNG scan is refused, naming the file, before anything is written: DICOM results need a DICOM instance to reference', async () => {
