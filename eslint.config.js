@@ -26,15 +26,24 @@ export const LAYERS = [
     },
   ], noElectronPackage),
   restrict(['electron/imaging/**/*.ts'], [
-    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report or API: it reads scans.' },
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|dicom-export|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report, DICOM export or API: it reads scans.' },
     { regex: '^(\\.\\./)+db(/|$)', message: 'electron/imaging never imports db/.' },
+  ], noElectronPackage),
+  restrict(['electron/dicom-export/**/*.ts'], [
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|api|main|preload)(/|$)', message: 'electron/dicom-export writes DICOM objects from an explanation and its scan: it knows no services, IPC, host, CLI or API (they call it).' },
+    { regex: '^(\\.\\./)+report/(?!overlay$)', message: 'electron/dicom-export takes only the overlay compositing (report/overlay) from the report.' },
+    { regex: '^(\\.\\./)+db/', allowTypeImports: true, message: 'electron/dicom-export imports only types from db/ (a recorded finding); the caller reads the audit log.' },
+    {
+      regex: '^(\\.\\./)+native-models/(?!(explain/types|explain/methods|errors)$)',
+      message: 'electron/dicom-export takes from native-models/ only the explanation types, the method specs and the error taxonomy.',
+    },
   ], noElectronPackage),
   restrict(['electron/api/**/*.ts'], [
     {
       regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
       message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
     },
-    { regex: '^\\.\\./(?!imaging/types$|\\.\\./)', message: 'The contract reads only electron/imaging/types from the main process.' },
+    { regex: '^\\.\\./(?!(imaging|dicom-export)/types$|\\.\\./)', message: 'The contract reads only the pure type modules electron/imaging/types and electron/dicom-export/types from the main process.' },
   ], noElectronPackage),
   restrict(['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'], [
     { regex: '^(\\.\\./)+(native-models|db|build|tests)(/|$)', message: 'The renderer imports only the contract, the wire codec and the shared colour map.' },

@@ -12,6 +12,7 @@ const PACKAGES = [
   { apt: 'fonts-dejavu-core', provides: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'a font for Chromium to draw text with' },
   { apt: 'poppler-utils', provides: 'pdftotext', for: 'reading the PDF reports back' },
   { apt: 'dcmtk', provides: 'dcmdjpeg', for: 'DICOM reference decodes and test files' },
+  { apt: 'dicom3tools', provides: 'dciodvfy', for: 'validating the DICOM objects Candor writes (dciodvfy)' },
 ];
 
 function found(provides) {

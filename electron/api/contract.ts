@@ -13,9 +13,10 @@ import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
+import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 
 export { METHODS, DECISIONS, TARGETS };
-export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode };
+export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 
@@ -104,6 +105,8 @@ export const channels = {
   'audit:get': { request: z.object({ findingId: id }).strict() },
   'audit:verify': { request: z.object({}).strict() },
   'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500), outPath: path.optional() }).strict() },
+  /** A recorded finding as DICOM objects, in the app's exports folder (the service chooses it; no path crosses from the renderer). */
+  'finding:dicom': { request: z.object({ findingId: id }).strict() },
 } as const;
 
 export interface Responses {
@@ -121,6 +124,7 @@ export interface Responses {
   'audit:get': RecordedFinding;
   'audit:verify': ChainStatus;
   'report:pdf': { path: string; bytes: number };
+  'finding:dicom': SavedDicom;
 }
 
 export type Channel = keyof typeof channels;

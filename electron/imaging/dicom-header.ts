@@ -198,12 +198,27 @@ const PHOTOMETRICS = new Set([
   'MONOCHROME1', 'MONOCHROME2', 'RGB', 'PALETTE COLOR', 'YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'YBR_ICT', 'YBR_RCT',
 ]);
 
+/** The pixel element: Pixel Data, else Float Pixel Data (32-bit) or Double Float Pixel Data (64-bit). */
+function pixelElement(file: string, ds: DataSet): { element: Element; floatBits: 32 | 64 | null } {
+  const integer = ds.elements.x7fe00010;
+  const float = ds.elements.x7fe00008;
+  const double = ds.elements.x7fe00009;
+  if ([integer, float, double].filter(Boolean).length > 1) throw new ImagingError(file, 'the file holds more than one of Pixel Data, Float Pixel Data and Double Float Pixel Data');
+  if (integer) return { element: integer, floatBits: null };
+  if (float) return { element: float, floatBits: 32 };
+  if (double) return { element: double, floatBits: 64 };
+  throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
+}
+
+/** Floating-point samples (PS3.3 C.7.6.24, C.7.6.25): one grayscale sample, as many bits as the float. */
+function checkFloatLayout(file: string, floatBits: 32 | 64, bitsAllocated: number, samplesPerPixel: number, photometric: string): void {
+  const name = floatBits === 32 ? 'Float Pixel Data' : 'Double Float Pixel Data';
+  if (bitsAllocated !== floatBits) throw new ImagingError(file, `${name} needs Bits Allocated ${floatBits}, the header says ${bitsAllocated}`);
+  if (samplesPerPixel !== 1 || photometric !== 'MONOCHROME2') throw new ImagingError(file, `${name} must be one MONOCHROME2 sample per pixel, the header says ${samplesPerPixel} sample(s) of ${photometric}`);
+}
+
 export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
-  const pixelData = ds.elements.x7fe00010;
-  if (!pixelData) {
-    if (ds.elements.x7fe00008 || ds.elements.x7fe00009) throw new ImagingError(file, 'floating-point pixel data (Float/Double Float Pixel Data) is not supported');
-    throw new ImagingError(file, 'the DICOM file holds no image (no Pixel Data element)');
-  }
+  const { element: pixelData, floatBits } = pixelElement(file, ds);
   const rows = uint(ds, 'x00280010');
   const columns = uint(ds, 'x00280011');
   if (!rows || !columns) throw new ImagingError(file, 'Rows or Columns is missing or zero');
@@ -216,12 +231,14 @@ export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
     throw new ImagingError(file, `Photometric Interpretation ${photometric} needs ${expectedSpp} samples per pixel, the header says ${samplesPerPixel}`);
   }
   const bitsAllocated = uint(ds, 'x00280100') ?? 0;
-  if (![1, 8, 16, 32].includes(bitsAllocated)) throw new ImagingError(file, `unsupported Bits Allocated ${bitsAllocated}`);
-  const bitsStored = uint(ds, 'x00280101') ?? bitsAllocated;
+  if (floatBits) checkFloatLayout(file, floatBits, bitsAllocated, samplesPerPixel, photometric);
+  else if (![1, 8, 16, 32].includes(bitsAllocated)) throw new ImagingError(file, `unsupported Bits Allocated ${bitsAllocated}`);
+  // Bits Stored, High Bit and Pixel Representation are absent for floats: every bit is the sample.
+  const bitsStored = floatBits ?? uint(ds, 'x00280101') ?? bitsAllocated;
   if (bitsStored < 1 || bitsStored > bitsAllocated) throw new ImagingError(file, `Bits Stored ${bitsStored} does not fit Bits Allocated ${bitsAllocated}`);
-  let highBit = uint(ds, 'x00280102') ?? bitsStored - 1;
+  let highBit = floatBits ? bitsStored - 1 : (uint(ds, 'x00280102') ?? bitsStored - 1);
   if (highBit < bitsStored - 1 || highBit >= bitsAllocated) highBit = bitsStored - 1;
-  const pr = uint(ds, 'x00280103') ?? 0;
+  const pr = floatBits ? 0 : (uint(ds, 'x00280103') ?? 0);
   if (pr !== 0 && pr !== 1) throw new ImagingError(file, `invalid Pixel Representation ${pr}`);
   const pc = samplesPerPixel > 1 ? (uint(ds, 'x00280006') ?? 0) : 0;
   if (pc !== 0 && pc !== 1) throw new ImagingError(file, `invalid Planar Configuration ${pc}`);
@@ -231,6 +248,7 @@ export function readImageInfo(file: string, ds: DataSet): DicomImageInfo {
   const layout: PixelLayout = {
     rows, columns, frames, samplesPerPixel, photometric, planarConfiguration: pc as 0 | 1,
     bitsAllocated, bitsStored, highBit, pixelRepresentation: pr as 0 | 1,
+    ...(floatBits ? { floatingPoint: true } : {}),
   };
   const frameBytes = (rows * columns * samplesPerPixel * bitsAllocated) / 8;
   if (frameBytes > MAX_FRAME_BYTES) {

@@ -21,6 +21,8 @@ export function openDicom(file: string, bytes: Uint8Array): DicomImage {
   const dataSet = parseDicomBytes(file, bytes);
   const info = readImageInfo(file, dataSet);
   const native = NATIVE_SYNTAXES.has(info.transferSyntax);
+  // Only (7FE0,0010) can be encapsulated; float samples are always native.
+  if (info.layout.floatingPoint && !native) throw new ImagingError(file, `floating-point pixel data cannot use the compressed transfer syntax ${syntaxName(info.transferSyntax)}`);
   if (native) {
     if (info.pixelData.encapsulatedPixelData) throw new ImagingError(file, `Pixel Data is encapsulated but the transfer syntax ${info.transferSyntax} is uncompressed`);
     checkNativeLength(file, info);

@@ -59,8 +59,24 @@ export function nativeFrameBytes(file: string, ds: DataSet, info: DicomImageInfo
   return { bytes: ds.byteArray.slice(from, end), bitOffset: 0, bigEndian, swapBytePairs };
 }
 
+/** IEEE floats in the file's byte order, copied out as they are (no masking applies). */
+function decodeFloatFrame(layout: PixelLayout, frame: NativeFrame, n: number): Float32Array | Float64Array {
+  const { bytes } = frame;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = !frame.bigEndian;
+  if (layout.bitsAllocated === 64) {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, le);
+    return out;
+  }
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, le);
+  return out;
+}
+
 export function decodeNativeFrame(layout: PixelLayout, frame: NativeFrame): StoredArray {
   const n = samplesPerFrame(layout);
+  if (layout.floatingPoint) return decodeFloatFrame(layout, frame, n);
   const { bytes } = frame;
   const signed = layout.pixelRepresentation === 1;
   const shift = layout.highBit + 1 - layout.bitsStored;

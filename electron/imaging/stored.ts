@@ -7,14 +7,16 @@ import type { PixelLayout, StoredArray } from './types';
 
 export type RawSamples = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
-export function allocStored(layout: Pick<PixelLayout, 'bitsAllocated' | 'pixelRepresentation'>, length: number): StoredArray {
+export function allocStored(layout: Pick<PixelLayout, 'bitsAllocated' | 'pixelRepresentation' | 'floatingPoint'>, length: number): StoredArray {
+  if (layout.floatingPoint) return layout.bitsAllocated === 64 ? new Float64Array(length) : new Float32Array(length);
   const signed = layout.pixelRepresentation === 1;
   if (layout.bitsAllocated <= 8) return signed ? new Int8Array(length) : new Uint8Array(length);
   if (layout.bitsAllocated <= 16) return signed ? new Int16Array(length) : new Uint16Array(length);
   return signed ? new Int32Array(length) : new Uint32Array(length);
 }
 
-export function dtypeName(layout: Pick<PixelLayout, 'bitsAllocated' | 'pixelRepresentation'>): string {
+export function dtypeName(layout: Pick<PixelLayout, 'bitsAllocated' | 'pixelRepresentation' | 'floatingPoint'>): string {
+  if (layout.floatingPoint) return layout.bitsAllocated === 64 ? 'float64' : 'float32';
   const bits = layout.bitsAllocated <= 8 ? 8 : layout.bitsAllocated <= 16 ? 16 : 32;
   return `${layout.pixelRepresentation === 1 ? 'int' : 'uint'}${bits}`;
 }

@@ -1,5 +1,5 @@
 /** Shapes shared by the imaging modules. */
-export type StoredArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type StoredArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
 /** How the pixel samples of a DICOM image are laid out (Image Pixel module). */
 export interface PixelLayout {
@@ -13,6 +13,12 @@ export interface PixelLayout {
   bitsStored: number;
   highBit: number;
   pixelRepresentation: 0 | 1;
+  /**
+   * Float Pixel Data (7FE0,0008; 32 bits) or Double Float Pixel Data (7FE0,0009; 64 bits), as a
+   * Parametric Map carries them: the samples are IEEE floats, not integers (Bits Stored, High Bit
+   * and Pixel Representation do not apply).
+   */
+  floatingPoint?: boolean;
 }
 
 /** One palette channel (red, green or blue) of a PALETTE COLOR image. */

@@ -12,6 +12,7 @@ import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
 import { windowedGray, writeFindingsPdf } from './report';
+import { saveFindingDicom } from './dicom';
 
 export interface ServiceConfig {
   appVersion: string;
@@ -21,6 +22,8 @@ export interface ServiceConfig {
   chooseFile?: () => Promise<string | null>;
   /** Store patient name/ID in the audit log (off unless the user allows it). */
   storeIdentifying?: boolean;
+  /** Where "Save as DICOM" writes; default: `exports` beside the audit database. */
+  exportsDir?: string;
 }
 
 export function readSampleStudies(indexFile: string | null): SampleStudy[] {
@@ -150,6 +153,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           return windowedGray(open, pixels, window);
         },
       });
+    },
+    'finding:dicom': async (req) => {
+      const store = audit();
+      return saveFindingDicom(store, scans, req.findingId, config.exportsDir ?? join(dirname(store.path), 'exports'));
     },
     async dispose() {
       jobs.dispose();

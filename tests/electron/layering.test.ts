@@ -33,6 +33,13 @@ const forbidden: [file: string, code: string][] = [
   ['renderer/src/fixture.ts', "import { readFileSync as y } from 'node:fs';"],
   ['electron/api/fixture.ts', "import { ClipTokenizer as y } from '../../native-models/clip/tokenizer';"],
   ['electron/api/fixture.ts', "import { createServices as y } from '../services/index';"],
+  ['electron/imaging/fixture.ts', "import { writeFindingObjects as y } from '../dicom-export/index';"],
+  ['electron/dicom-export/fixture.ts', "import { createServices as y } from '../services/index';"],
+  ['electron/dicom-export/fixture.ts', "import { channels as y } from '../api/contract';"],
+  ['electron/dicom-export/fixture.ts', "import { AuditStore as y } from '../../db/audit-store';"],
+  ['electron/dicom-export/fixture.ts', "import { explain as y } from '../../native-models/explain/index';"],
+  ['electron/dicom-export/fixture.ts', "import { renderFindingsPdf as y } from '../report/pdf';"],
+  ['electron/dicom-export/fixture.ts', "import { app as y } from 'electron';"],
 ];
 
 const allowed: [file: string, code: string][] = [
@@ -45,6 +52,12 @@ const allowed: [file: string, code: string][] = [
   ['renderer/src/fixture.ts', "import { decodeWire as y } from '../../electron/api/wire';"],
   ['electron/api/fixture.ts', "import type { ScanSummary as y } from '../imaging/types';"],
   ['electron/services/fixture.ts', "import { AuditStore as y } from '../../db/audit-store';"],
+  ['electron/dicom-export/fixture.ts', "import { loadScan as y } from '../imaging/index';"],
+  ['electron/dicom-export/fixture.ts', "import { composeScanAndOverlay as y } from '../report/overlay';"],
+  ['electron/dicom-export/fixture.ts', "import type { RecordedFinding as y } from '../../db/types';"],
+  ['electron/dicom-export/fixture.ts', "import { methodLabel as y } from '../../native-models/explain/methods';"],
+  ['electron/dicom-export/fixture.ts', "import { UserInputError as y } from '../../native-models/errors';"],
+  ['electron/cli/commands/fixture.ts', "import { writeFindingObjects as y } from '../../dicom-export/index';"],
 ];
 
 test('every forbidden import across rooms is reported by the layering rule', async () => {

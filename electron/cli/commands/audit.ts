@@ -27,13 +27,14 @@ export const AUDIT_USAGE = `usage: candor audit <command> --db FILE [options]
   verify      [--checkpoint CP.json] [--json]      recompute the hash chain; exit 1 when broken
   list        [filters] [--json]                    events, newest first
   show        (--id FINDING | --seq N) [--json]     one finding or event in full
-  export      (--json | --csv | --pdf OUT) [--out FILE] [--identifying] [--scan FILE …] [filters]
+  export      (--json | --csv | --pdf OUT | --dicom OUTDIR) [--out FILE] [--identifying] [--scan FILE …] [filters]
               --scan: the scan file(s) the findings were made on, drawn as the reviewer saw them
               (matched by SHA-256; without them the PDF shows the attribution map alone)
+              --dicom: each finding as DICOM objects in its scan's study (needs its --scan file)
   checkpoint  [--out FILE] [--key-dir DIR]          sign the chain head (Ed25519) and print it
 filters: --reviewer NAME --study LABEL|UID --method M --model NAME|SHA-PREFIX --from DATE --to DATE --search TEXT --limit N`;
 
-const VALUE_FLAGS = ['db', 'checkpoint', 'id', 'seq', 'pdf', 'out', 'key-dir', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit'];
+const VALUE_FLAGS = ['db', 'checkpoint', 'id', 'seq', 'pdf', 'dicom', 'out', 'key-dir', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit'];
 const BOOL_FLAGS = ['json', 'csv', 'identifying'];
 
 function parse(args: string[]): { command: string; opts: Record<string, string>; flags: Set<string>; scans: string[] } {
@@ -111,7 +112,7 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
   let store: AuditStore | null = null;
   try {
     const { command, opts, flags, scans } = parse(args);
-    if (scans.length && command !== 'export') throw new UsageError('--scan is for export --pdf');
+    if (scans.length && command !== 'export') throw new UsageError('--scan is for export --pdf or --dicom');
     const loadScanImage = deps.loadScanImage ?? (scans.length ? scanFileLoader(scans) : undefined);
     if (!['verify', 'list', 'show', 'export', 'checkpoint'].includes(command)) throw new UsageError(`unknown audit command '${command}'`);
     if (!opts.db) throw new UsageError('--db FILE is required');
@@ -191,10 +192,17 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
     }
 
     if (command === 'export') {
-      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', opts.pdf && 'pdf'].filter(Boolean);
-      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --pdf OUT');
+      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', opts.pdf && 'pdf', opts.dicom && 'dicom'].filter(Boolean);
+      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --pdf OUT, --dicom OUTDIR');
       // Oldest first for an export: it reads like the log.
       const rows = store.list(filterFrom(opts, Number.MAX_SAFE_INTEGER)).reverse();
+      if (opts.dicom) {
+        const { writeRecordedFindings } = await import('../../dicom-export/index');
+        const out = await writeRecordedFindings(store, rows.filter((r) => r.findingId).map((r) => r.findingId!), scans, opts.dicom);
+        for (const n of [...out.notes, ...out.skipped]) io.stderr(`note: ${n}\n`);
+        io.stdout(`wrote ${out.files.length} DICOM object(s) for ${out.written} finding(s) to ${opts.dicom}\n`);
+        return 0;
+      }
       if (opts.pdf) {
         const ids = rows.filter((r) => r.findingId).map((r) => r.findingId!);
         if (!ids.length) throw new UsageError('no finding matches the filters; nothing to put in the PDF');

@@ -5,7 +5,8 @@
  * (the methods and their settings: methodsHelp(), from the registry's specs)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DECISIONS, LAYER, METHODS, STEPS, type Decision, type Explanation, type Method } from '../../api/contract';
+import { DECISIONS, LAYER, METHODS, STEPS, type Decision, type Explanation, type Method, type RecordedFinding } from '../../api/contract';
+import { refuseNonDicom, writeFindingObjects, type FindingObjectsInput } from '../../dicom-export/index';
 import { AuditStore } from '../../../db/audit-store';
 import { completeExplanation, findingInput } from '../../services/explanations';
 import { windowedGray, writeFindingsPdf } from '../../services/report';
@@ -68,8 +69,9 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
 }
 
 const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
-       [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]]
-  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.`;
+       [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]] [--dicom OUTDIR]
+  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.
+  --dicom writes the results as DICOM objects in the scan's study (Parametric Map, Segmentation, Secondary Capture, SR; a DICOM scan only).`;
 /** --help adds the methods and their settings (a usage error shows only the usage). */
 const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
@@ -80,7 +82,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf', 'dicom', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
     const record = recordingOptions(values);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.image) throw new UsageError('--image FILE is required');
@@ -107,11 +109,15 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     if (text.trim() === '') throw new UsageError(values.report !== undefined ? `${values.report}: the report is empty` : 'the report text is empty');
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
+    if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
     bundle = await loadClipBundle(values.model, { prefer });
     const quiet = flags.has('quiet');
     const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
-    const finding = record ? await recordFinding(record, completeExplanation(e, scanSummary, frame, text, image.window), scanSummary, image, io) : null;
+    const explained = completeExplanation(e, scanSummary, frame, text, image.window);
+    const recorded = record ? await recordFinding(record, explained, scanSummary, image, io) : null;
+    const finding = recorded?.summary ?? null;
+    if (values.dicom) await writeDicom(values.dicom, { explanation: recorded?.finding.explanation ?? explained, finding: recorded?.finding ?? null, sourcePath: values.image, appVersion: appVersion() }, io);
     const json = explanationJson(e, { input: { image: values.image, frame, scanSha256: sha256, text }, ...(finding ? { finding } : {}) });
     if (values.json === '-') io.stdout(`${JSON.stringify(json)}\n`);
     else if (values.json) {
@@ -148,7 +154,14 @@ function recordingOptions(values: Record<string, string>): RecordingOptions | nu
   return { db: values.db, reviewer: values.reviewer.trim(), decision: values.decision as Decision, note: values.note ?? '', study: values.study ?? null, pdf: values.pdf ?? null };
 }
 
-async function recordFinding(opts: RecordingOptions, explanation: Explanation, scan: LoadedScan['summary'], image: ScanImage, io: CliIo): Promise<{ id: string; seq: number; eventHash: string; pdf: string | null }> {
+/** The explanation's DICOM objects (of the recorded finding, when there is one) in `outDir`. */
+async function writeDicom(outDir: string, input: FindingObjectsInput, io: CliIo): Promise<void> {
+  const out = await writeFindingObjects(input, outDir);
+  for (const n of out.notes) io.stderr(`note: ${n}\n`);
+  io.stderr(`wrote ${out.files.length} DICOM object(s) to ${outDir}: ${out.objects.map((o) => o.fileName).join(', ')}\n`);
+}
+
+async function recordFinding(opts: RecordingOptions, explanation: Explanation, scan: LoadedScan['summary'], image: ScanImage, io: CliIo): Promise<{ summary: { id: string; seq: number; eventHash: string; pdf: string | null }; finding: RecordedFinding }> {
   const store = AuditStore.open(opts.db);
   try {
     const rec = store.recordFinding(
@@ -159,7 +172,7 @@ async function recordFinding(opts: RecordingOptions, explanation: Explanation, s
       const out = await writeFindingsPdf(store, [rec.findingId], { outPath: opts.pdf, loadScanImage: async () => windowedGray(scan, image.pixels, image.window) });
       io.stderr(`wrote ${out.path} (${out.bytes} bytes)\n`);
     }
-    return { id: rec.findingId, seq: rec.seq, eventHash: rec.eventHash, pdf: opts.pdf };
+    return { summary: { id: rec.findingId, seq: rec.seq, eventHash: rec.eventHash, pdf: opts.pdf }, finding: rec };
   } finally {
     store.close();
   }

@@ -3,6 +3,7 @@ import { DECISIONS, type Decision, type Explanation, type RecordedFinding } from
 import { keysShown, spec } from '../actions/table';
 import { call } from '../api';
 import { errorMessage } from '../errors';
+import { SaveDicom } from './SaveDicom';
 
 const REVIEWER_KEY = 'candor.reviewer';
 const RECORD = spec('recordFinding');
@@ -126,6 +127,7 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
           Saved as entry #{saved.seq} by {saved.reviewer} ({saved.decision}) · hash {saved.eventHash.slice(0, 12)}
         </div>
       ) : null}
+      {saved ? <SaveDicom finding={saved} /> : null}
     </section>
   );
 });
