@@ -29,7 +29,7 @@ function header(w: Writer, p: PdfInput): void {
   w.line('Candor — explanation report', { size: 15, bold: true, gap: 5, width: CONTENT_W - 130 });
   const study = studyName(p.source.study, p.source.fileName);
   w.line(`Study: ${study ?? 'not named when recorded'}`, { size: 10.5, bold: true });
-  const file = p.source.fileName ?? 'name not stored (only where identifying fields were allowed)';
+  const file = p.source.fileName ?? 'name not stored (identifying fields not allowed)';
   const patient = p.identifying ? `${p.identifying.patientName ?? '—'} · ID ${p.identifying.patientId ?? '—'}` : 'withheld (not stored or not allowed)';
   w.line(`File: ${file} · frame ${f.explanation.input.frame} · patient: ${patient}`, { size: 9.5, gap: 6 });
 }

@@ -99,7 +99,7 @@ test('metrics and parameters are labelled in words with units and direction; no 
     const unnamedFile = join(dir, 'unnamed.pdf');
     writeFileSync(unnamedFile, await renderFindingsPdf(await pdfInputsFor(store, [unnamed.findingId], { includeIdentifying: false })));
     const unnamedText = flat(pageText(unnamedFile, 1));
-    assert.ok(unnamedText.includes('File: name not stored (only where identifying fields were allowed) · frame 1'), 'a file name not stored is said so');
+    assert.ok(unnamedText.includes('File: name not stored (identifying fields not allowed) · frame 1'), 'a file name not stored is said so');
     assert.ok(unnamedText.includes('Study: Nodule, right upper zone · patient-smith-6.dcm'), 'the study label as recorded');
     for (const key of ['deletionAuc', 'insertionAuc', 'tdrop', 'vdrop', 'vincr', 'tincr', 'letterbox', 'm2ib.lr', 'm2ib.beta', 'windowCenter', 'm2ib']) {
       assert.ok(!text.includes(key), `the internal key "${key}" is not printed`);
