@@ -119,7 +119,10 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
           {busy ? 'Saving…' : RECORD.label} <kbd>{keysShown(RECORD)}</kbd>
         </button>
         {saved && !confirmAgain ? (
-          <button data-testid="record-again" disabled={busy} onClick={() => setConfirmAgain(true)} title={`This explanation is already entry #${saved.seq}; record another finding for it`}>
+          <button data-testid="record-again" disabled={busy} onClick={() => {
+              setError(null);
+              setConfirmAgain(true);
+            }} title={`This explanation is already entry #${saved.seq}; record another finding for it`}>
             Record again…
           </button>
         ) : null}
