@@ -1,66 +1,94 @@
 /**
- * Electron main process: window hardening and the IPC bridge. Kept thin: everything it
- * serves comes from the same services the CLI and the browser test host use.
+ * Electron main process: window hardening, the app:// protocol and the IPC bridge. Kept thin: the
+ * rules it applies are plain functions (security.ts, app-protocol.ts, save-dialog.ts) tested
+ * without Electron, and everything it serves comes from the same services the CLI and the
+ * browser test host use.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { join } from 'node:path';
 import { CHANNELS, ipcName } from './api/contract';
+import { answerAppRequest } from './app-protocol';
 import { createDispatch } from './ipc/handlers';
-import { CONTENT_SECURITY_POLICY } from './security';
-import { createServices } from './services/index';
+import { savePdfOptions, withPdfExtension } from './save-dialog';
+import { allowPermission, APP_SCHEME, APP_URL, CONTENT_SECURITY_POLICY, isAppSender } from './security';
+import { createServices, type ServiceConfig } from './services/index';
 import { resolveResources } from './paths';
 
 app.enableSandbox();
+// Before ready: app:// is a standard, secure origin of its own ('self' in the CSP means app://candor).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
+
+/** The built renderer: beside the main bundle (dist/electron → dist/renderer), inside app.asar when packaged. */
+const RENDERER_DIR = join(__dirname, '..', 'renderer');
 
 function harden(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
-  // No remote content: the renderer is loaded from files and talks only over IPC.
-  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_d, callback) =>
-    callback({ cancel: true }),
-  );
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(allowPermission(permission, details.requestingUrl)));
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => allowPermission(permission, requestingOrigin));
+  // No remote content and no files by URL: the renderer comes from app:// and talks only over IPC.
+  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file:///*'] }, (_d, callback) => callback({ cancel: true }));
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  protocol.handle(APP_SCHEME, async (request) => {
+    const a = await answerAppRequest(RENDERER_DIR, { url: request.url, method: request.method });
+    return new Response(typeof a.body === 'string' ? a.body : new Uint8Array(a.body), { status: a.status, headers: a.headers });
   });
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url);
-      return { action: 'deny' };
-    });
+    // No new windows and nothing handed to the system browser.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
+}
+
+/**
+ * audit-core's `ServiceConfig.chooseSavePath` (report:pdf asks where to save). Until that field is
+ * in ServiceConfig it travels in a spread, which compiles either way; then this adapter can go.
+ */
+type SaveHooks = { chooseSavePath: (suggestedName: string) => Promise<string | null> };
+function withSaveDialog(config: ServiceConfig, hooks: SaveHooks): ServiceConfig {
+  return { ...config, ...hooks };
 }
 
 async function createWindow(): Promise<void> {
   const resources = resolveResources(app.isPackaged ? process.resourcesPath : join(__dirname, '..', '..'));
-  const services = createServices({
-    appVersion: app.getVersion(),
-    modelDir: process.env.CANDOR_MODEL_DIR ?? resources.demoBundle,
-    samplesIndex: resources.samplesIndex,
-    dbPath: process.env.CANDOR_DB ?? join(app.getPath('userData'), 'candor-audit.sqlite'),
-    chooseFile: async () => {
-      const result = await dialog.showOpenDialog({
-        properties: ['openFile'],
-        filters: [{ name: 'Scans', extensions: ['dcm', 'dicom', 'png', 'jpg', 'jpeg', '*'] }],
-      });
-      return result.canceled ? null : (result.filePaths[0] ?? null);
-    },
-  });
+  let win: BrowserWindow | null = null;
+  const services = createServices(
+    withSaveDialog(
+      {
+        appVersion: app.getVersion(),
+        modelDir: process.env.CANDOR_MODEL_DIR ?? resources.demoBundle,
+        samplesIndex: resources.samplesIndex,
+        dbPath: process.env.CANDOR_DB ?? join(app.getPath('userData'), 'candor-audit.sqlite'),
+        chooseFile: async () => {
+          const options = { properties: ['openFile' as const], filters: [{ name: 'Scans', extensions: ['dcm', 'dicom', 'png', 'jpg', 'jpeg', '*'] }] };
+          const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
+        },
+      },
+      {
+        chooseSavePath: async (suggestedName) => {
+          const options = savePdfOptions(app.getPath('documents'), suggestedName);
+          const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+          return result.canceled || !result.filePath ? null : withPdfExtension(result.filePath);
+        },
+      },
+    ),
+  );
   const dispatch = createDispatch(services, (line) => console.error(line));
   for (const channel of CHANNELS) {
     ipcMain.handle(ipcName(channel), (event, request: unknown) => {
-      const url = event.senderFrame?.url ?? '';
-      if (!url.startsWith('file://')) {
+      const frame = event.senderFrame;
+      if (!isAppSender(frame ? { url: frame.url, isMainFrame: frame.parent === null } : null)) {
         return { ok: false, error: { code: 'invalid-request', message: 'requests are accepted from the app window only' } };
       }
       return dispatch(channel, request);
     });
   }
 
-  const win = new BrowserWindow({
+  win = new BrowserWindow({
     width: 1440,
     height: 900,
     title: 'Candor',
@@ -77,7 +105,10 @@ async function createWindow(): Promise<void> {
       spellcheck: false,
     },
   });
-  await win.loadFile(join(__dirname, '..', 'renderer', 'index.html'));
+  win.on('closed', () => {
+    win = null;
+  });
+  await win.loadURL(APP_URL);
 }
 
 app.whenReady().then(() => {

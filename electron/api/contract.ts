@@ -19,6 +19,7 @@ export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
+export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);

@@ -3,17 +3,19 @@
  *
  * The Electron binary cannot be downloaded on our build machines, so the renderer also runs
  * in plain Chromium against the same main-process services: this server binds 127.0.0.1
- * only, serves the built renderer, and answers `POST /api/<channel>` through the very same
- * dispatch as Electron's ipcMain. Every API call must carry the per-run random token.
+ * only, serves the built renderer (the same file rules as app://, static-files.ts), and answers
+ * `POST /api/<channel>` through the very same dispatch as Electron's ipcMain. Every API call
+ * must carry the per-run random token; every request must name this server as its Host (a page
+ * of another site that rebinds its DNS name to 127.0.0.1 sends its own name, and is refused).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { decodeWire, encodeWire } from '../api/wire';
 import type { Dispatch } from '../ipc/handlers';
 import { CONTENT_SECURITY_POLICY } from '../security';
+import { readStaticFile } from '../static-files';
 
 export interface HostOptions {
   dispatch: Dispatch;
@@ -31,15 +33,6 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 const MAX_BODY = 1024 * 1024;
 
 function tokenMatches(given: string | undefined, token: string): boolean {
@@ -85,7 +78,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    if (req.headers.host !== `127.0.0.1:${port}`) return send(res, 421, 'this server answers only to 127.0.0.1', 'text/plain');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return send(res, 400, 'bad request', 'text/plain');
+    }
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain');
       const given = req.headers['x-candor-token'];
@@ -97,21 +97,18 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         const message = `invalid request body: ${err instanceof Error ? err.message : String(err)}`;
         return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message } }), 'application/json');
       }
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let channel: string;
+      try {
+        channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message: 'malformed percent-encoding in the channel name' } }), 'application/json');
+      }
       const result = await opts.dispatch(channel, request);
       return send(res, 200, encodeWire(result), 'application/json');
     }
     if (req.method !== 'GET') return send(res, 405, 'GET only', 'text/plain');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-    const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep)) return send(res, 404, 'not found', 'text/plain');
-    try {
-      const st = await stat(file);
-      if (!st.isFile()) return send(res, 404, 'not found', 'text/plain');
-      send(res, 200, await readFile(file), MIME[extname(file)] ?? 'application/octet-stream');
-    } catch {
-      send(res, 404, 'not found', 'text/plain');
-    }
+    const file = await readStaticFile(root, url.pathname);
+    send(res, file.status, file.body, file.type);
   }
 
   await new Promise<void>((ok, fail) => {

@@ -27,7 +27,7 @@ export async function pdfInputsFor(store: AuditStore, findingIds: string[], opts
       : null;
     const identifying = opts.includeIdentifying && ctx.storeIdentifying ? { patientName: ctx.scan.patientName, patientId: ctx.scan.patientId } : null;
     // The version that recorded the finding, not the one printing it: a reprint years later is the same report.
-    out.push({ finding, scanImage, appVersion: ctx.appVersion, identifying });
+    out.push({ finding, scanImage, appVersion: ctx.appVersion, identifying, source: { study: ctx.studyLabel, fileName: ctx.scan.fileName } });
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { LruMap } from './lru';
 import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
-import { windowedGray, writeFindingsPdf } from './report';
+import { reportFileName, windowedGray, writeFindingsPdf } from './report';
 import { saveFindingDicom } from './dicom';
 
 export interface ServiceConfig {
@@ -139,8 +139,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     'audit:verify': async () => audit().verify(),
     'report:pdf': async (req) => {
       const store = audit();
-      const first = store.getFinding(req.findingIds[0]!);
-      const outPath = req.outPath ?? join(dirname(store.path), 'reports', `candor-report-${first.seq}${req.findingIds.length > 1 ? `-and-${req.findingIds.length - 1}-more` : ''}.pdf`);
+      const outPath = req.outPath ?? join(dirname(store.path), 'reports', reportFileName(req.findingIds.map((id) => store.getFinding(id).seq)));
       return writeFindingsPdf(store, req.findingIds, {
         outPath,
         // The scan itself is not kept in the log; it is drawn when it is open in this session.

@@ -1,4 +1,5 @@
 /** PDF explanation reports, the same from the app, `candor explain --pdf` and `candor audit export --pdf`. */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ScanSummary } from '../api/contract';
@@ -30,4 +31,32 @@ export async function writeFindingsPdf(
   mkdirSync(dirname(opts.outPath), { recursive: true });
   writeFileSync(opts.outPath, pdf);
   return { path: opts.outPath, bytes: pdf.length };
+}
+
+/** Runs of consecutive numbers: [3, 4, 5, 9] → "3-5_9". */
+function runsOf(sorted: number[]): string[] {
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    runs.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return runs;
+}
+
+/**
+ * The report's file name, from the audit entry numbers it holds (`candor-report-entry-12.pdf`,
+ * `candor-report-entries-12-14.pdf`, `…-entries-3_7-9.pdf`): the same entries give the same name
+ * in every session, other entries another. Past a few runs the list is summarized and a hash of it
+ * keeps the name apart from any other list.
+ */
+export function reportFileName(seqs: readonly number[]): string {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  if (sorted.length === 0) throw new Error('a report needs at least one audit entry');
+  if (sorted.length === 1) return `candor-report-entry-${sorted[0]}.pdf`;
+  const runs = runsOf(sorted);
+  if (runs.length <= 4) return `candor-report-entries-${runs.join('_')}.pdf`;
+  const digest = createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, 8);
+  return `candor-report-${sorted.length}-entries-${sorted[0]}-to-${sorted.at(-1)}-${digest}.pdf`;
 }

@@ -116,7 +116,7 @@ export function App() {
           <button className="dismiss" onClick={() => setError(null)} aria-label="Dismiss">×</button>
         </div>
       ) : null}
-      {findings.exportNote ? <div className="ok bar" data-testid="toolbar-export-result">{findings.exportNote}</div> : null}
+      {findings.exportNote ? <div className={findings.exportNote.ok ? 'ok bar' : 'error'} role="status" data-testid="toolbar-export-result">{findings.exportNote.text}</div> : null}
       {mode === 'audit' ? (
         <AuditView findScan={session.findScan} />
       ) : (

@@ -86,10 +86,16 @@ test('Ctrl+Enter in the note records the finding once; "Record again" records an
   assert.equal((await findings()).length, before + 1, 'a second Ctrl+Enter does not record the same explanation again');
   assert.match(await page.getByTestId('finding-error').innerText(), /Already recorded as entry #\d+.*Record again/);
   const saved = await page.getByTestId('finding-result').innerText();
+  const firstSeq = /entry #(\d+)/.exec(saved)![1];
   await page.getByTestId('record-again').click();
+  // It warns first, naming the entry the explanation already is, and records nothing yet.
+  assert.match(await page.getByTestId('record-again-warning').innerText(), new RegExp(`already audit entry #${firstSeq}\\.`));
+  assert.equal((await findings()).length, before + 1, 'the warning alone records nothing');
+  await ws.screenshot('60-fix-record-again-warning');
+  await page.getByTestId('record-again-confirm').click();
   await page.waitForFunction((t) => (document.querySelector('[data-testid="finding-result"]')?.textContent ?? t) !== t, saved);
   assert.equal((await findings()).length, before + 2, '"Record again" records a second finding');
-  await ws.screenshot('60-fix-record-once');
+  await ws.screenshot('60-fix-record-again-done');
 });
 
 test('the finding form starts afresh on another study: no decision ticked, no "Saved as" shown', async () => {

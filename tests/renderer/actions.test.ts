@@ -87,7 +87,7 @@ test('every button the table places is drawn there, by the bound action', () => 
     if (!a.button) continue;
     assert.ok(drawn[a.button.place].includes(`data-testid="${a.button.testId}"`), `${a.id}: button ${a.button.testId} in the ${a.button.place} bar`);
   }
-  assert.match(drawn.toolbar, /Export PDF \(2\)/, 'a button shows the bound caption');
+  assert.match(drawn.toolbar, /Export session PDF \(2\)/, 'a button shows the bound caption');
 });
 
 test('the bound actions act on the workspace: keys and buttons run the same function', () => {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditStore } from '../../db/audit-store';
-import type { RecordedFinding } from '../../electron/api/contract';
+import { formatTime, type RecordedFinding } from '../../electron/api/contract';
 import { renderFindingsPdf, ReportError, type PdfInput } from '../../electron/report/pdf';
 import { pdfInputsFor } from '../../electron/report/finding-report';
 import { makeExplanation, makeInput, tempDir } from '../db/helpers';
@@ -88,21 +88,23 @@ test('the PDF carries the model hash, similarity, audit hash and decision; ident
     assert.ok(text.includes(rec.explanation.model.sha256), 'model hash');
     assert.ok(text.includes(rec.eventHash), 'audit event hash');
     assert.match(text, /similarity: 0\.2468/);
-    assert.match(text, new RegExp(`Audit event #${rec.seq} · recorded`));
+    assert.match(text, new RegExp(`Audit entry #${rec.seq}`));
+    assert.ok(text.includes(`recorded ${formatTime(rec.time)}`), 'the time, in UTC and said so');
     assert.ok(text.includes(rec.decision));
     assert.ok(text.includes('note 5: Ünïcode ≥ ok'), 'the note, non-Latin-1 intact');
     assert.ok(text.includes('Müller^Zoë Ωmega'), 'patient name (allowed)');
     assert.ok(/≥\s*normal\s*→/.test(text), 'report text with ≥ and → through the embedded font');
     assert.ok(text.includes('0.1.0-test'), 'the app version that recorded it');
-    assert.ok(text.includes('provider cpu'));
-    assert.ok(text.includes('deletionAuc') && text.includes('0.21'), 'metrics');
+    assert.ok(text.includes('on cpu'), 'the provider');
+    const words = execFileSync('pdftotext', ['-enc', 'UTF-8', pdfFile, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    assert.ok(words.includes('(deletion AUC) 0.210'), 'metrics, labelled');
 
     const [anon] = await pdfInputsFor(store, [rec.findingId], { includeIdentifying: false });
     const anonFile = join(dir, 'anon.pdf');
     writeFileSync(anonFile, await renderFindingsPdf([anon]));
     const anonText = execFileSync('pdftotext', ['-enc', 'UTF-8', anonFile, '-'], { encoding: 'utf8' });
     assert.ok(!anonText.includes('Müller'), 'no patient name when not allowed');
-    assert.match(anonText, /identifying fields withheld/);
+    assert.match(anonText, /patient: withheld/);
     store.close();
   } finally {
     cleanup();
@@ -178,7 +180,8 @@ test('a long report text flows over pages with every word kept', async () => {
     writeFileSync(file, await renderFindingsPdf([p]));
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
     assert.ok(pages >= 2, `${pages} pages`);
-    const out = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' });
+    // Words, not line breaks: where the PDF wraps a line is layout.
+    const out = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     for (const i of [0, 59, 60, 119]) assert.ok(out.includes(`change number ${i}.`), `sentence ${i} is in the PDF`);
     assert.ok(out.includes('EndMarkerWord') && out.includes(rec.eventHash));
     assert.ok(out.replace(/\s+/g, '').includes(longRun), 'a run wider than the line is wrapped, not cut off');

@@ -94,7 +94,7 @@ export function bindActions(c: ActionContext): Record<ActionId, Action> {
     compare: { run: c.explain.toggleCompare },
     recordFinding: { run: c.finding.record },
     audit: { run: c.toggleAudit },
-    exportPdf: { enabled: () => c.finding.recorded > 0, run: c.finding.exportPdf, caption: () => `Export PDF${c.finding.recorded ? ` (${c.finding.recorded})` : ''}` },
+    exportPdf: { enabled: () => c.finding.recorded > 0, run: c.finding.exportPdf, caption: () => `Export session PDF${c.finding.recorded ? ` (${c.finding.recorded})` : ''}` },
     help: { run: () => c.showDialog('help') },
   };
   const out = {} as Record<ActionId, Action>;

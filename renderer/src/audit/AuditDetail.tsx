@@ -1,9 +1,11 @@
 import { useCallback, useMemo, useState } from 'react';
-import { methodLabel, type FramePixels, type RecordedFinding, type ScanSummary } from '../../../electron/api/contract';
+import { formatTime, methodLabel, type ChainStatus, type FramePixels, type RecordedFinding, type ScanSummary } from '../../../electron/api/contract';
 import { drawableMap } from '../explain/attribution';
 import { ColorBar } from '../overlay/ColorBar';
 import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
 import { Viewer, type Display } from '../viewer/Viewer';
+import { integrityText, rowIntegrity } from './integrity';
+import { Provenance } from './Provenance';
 
 export interface EntryScan {
   summary: ScanSummary;
@@ -14,15 +16,16 @@ export interface EntryScan {
 
 interface Props {
   entry: RecordedFinding;
+  chain: ChainStatus | null;
   scan: EntryScan | null;
   display: Display | null;
   setDisplay: (u: (d: Display | null) => Display | null) => void;
   busy: boolean;
-  onExport: (ids: string[]) => void;
+  onExport: (findings: { findingId: string; seq: number }[]) => void;
 }
 
-/** One recorded finding, redrawn exactly as recorded: its map over the scan, its word scores, its metrics. */
-export function AuditDetail({ entry, scan, display, setDisplay, busy, onExport }: Props) {
+/** One recorded finding, redrawn exactly as recorded: its map over the scan, its word scores, its metrics, its hashes. */
+export function AuditDetail({ entry, chain, scan, display, setDisplay, busy, onExport }: Props) {
   const [opacity, setOpacity] = useState(0.6);
   const e = entry.explanation;
   const onDisplay = useCallback((u: (d: Display) => Display) => setDisplay((d) => (d ? u(d) : d)), [setDisplay]);
@@ -30,15 +33,21 @@ export function AuditDetail({ entry, scan, display, setDisplay, busy, onExport }
     const map = drawableMap(entry.explanation).map;
     return map ? { map, opacity, threshold: 0, visible: true } : null;
   }, [entry, opacity]);
+  const integrity = rowIntegrity(entry.seq, chain);
   return (
     <div className="audit-detail" data-testid="audit-detail">
       <div className="audit-detail-head">
         <strong>Entry #{entry.seq}</strong> · {entry.reviewer} · <span data-testid="audit-decision-shown">{entry.decision}</span> ·{' '}
-        {methodLabel(e.method)} · {entry.time.replace('T', ' ').slice(0, 19)}
-        <button onClick={() => onExport([entry.findingId])} data-testid="export-entry-pdf" disabled={busy}>
-          Export this entry to PDF
-        </button>
+        {methodLabel(e.method)} · <span data-testid="audit-time">{formatTime(entry.time)}</span>
+        <span className="audit-detail-actions">
+          <button onClick={() => onExport([{ findingId: entry.findingId, seq: entry.seq }])} data-testid="export-entry-pdf" disabled={busy}>
+            Export this entry to PDF
+          </button>
+        </span>
       </div>
+      {integrity === 'broken' || integrity === 'unverifiable' ? (
+        <div className="inline-error" role="status" data-testid="audit-entry-integrity">{integrityText(entry.seq, chain)}</div>
+      ) : null}
       {entry.note ? <p className="note" data-testid="audit-note">“{entry.note}”</p> : null}
       {scan && display ? (
         <div className="audit-viewer">
@@ -60,6 +69,7 @@ export function AuditDetail({ entry, scan, display, setDisplay, busy, onExport }
       <Warnings explanation={e} idPrefix="audit-" />
       <ShadedText explanation={e} idPrefix="audit-" />
       <MetricsTable explanation={e} idPrefix="audit-" />
+      <Provenance entry={entry} />
     </div>
   );
 }

@@ -37,6 +37,8 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<RecordedFinding | null>(null);
+  // "Record again" first says what it does: the explanation is already an entry of the log.
+  const [confirmAgain, setConfirmAgain] = useState(false);
   // Two presses in one frame (a key and a click) must not both reach the service.
   const inFlight = useRef(false);
 
@@ -46,6 +48,7 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
     setDecision(null);
     setSaved(null);
     setError(null);
+    setConfirmAgain(false);
   }, [explanationId]);
   useEffect(() => {
     setNote('');
@@ -72,6 +75,7 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
     inFlight.current = true;
     setBusy(true);
     setError(null);
+    setConfirmAgain(false);
     try {
       try {
         localStorage.setItem(REVIEWER_KEY, reviewer.trim());
@@ -115,12 +119,24 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
         >
           {busy ? 'Saving…' : RECORD.label} <kbd>{keysShown(RECORD)}</kbd>
         </button>
-        {saved ? (
-          <button data-testid="record-again" disabled={busy} onClick={() => void record(true)} title="Record another finding for the same explanation">
-            Record again
+        {saved && !confirmAgain ? (
+          <button data-testid="record-again" disabled={busy} onClick={() => {
+              setError(null);
+              setConfirmAgain(true);
+            }} title={`This explanation is already entry #${saved.seq}; record another finding for it`}>
+            Record again…
           </button>
         ) : null}
       </div>
+      {saved && confirmAgain ? (
+        <div className="warning-box" role="alertdialog" aria-label="Record again" data-testid="record-again-warning">
+          This explanation is already audit entry #{saved.seq}. Recording again adds a second entry for the same explanation; #{saved.seq} stays as it is.
+          <div className="finding-row">
+            <button data-testid="record-again-confirm" disabled={busy} onClick={() => void record(true)}>Record as a new entry</button>
+            <button onClick={() => setConfirmAgain(false)}>Cancel</button>
+          </div>
+        </div>
+      ) : null}
       {error ? <div className="inline-error" role="alert" data-testid="finding-error">{error}</div> : null}
       {saved ? (
         <div className="ok" data-testid="finding-result">

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { methodLabel, type Explanation } from '../../../electron/api/contract';
+import { SIMILARITY_INFO, methodLabel, readableMetrics, readableParams, type Explanation } from '../../../electron/api/contract';
 import { warningsOf, wordShading } from '../explain/attribution';
 import { cssColor, textColorOn } from '../overlay/colormap';
 import { ColorBar } from '../overlay/ColorBar';
@@ -17,9 +17,9 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
   const { shaded } = wordShading(explanation);
   return (
     <div className="shaded" data-testid={`${idPrefix}shaded-text`}>
-      <div className="similarity" data-testid={`${idPrefix}similarity`} title="Cosine similarity of the image and text embeddings, from −1 to 1">
+      <div className="similarity" data-testid={`${idPrefix}similarity`} title={SIMILARITY_INFO.scale}>
         <span>
-          Image–text similarity <strong>{s.toFixed(3)}</strong> <span className="muted">(cosine, −1…1; higher = the scan and the text agree more)</span>
+          {SIMILARITY_INFO.label} <strong>{s.toFixed(3)}</strong> <span className="muted">({SIMILARITY_INFO.scale})</span>
         </span>
         <div className="similarity-bar"><div style={{ width: `${similarityFraction(s) * 100}%` }} /></div>
       </div>
@@ -64,37 +64,27 @@ export function ShadedText({ explanation, idPrefix = '' }: { explanation: Explan
   );
 }
 
-/** Readable names for the explainer's faithfulness metrics (NIB paper's evaluation), with how to read them. */
-const METRIC_LABELS: Record<string, [string, string]> = {
-  vdrop: ['Image: drop in confidence', '% the similarity falls when the scan is masked by the map; lower = more faithful'],
-  vincr: ['Image: increase in confidence', '100 when masking by the map raises the similarity, else 0; higher = more faithful'],
-  tdrop: ['Text: drop in confidence', '% the similarity falls when the words are weighted by their scores; lower = more faithful'],
-  tincr: ['Text: increase in confidence', '100 when weighting the words raises the similarity, else 0; higher = more faithful'],
-  deletionAuc: ['Deletion AUC', 'similarity as the most attributed pixels are removed first; lower = more faithful'],
-  insertionAuc: ['Insertion AUC', 'similarity as the most attributed pixels are revealed first; higher = more faithful'],
-};
-
-/** Faithfulness metrics, timings and parameters of one explanation. */
+/** Method, parameters and faithfulness metrics of one explanation, under the same readable names as the PDF. */
 export function MetricsTable({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {
-  const rows: [string, string, string?][] = [
-    ['method', methodLabel(explanation.method)],
-    ['layer / steps', `${explanation.params.layer} / ${explanation.params.steps}`],
-    ...Object.entries(explanation.metrics).map(([k, v]): [string, string, string?] => [
-      METRIC_LABELS[k]?.[0] ?? k,
-      Number.isFinite(v) ? v.toFixed(3) : String(v),
-      METRIC_LABELS[k]?.[1],
-    ]),
-    ['time', Object.entries(explanation.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${Math.round(v)} ms`).join(' · ')],
-    ['provider', explanation.provider],
-    ['model', `${explanation.model.name} · ${explanation.model.sha256.slice(0, 12)}`],
+  const e = explanation;
+  const rows: { key: string; label: string; value: string; note?: string | null; hint?: string }[] = [
+    { key: 'method', label: 'Method', value: methodLabel(e.method) },
+    ...readableParams(e).map((p) => ({ ...p, key: `param-${p.key}` })),
+    ...readableMetrics(e.metrics).map((m) => ({ ...m, key: `metric-${m.key}`, hint: m.how })),
+    { key: 'time', label: 'Run time', value: Object.entries(e.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${Math.round(v)} ms`).join(' · ') },
+    { key: 'provider', label: 'Provider', value: e.provider },
+    { key: 'model', label: 'Model', value: `${e.model.name} · ${e.model.sha256.slice(0, 12)}`, hint: `SHA-256 ${e.model.sha256}` },
   ];
   return (
-    <table className="kv" data-testid={`${idPrefix}metrics`}>
+    <table className="kv metrics" data-testid={`${idPrefix}metrics`}>
       <tbody>
-        {rows.map(([k, v, hint]) => (
-          <tr key={k} title={hint}>
-            <th>{k}</th>
-            <td>{v}</td>
+        {rows.map((r) => (
+          <tr key={r.key} title={r.hint}>
+            <th>{r.label}</th>
+            <td>
+              {r.value}
+              {r.note ? <div className="muted small">{r.note}</div> : null}
+            </td>
           </tr>
         ))}
       </tbody>
