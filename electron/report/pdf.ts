@@ -11,12 +11,15 @@ import type { RecordedFinding, WordScore } from '../api/contract';
 import { viridis } from '../api/colormap';
 import { colourBar, composeScanAndOverlay, type RgbImage } from './overlay';
 import { UserInputError } from '../../native-models/errors';
+import { anchorLine, setAnchorInfo, type PdfAnchor } from './anchor';
 
 export interface PdfInput {
   finding: RecordedFinding;
   scanImage: { width: number; height: number; gray: Uint8Array /* windowed 8-bit, what the radiologist saw */ } | null;
   appVersion: string;
   identifying: { patientName?: string | null; patientId?: string | null } | null;
+  /** The audit anchor (the same for every section of one report): see anchor.ts. */
+  anchor?: PdfAnchor | null;
 }
 
 export class ReportError extends UserInputError {}
@@ -207,6 +210,7 @@ function section(w: Writer, p: PdfInput): void {
   w.line(`Model SHA-256: ${e.model.sha256}`, { size: 8, color: '#333333' });
   w.line(`Audit event #${f.seq} · recorded ${f.time} (UTC) by ${f.reviewer}`, { size: 9.5 });
   w.line(`Event hash: ${f.eventHash}`, { size: 8 });
+  if (p.anchor) w.line(anchorLine(p.anchor), { size: 8 });
   if (p.identifying) w.line(`Patient: ${p.identifying.patientName ?? '—'} · ID ${p.identifying.patientId ?? '—'}`, { size: 9.5, gap: 8 });
   else w.line('Patient: identifying fields withheld (not stored or not allowed)', { size: 9.5, color: '#333333', gap: 8 });
 
@@ -298,6 +302,7 @@ export async function renderFindingsPdf(inputs: PdfInput[]): Promise<Buffer> {
       ModDate: created,
     },
   });
+  setAnchorInfo(doc, inputs[0].anchor);
   doc.registerFont('regular', join(fontDir, FONT_FILES.regular));
   doc.registerFont('bold', join(fontDir, FONT_FILES.bold));
   const chunks: Buffer[] = [];
