@@ -442,15 +442,17 @@ export class AuditStore {
       .immediate();
   }
 
-  /** Several findings in one transaction (batch import; all or none), the head signed once at the end. */
+  /** Several findings in one transaction (batch import; all or none), each head signed as recordFinding does. */
   recordFindings(inputs: FindingInput[]): RecordedFinding[] {
     this.writable();
     return this.db
-      .transaction(() => {
-        const recs = inputs.map((i) => writeFinding(this.db, this.path, i));
-        if (this.signingKey) this.insertHeadSignature(this.signingKey);
-        return recs;
-      })
+      .transaction(() =>
+        inputs.map((i) => {
+          const rec = writeFinding(this.db, this.path, i);
+          if (this.signingKey) this.insertHeadSignature(this.signingKey);
+          return rec;
+        }),
+      )
       .immediate();
   }
 

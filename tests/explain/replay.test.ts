@@ -54,10 +54,10 @@ test('intra-op threads 1, 2 and 4 give bit-identical outputs on the demo towers 
     const outputs: string[] = [];
     for (const threads of [1, 2, 4, 1]) {
       const s = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-      const meta = s.inputMetadata[0] as { isTensor: boolean; type?: string; shape?: readonly (number | string)[] };
+      type Meta = { type?: string; shape?: readonly (number | string)[] };
       const feeds: Record<string, ort.Tensor> = {};
       for (const [k, name] of s.inputNames.entries()) {
-        const m = s.inputMetadata[k] as typeof meta;
+        const m = s.inputMetadata[k] as Meta;
         const shape = (m.shape ?? [1]).map((d) => (typeof d === 'number' ? d : 1));
         const n = shape.reduce((a, b) => a * b, 1);
         feeds[name] = m.type === 'float32' ? new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), shape) : new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7) % 40)), shape);
