@@ -17,22 +17,13 @@ import type Database from 'better-sqlite3';
 import { createPublicKey } from 'node:crypto';
 import type { AnchorCheck, Coverage, EvidenceBreak, SignerSummary, Verdict, VerifyReport } from './types';
 import type { AnchorClaim } from './anchors';
-import { CHECKPOINT_ACTION, type BreakCode } from './chain';
+import { CHECKPOINT_ACTION, type VerifyResult } from './chain';
 import { parseCanonical } from './canonical';
 import { keyFingerprint, LEGACY_KEY_FILE_NAME, shortFingerprint, verifyCheckpointSignature, type Checkpoint } from './signing';
 import type { TrustStore } from './trust';
 
 /** The chain's verdict as AuditStore.verify returns it. */
-export interface ChainVerdict {
-  ok: boolean;
-  events: number;
-  firstBroken: number | null;
-  reason: string | null;
-  reasonCode?: BreakCode;
-  missingProtections: string[];
-  checkpoints: number;
-  integrity?: string[];
-}
+export type ChainVerdict = Omit<VerifyResult, 'verifiedHead'> & { integrity?: string[] };
 
 export interface EvidenceContext {
   db: Database.Database;

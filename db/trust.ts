@@ -63,13 +63,7 @@ export class TrustStore {
   static fromPemFiles(files: readonly string[]): TrustStore {
     const keys: PinnedKey[] = [];
     for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new TrustError(`the key file ${file} cannot be read: ${(err as Error).message}`);
-      }
-      for (const publicKey of publicKeysFromPem(text, file)) {
+      for (const publicKey of publicKeysInFile(file)) {
         keys.push({ fingerprint: keyFingerprint(publicKey), publicKey, label: basename(file), added: 'given on the command line' });
       }
     }
@@ -99,6 +93,17 @@ export function publicKeysFromPem(text: string, source: string): string[] {
   }
   if (out.length === 0) throw new TrustError(`${source}: no Ed25519 key found (expected a PEM "PUBLIC KEY" block, e.g. from candor audit key --export)`);
   return out;
+}
+
+/** The Ed25519 public keys in a PEM file (see publicKeysFromPem). */
+export function publicKeysInFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TrustError(`the key file ${file} cannot be read: ${(err as Error).message}`);
+  }
+  return publicKeysFromPem(text, file);
 }
 
 export function publicKeyPem(publicKeyB64: string): string {

@@ -16,7 +16,7 @@ import { replayFinding, type ReplayScan } from './replay';
 import { loadScan } from '../imaging/index';
 import { defaultConfigDir, installationPaths } from '../../db/installation';
 import { installationKey } from '../../db/installation-key';
-import { PLAIN_FILE, type KeyProtection } from '../../db/signing';
+import { KeyError, PLAIN_FILE, type KeyProtection } from '../../db/signing';
 import { TrustStore } from '../../db/trust';
 import { parseAnchor, readAnchorFile, type AnchorClaim } from '../../db/anchors';
 import { protectedPaths } from '../../db/file-guard';
@@ -94,9 +94,20 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
   const guard = protectedPaths({ databases: config.dbPath ? [config.dbPath] : [], installation: { ...paths, anchorsDir } });
   const log = config.log ?? (() => undefined);
 
+  /** Why findings cannot be signed (the key cannot be read, unlocked or made): recording waits, the log stays readable. */
+  let keyError: Error | null = null;
   const audit = (): AuditStore => {
     if (!config.dbPath) throw new UnavailableError('no audit database is configured');
-    store ??= AuditStore.open(config.dbPath, { signingKey: installationKey(paths, config.keyProtection ?? PLAIN_FILE).key });
+    if (!store) {
+      let signingKey;
+      try {
+        signingKey = installationKey(paths, config.keyProtection ?? PLAIN_FILE).key;
+      } catch (err) {
+        if (!(err instanceof KeyError)) throw err;
+        keyError = err;
+      }
+      store = AuditStore.open(config.dbPath, { signingKey });
+    }
     return store;
   };
 
@@ -169,7 +180,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       if (entry.recordedSeq !== undefined && !req.again) {
         throw new UserInputError(`explanation ${req.explanationId} is already recorded as audit entry #${entry.recordedSeq}; to record another finding for it, send again: true ("Record again")`);
       }
-      const recorded = audit().recordFinding(
+      const auditLog = audit();
+      // An unsigned finding would be covered by nothing: refuse it, saying why.
+      if (keyError) throw new UnavailableError(`findings cannot be recorded: ${keyError.message}`);
+      const recorded = auditLog.recordFinding(
         findingInput({
           explanation: entry.explanation,
           summary: entry.summary,

@@ -36,7 +36,8 @@ export async function run(): Promise<void> {
   try {
     // CANDOR_BENCH_AUDIT_DB=FILE keeps the database (and reuses it next time, skipping the writes).
     const file = process.env.CANDOR_BENCH_AUDIT_DB ? resolve(process.env.CANDOR_BENCH_AUDIT_DB) : join(dir, 'audit.db');
-    const paths = installationPaths(join(dir, 'config'));
+    // A kept database keeps its installation folder beside it (the key that signed it).
+    const paths = installationPaths(process.env.CANDOR_BENCH_AUDIT_DB ? `${file}.config` : join(dir, 'config'));
     const key = installationKey(paths).key;
     let store = AuditStore.open(file, { signingKey: key });
     const methods = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;

@@ -140,3 +140,33 @@ test('dispose (the app exit) writes an anchor when the head moved since the last
   assert.equal(claim!.headHash, store.head().hash);
   store.close();
 });
+
+test('a signing key that cannot be unlocked: recording is refused with the reason, the log stays readable', async () => {
+  const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
+  const kind = 'test-keychain';
+  const first = openServices(join(DEMO, 'bundle'), { keyProtection: { kind, protect: xor, unprotect: xor } });
+  await recordOne(first, 1, 'gradcam');
+  await first.services.dispose();
+  // The same folders, the keychain now locked.
+  const locked = openServices(join(DEMO, 'bundle'), {
+    dbPath: join(first.dir, 'audit.sqlite'),
+    configDir: join(first.dir, 'config'),
+    keyProtection: { kind, protect: xor, unprotect: () => { throw new Error('the keychain is locked'); } },
+  });
+  try {
+    const scan = await locked.call('scan:open', { path: STUDY(1) });
+    const { jobId } = await locked.call('explain:start', { scanId: scan.id, text: REPORT(1), method: 'gradcam' });
+    const state = await locked.waitForJob(jobId);
+    if (state.state !== 'done') throw new Error(JSON.stringify(state));
+    const res = await locked.dispatch('finding:record', { explanationId: state.explanation.id, reviewer: 'Dr. Audit', decision: 'agree' });
+    assert.equal(res.ok, false);
+    if (!res.ok) {
+      assert.equal(res.error.code, 'unavailable');
+      assert.match(res.error.message, /findings cannot be recorded: the audit signing key .*signing-key\.test-keychain\.json cannot be unlocked \(test-keychain\): the keychain is locked/);
+    }
+    const listed = await locked.call('audit:list', {});
+    assert.equal(listed.rows.filter((r) => r.findingId).length, 1, 'the earlier finding is listed; nothing was added');
+  } finally {
+    await locked.services.dispose();
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * `candor audit verify|replay|list|show|export|checkpoint|key …` (exit codes: AUDIT_USAGE).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { AuditRow, ReplayReport, VerifyReport } from '../../api/contract';
 import { AuditStore, type AuditFilter } from '../../../db/audit-store';
 import { CandorError, NotFoundError } from '../../../native-models/errors';
@@ -13,7 +13,7 @@ import { cliGuard, cliInstallation, INSTALLATION_HELP, type CliInstallation } fr
 import { checkOutputPath } from '../../../db/file-guard';
 import { checkpointAnchorText, readAnchorFile, writeAnchorFile } from '../../../db/anchors';
 import { installationKey } from '../../../db/installation-key';
-import { pinKey, publicKeysFromPem, TrustStore, trustStorePem } from '../../../db/trust';
+import { pinKey, publicKeysInFile, TrustStore, trustStorePem } from '../../../db/trust';
 import { keyFingerprint, shortFingerprint } from '../../../db/signing';
 
 export interface AuditIo {
@@ -360,13 +360,7 @@ export function verifyText(path: string, v: VerifyReport): string {
 function keyCommand(opts: Record<string, string>, lists: Record<string, string[]>, inst: CliInstallation, io: AuditIo): number {
   const own = installationKey(inst.paths);
   for (const file of lists.trust) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new UsageError(`the key file ${file} cannot be read: ${(err as Error).message}`);
-    }
-    for (const publicKey of publicKeysFromPem(text, file)) {
+    for (const publicKey of publicKeysInFile(file)) {
       const { key, added } = pinKey(inst.paths.trustFile, publicKey, `pinned from ${file}`);
       io.stdout(`${added ? 'pinned' : 'already pinned'}: key ${key.fingerprint} (${key.label})\n`);
     }
