@@ -113,6 +113,7 @@ function readKeyFile(file: string, protection: KeyProtection): InstallationKey {
   try {
     key = createPrivateKey({ key: protection.unprotect(Buffer.from(parsed.privateKey, 'base64')), format: 'der', type: 'pkcs8' });
   } catch (err) {
+    if (err instanceof KeyError) throw err;
     throw new KeyError(`the audit signing key ${file} cannot be unlocked (${protection.kind}): ${(err as Error).message}`);
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`the audit signing key ${file} holds a ${key.asymmetricKeyType} key, not Ed25519`);

@@ -13,6 +13,7 @@ import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
 import { freshReportPath, windowedGray, writeFindingsPdf } from './report';
 import { replayFinding, type ReplayScan } from './replay';
+import { keyProtectionFor, type SafeStorageLike } from './key-protection';
 import { loadScan } from '../imaging/index';
 import { defaultConfigDir, installationPaths } from '../../db/installation';
 import { installationKey } from '../../db/installation-key';
@@ -42,7 +43,9 @@ export interface ServiceConfig {
   reportsDir?: string;
   /** Electron: the save dialog for report:pdf (the suggested file name in, the chosen path or null out). */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
-  /** Electron: keeps the signing key encrypted (safeStorage); default a plain owner-only file. */
+  /** Electron: its safeStorage; the signing key is then kept encrypted by the OS keychain (keyProtectionFor). */
+  safeStorage?: SafeStorageLike;
+  /** How the signing key is kept, where not chosen from safeStorage; default a plain owner-only file. */
   keyProtection?: KeyProtection;
   /** Where a failure that must not fail the request (an anchor not written) is reported. */
   log?: (line: string) => void;
@@ -101,7 +104,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     if (!store) {
       let signingKey;
       try {
-        signingKey = installationKey(paths, config.keyProtection ?? PLAIN_FILE).key;
+        const protection = config.safeStorage ? keyProtectionFor(config.safeStorage, paths.keysDir) : (config.keyProtection ?? PLAIN_FILE);
+        signingKey = installationKey(paths, protection).key;
       } catch (err) {
         if (!(err instanceof KeyError)) throw err;
         keyError = err;

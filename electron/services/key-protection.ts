@@ -3,7 +3,8 @@
  * Keychain on macOS, libsecret/kwallet on Linux). main.ts passes Electron's safeStorage in; this
  * module does not import Electron, so it is tested with any object of the same shape.
  */
-import type { KeyProtection } from '../../db/signing';
+import { existsSync } from 'node:fs';
+import { KeyError, keyFileFor, PLAIN_FILE, type KeyProtection } from '../../db/signing';
 
 /** The part of Electron's safeStorage the key protection uses. */
 export interface SafeStorageLike {
@@ -28,4 +29,21 @@ export function safeStorageProtection(ss: SafeStorageLike): KeyProtection | null
     protect: (plain) => ss.encryptString(plain.toString('base64')),
     unprotect: (stored) => Buffer.from(ss.decryptString(stored), 'base64'),
   };
+}
+
+/**
+ * The protection the app uses: safeStorage where it protects something; else the plain file, unless
+ * a key was already made under safeStorage here (a keyring locked or missing today must not make a
+ * new plain key that would sign beside the old one): then signing is refused, saying why.
+ */
+export function keyProtectionFor(ss: SafeStorageLike, keysDir: string): KeyProtection {
+  const protection = safeStorageProtection(ss);
+  if (protection) return protection;
+  const file = keyFileFor(keysDir, { kind: SAFE_STORAGE_KIND, protect: (b) => b, unprotect: (b) => b });
+  if (!existsSync(file)) return PLAIN_FILE;
+  const why = ss.isEncryptionAvailable() ? `its backend is '${ss.getSelectedStorageBackend?.() ?? 'unknown'}', which stores no secret` : 'it is not available now';
+  const refuse = (): never => {
+    throw new KeyError(`the audit signing key ${file} is encrypted by the OS keychain, and ${why} (unlock the keyring and start Candor again)`);
+  };
+  return { kind: SAFE_STORAGE_KIND, protect: refuse, unprotect: refuse };
 }

@@ -12,7 +12,7 @@ import { defaultConfigDir, installationPaths } from '../../db/installation';
 import { installationKey } from '../../db/installation-key';
 import { KeyError, keyFileFor, loadOrCreateInstallationKey, PLAIN_FILE, signHead, verifyCheckpointSignature } from '../../db/signing';
 import { TrustStore } from '../../db/trust';
-import { safeStorageProtection, SAFE_STORAGE_KIND, type SafeStorageLike } from '../../electron/services/key-protection';
+import { keyProtectionFor, safeStorageProtection, SAFE_STORAGE_KIND, type SafeStorageLike } from '../../electron/services/key-protection';
 import { inTempDir } from './helpers';
 
 test('the config folder: CANDOR_CONFIG_DIR, else XDG_CONFIG_HOME or ~/.config on Linux, the platform folders elsewhere', () => {
@@ -103,5 +103,19 @@ test('the key protection hook: with safeStorage the key file holds only cipherte
     const cli = installationKey(paths, PLAIN_FILE);
     assert.notEqual(cli.fingerprint, key.fingerprint);
     assert.equal(TrustStore.load(paths.trustFile).keys.length, 2);
+  });
+});
+
+test('a keychain that is gone later: no new plain key is made beside the protected one; signing is refused, saying why', () => {
+  inTempDir((dir) => {
+    const paths = installationPaths(join(dir, 'cfg'));
+    assert.equal(keyProtectionFor(keychain(false), paths.keysDir), PLAIN_FILE, 'never had a keychain: the plain file');
+    const ss = keychain();
+    const made = installationKey(paths, keyProtectionFor(ss, paths.keysDir));
+    assert.equal(installationKey(paths, keyProtectionFor(ss, paths.keysDir)).fingerprint, made.fingerprint);
+    for (const gone of [keychain(false), keychain(true, 'basic_text')]) {
+      assert.throws(() => installationKey(paths, keyProtectionFor(gone, paths.keysDir)), (e: unknown) => e instanceof KeyError && /is encrypted by the OS keychain, and (it is not available now|its backend is 'basic_text')/.test((e as Error).message));
+    }
+    assert.deepEqual(TrustStore.load(paths.trustFile).keys.map((k) => k.fingerprint), [made.fingerprint], 'no second key was made or pinned');
   });
 });
