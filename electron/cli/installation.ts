@@ -11,7 +11,7 @@ export interface CliInstallation {
   anchorsDir: string;
 }
 
-export const INSTALLATION_HELP = `--config-dir DIR  the installation's folder: signing key (keys/), trust store (trusted-keys.json), anchors/
+export const INSTALLATION_HELP = `--config-dir DIR   the installation's folder: signing key (keys/), trust store (trusted-keys.json), anchors/
                    (default: $CANDOR_CONFIG_DIR, else ${defaultConfigDir({}, process.platform).replace(/^\/root|^\/home\/[^/]+/, '~')})
 --anchors-dir DIR  where checkpoint files (anchors) are written and looked for (default: <config-dir>/anchors)`;
 
