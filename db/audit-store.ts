@@ -7,20 +7,26 @@
  * - durability: WAL with synchronous=FULL, one IMMEDIATE transaction per finding (rows + event);
  * - tamper evidence: each event hashes its fields, the previous event's hash and a payload
  *   hash recomputed from the stored rows; verify() names the first broken event;
- * - outside evidence: signCheckpoint() signs the head with a local Ed25519 key.
+ * - outside evidence: with the installation's key, the head is signed after every finding
+ *   (head_signatures); writeAnchor() puts a signed head into the anchors folder; verifyEvidence()
+ *   trusts only pinned keys and checks anchors kept outside the file (evidence.ts).
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Explanation } from '../native-models/explain/types';
-import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from './types';
+import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type VerifyReport } from './types';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
 import { CODEC_JSON, decodeExplanation, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
-import { loadOrCreateSigningKey, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
+import { publicKeyOf, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
 import { IntegrityError, NotFoundError, UserInputError } from '../native-models/errors';
 import { CODEC_SCHEMA, LATEST_VERSION, migrate, schemaVersion } from './schema';
+import { classifyDatabaseFile, openPrivateCopy } from './file-guard';
+import { localAnchors, writeAnchorFile, type AnchorClaim } from './anchors';
+import { assessEvidence } from './evidence';
+import type { TrustStore } from './trust';
 
 /** A log file or request the audit store cannot use (not a Candor log, a newer schema, an unknown finding). */
 export class AuditError extends UserInputError {}
@@ -66,9 +72,16 @@ export type VerifyStatus = ChainStatus & {
 };
 
 export interface OpenOptions {
-  /** Where the Ed25519 checkpoint key lives; default: the database's folder. */
-  keyDir?: string;
-  /** Open without writing anything (verification of a copy, CLI listing); the file must exist at the latest schema. */
+  /**
+   * The installation's Ed25519 key (signing.ts): the chain head is signed after every recorded
+   * finding, and signCheckpoint()/writeAnchor() sign with it. Without it nothing is signed.
+   */
+  signingKey?: KeyObject;
+  /**
+   * Open without writing anything (verification of a copy, CLI listing); the file must exist at the
+   * latest schema. On a read-only medium, where SQLite cannot make the -shm a WAL file needs, a
+   * private copy is read instead (readOnlyCopy).
+   */
   readOnly?: boolean;
   /** Files up to this size get PRAGMA quick_check of the whole file at open, larger ones of the chain tables only (default 1 GiB). */
   quickCheckWholeFileUpTo?: number;
@@ -316,18 +329,39 @@ export interface FindingContext {
   modelConfig: unknown;
 }
 
+/** Read-only opening: SQLITE_OPEN_READONLY in place, or a private copy where the medium cannot take a -shm. */
+function openReadOnly(path: string): { db: Database.Database; dispose: (() => void) | null } {
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return { db, dispose: null };
+  } catch (err) {
+    db?.close();
+    // SQLITE_CANTOPEN / SQLITE_READONLY*: a WAL file on a read-only medium (no -shm can be made).
+    if (!/^SQLITE_(CANTOPEN|READONLY)/.test(String((err as { code?: unknown }).code ?? ''))) throw err;
+    const copy = openPrivateCopy(path);
+    return { db: copy.db, dispose: copy.dispose };
+  }
+}
+
 export class AuditStore {
   readonly path: string;
   readonly readOnly: boolean;
+  /** Read through a private copy because the medium is read-only (nothing of the original is written). */
+  readonly readOnlyCopy: boolean;
   private readonly db: Database.Database;
-  private readonly keyDir: string;
+  private readonly signingKey: KeyObject | null;
+  private readonly disposeCopy: (() => void) | null;
   private verified: (VerifiedPrefix & { dataVersion: number }) | null = null;
 
-  private constructor(path: string, db: Database.Database, keyDir: string, readOnly: boolean) {
+  private constructor(path: string, db: Database.Database, readOnly: boolean, signingKey: KeyObject | null, disposeCopy: (() => void) | null) {
     this.path = path;
     this.db = db;
-    this.keyDir = keyDir;
     this.readOnly = readOnly;
+    this.readOnlyCopy = disposeCopy !== null;
+    this.signingKey = signingKey;
+    this.disposeCopy = disposeCopy;
   }
 
   static open(file: string, opts: OpenOptions = {}): AuditStore {
@@ -336,12 +370,23 @@ export class AuditStore {
     if (readOnly && !existsSync(path)) fail(path, 'the file does not exist');
     if (!readOnly && !existsSync(dirname(path))) fail(path, `the folder ${dirname(path)} does not exist`);
     if (existsSync(path) && statSync(path).isDirectory()) fail(path, 'this is a folder, not a database file');
+    // Decided before SQLite opens the file: another application's database stays byte-identical.
+    const kind = classifyDatabaseFile(path);
+    if (kind.kind === 'not-sqlite') fail(path, 'is not a database (it does not begin with the SQLite header); it was left unchanged');
+    if (kind.kind === 'foreign') fail(path, `is not a Candor audit log: ${kind.why}; it was left unchanged`);
+    if (readOnly && kind.kind === 'new') fail(path, 'the file is empty: there is no audit log to read');
     let db: Database.Database;
+    let disposeCopy: (() => void) | null = null;
     try {
-      db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+      if (readOnly) ({ db, dispose: disposeCopy } = openReadOnly(path));
+      else db = new Database(path, { fileMustExist: false });
     } catch (err) {
-      fail(path, `cannot be opened: ${(err as Error).message}`);
+      fail(path, `cannot be opened${readOnly ? ' read-only' : ''}: ${(err as Error).message}`);
     }
+    const cleanup = () => {
+      db.close();
+      disposeCopy?.();
+    };
     try {
       db.unsafeMode(false); // keeps SQLITE_DBCONFIG_DEFENSIVE on
       if (!readOnly) {
@@ -369,28 +414,112 @@ export class AuditStore {
           const [from, to] = migrate(db);
           appendSystemEvent(db, 'schema.migrate', 'schema', String(to), { from, to });
         }).immediate();
+        // Puts the new application id into the main file's header now, where the next open looks first.
+        db.pragma('wal_checkpoint(PASSIVE)');
       }
     } catch (err) {
-      db.close();
+      cleanup();
       if (err instanceof AuditError) throw err;
       fail(path, `cannot be used: ${(err as Error).message}`);
     }
-    return new AuditStore(path, db, resolve(opts.keyDir ?? dirname(path)), readOnly);
+    return new AuditStore(path, db, readOnly, readOnly ? null : (opts.signingKey ?? null), disposeCopy);
   }
 
   private writable(): void {
     if (this.readOnly) fail(this.path, 'it was opened read-only');
   }
 
+  /** Records a finding and, with a signing key, signs the new head in the same transaction. */
   recordFinding(input: FindingInput): RecordedFinding {
     this.writable();
-    return writeFinding(this.db, this.path, input);
+    if (!this.signingKey) return writeFinding(this.db, this.path, input);
+    return this.db
+      .transaction(() => {
+        const rec = writeFinding(this.db, this.path, input);
+        this.insertHeadSignature(this.signingKey!);
+        return rec;
+      })
+      .immediate();
   }
 
-  /** Several findings in one transaction (batch import; all or none). */
+  /** Several findings in one transaction (batch import; all or none), each head signed as recordFinding does. */
   recordFindings(inputs: FindingInput[]): RecordedFinding[] {
     this.writable();
-    return this.db.transaction(() => inputs.map((i) => writeFinding(this.db, this.path, i))).immediate();
+    return this.db
+      .transaction(() =>
+        inputs.map((i) => {
+          const rec = writeFinding(this.db, this.path, i);
+          if (this.signingKey) this.insertHeadSignature(this.signingKey);
+          return rec;
+        }),
+      )
+      .immediate();
+  }
+
+  /** Signs the current head into head_signatures (once per head and key); call inside a transaction. */
+  private insertHeadSignature(key: KeyObject): Checkpoint | null {
+    const head = currentHead(this.db);
+    if (head.seq === 0) return null;
+    const publicKey = publicKeyOf(key);
+    const done = stmt(this.db, 'SELECT signature FROM head_signatures WHERE public_key = ? AND seq = ?').pluck().get(publicKey, head.seq) as string | undefined;
+    if (done) return { seq: head.seq, headHash: head.hash, signature: done, publicKey };
+    const cp = signHead(key, head.seq, head.hash);
+    stmt(this.db, 'INSERT INTO head_signatures (seq, head_hash, public_key, signature, time) VALUES (?, ?, ?, ?, ?)').run(cp.seq, cp.headHash, cp.publicKey, cp.signature, new Date().toISOString());
+    return cp;
+  }
+
+  private requireKey(): KeyObject {
+    this.writable();
+    if (!this.signingKey) fail(this.path, 'no signing key was given: nothing can be signed');
+    return this.signingKey;
+  }
+
+  /** The chain head now. */
+  head(): { seq: number; hash: string } {
+    return { ...currentHead(this.db) };
+  }
+
+  /** What names this log in anchors: the hash of its event 1 (null while it is empty), and its file. */
+  identity(): { firstHash: string | null; path: string } {
+    const first = stmt(this.db, 'SELECT hash FROM audit_events WHERE seq = 1').pluck().get() as string | undefined;
+    return { firstHash: first ?? null, path: this.path };
+  }
+
+  /** Signs the head (unless already signed) and returns the signature, for an exported checkpoint. */
+  signCurrentHead(): Checkpoint {
+    const key = this.requireKey();
+    return this.db
+      .transaction(() => {
+        const cp = this.insertHeadSignature(key);
+        if (!cp) fail(this.path, 'the log is empty; there is nothing to sign');
+        return cp;
+      })
+      .immediate();
+  }
+
+  /** Signs the head and writes it as a checkpoint file into `dir` (the anchors folder); returns its path. */
+  writeAnchor(dir: string): string {
+    const cp = this.signCurrentHead();
+    return writeAnchorFile(dir, cp, { firstHash: this.identity().firstHash!, path: this.path });
+  }
+
+  /**
+   * Writes an anchor when at least `every` findings were recorded since the newest one for this log
+   * in `dir` (or there is none yet and the log has findings); returns its path, or null.
+   */
+  anchorIfDue(dir: string, every: number): string | null {
+    const { firstHash } = this.identity();
+    if (firstHash === null) return null;
+    const newest = Math.max(0, ...localAnchors(dir, { firstHash, path: this.path }).claims.filter((c) => c.firstHash === firstHash).map((c) => c.seq));
+    const since = stmt(this.db, 'SELECT count(*) FROM findings WHERE seq > ?').pluck().get(newest) as number;
+    const head = currentHead(this.db).seq;
+    if (head <= newest || since < Math.max(1, every)) return null;
+    return this.writeAnchor(dir);
+  }
+
+  /** Writes an anchor unless the newest one for this log in `dir` already names the head (the app's exit). */
+  anchorIfMoved(dir: string): string | null {
+    return this.anchorIfDue(dir, 1);
   }
 
   private storedFinding(findingId: string): StoredFinding & { event_payload_hash: string | null; event_hash: string | null } {
@@ -553,6 +682,14 @@ export class AuditStore {
     return { sql, args };
   }
 
+  /** The finding recorded by event `seq`; a NotFoundError when that event records none. */
+  findingIdAt(seq: number): string {
+    const ev = stmt(this.db, 'SELECT action, entity_id FROM audit_events WHERE seq = ?').get(seq) as { action: string; entity_id: string | null } | undefined;
+    if (!ev) throw new NotFoundError(`audit database ${this.path}: there is no event ${seq}`);
+    if (ev.action !== FINDING_ACTION || !ev.entity_id) throw new NotFoundError(`audit database ${this.path}: event ${seq} records '${ev.action}', not a finding`);
+    return ev.entity_id;
+  }
+
   /** Full event rows, oldest first (for export and `show --seq`). */
   events(fromSeq = 1, limit = 1_000_000): EventRow[] {
     return this.db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?').all(fromSeq, limit) as EventRow[];
@@ -582,24 +719,45 @@ export class AuditStore {
     return sqliteCheck(this.db, 'integrity_check');
   }
 
-  /** Signs the current chain head and records the checkpoint as an event of its own. */
+  /**
+   * Signs the current chain head and records the checkpoint as an event of its own (so the log
+   * shows when a checkpoint was exported); that event is covered by a head signature made right
+   * after. Returns the checkpoint over the head before the event (what is exported).
+   */
   signCheckpoint(): Checkpoint {
-    this.writable();
-    let key;
-    try {
-      key = loadOrCreateSigningKey(this.keyDir);
-    } catch (err) {
-      fail(this.path, (err as Error).message);
-    }
+    const key = this.requireKey();
     return this.db
       .transaction(() => {
         const head = currentHead(this.db);
         if (head.seq === 0) fail(this.path, 'the log is empty; there is nothing to sign');
         const cp = signHead(key, head.seq, head.hash);
         appendSystemEvent(this.db, CHECKPOINT_ACTION, 'checkpoint', String(head.seq), cp);
+        this.insertHeadSignature(key);
         return cp;
       })
       .immediate();
+  }
+
+  /**
+   * The chain, then who vouches for it and what it still matches: signatures by pinned keys,
+   * the anchors given, the installation's anchors folder. Reports coverage (see evidence.ts).
+   */
+  verifyEvidence(opts: { trust: TrustStore; anchors?: AnchorClaim[]; anchorsDir?: string | null; full?: boolean; integrity?: boolean }): VerifyReport {
+    const chain = this.verify({ full: opts.full, integrity: opts.integrity });
+    const local = opts.anchorsDir ? localAnchors(opts.anchorsDir, this.identity()) : { claims: [], unreadable: [] };
+    return this.db
+      .transaction(() =>
+        assessEvidence(chain, {
+          db: this.db,
+          path: this.path,
+          trust: opts.trust,
+          given: opts.anchors ?? [],
+          local: local.claims,
+          unreadableAnchors: local.unreadable,
+          readOnlyCopy: this.readOnlyCopy,
+        }),
+      )
+      .deferred();
   }
 
   /** Checks an exported checkpoint against this file: valid signature and the same hash at its seq. */
@@ -614,5 +772,6 @@ export class AuditStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.disposeCopy?.();
   }
 }

@@ -120,10 +120,64 @@ const V5 = `
   ALTER TABLE explanations ADD COLUMN codec INTEGER NOT NULL DEFAULT 1;
 `;
 
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+/** PRAGMA application_id of a Candor audit log: 'CNDR' in ASCII (0x434E4452). Other SQLite files are refused unchanged. */
+export const APPLICATION_ID = 0x434e4452;
+
+/** The unique keys of each table, which INSERT OR REPLACE would otherwise resolve by deleting the old row. */
+const UNIQUE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  models: ['id', 'key'],
+  scans: ['id', 'key'],
+  explanations: ['id', 'key'],
+  findings: ['rowid', 'id', 'seq'],
+  audit_events: ['seq'],
+  head_signatures: ['id'],
+  chain_head: ['id'],
+};
+
+/**
+ * REPLACE resolves a conflict by deleting the old row, and SQLite fires no delete trigger for that
+ * unless the connection turned recursive_triggers on, which a raw sqlite3 shell does not. A BEFORE
+ * INSERT trigger runs before conflicts are resolved, so it refuses any insert that would collide.
+ */
+function noReplaceTrigger(table: string): string {
+  const clash = UNIQUE_KEYS[table].map((k) => `${k} = NEW.${k}`).join(' OR ');
+  return `
+    CREATE TRIGGER ${table}_no_replace BEFORE INSERT ON ${table}
+    WHEN EXISTS (SELECT 1 FROM ${table} WHERE ${clash})
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: an insert into ${table} may not replace a row'); END;`;
+}
+
+/**
+ * Signatures of the chain head (signing.ts), kept beside the chain rather than in it: a signature
+ * after every finding then covers every event, the last one included. A signature names the head
+ * it was made for; the application id marks the file as a Candor log.
+ */
+const V6 = `
+  CREATE TABLE head_signatures (
+    id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    time TEXT NOT NULL
+  );
+  CREATE INDEX head_signatures_key ON head_signatures(public_key, seq);
+  ${appendOnlyTriggers('head_signatures')}
+  CREATE TRIGGER head_signatures_at_head BEFORE INSERT ON head_signatures
+    WHEN NEW.seq IS NOT (SELECT seq FROM chain_head) OR NEW.head_hash IS NOT (SELECT hash FROM chain_head)
+    BEGIN SELECT RAISE(ABORT, 'a head signature must sign the current chain head'); END;
+  CREATE TRIGGER chain_head_no_insert BEFORE INSERT ON chain_head
+    BEGIN SELECT RAISE(ABORT, 'the audit chain head is kept by the log itself: INSERT on chain_head is refused'); END;
+  ${Object.keys(UNIQUE_KEYS).filter((t) => t !== 'chain_head').map(noReplaceTrigger).join('\n')}
+  PRAGMA application_id = ${APPLICATION_ID};
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 export const LATEST_VERSION = MIGRATIONS.length;
 /** The first schema whose explanations have a codec column. */
 export const CODEC_SCHEMA = 5;
+/** The first schema with head signatures, REPLACE guards and the application id. */
+export const SIGNATURE_SCHEMA = 6;
 
 /** Triggers whose absence means someone switched off the database's own protection. */
 export const PROTECTIVE_TRIGGERS: readonly string[] = [
@@ -132,6 +186,11 @@ export const PROTECTIVE_TRIGGERS: readonly string[] = [
   'audit_events_advance',
   'chain_head_guard',
   'chain_head_no_delete',
+  'head_signatures_no_update',
+  'head_signatures_no_delete',
+  'head_signatures_at_head',
+  'chain_head_no_insert',
+  ...Object.keys(UNIQUE_KEYS).filter((t) => t !== 'chain_head').map((t) => `${t}_no_replace`),
 ];
 
 export function schemaVersion(db: Database.Database): number {

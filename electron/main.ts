@@ -4,8 +4,9 @@
  * without Electron, and everything it serves comes from the same services the CLI and the
  * browser test host use.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session } from 'electron';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CHANNELS, ipcName } from './api/contract';
 import { answerAppRequest } from './app-protocol';
 import { createDispatch } from './ipc/handlers';
@@ -43,40 +44,40 @@ function harden(): void {
   });
 }
 
-/**
- * audit-core's `ServiceConfig.chooseSavePath` (report:pdf asks where to save). Until that field is
- * in ServiceConfig it travels in a spread, which compiles either way; then this adapter can go.
- */
-type SaveHooks = { chooseSavePath: (suggestedName: string) => Promise<string | null> };
-function withSaveDialog(config: ServiceConfig, hooks: SaveHooks): ServiceConfig {
-  return { ...config, ...hooks };
-}
-
 async function createWindow(): Promise<void> {
   const resources = resolveResources(app.isPackaged ? process.resourcesPath : join(__dirname, '..', '..'));
   let win: BrowserWindow | null = null;
-  const services = createServices(
-    withSaveDialog(
-      {
-        appVersion: app.getVersion(),
-        modelDir: process.env.CANDOR_MODEL_DIR ?? resources.demoBundle,
-        samplesIndex: resources.samplesIndex,
-        dbPath: process.env.CANDOR_DB ?? join(app.getPath('userData'), 'candor-audit.sqlite'),
-        chooseFile: async () => {
-          const options = { properties: ['openFile' as const], filters: [{ name: 'Scans', extensions: ['dcm', 'dicom', 'png', 'jpg', 'jpeg', '*'] }] };
-          const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-          return result.canceled ? null : (result.filePaths[0] ?? null);
-        },
-      },
-      {
-        chooseSavePath: async (suggestedName) => {
-          const options = savePdfOptions(app.getPath('documents'), suggestedName);
-          const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
-          return result.canceled || !result.filePath ? null : withPdfExtension(result.filePath);
-        },
-      },
-    ),
-  );
+  const config: ServiceConfig = {
+    appVersion: app.getVersion(),
+    modelDir: process.env.CANDOR_MODEL_DIR ?? resources.demoBundle,
+    samplesIndex: resources.samplesIndex,
+    // A folder of its own: on macOS and Windows userData is also the config folder, where the signing
+    // key lives, and the key must not sit in (or under) the database's folder.
+    dbPath: process.env.CANDOR_DB ?? join(app.getPath('userData'), 'audit-log', 'candor-audit.sqlite'),
+    // The signing key is kept encrypted by the OS keychain where it offers one.
+    safeStorage,
+    log: (line) => console.error(line),
+    chooseFile: async () => {
+      const options = { properties: ['openFile' as const], filters: [{ name: 'Scans', extensions: ['dcm', 'dicom', 'png', 'jpg', 'jpeg', '*'] }] };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    chooseSavePath: async (suggestedName) => {
+      const options = savePdfOptions(app.getPath('documents'), suggestedName);
+      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : withPdfExtension(result.filePath);
+    },
+  };
+  mkdirSync(dirname(config.dbPath!), { recursive: true });
+  const services = createServices(config);
+  // dispose() writes the exit anchor (a checkpoint file outside the database's folder) before quitting.
+  let quitting = false;
+  app.on('will-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    void services.dispose().finally(() => app.exit(0));
+  });
   const dispatch = createDispatch(services, (line) => console.error(line));
   for (const channel of CHANNELS) {
     ipcMain.handle(ipcName(channel), (event, request: unknown) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Node 20's `--test` does not discover .ts files, so the list is built here and passed explicitly.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +29,14 @@ if (files.length === 0) {
   console.error('tests/run.mjs: no test files matched');
   process.exit(1);
 }
+// The installation folder (audit signing key, trust store, anchors, reports) of any test that does not
+// name its own: never the user's real ~/.config/candor.
+const configDir = process.env.CANDOR_CONFIG_DIR ? null : mkdtempSync(join(tmpdir(), 'candor-test-config-'));
 const res = spawnSync(
   process.execPath,
   // --expose-gc: memory tests collect garbage before they read the heap.
   ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, CANDOR_TEST: '1' } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, CANDOR_TEST: '1', ...(configDir ? { CANDOR_CONFIG_DIR: configDir } : {}) } },
 );
+if (configDir) rmSync(configDir, { recursive: true, force: true });
 process.exit(res.status ?? 1);

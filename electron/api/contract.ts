@@ -11,12 +11,13 @@ import { z } from 'zod';
 import { METHODS, TARGETS, type Explanation, type Method, type Target } from '../../native-models/explain/types';
 import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
-import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
+import { DECISIONS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
 import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 
 export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
+export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
@@ -56,10 +57,13 @@ export interface SampleStudy {
   reportText: string;
 }
 
+/** The longest report text and note the API takes (the CLI's --text and --note too). */
+export const MAX_TEXT_CHARS = 20000;
+
 export const ExplainRequestSchema = z.object({
   scanId: id,
   frame: z.number().int().min(1).default(1),
-  text: z.string().trim().min(1, 'the report text is empty').max(20000),
+  text: z.string().trim().min(1, 'the report text is empty').max(MAX_TEXT_CHARS),
   method: z.enum(METHODS).default('nib'),
   layer: z.number().int().min(LAYER.min).max(LAYER.max).optional(),
   steps: z.number().int().min(STEPS.min).max(STEPS.max).optional(),
@@ -79,6 +83,20 @@ export const AuditFilterSchema = z.object({
   limit: z.number().int().min(1).max(10000).default(500),
 });
 
+/** The most bytes of one anchor handed over by value (a PDF report of many findings stays well under it). */
+export const MAX_ANCHOR_BYTES = 64 * 2 ** 20;
+
+/** An anchor for audit:verify: a file the user chose or dropped, or its bytes (with a name for messages). */
+export const AnchorInputSchema = z.union([
+  z.object({ path }).strict(),
+  z
+    .object({
+      name: z.string().min(1).max(500),
+      bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes must be a Uint8Array').refine((b) => b.byteLength <= MAX_ANCHOR_BYTES, `an anchor may hold at most ${MAX_ANCHOR_BYTES / 2 ** 20} MiB`),
+    })
+    .strict(),
+]);
+
 /** Channel name → request schema and response type. */
 export const channels = {
   'app:info': { request: z.object({}).strict() },
@@ -95,7 +113,7 @@ export const channels = {
         explanationId: id,
         reviewer: z.string().trim().min(1, 'the reviewer name is required').max(200),
         decision: z.enum(DECISIONS),
-        note: z.string().max(20000).default(''),
+        note: z.string().max(MAX_TEXT_CHARS).default(''),
         studyLabel: z.string().max(500).optional(),
         /** Record another finding for an explanation already recorded (refused without it). */
         again: z.boolean().optional(),
@@ -104,8 +122,15 @@ export const channels = {
   },
   'audit:list': { request: AuditFilterSchema.strict() },
   'audit:get': { request: z.object({ findingId: id }).strict() },
-  'audit:verify': { request: z.object({}).strict() },
-  'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500), outPath: path.optional() }).strict() },
+  /** The chain, its signatures against the trust store, the anchors given and the installation's own: coverage. */
+  'audit:verify': { request: z.object({ anchors: z.array(AnchorInputSchema).max(100).default([]) }).strict() },
+  /**
+   * Runs a recorded explanation again with the configured model and compares. The scan: an open
+   * one (scanId), a file (scanPath), or else any open scan with the recorded SHA-256.
+   */
+  'audit:replay': { request: z.object({ findingId: id, scanId: id.optional(), scanPath: path.optional() }).strict() },
+  /** Writes where the user chooses (a save dialog, when the app offers one) or into the reports folder; never a path from the caller. */
+  'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500) }).strict() },
   /** A recorded finding as DICOM objects, in the app's exports folder (the service chooses it; no path crosses from the renderer). */
   'finding:dicom': { request: z.object({ findingId: id }).strict() },
 } as const;
@@ -123,8 +148,10 @@ export interface Responses {
   'finding:record': RecordedFinding;
   'audit:list': { rows: AuditRow[]; chain: ChainStatus; dbPath: string };
   'audit:get': RecordedFinding;
-  'audit:verify': ChainStatus;
-  'report:pdf': { path: string; bytes: number };
+  'audit:verify': VerifyReport;
+  'audit:replay': ReplayReport;
+  /** path null and cancelled true: the user closed the save dialog; nothing was written. */
+  'report:pdf': { path: string | null; bytes: number; cancelled: boolean };
   'finding:dicom': SavedDicom;
 }
 
@@ -158,4 +185,5 @@ export type _SchemasAgreeWithRoomTypes = [
   Assert<Same<z.output<typeof ExplainRequestSchema>['method'], Method>>,
   Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
   Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
+  Assert<Same<z.output<typeof AnchorInputSchema>, AnchorInput>>,
 ];

@@ -18,7 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/explain')).explainCommand,
   },
   audit: {
-    summary: 'the audit log: verify, list, show, export (JSON, CSV, PDF), checkpoint',
+    summary: 'the audit log: verify (chain, pinned keys, anchors, coverage), replay, list, show, export (JSON, CSV, PDF), checkpoint, key',
     load: async () => (await import('./commands/audit')).auditCommand,
   },
   eval: {

@@ -120,6 +120,7 @@ function provenance(w: Writer, p: PdfInput): void {
     { label: 'Report text SHA-256', value: e.input.textSha256 },
     { label: 'Audit event hash', value: f.eventHash },
     { label: 'Finding ID', value: f.findingId },
+    ...(p.anchor ? [{ label: 'Chain head printed', value: `#${p.anchor.seq} · ${p.anchor.headHash}` }] : []),
   ], { size: 7.5, labelW: 95 });
 }
 

@@ -5,6 +5,7 @@
 import type { AuditStore } from '../../db/audit-store';
 import type { Explanation } from '../api/contract';
 import type { PdfInput } from './pdf';
+import { reportAnchor } from './anchor';
 
 export type ScanImage = NonNullable<PdfInput['scanImage']>;
 
@@ -19,15 +20,18 @@ export interface ReportOptions {
 
 export async function pdfInputsFor(store: AuditStore, findingIds: string[], opts: ReportOptions): Promise<PdfInput[]> {
   const out: PdfInput[] = [];
-  for (const id of findingIds) {
-    const finding = store.getFinding(id);
+  const findings = findingIds.map((id) => store.getFinding(id));
+  // One anchor for the document: every finding's event and the chain head now.
+  const anchor = reportAnchor(store, findings);
+  for (const [i, id] of findingIds.entries()) {
+    const finding = findings[i]!;
     const ctx = store.getFindingContext(id);
     const scanImage = opts.loadScanImage
       ? await opts.loadScanImage({ sha256: ctx.scan.sha256, fileName: ctx.scan.fileName, frame: finding.explanation.input.frame, findingId: id, explanation: finding.explanation })
       : null;
     const identifying = opts.includeIdentifying && ctx.storeIdentifying ? { patientName: ctx.scan.patientName, patientId: ctx.scan.patientId } : null;
     // The version that recorded the finding, not the one printing it: a reprint years later is the same report.
-    out.push({ finding, scanImage, appVersion: ctx.appVersion, identifying, source: { study: ctx.studyLabel, fileName: ctx.scan.fileName } });
+    out.push({ finding, scanImage, appVersion: ctx.appVersion, identifying, source: { study: ctx.studyLabel, fileName: ctx.scan.fileName }, anchor });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecordedFinding } from '../api/contract';
 import { UserInputError } from '../../native-models/errors';
+import { setAnchorInfo, type PdfAnchor } from './anchor';
 import { findingPages } from './finding-page';
 import { CONTENT_W, PAGE } from './pdf-writer';
 
@@ -19,6 +20,8 @@ export interface PdfInput {
   identifying: { patientName?: string | null; patientId?: string | null } | null;
   /** What the finding was recorded on: the study label the reviewer saw and the scan's file name. */
   source: { study: string | null; fileName: string | null };
+  /** The audit anchor (the same for every finding of one report): see anchor.ts. */
+  anchor?: PdfAnchor | null;
 }
 
 export class ReportError extends UserInputError {}
@@ -111,6 +114,7 @@ export async function renderFindingsPdf(inputs: PdfInput[]): Promise<Buffer> {
       ModDate: created,
     },
   });
+  setAnchorInfo(doc, inputs[0].anchor);
   doc.registerFont('regular', join(fontDir, FONT_FILES.regular));
   doc.registerFont('bold', join(fontDir, FONT_FILES.bold));
   const chunks: Buffer[] = [];

@@ -1,9 +1,9 @@
 /** The main-process services behind every contract channel, shared by Electron, the test host and tests. */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
+import type { AnchorInput, Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
-import { ModelOutputError, NotFoundError, UnavailableError, UserInputError } from '../../native-models/errors';
+import { errorMessage, ModelOutputError, NotFoundError, UnavailableError, UserInputError } from '../../native-models/errors';
 import { explain } from '../../native-models/explain/index';
 import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry, frameOf } from './scans';
@@ -11,8 +11,17 @@ import { LruMap } from './lru';
 import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
-import { reportFileName, windowedGray, writeFindingsPdf } from './report';
+import { freshReportPath, reportFileName, windowedGray, writeFindingsPdf } from './report';
 import { saveFindingDicom } from './dicom';
+import { replayFinding, type ReplayScan } from './replay';
+import { keyProtectionFor, type SafeStorageLike } from './key-protection';
+import { loadScan } from '../imaging/index';
+import { defaultConfigDir, installationPaths } from '../../db/installation';
+import { installationKey } from '../../db/installation-key';
+import { KeyError, PLAIN_FILE, type KeyProtection } from '../../db/signing';
+import { TrustStore } from '../../db/trust';
+import { parseAnchor, readAnchorFile, type AnchorClaim } from '../../db/anchors';
+import { protectedPaths } from '../../db/file-guard';
 
 export interface ServiceConfig {
   appVersion: string;
@@ -22,8 +31,35 @@ export interface ServiceConfig {
   chooseFile?: () => Promise<string | null>;
   /** Store patient name/ID in the audit log (off unless the user allows it). */
   storeIdentifying?: boolean;
-  /** Where "Save as DICOM" writes; default: `exports` beside the audit database. */
+  /** Where "Save as DICOM" writes; default <configDir>/exports. */
   exportsDir?: string;
+  /**
+   * The installation's folder (signing key, trust store, anchors, reports); default
+   * defaultConfigDir(): CANDOR_CONFIG_DIR, else the user's config folder. Never the database's folder.
+   */
+  configDir?: string;
+  /** Where checkpoint files (anchors) are written; default <configDir>/anchors. */
+  anchorsDir?: string;
+  /** An anchor is written after this many findings (and at dispose(), the app's exit); default 20. */
+  anchorEvery?: number;
+  /** Where report:pdf writes when there is no save dialog; default <configDir>/reports. */
+  reportsDir?: string;
+  /** Electron: the save dialog for report:pdf (the suggested file name in, the chosen path or null out). */
+  chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** Electron: its safeStorage; the signing key is then kept encrypted by the OS keychain (keyProtectionFor). */
+  safeStorage?: SafeStorageLike;
+  /** How the signing key is kept, where not chosen from safeStorage; default a plain owner-only file. */
+  keyProtection?: KeyProtection;
+  /** Where a failure that must not fail the request (an anchor not written) is reported. */
+  log?: (line: string) => void;
+}
+
+/** Findings between two anchors written by the app. */
+export const DEFAULT_ANCHOR_EVERY = 20;
+
+/** An anchor as the auditor handed it: a file path, or bytes with a name. */
+export function anchorClaims(inputs: readonly AnchorInput[]): AnchorClaim[] {
+  return inputs.flatMap((a) => ('path' in a ? readAnchorFile(a.path) : parseAnchor(Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), a.name)));
 }
 
 export function readSampleStudies(indexFile: string | null): SampleStudy[] {
@@ -59,11 +95,46 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
   const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
   let store: AuditStore | null = null;
+  const paths = installationPaths(config.configDir ?? defaultConfigDir());
+  const anchorsDir = resolve(config.anchorsDir ?? paths.anchorsDir);
+  const guard = protectedPaths({ databases: config.dbPath ? [config.dbPath] : [], installation: { ...paths, anchorsDir } });
+  const log = config.log ?? (() => undefined);
 
+  /** Why findings cannot be signed (the key cannot be read, unlocked or made): recording waits, the log stays readable. */
+  let keyError: Error | null = null;
   const audit = (): AuditStore => {
     if (!config.dbPath) throw new UnavailableError('no audit database is configured');
-    store ??= AuditStore.open(config.dbPath);
+    if (!store) {
+      let signingKey;
+      try {
+        const protection = config.safeStorage ? keyProtectionFor(config.safeStorage, paths.keysDir) : (config.keyProtection ?? PLAIN_FILE);
+        signingKey = installationKey(paths, protection).key;
+      } catch (err) {
+        if (!(err instanceof KeyError)) throw err;
+        keyError = err;
+      }
+      store = AuditStore.open(config.dbPath, { signingKey });
+    }
     return store;
+  };
+
+  /** An anchor must not fail the finding that was recorded: a failure is logged and retried with the next one. */
+  const anchor = (write: (s: AuditStore) => string | null): void => {
+    if (!store) return;
+    try {
+      write(store);
+    } catch (err) {
+      log(`audit anchor not written to ${anchorsDir}: ${errorMessage(err)}`);
+    }
+  };
+
+  /** The scan a replay runs on: the open one named, a file, or an open scan with the recorded SHA-256. */
+  const replayScan = async (req: { scanId?: string; scanPath?: string }, sha256: string, seq: number): Promise<ReplayScan> => {
+    if (req.scanId && req.scanPath) throw new UserInputError('give the scan by scanId or by scanPath, not both');
+    if (req.scanPath) return loadScan(req.scanPath);
+    const open = req.scanId ? scans.get(req.scanId) : scans.findBySha256(sha256) ? scans.get(scans.findBySha256(sha256)!.id) : null;
+    if (!open) throw new NotFoundError(`the scan of audit entry #${seq} (SHA-256 ${sha256.slice(0, 12)}…) is not open in this session: open it, or give its file`);
+    return { summary: open.summary, frame: async (n) => (await frameOf(open, n)).pixels };
   };
 
   return {
@@ -116,7 +187,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       if (entry.recordedSeq !== undefined && !req.again) {
         throw new UserInputError(`explanation ${req.explanationId} is already recorded as audit entry #${entry.recordedSeq}; to record another finding for it, send again: true ("Record again")`);
       }
-      const recorded = audit().recordFinding(
+      const auditLog = audit();
+      // An unsigned finding would be covered by nothing: refuse it, saying why.
+      if (keyError) throw new UnavailableError(`findings cannot be recorded: ${keyError.message}`);
+      const recorded = auditLog.recordFinding(
         findingInput({
           explanation: entry.explanation,
           summary: entry.summary,
@@ -129,6 +203,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
         }),
       );
       entry.recordedSeq ??= recorded.seq;
+      anchor((s) => s.anchorIfDue(anchorsDir, config.anchorEvery ?? DEFAULT_ANCHOR_EVERY));
       return recorded;
     },
     'audit:list': async (req) => {
@@ -136,28 +211,41 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       return { rows: s.list(req), chain: s.verify(), dbPath: s.path };
     },
     'audit:get': async (req) => audit().getFinding(req.findingId),
-    'audit:verify': async () => audit().verify(),
+    'audit:verify': async (req) => {
+      const claims = anchorClaims(req.anchors);
+      return audit().verifyEvidence({ trust: TrustStore.load(paths.trustFile), anchors: claims, anchorsDir });
+    },
+    'audit:replay': async (req) => {
+      const finding = audit().getFinding(req.findingId);
+      const scan = await replayScan(req, finding.explanation.input.scanSha256, finding.seq);
+      return replayFinding(finding, { bundle: await model.get(), scan });
+    },
     'report:pdf': async (req) => {
-      const store = audit();
-      const outPath = req.outPath ?? join(dirname(store.path), 'reports', reportFileName(req.findingIds.map((id) => store.getFinding(id).seq)));
-      return writeFindingsPdf(store, req.findingIds, {
-        outPath,
+      const s = audit();
+      const name = reportFileName(req.findingIds.map((id) => s.getFinding(id).seq));
+      // The caller names no path: the user chooses one in a save dialog, or the reports folder gets a new file.
+      const chosen = config.chooseSavePath ? await config.chooseSavePath(name) : freshReportPath(config.reportsDir ?? paths.reportsDir, name);
+      if (chosen === null) return { path: null, bytes: 0, cancelled: true };
+      const written = await writeFindingsPdf(s, req.findingIds, {
+        outPath: chosen,
+        guard,
+        exclusive: !config.chooseSavePath,
         // The scan itself is not kept in the log; it is drawn when it is open in this session.
         loadScanImage: async ({ sha256, frame, findingId }) => {
           const open = scans.findBySha256(sha256);
           if (!open) return null;
-          const params = store.getFinding(findingId).explanation.params;
+          const params = s.getFinding(findingId).explanation.params;
           const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
           const { pixels } = await scans.frame(open.id, frame);
           return windowedGray(open, pixels, window);
         },
       });
+      return { ...written, cancelled: false };
     },
-    'finding:dicom': async (req) => {
-      const store = audit();
-      return saveFindingDicom(store, scans, req.findingId, config.exportsDir ?? join(dirname(store.path), 'exports'));
-    },
+    'finding:dicom': async (req) => saveFindingDicom(audit(), scans, req.findingId, config.exportsDir ?? join(paths.configDir, 'exports')),
+    /** Writes the exit anchor (when the head moved since the last one) and releases everything. */
     async dispose() {
+      anchor((s) => s.anchorIfMoved(anchorsDir));
       jobs.dispose();
       store?.close();
       await model.dispose();

@@ -8,17 +8,25 @@ import { auditCommand } from '../../electron/cli/commands/audit';
 import { pdfInputsFor } from '../../electron/report/finding-report';
 import { renderFindingsPdf } from '../../electron/report/pdf';
 import { inTempDir, makeInput, tempDir } from './helpers';
+import { installationKey } from '../../db/installation-key';
+import { installationPaths } from '../../db/installation';
+
+/** Every test's installation folder (key, trust store, anchors) lies in its own temporary folder. */
+let configDir = '';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await auditCommand(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  const withConfig = args.length && !args.includes('--config-dir') ? [...args, '--config-dir', configDir] : args;
+  const code = await auditCommand(withConfig, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
   return { code, out, err };
 }
 
+/** Three findings recorded as the app records them: each head signed with the installation's key. */
 function setup(dir: string): { db: string; ids: string[] } {
+  configDir = join(dir, 'config');
   const db = join(dir, 'audit.db');
-  const store = AuditStore.open(db);
+  const store = AuditStore.open(db, { signingKey: installationKey(installationPaths(configDir)).key });
   const ids = [
     store.recordFinding({ ...makeInput({ seed: 1, reviewer: 'alice', method: 'nib' }), note: 'looks fine, "really"' }),
     store.recordFinding({ ...makeInput({ seed: 2, reviewer: 'bob', method: 'gradcam' }), note: '=HYPERLINK("x")' }),
@@ -32,8 +40,9 @@ test('verify: exit 0 on an intact log, 1 with the broken event and reason after 
   await inTempDir(async (dir) => {
     const { db } = setup(dir);
     const ok = await cli('verify', '--db', db);
-    assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.out, /^OK: 4 events/);
+    assert.equal(ok.code, 0, ok.err + ok.out);
+    assert.match(ok.out, /^Chain: {5}4 events, hash chain intact/);
+    assert.match(ok.out, /VERIFIED: the chain is intact and all 4 events are covered by a trusted signature or an anchor\n$/);
 
     const bare = join(dir, 'bare.db');
     copyFileSync(db, bare);
@@ -41,7 +50,7 @@ test('verify: exit 0 on an intact log, 1 with the broken event and reason after 
     raw.exec('DROP TRIGGER audit_events_no_delete');
     raw.close();
     const warned = await cli('verify', '--db', bare);
-    assert.equal(warned.code, 3);
+    assert.equal(warned.code, 3, warned.out);
     assert.match(warned.out, /protections were removed from this file: audit_events_no_delete/);
 
     raw = new Database(bare);
@@ -68,14 +77,15 @@ test('checkpoint exported, then checked against the file and against another fil
     assert.equal(cp.seq, 4);
     const good = await cli('verify', '--db', db, '--checkpoint', cpFile);
     assert.equal(good.code, 0, good.out);
-    assert.match(good.out, /Checkpoint: matches/);
+    assert.match(good.out, /cp\.json \(checkpoint, event 4\): matches/);
     // A different log of the same length (as if rewritten from scratch) does not match the exported head.
     const otherDir = tempDir();
     try {
       const { db: rewritten } = setup(otherDir.dir);
-      const bad = await cli('verify', '--db', rewritten, '--checkpoint', cpFile);
+      const bad = await cli('verify', '--db', rewritten, '--anchor', cpFile, '--no-local-anchors');
       assert.equal(bad.code, 1);
-      assert.match(bad.out, /DOES NOT MATCH: event 4 no longer has the signed hash/);
+      assert.match(bad.out, /cp\.json \(checkpoint, event 4\): DOES NOT MATCH \(other-log\)/);
+      assert.match(bad.out, /event 1 differs: it was taken from another log/);
     } finally {
       otherDir.cleanup();
     }

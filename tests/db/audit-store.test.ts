@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditError, AuditStore, writeFinding } from '../../db/audit-store';
 import { LATEST_VERSION, migrate, schemaVersion } from '../../db/schema';
-import { KEY_FILE_NAME } from '../../db/signing';
-import { inTempDir, makeExplanation, makeInput, tempDir } from './helpers';
+import { inTempDir, makeExplanation, makeInput, tempDir, TEST_KEY } from './helpers';
 
 test('a finding reads back exactly as recorded, NaN metric and Float32 map included', () => {
   inTempDir((dir) => {
@@ -173,16 +172,19 @@ test('list filters by reviewer, study, method, model, date and text', () => {
   });
 });
 
-test('signed checkpoints: the key is created beside the db, and an exported checkpoint catches a rewritten chain', () => {
+test('signed checkpoints: signed with the given key (none beside the db), and an exported checkpoint catches a rewritten chain', () => {
   inTempDir((dir) => {
     const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
+    const unsigned = AuditStore.open(file);
+    assert.throws(() => unsigned.signCheckpoint(), /no signing key was given/);
+    unsigned.close();
+    const store = AuditStore.open(file, { signingKey: TEST_KEY });
     store.recordFinding(makeInput({ seed: 1 }));
     const rec = store.recordFinding(makeInput({ seed: 2 }));
     const cp = store.signCheckpoint();
     assert.equal(cp.seq, rec.seq);
     assert.equal(cp.headHash, rec.eventHash);
-    assert.equal(statSync(join(dir, KEY_FILE_NAME)).mode & 0o077, 0, 'the key is owner-only');
+    assert.deepEqual(readdirSync(dir).filter((f) => !f.startsWith('audit.db')), [], 'no key file beside the database');
     assert.deepEqual(store.checkCheckpoint(cp), { ok: true, reason: null });
     const v = store.verify();
     assert.equal(v.ok, true, v.reason ?? '');
@@ -272,7 +274,7 @@ test('a large file is checked at open in its chain tables only; damage to the ex
 test('verify resumes after the verified prefix within a process, and starts over when another connection wrote', () => {
   inTempDir((dir) => {
     const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
+    const store = AuditStore.open(file, { signingKey: TEST_KEY });
     for (const seed of [1, 2, 3]) store.recordFinding(makeInput({ seed }));
     assert.equal(store.verify().events, 4);
     store.recordFinding(makeInput({ seed: 4 }));

@@ -1,10 +1,13 @@
 /** Hand-built explanations and finding inputs for the audit tests (the explain service is not needed). */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Explanation, Method } from '../../electron/api/contract';
 import type { FindingInput } from '../../db/audit-store';
+
+/** A signing key for tests that sign (the installation's key is tested in trust.test.ts). */
+export const TEST_KEY = generateKeyPairSync('ed25519').privateKey;
 
 export const MODEL_SHA = createHash('sha256').update('mini-clip model files').digest('hex');
 export const REPORT = 'Right lower lobe opacity, no pleural effusion. Heart size ≥ normal → follow up.';

@@ -10,14 +10,14 @@ import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
 import { eventHash, type EventRow } from '../../db/chain';
 import { configureParallelVerify, lastParallelScan, splitRange } from '../../db/parallel-verify';
-import { inTempDir, makeInput, tempDir } from './helpers';
+import { inTempDir, makeInput, tempDir, TEST_KEY } from './helpers';
 
 const THREADS = 3;
 
 function withLog(run: (file: string, events: EventRow[]) => void): void {
   inTempDir((dir) => {
     const file = join(dir, 'audit.db');
-    const store = AuditStore.open(file);
+    const store = AuditStore.open(file, { signingKey: TEST_KEY });
     store.recordFindings(Array.from({ length: 40 }, (_, i) => makeInput({ seed: i + 1, mapSize: 8 })));
     store.signCheckpoint();
     store.recordFindings(Array.from({ length: 19 }, (_, i) => makeInput({ seed: i + 50, mapSize: 8 })));

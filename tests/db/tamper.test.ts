@@ -14,7 +14,7 @@ import { eventHash, verifyChain, type EventRow, type VerifyResult } from '../../
 import { GENESIS_HASH } from '../../db/canonical';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
 import type { Checkpoint } from '../../db/signing';
-import { inTempDir, makeInput } from './helpers';
+import { inTempDir, makeInput, TEST_KEY } from './helpers';
 
 interface Base {
   image: Buffer;
@@ -27,7 +27,7 @@ interface Base {
 /** migrate(1) + 4 findings + checkpoint + 2 findings (one shares an explanation) = 8 events. */
 function buildBase(): Base {
   return inTempDir((dir) => {
-    const store = AuditStore.open(join(dir, 'audit.db'));
+    const store = AuditStore.open(join(dir, 'audit.db'), { signingKey: TEST_KEY });
     const findings: RecordedFinding[] = [];
     for (const seed of [1, 2, 3, 4]) findings.push(store.recordFinding(makeInput({ seed, storeIdentifying: seed === 2 })));
     const checkpoint = store.signCheckpoint();

@@ -3,7 +3,8 @@
  * Chromium through playwright-core. Every request the page makes is recorded so tests can
  * prove nothing leaves the host.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createDispatch } from '../../electron/ipc/handlers';
@@ -33,6 +34,8 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
     modelDir: resources.demoBundle,
     samplesIndex: resources.samplesIndex,
     dbPath: null,
+    // The audit key, trust store, anchors and reports of this workspace: its own folder.
+    configDir: mkdtempSync(join(tmpdir(), 'candor-e2e-config-')),
     ...config,
   });
   const host = await startHost({ dispatch: createDispatch(services, (l) => console.error(l)), rendererDir: resources.rendererDir });

@@ -4,12 +4,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDispatch } from '../../electron/ipc/handlers';
-import { createServices } from '../../electron/services/index';
+import { createServices, type ServiceConfig } from '../../electron/services/index';
 import type { ApiError, Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
 
-export function openServices(modelDir: string) {
+/** The services with their database and installation folder (key, trust store, anchors, reports) in a temporary folder. */
+export function openServices(modelDir: string, config: Partial<ServiceConfig> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'candor-services-'));
-  const services = createServices({ appVersion: 'test', modelDir, samplesIndex: null, dbPath: join(dir, 'audit.sqlite') });
+  const services = createServices({ appVersion: 'test', modelDir, samplesIndex: null, dbPath: join(dir, 'audit.sqlite'), configDir: join(dir, 'config'), ...config });
   const dispatch = createDispatch(services);
 
   async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
@@ -33,5 +34,5 @@ export function openServices(modelDir: string) {
     }
   }
 
-  return { services, dispatch, call, refused, waitForJob };
+  return { dir, services, dispatch, call, refused, waitForJob };
 }

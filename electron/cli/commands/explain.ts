@@ -5,7 +5,7 @@
  * (the methods and their settings: methodsHelp(), from the registry's specs)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DECISIONS, LAYER, METHODS, STEPS, type Decision, type Explanation, type Method, type RecordedFinding } from '../../api/contract';
+import { DECISIONS, LAYER, MAX_TEXT_CHARS, METHODS, STEPS, type Decision, type Explanation, type Method, type RecordedFinding } from '../../api/contract';
 import { refuseNonDicom, writeFindingObjects, type FindingObjectsInput } from '../../dicom-export/index';
 import { AuditStore } from '../../../db/audit-store';
 import { completeExplanation, findingInput } from '../../services/explanations';
@@ -17,6 +17,10 @@ import { explain, type ExplanationCore } from '../../../native-models/explain/in
 import { loadScan, type LoadedScan } from '../../imaging/index';
 import { intOption, parseArgs, UsageError, type CliIo } from '../io';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
+import { cliGuard, cliInstallation, INSTALLATION_HELP, type CliInstallation } from '../installation';
+import { installationKey } from '../../../db/installation-key';
+import { checkOutputPath, type ProtectedPaths } from '../../../db/file-guard';
+import { errorMessage } from '../../../native-models/errors';
 
 export { intOption, parseArgs, UsageError, type CliIo };
 import { scanImageFor } from '../../services/explanations';
@@ -69,20 +73,57 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
 }
 
 const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
-       [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT] [--study LABEL] [--pdf OUT]] [--dicom OUTDIR]
-  --db records the explanation as a finding in the audit log, exactly as the app does; --pdf also writes its PDF report.
+       [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT | --note-file FILE] [--study LABEL] [--pdf OUT] [--config-dir DIR] [--anchors-dir DIR] [--anchor-every N]] [--dicom OUTDIR]
+  --db records the explanation as a finding in the audit log, exactly as the app does, and signs the chain head with this
+  installation's key; every --anchor-every findings (default 20) a checkpoint file goes into the anchors folder. --pdf also
+  writes its PDF report. --text and --note take at most ${MAX_TEXT_CHARS} characters: give longer ones as files (--report, --note-file).
   --dicom writes the results as DICOM objects in the scan's study (Parametric Map, Segmentation, Secondary Capture, SR; a DICOM scan only).`;
-/** --help adds the methods and their settings (a usage error shows only the usage). */
-const HELP = `${USAGE}\n\n${methodsHelp()}`;
+/** --help adds the methods, the installation's folders and the exit codes (a usage error shows only the usage). */
+const HELP = `${USAGE}
+
+${methodsHelp()}
+
+${INSTALLATION_HELP}
+
+exit codes:
+  0  done (and, with --db, recorded, signed, and every output written)
+  1  failed: nothing was recorded (an unusable scan, model, database or output path; outputs are checked before recording)
+  2  bad usage
+  3  the finding WAS recorded (the message names its entry), but a later output (the PDF, the JSON file or the DICOM objects) could not be written`;
+
+/** Past about 28,900 characters of command line onnxruntime-node crashes the process (SIGSEGV) when it creates a session. */
+export const MAX_COMMAND_LINE = 24000;
+
+/** The limits the app's API has, and the one the process's command line needs. */
+function checkTextLimits(args: string[], values: Record<string, string>): void {
+  for (const [name, file] of [['text', 'report'], ['note', 'note-file']] as const) {
+    const v = values[name];
+    if (v !== undefined && v.length > MAX_TEXT_CHARS) throw new UsageError(`--${name} is ${v.length} characters; the limit is ${MAX_TEXT_CHARS} (as in the app): give a longer one as a file with --${file} FILE`);
+  }
+  const total = args.reduce((n, a) => n + a.length + 1, 0);
+  if (total > MAX_COMMAND_LINE) {
+    throw new UsageError(`the command line is ${total} characters long, over the ${MAX_COMMAND_LINE} onnxruntime can take: give the report with --report FILE and the note with --note-file FILE`);
+  }
+}
+
+function readTextFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the ${what}: ${(e as Error).message}`);
+  }
+}
 
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
+  let recorder: Recorder | null = null;
   try {
     if (args.includes('--help') || args.includes('-h')) {
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'study', 'pdf', 'dicom', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
+    checkTextLimits(args, values);
     const record = recordingOptions(values);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.image) throw new UsageError('--image FILE is required');
@@ -98,15 +139,14 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const steps = intOption(values, 'steps', STEPS.min, STEPS.max);
     const extra = methodExtra([method], values);
     const window = parseWindow(values.window);
-    let text: string;
-    if (values.report !== undefined) {
-      try {
-        text = readFileSync(values.report, 'utf8');
-      } catch (e) {
-        throw new UsageError(`${values.report}: cannot read the report: ${(e as Error).message}`);
-      }
-    } else text = values.text;
+    const text = values.report !== undefined ? readTextFile(values.report, 'report') : values.text;
     if (text.trim() === '') throw new UsageError(values.report !== undefined ? `${values.report}: the report is empty` : 'the report text is empty');
+
+    // Everything that could refuse is checked before anything is recorded: the database, the key, the output paths.
+    const inst = cliInstallation(values);
+    const guard = cliGuard(inst, record ? [record.db] : []);
+    const jsonOut = values.json && values.json !== '-' ? checkOutputPath(values.json, guard, 'the JSON output') : null;
+    if (record) recorder = openRecorder(record, inst, guard);
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
@@ -115,16 +155,41 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
-    const recorded = record ? await recordFinding(record, explained, scanSummary, image, io) : null;
-    const finding = recorded?.summary ?? null;
-    if (values.dicom) await writeDicom(values.dicom, { explanation: recorded?.finding.explanation ?? explained, finding: recorded?.finding ?? null, sourcePath: values.image, appVersion: appVersion() }, io);
+    const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;
+    const failures: string[] = [];
+    let pdf: string | null = null;
+    if (recorder && recorded) {
+      try {
+        pdf = await recorder.writePdf(recorded, scanSummary, image, io);
+      } catch (err) {
+        failures.push(`the PDF could not be written: ${errorMessage(err)}`);
+      }
+    }
+    if (values.dicom) {
+      try {
+        await writeDicom(values.dicom, { explanation: recorded?.explanation ?? explained, finding: recorded, sourcePath: values.image, appVersion: appVersion() }, io);
+      } catch (err) {
+        if (!recorded) throw err;
+        failures.push(`the DICOM objects could not be written: ${errorMessage(err)}`);
+      }
+    }
+    const finding = recorded ? { id: recorded.findingId, seq: recorded.seq, eventHash: recorded.eventHash, pdf } : null;
     const json = explanationJson(e, { input: { image: values.image, frame, scanSha256: sha256, text }, ...(finding ? { finding } : {}) });
     if (values.json === '-') io.stdout(`${JSON.stringify(json)}\n`);
-    else if (values.json) {
-      writeFileSync(values.json, `${JSON.stringify(json, null, 1)}\n`);
-      io.stderr(`wrote ${values.json}\n`);
+    else if (jsonOut) {
+      try {
+        writeFileSync(jsonOut, `${JSON.stringify(json, null, 1)}\n`);
+        io.stderr(`wrote ${values.json}\n`);
+      } catch (err) {
+        if (!recorded) throw err;
+        failures.push(`the JSON could not be written: ${errorMessage(err)}`);
+      }
     }
     if (values.json !== '-') io.stdout(summary(e));
+    if (recorded && failures.length) {
+      io.stderr(`candor explain: finding recorded as entry #${recorded.seq} (${recorded.findingId}) in ${recorder!.path}; ${failures.join('; ')}\n`);
+      return 3;
+    }
     return 0;
   } catch (e) {
     const err = e as Error;
@@ -132,26 +197,9 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     if (err instanceof UsageError) io.stderr(`${USAGE}\n`);
     return err instanceof UsageError ? 2 : 1;
   } finally {
+    recorder?.close();
     await bundle?.dispose();
   }
-}
-
-interface RecordingOptions {
-  db: string;
-  reviewer: string;
-  decision: Decision;
-  note: string;
-  study: string | null;
-  pdf: string | null;
-}
-
-function recordingOptions(values: Record<string, string>): RecordingOptions | null {
-  const wanted = ['db', 'reviewer', 'decision', 'note', 'study', 'pdf'].filter((k) => values[k] !== undefined);
-  if (wanted.length === 0) return null;
-  if (!values.db) throw new UsageError(`--${wanted[0]} needs --db FILE (the finding is recorded in the audit log; the PDF carries its sequence number and event hash)`);
-  if (!values.reviewer?.trim()) throw new UsageError('--db needs --reviewer NAME');
-  if (!(DECISIONS as readonly string[]).includes(values.decision ?? '')) throw new UsageError(`--db needs --decision ${DECISIONS.join('|')}`);
-  return { db: values.db, reviewer: values.reviewer.trim(), decision: values.decision as Decision, note: values.note ?? '', study: values.study ?? null, pdf: values.pdf ?? null };
 }
 
 /** The explanation's DICOM objects (of the recorded finding, when there is one) in `outDir`. */
@@ -161,21 +209,64 @@ async function writeDicom(outDir: string, input: FindingObjectsInput, io: CliIo)
   io.stderr(`wrote ${out.files.length} DICOM object(s) to ${outDir}: ${out.objects.map((o) => o.fileName).join(', ')}\n`);
 }
 
-async function recordFinding(opts: RecordingOptions, explanation: Explanation, scan: LoadedScan['summary'], image: ScanImage, io: CliIo): Promise<{ summary: { id: string; seq: number; eventHash: string; pdf: string | null }; finding: RecordedFinding }> {
-  const store = AuditStore.open(opts.db);
-  try {
-    const rec = store.recordFinding(
-      findingInput({ explanation, summary: scan, reviewer: opts.reviewer, decision: opts.decision, note: opts.note, studyLabel: opts.study, appVersion: appVersion(), storeIdentifying: false }),
-    );
-    io.stderr(`recorded finding ${rec.findingId} as audit event ${rec.seq} (${rec.eventHash.slice(0, 16)}…) in ${store.path}\n`);
-    if (opts.pdf) {
-      const out = await writeFindingsPdf(store, [rec.findingId], { outPath: opts.pdf, loadScanImage: async () => windowedGray(scan, image.pixels, image.window) });
+interface RecordingOptions {
+  db: string;
+  reviewer: string;
+  decision: Decision;
+  note: string;
+  study: string | null;
+  pdf: string | null;
+  anchorEvery: number;
+}
+
+function recordingOptions(values: Record<string, string>): RecordingOptions | null {
+  const wanted = ['db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'anchor-every'].filter((k) => values[k] !== undefined);
+  if (wanted.length === 0) return null;
+  if (!values.db) throw new UsageError(`--${wanted[0]} needs --db FILE (the finding is recorded in the audit log; the PDF carries its sequence number and event hash)`);
+  if (!values.reviewer?.trim()) throw new UsageError('--db needs --reviewer NAME');
+  if (!(DECISIONS as readonly string[]).includes(values.decision ?? '')) throw new UsageError(`--db needs --decision ${DECISIONS.join('|')}`);
+  if (values.note !== undefined && values['note-file'] !== undefined) throw new UsageError('give --note TEXT or --note-file FILE, not both');
+  const note = values['note-file'] !== undefined ? readTextFile(values['note-file'], 'note') : (values.note ?? '');
+  if (note.length > MAX_TEXT_CHARS) throw new UsageError(`${values['note-file']}: the note is ${note.length} characters; the limit is ${MAX_TEXT_CHARS} (as in the app)`);
+  const anchorEvery = intOption(values, 'anchor-every', 1, 1e6) ?? 20;
+  return { db: values.db, reviewer: values.reviewer.trim(), decision: values.decision as Decision, note, study: values.study ?? null, pdf: values.pdf ?? null, anchorEvery };
+}
+
+interface Recorder {
+  path: string;
+  record(explanation: Explanation, scan: LoadedScan['summary'], io: CliIo): RecordedFinding;
+  writePdf(rec: RecordedFinding, scan: LoadedScan['summary'], image: ScanImage, io: CliIo): Promise<string | null>;
+  close(): void;
+}
+
+/** Opens the log with the installation's key and checks the PDF path: all before the model runs. */
+function openRecorder(opts: RecordingOptions, inst: CliInstallation, guard: ProtectedPaths): Recorder {
+  const pdfPath = opts.pdf ? checkOutputPath(opts.pdf, guard, 'the PDF report') : null;
+  const key = installationKey(inst.paths);
+  const store = AuditStore.open(opts.db, { signingKey: key.key });
+  return {
+    path: store.path,
+    record(explanation, scan, io) {
+      const rec = store.recordFinding(
+        findingInput({ explanation, summary: scan, reviewer: opts.reviewer, decision: opts.decision, note: opts.note, studyLabel: opts.study, appVersion: appVersion(), storeIdentifying: false }),
+      );
+      io.stderr(`recorded finding ${rec.findingId} as audit event ${rec.seq} (${rec.eventHash.slice(0, 16)}…) in ${store.path}, signed by key ${key.fingerprint.slice(0, 16)}\n`);
+      try {
+        const anchor = store.anchorIfDue(inst.anchorsDir, opts.anchorEvery);
+        if (anchor) io.stderr(`wrote the checkpoint ${anchor}\n`);
+      } catch (err) {
+        io.stderr(`warning: the checkpoint could not be written to ${inst.anchorsDir}: ${errorMessage(err)} (the next finding tries again)\n`);
+      }
+      return rec;
+    },
+    async writePdf(rec, scan, image, io) {
+      if (!pdfPath) return null;
+      const out = await writeFindingsPdf(store, [rec.findingId], { outPath: pdfPath, guard, loadScanImage: async () => windowedGray(scan, image.pixels, image.window) });
       io.stderr(`wrote ${out.path} (${out.bytes} bytes)\n`);
-    }
-    return { summary: { id: rec.findingId, seq: rec.seq, eventHash: rec.eventHash, pdf: opts.pdf }, finding: rec };
-  } finally {
-    store.close();
-  }
+      return out.path;
+    },
+    close: () => store.close(),
+  };
 }
 
 function summary(e: ExplanationCore): string {
