@@ -31,7 +31,7 @@ export interface ServiceConfig {
   chooseFile?: () => Promise<string | null>;
   /** Store patient name/ID in the audit log (off unless the user allows it). */
   storeIdentifying?: boolean;
-  /** Where "Save as DICOM" writes; default <configDir>/exports. */
+  /** Where "Save as DICOM" writes; default: `exports` beside the audit database. */
   exportsDir?: string;
   /**
    * The installation's folder (signing key, trust store, anchors, reports); default
@@ -242,7 +242,10 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       });
       return { ...written, cancelled: false };
     },
-    'finding:dicom': async (req) => saveFindingDicom(audit(), scans, req.findingId, config.exportsDir ?? join(paths.configDir, 'exports')),
+    'finding:dicom': async (req) => {
+      const store = audit();
+      return saveFindingDicom(store, scans, req.findingId, config.exportsDir ?? join(dirname(store.path), 'exports'));
+    },
     /** Writes the exit anchor (when the head moved since the last one) and releases everything. */
     async dispose() {
       anchor((s) => s.anchorIfMoved(anchorsDir));

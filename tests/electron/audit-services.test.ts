@@ -61,8 +61,8 @@ test('report:pdf refuses a path from the caller and writes nothing; it writes ne
   const first = await app.call('report:pdf', { findingIds: [f.findingId] });
   const second = await app.call('report:pdf', { findingIds: [f.findingId] });
   assert.equal(first.cancelled, false);
-  assert.equal(first.path, join(app.dir, 'config', 'reports', `candor-report-${f.seq}.pdf`));
-  assert.equal(second.path, join(app.dir, 'config', 'reports', `candor-report-${f.seq}-2.pdf`), 'a second report never replaces the first');
+  assert.equal(first.path, join(app.dir, 'config', 'reports', `candor-report-entry-${f.seq}.pdf`));
+  assert.equal(second.path, join(app.dir, 'config', 'reports', `candor-report-entry-${f.seq}-2.pdf`), 'a second report never replaces the first');
   const [anchor] = parseAnchor(readFileSync(first.path!), 'first.pdf');
   assert.deepEqual(anchor!.entries.map((e) => e.seq), [f.seq]);
   assert.equal(anchor!.seq, f.seq, 'the chain head when printed');
@@ -73,7 +73,7 @@ test('report:pdf with the save dialog hook: the suggested name, the chosen path,
   const target = join(dialog.dir, 'chosen.pdf');
   saved.answer = target;
   const written = await dialog.call('report:pdf', { findingIds: [f.findingId] });
-  assert.deepEqual(saved.suggested, [`candor-report-${f.seq}.pdf`]);
+  assert.deepEqual(saved.suggested, [`candor-report-entry-${f.seq}.pdf`]);
   assert.equal(written.path, target);
   assert.equal(readFileSync(target).subarray(0, 5).toString('latin1'), '%PDF-');
   saved.answer = null;

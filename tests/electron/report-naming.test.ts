@@ -30,7 +30,7 @@ test('the report service names its files by entry number, the same after a resta
     const ids = [1, 2, 3, 4].map((seed) => store.recordFinding(makeInput({ seed })));
     store.close();
     const exportOnce = async (findingIds: string[]) => {
-      const services = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath });
+      const services = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath, reportsDir: join(dir, 'reports') });
       try {
         const res = await createDispatch(services)('report:pdf', { findingIds });
         assert.ok(res.ok, JSON.stringify(res));
