@@ -29,12 +29,17 @@ export const LAYERS = [
     { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/imaging knows no services, IPC, host, CLI, report or API: it reads scans.' },
     { regex: '^(\\.\\./)+db(/|$)', message: 'electron/imaging never imports db/.' },
   ], noElectronPackage),
+  restrict(['electron/pacs/**/*.ts'], [
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/pacs talks to archives: it knows no services, IPC, host, CLI, report or API (they call it).' },
+    { regex: '^(\\.\\./)+db(/|$)', message: 'electron/pacs never imports db/: transfers are recorded by the services that start them.' },
+    { regex: '^(\\.\\./)+native-models/(?!errors$)', message: 'electron/pacs imports only the error taxonomy from native-models/.' },
+  ], noElectronPackage),
   restrict(['electron/api/**/*.ts'], [
     {
       regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
       message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
     },
-    { regex: '^\\.\\./(?!imaging/types$|\\.\\./)', message: 'The contract reads only electron/imaging/types from the main process.' },
+    { regex: '^\\.\\./(?!imaging/types$|pacs/types$|\\.\\./)', message: 'The contract reads only electron/imaging/types and electron/pacs/types from the main process.' },
   ], noElectronPackage),
   restrict(['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'], [
     { regex: '^(\\.\\./)+(native-models|db|build|tests)(/|$)', message: 'The renderer imports only the contract, the wire codec and the shared colour map.' },

@@ -33,6 +33,12 @@ const forbidden: [file: string, code: string][] = [
   ['renderer/src/fixture.ts', "import { readFileSync as y } from 'node:fs';"],
   ['electron/api/fixture.ts', "import { ClipTokenizer as y } from '../../native-models/clip/tokenizer';"],
   ['electron/api/fixture.ts', "import { createServices as y } from '../services/index';"],
+  ['electron/pacs/fixture.ts', "import { createServices as y } from '../services/index';"],
+  ['electron/pacs/fixture.ts', "import { createDispatch as y } from '../ipc/handlers';"],
+  ['electron/pacs/fixture.ts', "import { AuditStore as y } from '../../db/audit-store';"],
+  ['electron/pacs/fixture.ts', "import { explain as y } from '../../native-models/explain/index';"],
+  ['electron/pacs/fixture.ts', "import { app as y } from 'electron';"],
+  ['electron/api/fixture.ts', "import { connect as y } from '../pacs/index';"],
 ];
 
 const allowed: [file: string, code: string][] = [
@@ -45,6 +51,11 @@ const allowed: [file: string, code: string][] = [
   ['renderer/src/fixture.ts', "import { decodeWire as y } from '../../electron/api/wire';"],
   ['electron/api/fixture.ts', "import type { ScanSummary as y } from '../imaging/types';"],
   ['electron/services/fixture.ts', "import { AuditStore as y } from '../../db/audit-store';"],
+  ['electron/pacs/fixture.ts', "import { PacsNotFoundError as y } from './errors';"],
+  ['electron/pacs/fixture.ts', "import { UnavailableError as y } from '../../native-models/errors';"],
+  ['electron/pacs/fixture.ts', "import { parseDicomBytes as y } from '../imaging/dicom-file';"],
+  ['electron/api/fixture.ts', "import type { StudyMatch as y } from '../pacs/types';"],
+  ['electron/services/fixture.ts', "import { connect as y } from '../pacs/index';"],
 ];
 
 test('every forbidden import across rooms is reported by the layering rule', async () => {
