@@ -13,9 +13,11 @@ import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
+import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
 export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode };
+export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 
@@ -77,6 +79,32 @@ export const AuditFilterSchema = z.object({
   limit: z.number().int().min(1).max(10000).default(500),
 });
 
+/** A PACS node as the user configures it (electron/pacs/node.ts checks it further). */
+export const NodeConfigSchema = z.object({
+  url: z.string().trim().min(1, 'the node address is required').max(500),
+  callingAet: z.string().trim().max(16).optional(),
+  retrieve: z.enum(['get', 'move']).optional(),
+  movePort: z.number().int().min(1).max(65535).optional(),
+});
+
+export const StudyQuerySchema = z.object({
+  patientId: z.string().max(64).optional(),
+  patientName: z.string().max(320).optional(),
+  date: z.string().max(40).optional(),
+  modality: z.string().max(16).optional(),
+  accession: z.string().max(16).optional(),
+  studyUid: z.string().max(64).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+
+/** What a finished PACS transfer job holds. */
+export type TransferResult = { kind: 'pull'; pull: PullResult } | { kind: 'push'; push: PushResult };
+export type TransferJobState =
+  | { state: 'running'; progress: number; stage: string }
+  | { state: 'done'; result: TransferResult }
+  | { state: 'failed'; error: ApiError }
+  | { state: 'cancelled' };
+
 /** Channel name → request schema and response type. */
 export const channels = {
   'app:info': { request: z.object({}).strict() },
@@ -104,6 +132,17 @@ export const channels = {
   'audit:get': { request: z.object({ findingId: id }).strict() },
   'audit:verify': { request: z.object({}).strict() },
   'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500), outPath: path.optional() }).strict() },
+  'pacs:search': { request: z.object({ node: NodeConfigSchema.strict(), query: StudyQuerySchema.strict() }).strict() },
+  'pacs:pull': { request: z.object({ node: NodeConfigSchema.strict(), studyUid: z.string().trim().min(1).max(64) }).strict() },
+  /** Sends files, or a recorded finding's result objects (made in the scan's study). */
+  'pacs:push': {
+    request: z
+      .object({ node: NodeConfigSchema.strict(), files: z.array(path).min(1).max(10000).optional(), findingId: id.optional() })
+      .strict()
+      .refine((r) => (r.files === undefined) !== (r.findingId === undefined), 'give either files or a findingId'),
+  },
+  'pacs:poll': { request: z.object({ jobId: id }).strict() },
+  'pacs:cancel': { request: z.object({ jobId: id }).strict() },
 } as const;
 
 export interface Responses {
@@ -121,6 +160,11 @@ export interface Responses {
   'audit:get': RecordedFinding;
   'audit:verify': ChainStatus;
   'report:pdf': { path: string; bytes: number };
+  'pacs:search': { node: string; studies: StudyMatch[] };
+  'pacs:pull': { jobId: string };
+  'pacs:push': { jobId: string };
+  'pacs:poll': TransferJobState;
+  'pacs:cancel': { cancelled: boolean };
 }
 
 export type Channel = keyof typeof channels;
@@ -153,4 +197,6 @@ export type _SchemasAgreeWithRoomTypes = [
   Assert<Same<z.output<typeof ExplainRequestSchema>['method'], Method>>,
   Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
   Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
+  Assert<Same<z.output<typeof NodeConfigSchema>, NodeConfig>>,
+  Assert<Same<z.output<typeof StudyQuerySchema>, StudyQuery>>,
 ];

@@ -1,5 +1,6 @@
 /** The main-process services behind every contract channel, shared by Electron, the test host and tests. */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
@@ -12,6 +13,10 @@ import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
 import { windowedGray, writeFindingsPdf } from './report';
+import { pacsServices } from './pacs';
+import { findingResultFiles } from './pacs-results';
+import type { ScanImageLoader } from '../report/finding-report';
+import type { Timeouts } from '../pacs/index';
 
 export interface ServiceConfig {
   appVersion: string;
@@ -21,6 +26,13 @@ export interface ServiceConfig {
   chooseFile?: () => Promise<string | null>;
   /** Store patient name/ID in the audit log (off unless the user allows it). */
   storeIdentifying?: boolean;
+  /** Where studies pulled from a PACS are kept; default: pacs-cache beside the audit database. */
+  pacsCacheDir?: string;
+  pacsTimeouts?: Timeouts;
+}
+
+export function defaultPacsCache(config: Pick<ServiceConfig, 'dbPath' | 'pacsCacheDir'>): string {
+  return config.pacsCacheDir ?? (config.dbPath ? join(dirname(config.dbPath), 'pacs-cache') : join(tmpdir(), 'candor-pacs-cache'));
 }
 
 export function readSampleStudies(indexFile: string | null): SampleStudy[] {
@@ -51,7 +63,7 @@ interface MadeExplanation {
 
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
   const scans = new ScanRegistry();
-  const jobs = new JobRunner();
+  const jobs = new JobRunner((explanation: Explanation) => ({ state: 'done' as const, explanation }));
   const model = new ModelHost(config.modelDir);
   const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
@@ -62,6 +74,28 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     store ??= AuditStore.open(config.dbPath);
     return store;
   };
+  // The scan is not kept in the log; a report draws it when it is open in this session.
+  const openScanImage: ScanImageLoader = async ({ sha256, frame, findingId }) => {
+    const open = scans.findBySha256(sha256);
+    if (!open) return null;
+    const params = audit().getFinding(findingId).explanation.params;
+    const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
+    const { pixels } = await scans.frame(open.id, frame);
+    return windowedGray(open, pixels, window);
+  };
+  const pacsCache = defaultPacsCache(config);
+  const pacs = pacsServices({
+    cacheDir: pacsCache,
+    timeouts: config.pacsTimeouts,
+    async resultFiles(findingId) {
+      const context = audit().getFindingContext(findingId);
+      const open = scans.findBySha256(context.scan.sha256);
+      if (!open || open.format !== 'dicom') {
+        throw new NotFoundError(`the DICOM scan of finding ${findingId} is not open in this session; open it (a pulled study is in ${pacsCache}) and send again`);
+      }
+      return findingResultFiles({ store: audit(), findingId, scanFile: open.path, outDir: join(pacsCache, 'outbox', findingId), loadScanImage: openScanImage });
+    },
+  });
 
   return {
     'app:info': async () => {
@@ -138,21 +172,16 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       const store = audit();
       const first = store.getFinding(req.findingIds[0]!);
       const outPath = req.outPath ?? join(dirname(store.path), 'reports', `candor-report-${first.seq}${req.findingIds.length > 1 ? `-and-${req.findingIds.length - 1}-more` : ''}.pdf`);
-      return writeFindingsPdf(store, req.findingIds, {
-        outPath,
-        // The scan itself is not kept in the log; it is drawn when it is open in this session.
-        loadScanImage: async ({ sha256, frame, findingId }) => {
-          const open = scans.findBySha256(sha256);
-          if (!open) return null;
-          const params = store.getFinding(findingId).explanation.params;
-          const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
-          const { pixels } = await scans.frame(open.id, frame);
-          return windowedGray(open, pixels, window);
-        },
-      });
+      return writeFindingsPdf(store, req.findingIds, { outPath, loadScanImage: openScanImage });
     },
+    'pacs:search': pacs['pacs:search'],
+    'pacs:pull': pacs['pacs:pull'],
+    'pacs:push': pacs['pacs:push'],
+    'pacs:poll': pacs['pacs:poll'],
+    'pacs:cancel': pacs['pacs:cancel'],
     async dispose() {
       jobs.dispose();
+      pacs.dispose();
       store?.close();
       await model.dispose();
     },

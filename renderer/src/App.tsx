@@ -9,6 +9,9 @@ import { useExplainJob } from './explain/useExplainJob';
 import { FindingForm, type FindingFormHandle } from './finding/FindingForm';
 import { useSessionFindings } from './finding/useSessionFindings';
 import { HelpOverlay } from './help/HelpOverlay';
+import { PacsPanel } from './pacs/PacsPanel';
+import { studyTitle } from './pacs/settings';
+import { usePacs } from './pacs/usePacs';
 import { ReportPanel } from './report/ReportPanel';
 import { useAppInfo } from './session/useAppInfo';
 import { useReports } from './session/useReports';
@@ -26,7 +29,7 @@ export function App() {
   const samples = app.info?.sampleStudies ?? null;
   const [mode, setMode] = useState<'review' | 'audit'>('review');
   const [error, setError] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<'help' | 'tags' | null>(null);
+  const [dialog, setDialog] = useState<'help' | 'tags' | 'pacs' | null>(null);
   const [smooth, setSmooth] = useState(true);
   const [settings, setSettings] = useState<SettingsInput>(DEFAULT_SETTINGS);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -48,6 +51,14 @@ export function App() {
   const session = useScanSession(samples, onShow, setError);
   const scan = session.current?.summary ?? null;
   const { explanation, comparison } = job.state;
+  const { open: openScan, addToList } = session;
+  // A pulled study opens like any scan: its first instance on screen, the others listed under its title.
+  const pacs = usePacs(useCallback((pulled, match) => {
+    const [first, ...rest] = pulled.files;
+    if (!first) return;
+    setDialog(null);
+    void openScan(first, { fresh: true, focus: true, listAs: studyTitle(match) }).then(() => addToList(rest, studyTitle(match)));
+  }, [openScan, addToList]));
 
   // After an Open the keys belong to the viewer, not to the path box or the study list.
   useEffect(() => {
@@ -89,7 +100,7 @@ export function App() {
     },
     finding: { record: () => findingRef.current?.record(), recorded: findings.recorded.length, exportPdf: () => void findings.exportPdf() },
     toggleAudit: () => setMode((m) => (m === 'review' ? 'audit' : 'review')),
-    showDialog: (which) => (which === 'help' || scan ? setDialog(which) : undefined),
+    showDialog: (which) => (which !== 'tags' || scan ? setDialog(which) : undefined),
   });
   useShortcuts(actions);
 
@@ -136,6 +147,7 @@ export function App() {
       )}
       {dialog === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
       {dialog === 'tags' && scan ? <TagBrowser scan={scan} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'pacs' ? <PacsPanel pacs={pacs} findings={findings.recorded} onClose={() => setDialog(null)} /> : null}
     </div>
   );
 }

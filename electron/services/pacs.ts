@@ -1,0 +1,71 @@
+/**
+ * The PACS channels: search answers at once; pull and push run as jobs the panel polls (progress
+ * as "n of N instances"), and cancel aborts the transfer itself (electron/pacs stops the request
+ * or the association and removes a partial pull).
+ */
+import type { ParsedRequest, TransferJobState, TransferResult } from '../api/contract';
+import type { ServiceTable } from '../ipc/handlers';
+import { connect, pullStudy, pushFiles, searchStudies, type Timeouts, type TransferProgress } from '../pacs/index';
+import { JobRunner } from './explain-jobs';
+
+type PacsChannels = 'pacs:search' | 'pacs:pull' | 'pacs:push' | 'pacs:poll' | 'pacs:cancel';
+
+export interface PacsDeps {
+  /** Where pulled studies are kept (each in <cache>/<Study Instance UID>/). */
+  cacheDir: string;
+  timeouts?: Timeouts;
+  /** The files to send for a recorded finding (services/pacs-results.ts). */
+  resultFiles(findingId: string): Promise<string[]>;
+}
+
+function stage(verb: string, p: TransferProgress): { fraction: number; text: string } {
+  const mib = (p.bytes / 2 ** 20).toFixed(1);
+  return { fraction: p.total ? p.done / p.total : 0, text: `${verb} ${p.done}${p.total !== null ? ` of ${p.total}` : ''} instance(s), ${mib} MiB` };
+}
+
+export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> & { dispose(): void } {
+  const jobs = new JobRunner((result: TransferResult) => ({ state: 'done' as const, result }), 'PACS transfer');
+  const client = (node: ParsedRequest<'pacs:search'>['node']) => connect(node, deps.timeouts);
+
+  return {
+    'pacs:search': async (req) => {
+      const c = client(req.node);
+      return { node: c.node.label, studies: await searchStudies(c, req.query) };
+    },
+    'pacs:pull': async (req) => {
+      // Parsed now, so a bad address is refused at once rather than as a failed job.
+      const c = client(req.node);
+      const jobId = jobs.start(async (signal, progress) => {
+        progress(0, `asking ${c.node.label} for the study`);
+        const pull = await pullStudy(c, req.studyUid, deps.cacheDir, {
+          signal,
+          onProgress: (p) => {
+            const s = stage('received', p);
+            progress(s.fraction, s.text);
+          },
+        });
+        return { kind: 'pull', pull };
+      });
+      return { jobId };
+    },
+    'pacs:push': async (req) => {
+      const c = client(req.node);
+      const jobId = jobs.start(async (signal, progress) => {
+        progress(0, req.findingId ? 'making the result objects' : `sending to ${c.node.label}`);
+        const files = req.files ?? (await deps.resultFiles(req.findingId!));
+        const push = await pushFiles(c, files, {
+          signal,
+          onProgress: (p) => {
+            const s = stage('sent', p);
+            progress(s.fraction, s.text);
+          },
+        });
+        return { kind: 'push', push };
+      });
+      return { jobId };
+    },
+    'pacs:poll': async (req): Promise<TransferJobState> => jobs.poll(req.jobId),
+    'pacs:cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+    dispose: () => jobs.dispose(),
+  };
+}
