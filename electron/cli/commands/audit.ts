@@ -65,7 +65,7 @@ function parse(args: string[]): { command: string; opts: Record<string, string>;
  * scan that is open (the same windowing from the explanation's parameters), so the CLI and
  * the app print the same PDF.
  */
-function scanFileLoader(paths: string[]): ScanImageLoader {
+export function scanFileLoader(paths: string[]): ScanImageLoader {
   let bySha: Promise<Map<string, LoadedScan>> | null = null;
   return async ({ sha256, frame, explanation }) => {
     const { loadScan } = await import('../../imaging/index');

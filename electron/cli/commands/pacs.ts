@@ -3,8 +3,13 @@
  * over DICOMweb (`--url http://host/dicom-web`) or DIMSE (`--url dimse://AET@host:port`).
  * Ctrl-C stops a transfer (the association is aborted, the partial pull removed).
  */
-import { resolve } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AuditStore } from '../../../db/audit-store';
 import { CancelledError } from '../../../native-models/errors';
+import { findingResultFiles } from '../../services/pacs-results';
+import { scanFileLoader } from './audit';
 import { connect, MAX_MATCHES, pullStudy, pushFiles, searchStudies, type NodeConfig, type PacsClient, type StudyMatch, type TransferProgress } from '../../pacs/index';
 import { intOption, UsageError, type CliIo } from '../io';
 
@@ -13,13 +18,16 @@ export const PACS_USAGE = `usage: candor pacs <command> --url URL [options]
   search  [--patient ID] [--name NAME] [--date FROM-TO] [--modality M] [--accession A] [--study UID] [--limit N] [--json]
   pull    --study UID --out DIR [--json]        the study into DIR/<UID>/ (complete, or not at all)
   push    FILE… [--json]                        send DICOM Part 10 files
+  push    --db FILE --finding ID --scan FILE [--out DIR] [--json]
+                                                send a recorded finding's results, made in the scan's study
+                                                (today its report as a DICOM Encapsulated PDF; written to DIR)
   --url            a DICOMweb root (http://host:port/dicom-web) or dimse://AET@host:port
   --aet NAME       our AE title for DIMSE (default CANDOR)
   --move-port N    DIMSE pull by C-MOVE to a storage SCP we open on port N (default: C-GET)
   --timeout S      give up on a node that stays silent this many seconds (default 20)
   --date           YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD`;
 
-const VALUED = ['url', 'aet', 'move-port', 'timeout', 'patient', 'name', 'date', 'modality', 'accession', 'study', 'limit', 'out'];
+const VALUED = ['url', 'aet', 'move-port', 'timeout', 'patient', 'name', 'date', 'modality', 'accession', 'study', 'limit', 'out', 'db', 'finding', 'scan'];
 const FLAGS = ['json'];
 
 /** Options and, for push, the files (any argument not starting with --). */
@@ -59,6 +67,19 @@ function progressLine(io: CliIo, verb: string): (p: TransferProgress) => void {
 function matchLine(m: StudyMatch): string {
   const cells = [m.studyDate ?? '--------', (m.modalities.join('/') || '-').padEnd(5), (m.patientId ?? '-').padEnd(16), (m.patientName ?? '-').padEnd(20), (m.accession ?? '-').padEnd(10), `${m.instances ?? '?'} inst`, m.studyUid, m.description ?? ''];
   return cells.join('  ').trimEnd();
+}
+
+/** A recorded finding's result objects, made from the audit log and the scan it was made on. */
+async function findingFiles(values: Record<string, string>, files: string[]): Promise<string[]> {
+  if (files.length) throw new UsageError('push takes FILE… or --finding ID, not both');
+  if (!values.db || !values.scan) throw new UsageError('push --finding needs --db FILE (the audit log) and --scan FILE (the DICOM scan the finding was made on)');
+  const store = AuditStore.open(values.db, { readOnly: true });
+  try {
+    const outDir = values.out ? resolve(values.out) : await mkdtemp(join(tmpdir(), 'candor-results-'));
+    return await findingResultFiles({ store, findingId: values.finding!, scanFile: resolve(values.scan), outDir, loadScanImage: scanFileLoader([values.scan]) });
+  } finally {
+    store.close();
+  }
 }
 
 /** Aborts on Ctrl-C while the command runs (only when it runs as the process itself). */
@@ -108,12 +129,13 @@ export async function pacsCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     // push
-    if (files.length === 0) throw new UsageError('push needs at least one FILE');
-    const result = await pushFiles(client, files.map((f) => resolve(f)), { signal, onProgress: json ? undefined : progressLine(io, 'sent') });
+    const toSend = values.finding ? await findingFiles(values, files) : files.map((f) => resolve(f));
+    if (toSend.length === 0) throw new UsageError('push needs at least one FILE, or --db FILE --finding ID --scan FILE');
+    const result = await pushFiles(client, toSend, { signal, onProgress: json ? undefined : progressLine(io, 'sent') });
     if (!json) io.stderr('\n');
     if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      io.stdout(`sent ${result.sent.length} of ${files.length} instance(s) to ${result.node} (${result.bytes} bytes)\n`);
+      io.stdout(`sent ${result.sent.length} of ${toSend.length} instance(s) to ${result.node} (${result.bytes} bytes)\n`);
       for (const f of result.failed) io.stdout(`NOT SENT ${f.file} (${f.sopInstanceUid}): ${f.reason}\n`);
     }
     return result.failed.length ? 1 : 0;

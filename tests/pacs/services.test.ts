@@ -1,0 +1,126 @@
+/**
+ * The PACS channels through the app's own dispatch (validation, services, jobs): a pull runs as a
+ * job with progress; pacs:cancel stops it for real (no request after the cancel reaches the node,
+ * the partial folder is removed); bad input is refused at once with the reason.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createDispatch } from '../../electron/ipc/handlers';
+import { createServices } from '../../electron/services/index';
+import type { Channel, Request, Response, TransferJobState } from '../../electron/api/contract';
+import { startOrthanc, type Orthanc } from './orthanc';
+import { multiInstanceStudy, tempDir } from './helpers';
+
+let orthanc: Orthanc;
+let slow: Server;
+let slowUrl: string;
+const requests: { at: number; path: string }[] = [];
+let multi: ReturnType<typeof multiInstanceStudy>;
+const DELAY_MS = 150;
+
+before(async () => {
+  orthanc = await startOrthanc();
+  multi = multiInstanceStudy(tempDir('svc-multi'), 8);
+  await orthanc.upload(...multi.files);
+  // A slow archive: Orthanc behind a proxy that holds each instance for DELAY_MS, and logs every request.
+  slow = createServer((req, res) => {
+    requests.push({ at: Date.now(), path: req.url ?? '' });
+    const isInstance = /\/instances\/[0-9.]+$/.test((req.url ?? '').split('?')[0]!);
+    setTimeout(async () => {
+      try {
+        const r = await fetch(`${orthanc.http}${req.url}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/octet-stream' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      } catch {
+        res.destroy();
+      }
+    }, isInstance ? DELAY_MS : 0);
+  });
+  const port = await new Promise<number>((ok) => slow.listen(0, '127.0.0.1', () => ok((slow.address() as { port: number }).port)));
+  slowUrl = `http://127.0.0.1:${port}/dicom-web`;
+});
+after(async () => {
+  slow?.close();
+  await orthanc?.stop();
+});
+
+function services(cache: string) {
+  const s = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath: null, pacsCacheDir: cache, pacsTimeouts: { idleMs: 3000 } });
+  const dispatch = createDispatch(s);
+  const call = async <C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> => {
+    const r = await dispatch(channel, request);
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.value as Response<C>;
+  };
+  return { s, call };
+}
+
+async function until(poll: () => Promise<TransferJobState>, done: (s: TransferJobState) => boolean, ms = 20_000): Promise<TransferJobState> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const state = await poll();
+    if (done(state) || Date.now() > end) return state;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('pacs:pull runs as a job: progress in instances, then the complete study in the cache', async () => {
+  const cache = tempDir('svc-pull');
+  const { s, call } = services(cache);
+  try {
+    const { jobId } = await call('pacs:pull', { node: { url: orthanc.dicomWeb }, studyUid: multi.studyUid });
+    const stages = new Set<string>();
+    const final = await until(async () => {
+      const st = await call('pacs:poll', { jobId });
+      if (st.state === 'running') stages.add(st.stage);
+      return st;
+    }, (st) => st.state !== 'running');
+    assert.equal(final.state, 'done', JSON.stringify(final));
+    if (final.state !== 'done' || final.result.kind !== 'pull') throw new Error('not a pull');
+    assert.equal(final.result.pull.files.length, 8);
+    assert.deepEqual(readdirSync(cache), [multi.studyUid]);
+    assert.ok([...stages].some((t) => /received \d of 8 instance\(s\)/.test(t)), [...stages].join(' | '));
+  } finally {
+    await s.dispose();
+  }
+});
+
+test('pacs:cancel stops the transfer: no instance is asked for after it, and nothing is kept', async () => {
+  const cache = tempDir('svc-cancel');
+  const { s, call } = services(cache);
+  try {
+    requests.length = 0;
+    const { jobId } = await call('pacs:pull', { node: { url: slowUrl }, studyUid: multi.studyUid });
+    await until(() => call('pacs:poll', { jobId }), (st) => st.state === 'running' && /received [1-9]/.test(st.stage));
+    const cancelledAt = Date.now();
+    assert.deepEqual(await call('pacs:cancel', { jobId }), { cancelled: true });
+    assert.equal((await call('pacs:poll', { jobId })).state, 'cancelled');
+    // The work notices, aborts its requests and removes the partial folder.
+    for (let i = 0; i < 100 && readdirSync(cache).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(readdirSync(cache), [], 'no partial folder left');
+    await new Promise((r) => setTimeout(r, 3 * DELAY_MS));
+    const instanceRequests = requests.filter((r) => /\/instances\/[0-9.]+$/.test(r.path.split('?')[0]!));
+    const late = instanceRequests.filter((r) => r.at > cancelledAt + 5);
+    assert.deepEqual(late.map((r) => r.path), [], 'no instance requested after the cancel');
+    assert.ok(instanceRequests.length < 8, `only ${instanceRequests.length} of 8 instances were asked for`);
+  } finally {
+    await s.dispose();
+  }
+});
+
+test('bad input is refused at once: a node address that is neither, a push with neither files nor finding', async () => {
+  const { s, call } = services(tempDir('svc-bad'));
+  try {
+    await assert.rejects(call('pacs:pull', { node: { url: 'ftp://x' }, studyUid: '1.2' }), (e: Error & { code?: string }) => e.code === 'bad-input' && /neither a DICOMweb root/.test(e.message));
+    await assert.rejects(call('pacs:push', { node: { url: orthanc.dicomWeb } }), (e: Error & { code?: string }) => e.code === 'invalid-request' && /give either files or a findingId/.test(e.message));
+    await assert.rejects(call('pacs:search', { node: { url: orthanc.dicomWeb }, query: { date: 'last week' } }), (e: Error & { code?: string }) => e.code === 'bad-input' && /not a date or range/.test(e.message));
+    const { jobId } = await call('pacs:push', { node: { url: orthanc.dicomWeb }, findingId: 'no-such-finding' });
+    const st = await until(() => call('pacs:poll', { jobId }), (x) => x.state !== 'running');
+    assert.equal(st.state, 'failed');
+    assert.match(st.state === 'failed' ? st.error.message : '', /no audit database is configured/);
+  } finally {
+    await s.dispose();
+  }
+});
