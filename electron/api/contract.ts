@@ -133,11 +133,12 @@ export const channels = {
   'audit:verify': { request: z.object({}).strict() },
   'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500), outPath: path.optional() }).strict() },
   'pacs:search': { request: z.object({ node: NodeConfigSchema.strict(), query: StudyQuerySchema.strict() }).strict() },
-  'pacs:pull': { request: z.object({ node: NodeConfigSchema.strict(), studyUid: z.string().trim().min(1).max(64) }).strict() },
+  /** `user`: who is recorded in the audit log for the transfer (default: this computer's user account). */
+  'pacs:pull': { request: z.object({ node: NodeConfigSchema.strict(), studyUid: z.string().trim().min(1).max(64), user: z.string().trim().max(200).optional() }).strict() },
   /** Sends files, or a recorded finding's result objects (made in the scan's study). */
   'pacs:push': {
     request: z
-      .object({ node: NodeConfigSchema.strict(), files: z.array(path).min(1).max(10000).optional(), findingId: id.optional() })
+      .object({ node: NodeConfigSchema.strict(), files: z.array(path).min(1).max(10000).optional(), findingId: id.optional(), user: z.string().trim().max(200).optional() })
       .strict()
       .refine((r) => (r.files === undefined) !== (r.findingId === undefined), 'give either files or a findingId'),
   },

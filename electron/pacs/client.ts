@@ -18,6 +18,8 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** After each instance; a returned promise is awaited before the next one is asked for (or acknowledged, over DIMSE). */
   onProgress?: (p: TransferProgress) => void | Promise<void>;
+  /** A push: each instance as soon as the node has stored it (what reached it is known even if the push then fails). */
+  onStored?: (s: SentInstance) => void;
 }
 
 export interface StoreOutcome {

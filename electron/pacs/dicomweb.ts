@@ -213,7 +213,9 @@ export class DicomWebClient implements PacsClient {
       const stored = answer ? referenced(answer).includes(inst.sopInstanceUid) : false;
       const base = { file: inst.file, sopInstanceUid: inst.sopInstanceUid };
       if (a.status >= 200 && a.status < 300 && !failed && (stored || !answer)) {
-        outcome.sent.push({ file: inst.file, sopInstanceUid: inst.sopInstanceUid, studyUid: inst.studyUid });
+        const sent = { file: inst.file, sopInstanceUid: inst.sopInstanceUid, studyUid: inst.studyUid };
+        outcome.sent.push(sent);
+        opts.onStored?.(sent);
         bytes += inst.bytes.length;
       } else if (a.status === 401 || a.status === 403 || a.status >= 500) {
         throw this.refused(a, what);

@@ -287,7 +287,10 @@ export class DimseClient implements PacsClient {
         r.on('response', (res: { getStatus(): number; getErrorComment(): string }) => {
           answered.set(inst, { status: res.getStatus(), comment: res.getErrorComment() ?? '' });
           const ok = res.getStatus() === Status.Success || isWarning(res.getStatus());
-          if (ok) bytes += inst.bytes.length;
+          if (ok) {
+            bytes += inst.bytes.length;
+            opts.onStored?.({ file: inst.file, sopInstanceUid: inst.sopInstanceUid, studyUid: inst.studyUid });
+          }
           void opts.onProgress?.({ done: outcome.sent.length + answered.size, total: instances.length, bytes });
         });
         return r;

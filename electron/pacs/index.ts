@@ -17,7 +17,7 @@ import { parseNode } from './node';
 import { checkQuery } from './query';
 import type { NodeConfig, PacsNode, PullResult, PushResult, StudyMatch, StudyQuery } from './types';
 
-export type { NodeConfig, PacsNode, PullResult, PushResult, StudyMatch, StudyQuery, TransferProgress } from './types';
+export type { NodeConfig, PacsNode, PullResult, PushResult, SentInstance, StudyMatch, StudyQuery, TransferProgress } from './types';
 export type { PacsClient, Timeouts, TransferOptions } from './client';
 export { DEFAULT_TIMEOUTS } from './client';
 export { parseNode, DEFAULT_CALLING_AET } from './node';
@@ -63,9 +63,11 @@ export async function pullStudy(client: PacsClient, studyUid: string, cacheRoot:
   const partial = await mkdtemp(join(cacheRoot, `.partial-${uid}-`));
   try {
     const { files, bytes } = await client.retrieve(uid, partial, opts);
+    const instances: string[] = [];
     for (const f of files) {
-      const { studyUid: inFile } = await studyOfFile(f);
+      const { studyUid: inFile, sopInstanceUid } = await studyOfFile(f);
       if (inFile !== uid) throw new PacsUnavailableError(client.node.label, `sent ${basename(f)} of study ${inFile ?? '(none)'} when asked for ${uid}; nothing was kept`);
+      instances.push(sopInstanceUid ?? basename(f));
     }
     const dir = join(cacheRoot, uid);
     if (await exists(dir)) {
@@ -74,7 +76,7 @@ export async function pullStudy(client: PacsClient, studyUid: string, cacheRoot:
       await rename(partial, dir);
       await rm(old, { recursive: true, force: true });
     } else await rename(partial, dir);
-    return { node: client.node.label, studyUid: uid, dir, files: files.map((f) => join(dir, basename(f))).sort(), bytes };
+    return { node: client.node.label, studyUid: uid, dir, files: files.map((f) => join(dir, basename(f))).sort(), instances: instances.sort(), bytes };
   } catch (err) {
     await rm(partial, { recursive: true, force: true });
     throw err;

@@ -63,11 +63,11 @@ export async function readInstance(file: string): Promise<InstanceFile> {
   return { file, bytes, sopClassUid, sopInstanceUid, studyUid, seriesUid: uid(ds, 'x0020000e'), transferSyntax: transferSyntaxOf(ds) };
 }
 
-/** The Study Instance UID in a Part 10 file's header (null when it has none); throws when the file is not DICOM. */
-export async function studyOfFile(file: string): Promise<{ studyUid: string | null; bytes: number }> {
+/** The Study and SOP Instance UIDs in a Part 10 file's header (null when absent); throws when the file is not DICOM. */
+export async function studyOfFile(file: string): Promise<{ studyUid: string | null; sopInstanceUid: string | null; bytes: number }> {
   const buf = await readFile(file);
   const ds = parseDicomBytes(file, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), { untilTag: 'x7fe00010' });
-  return { studyUid: uid(ds, 'x0020000d'), bytes: buf.length };
+  return { studyUid: uid(ds, 'x0020000d'), sopInstanceUid: uid(ds, 'x00080018') ?? uid(ds, 'x00020003'), bytes: buf.length };
 }
 
 /** The bytes that go in front of a data set received over DIMSE to make it a Part 10 file. */

@@ -65,6 +65,8 @@ export interface PullResult {
   /** The study's folder in the local cache (complete: filled in a temporary folder, renamed on success). */
   dir: string;
   files: string[];
+  /** The SOP Instance UIDs received, sorted (what the audit log records). */
+  instances: string[];
   bytes: number;
 }
 

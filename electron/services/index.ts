@@ -87,6 +87,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
   const pacs = pacsServices({
     cacheDir: pacsCache,
     timeouts: config.pacsTimeouts,
+    appVersion: config.appVersion,
+    record: config.dbPath ? (actor, r) => void audit().recordEvent({ actor, ...r }) : null,
     async resultFiles(findingId) {
       const context = audit().getFindingContext(findingId);
       const open = scans.findBySha256(context.scan.sha256);

@@ -3,9 +3,11 @@
  * as "n of N instances"), and cancel aborts the transfer itself (electron/pacs stops the request
  * or the association and removes a partial pull).
  */
+import { userInfo } from 'node:os';
 import type { ParsedRequest, TransferJobState, TransferResult } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
-import { connect, pullStudy, pushFiles, searchStudies, type Timeouts, type TransferProgress } from '../pacs/index';
+import { connect, pullStudy, pushFiles, searchStudies, type SentInstance, type Timeouts, type TransferProgress } from '../pacs/index';
+import { pullRecord, pushRecord, type TransferRecord } from '../pacs/audit-record';
 import { JobRunner } from './explain-jobs';
 
 type PacsChannels = 'pacs:search' | 'pacs:pull' | 'pacs:push' | 'pacs:poll' | 'pacs:cancel';
@@ -16,6 +18,18 @@ export interface PacsDeps {
   timeouts?: Timeouts;
   /** The files to send for a recorded finding (services/pacs-results.ts). */
   resultFiles(findingId: string): Promise<string[]>;
+  appVersion: string;
+  /** Appends a transfer to the audit log; null when the session has no audit database. */
+  record: ((actor: string, r: TransferRecord) => void) | null;
+}
+
+/** Who a transfer is recorded for when the panel names nobody: this computer's user account. */
+export function defaultActor(): string {
+  try {
+    return `${userInfo().username} (computer account)`;
+  } catch {
+    return 'unknown (computer account)';
+  }
 }
 
 function stage(verb: string, p: TransferProgress): { fraction: number; text: string } {
@@ -37,14 +51,21 @@ export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> &
       const c = client(req.node);
       const jobId = jobs.start(async (signal, progress) => {
         progress(0, `asking ${c.node.label} for the study`);
-        const pull = await pullStudy(c, req.studyUid, deps.cacheDir, {
-          signal,
-          onProgress: (p) => {
-            const s = stage('received', p);
-            progress(s.fraction, s.text);
-          },
-        });
-        return { kind: 'pull', pull };
+        const record = (o: Parameters<typeof pullRecord>[3]) => deps.record?.(req.user || defaultActor(), pullRecord(c.node, req.studyUid, deps.appVersion, o));
+        try {
+          const pull = await pullStudy(c, req.studyUid, deps.cacheDir, {
+            signal,
+            onProgress: (p) => {
+              const s = stage('received', p);
+              progress(s.fraction, s.text);
+            },
+          });
+          record({ result: pull });
+          return { kind: 'pull', pull };
+        } catch (error) {
+          record({ error });
+          throw error;
+        }
       });
       return { jobId };
     },
@@ -53,14 +74,23 @@ export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> &
       const jobId = jobs.start(async (signal, progress) => {
         progress(0, req.findingId ? 'making the result objects' : `sending to ${c.node.label}`);
         const files = req.files ?? (await deps.resultFiles(req.findingId!));
-        const push = await pushFiles(c, files, {
-          signal,
-          onProgress: (p) => {
-            const s = stage('sent', p);
-            progress(s.fraction, s.text);
-          },
-        });
-        return { kind: 'push', push };
+        const record = (o: Parameters<typeof pushRecord>[2]) => deps.record?.(req.user || defaultActor(), pushRecord(c.node, deps.appVersion, o));
+        const stored: SentInstance[] = [];
+        try {
+          const push = await pushFiles(c, files, {
+            signal,
+            onStored: (s) => void stored.push(s),
+            onProgress: (p) => {
+              const s = stage('sent', p);
+              progress(s.fraction, s.text);
+            },
+          });
+          record({ result: push });
+          return { kind: 'push', push };
+        } catch (error) {
+          record({ error, sent: stored });
+          throw error;
+        }
       });
       return { jobId };
     },

@@ -50,6 +50,7 @@ test('PACS panel: a node that is down gives a clear message, and the workspace k
 test('PACS panel: search by patient ID lists the study with its attributes', async () => {
   const { page } = ws;
   await page.getByTestId('pacs-url').fill(orthanc.dicomWeb);
+  await page.getByTestId('pacs-user').fill('Dr. PACS Reviewer');
   await page.getByTestId('pacs-patientId').fill('CANDOR-DEMO-03');
   await page.getByTestId('pacs-search').click();
   await page.getByTestId('pacs-results').waitFor();
@@ -111,5 +112,16 @@ test('PACS panel: the pulled scan is explained and recorded, and Send files its 
   const pdf = Buffer.from(await (await fetch(`${orthanc.http}/instances/${id}/pdf`)).arrayBuffer());
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'Orthanc hands back the PDF');
   assert.ok(existsSync(join(tmp, 'cache', STUDY)));
+
+  // The audit log lists the pull, the finding and the push, by the reviewer, in an intact chain.
+  await page.getByTestId('pacs-panel').press('Escape');
+  await page.getByTestId('audit-tab').click();
+  await page.getByTestId('audit-row').filter({ hasText: 'pacs.push' }).waitFor({ timeout: 10_000 });
+  const rows = await page.getByTestId('audit-row').allInnerTexts();
+  const pacsRows = rows.filter((r) => /pacs\./.test(r));
+  assert.equal(pacsRows.length, 2, rows.join('\n'));
+  assert.match(pacsRows[0]!, /Dr\. PACS Reviewer.*pacs\.push/s);
+  assert.match(pacsRows[1]!, /Dr\. PACS Reviewer.*pacs\.pull/s);
+  await ws.screenshot('45-pacs-audit-log');
   assert.deepEqual(ws.pageErrors, []);
 });

@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pacsCommand } from '../../electron/cli/commands/pacs';
 import { explainCommand } from '../../electron/cli/commands/explain';
+import { auditCommand } from '../../electron/cli/commands/audit';
 import { freePort, startOrthanc, type Orthanc } from './orthanc';
 import { captureIo, DEMO_BUNDLE, demoScan, startStorescp, tagOf, tempDir, type StoreScp } from './helpers';
 
@@ -43,12 +44,12 @@ async function findPullExplain(url: string, patient: string, extra: string[], di
   const found = JSON.parse(await cli(pacsCommand, ['search', '--url', url, '--patient', patient, '--json', ...extra])) as { studies: { studyUid: string; patientId: string }[] };
   assert.equal(found.studies.length, 1);
   const studyUid = found.studies[0]!.studyUid;
-  const pulled = JSON.parse(await cli(pacsCommand, ['pull', '--url', url, '--study', studyUid, '--out', join(dir, 'cache'), '--json', ...extra])) as { files: string[]; dir: string };
+  const db = join(dir, 'audit.sqlite');
+  const pulled = JSON.parse(await cli(pacsCommand, ['pull', '--url', url, '--study', studyUid, '--out', join(dir, 'cache'), '--json', '--db', db, '--user', 'Dr. Round Trip', ...extra])) as { files: string[]; dir: string };
   assert.equal(pulled.files.length, 1);
   assert.equal(pulled.dir, join(dir, 'cache', studyUid));
   const file = pulled.files[0]!;
   assert.equal(tagOf(file, '0020000D'), studyUid);
-  const db = join(dir, 'audit.sqlite');
   const json = join(dir, 'explanation.json');
   await cli(explainCommand, ['--model', DEMO_BUNDLE, '--image', file, '--report', demoScan(Number(patient.slice(-1))).replace(/\.dcm$/, '.report.txt'), '--db', db, '--reviewer', 'Dr. Round Trip', '--decision', 'agree', '--json', json, '--quiet']);
   const explained = JSON.parse(readFileSync(json, 'utf8')) as { finding: { id: string }; similarity: number };
@@ -61,7 +62,7 @@ test('DICOMweb round trip: search, pull, explain and record, push the results ba
   const url = orthanc.dicomWeb;
   const { studyUid, file, findingId, db } = await findPullExplain(url, 'CANDOR-DEMO-02', [], dir);
   const before = await orthanc.instanceUids(studyUid);
-  const pushed = JSON.parse(await cli(pacsCommand, ['push', '--url', url, '--db', db, '--finding', findingId, '--scan', file, '--out', join(dir, 'results'), '--json'])) as { sent: { sopInstanceUid: string; studyUid: string }[]; failed: unknown[] };
+  const pushed = JSON.parse(await cli(pacsCommand, ['push', '--url', url, '--db', db, '--user', 'Dr. Round Trip', '--finding', findingId, '--scan', file, '--out', join(dir, 'results'), '--json'])) as { sent: { sopInstanceUid: string; studyUid: string }[]; failed: unknown[] };
   assert.deepEqual(pushed.failed, []);
   assert.equal(pushed.sent.length, 1);
   assert.equal(pushed.sent[0]!.studyUid, studyUid);
@@ -75,6 +76,17 @@ test('DICOMweb round trip: search, pull, explain and record, push the results ba
   // Plain files go the same way.
   const again = await cli(pacsCommand, ['push', '--url', url, file]);
   assert.match(again, /sent 1 of 1 instance\(s\) to http:\/\/127\.0\.0\.1:\d+\/dicom-web/);
+
+  // The audit log: pull, finding, push in one intact chain; the push as a FHIR Export of that study and object.
+  const rows = JSON.parse(await cli(auditCommand, ['list', '--db', db, '--json'])) as { action: string; actor: string }[];
+  assert.deepEqual(rows.map((r) => [r.action, r.actor]).reverse().slice(-3), [['pacs.pull', 'Dr. Round Trip'], ['finding.record', 'Dr. Round Trip'], ['pacs.push', 'Dr. Round Trip']]);
+  assert.match(await cli(auditCommand, ['verify', '--db', db]), /^OK: \d+ events, hash chain intact/);
+  const fhir = JSON.parse(await cli(auditCommand, ['export', '--db', db, '--fhir'])) as { entry: { resource: { type: { code: string }; outcome: string; entity: { what?: { identifier?: { value: string } }; detail?: { valueString: string }[] }[] } }[] };
+  const exported = fhir.entry.map((e) => e.resource).find((r) => r.type.code === '110106')!;
+  assert.equal(exported.outcome, '0');
+  const studyEntity = exported.entity.find((e) => e.what?.identifier?.value === `urn:oid:${studyUid}`)!;
+  assert.deepEqual(studyEntity.detail?.map((d) => d.valueString), [pushed.sent[0]!.sopInstanceUid]);
+  assert.ok(fhir.entry.some((e) => e.resource.type.code === '110107'), 'the pull is an Import');
 });
 
 test('DIMSE round trip: C-FIND and C-MOVE from Orthanc, C-STORE of the results into DCMTK storescp', async () => {

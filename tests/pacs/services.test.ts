@@ -10,6 +10,8 @@ import { createServer, type Server } from 'node:http';
 import { createDispatch } from '../../electron/ipc/handlers';
 import { createServices } from '../../electron/services/index';
 import type { Channel, Request, Response, TransferJobState } from '../../electron/api/contract';
+import { join } from 'node:path';
+import { AuditStore } from '../../db/audit-store';
 import { startOrthanc, type Orthanc } from './orthanc';
 import { multiInstanceStudy, tempDir } from './helpers';
 
@@ -46,8 +48,8 @@ after(async () => {
   await orthanc?.stop();
 });
 
-function services(cache: string) {
-  const s = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath: null, pacsCacheDir: cache, pacsTimeouts: { idleMs: 3000 } });
+function services(cache: string, dbPath: string | null = null) {
+  const s = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath, pacsCacheDir: cache, pacsTimeouts: { idleMs: 3000 } });
   const dispatch = createDispatch(s);
   const call = async <C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> => {
     const r = await dispatch(channel, request);
@@ -123,4 +125,34 @@ test('bad input is refused at once: a node address that is neither, a push with 
   } finally {
     await s.dispose();
   }
+});
+
+test('each transfer is an audit event: who, which study, which node, what moved, how it ended (a refusal too)', async () => {
+  const dir = tempDir('svc-audit');
+  const db = join(dir, 'audit.sqlite');
+  const { s, call } = services(join(dir, 'cache'), db);
+  try {
+    const done = async (jobId: string) => until(() => call('pacs:poll', { jobId }), (st) => st.state !== 'running');
+    assert.equal((await done((await call('pacs:pull', { node: { url: orthanc.dicomWeb }, studyUid: multi.studyUid, user: 'Dr. Svc' })).jobId)).state, 'done');
+    assert.equal((await done((await call('pacs:pull', { node: { url: orthanc.dicomWeb }, studyUid: '1.2.3.4.5' })).jobId)).state, 'failed');
+    assert.equal((await done((await call('pacs:push', { node: { url: orthanc.dicomWeb }, files: [multi.files[0]!], user: 'Dr. Svc' })).jobId)).state, 'done');
+    const { rows, chain } = await call('audit:list', {});
+    assert.equal(chain.ok, true);
+    assert.deepEqual(rows.map((r) => r.action).filter((a) => a.startsWith('pacs.')).reverse(), ['pacs.pull', 'pacs.pull', 'pacs.push']);
+    assert.equal(rows[2]!.actor, 'Dr. Svc');
+    assert.match(rows[1]!.actor, /\(computer account\)$/, 'nobody named: this computer\'s account');
+  } finally {
+    await s.dispose();
+  }
+  const store = AuditStore.open(db, { readOnly: true });
+  const payloads = store.events().filter((e) => e.action.startsWith('pacs.')).map((e) => JSON.parse(e.payload!) as Record<string, unknown>);
+  store.close();
+  assert.deepEqual(payloads.map((p) => [p.direction, p.outcome, p.studyUids, (p.instances as string[]).length]), [
+    ['pull', 'success', [multi.studyUid], 8],
+    ['pull', 'failed', ['1.2.3.4.5'], 0],
+    ['push', 'success', [multi.studyUid], 1],
+  ]);
+  assert.deepEqual(payloads[0]!.instances, multi.sopInstanceUids);
+  assert.equal(payloads[0]!.node, orthanc.dicomWeb);
+  assert.match(String(payloads[1]!.reason), /has no study 1\.2\.3\.4\.5/);
 });

@@ -13,6 +13,8 @@ import type { Checkpoint } from '../../../db/signing';
 import { pdfInputsFor, type ScanImageLoader } from '../../report/finding-report';
 import type { LoadedScan } from '../../imaging/index';
 import { renderFindingsPdf } from '../../report/pdf';
+import { auditLogAsFhir } from '../../../db/fhir';
+import { appVersion } from '../../version';
 
 export interface AuditIo {
   stdout: (s: string) => void;
@@ -27,14 +29,15 @@ export const AUDIT_USAGE = `usage: candor audit <command> --db FILE [options]
   verify      [--checkpoint CP.json] [--json]      recompute the hash chain; exit 1 when broken
   list        [filters] [--json]                    events, newest first
   show        (--id FINDING | --seq N) [--json]     one finding or event in full
-  export      (--json | --csv | --pdf OUT) [--out FILE] [--identifying] [--scan FILE …] [filters]
+  export      (--json | --csv | --fhir | --pdf OUT) [--out FILE] [--identifying] [--scan FILE …] [filters]
+              --fhir: FHIR R4 AuditEvent resources (a collection Bundle) for a hospital audit repository
               --scan: the scan file(s) the findings were made on, drawn as the reviewer saw them
               (matched by SHA-256; without them the PDF shows the attribution map alone)
   checkpoint  [--out FILE] [--key-dir DIR]          sign the chain head (Ed25519) and print it
 filters: --reviewer NAME --study LABEL|UID --method M --model NAME|SHA-PREFIX --from DATE --to DATE --search TEXT --limit N`;
 
 const VALUE_FLAGS = ['db', 'checkpoint', 'id', 'seq', 'pdf', 'out', 'key-dir', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit'];
-const BOOL_FLAGS = ['json', 'csv', 'identifying'];
+const BOOL_FLAGS = ['json', 'csv', 'fhir', 'identifying'];
 
 function parse(args: string[]): { command: string; opts: Record<string, string>; flags: Set<string>; scans: string[] } {
   const [command, ...rest] = args;
@@ -191,8 +194,8 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
     }
 
     if (command === 'export') {
-      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', opts.pdf && 'pdf'].filter(Boolean);
-      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --pdf OUT');
+      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', flags.has('fhir') && 'fhir', opts.pdf && 'pdf'].filter(Boolean);
+      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --fhir, --pdf OUT');
       // Oldest first for an export: it reads like the log.
       const rows = store.list(filterFrom(opts, Number.MAX_SAFE_INTEGER)).reverse();
       if (opts.pdf) {
@@ -207,7 +210,8 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
         return 0;
       }
       let text: string;
-      if (flags.has('json')) {
+      if (flags.has('fhir')) text = `${JSON.stringify(auditLogAsFhir(store, { app: appVersion(), seqs: rows.map((r) => r.seq) }), null, 2)}\n`;
+      else if (flags.has('json')) {
         const events = new Map(store.events(1).map((e) => [e.seq, e]));
         const out = rows.map((r) => {
           const ev = events.get(r.seq)!;

@@ -9,8 +9,11 @@ import { join, resolve } from 'node:path';
 import { AuditStore } from '../../../db/audit-store';
 import { CancelledError } from '../../../native-models/errors';
 import { findingResultFiles } from '../../services/pacs-results';
+import { defaultActor } from '../../services/pacs';
+import { pullRecord, pushRecord, type TransferRecord } from '../../pacs/audit-record';
+import { appVersion } from '../../version';
 import { scanFileLoader } from './audit';
-import { connect, MAX_MATCHES, pullStudy, pushFiles, searchStudies, type NodeConfig, type PacsClient, type StudyMatch, type TransferProgress } from '../../pacs/index';
+import { connect, MAX_MATCHES, pullStudy, pushFiles, searchStudies, type NodeConfig, type PacsClient, type SentInstance, type StudyMatch, type TransferProgress } from '../../pacs/index';
 import { intOption, UsageError, type CliIo } from '../io';
 
 export const PACS_USAGE = `usage: candor pacs <command> --url URL [options]
@@ -25,9 +28,10 @@ export const PACS_USAGE = `usage: candor pacs <command> --url URL [options]
   --aet NAME       our AE title for DIMSE (default CANDOR)
   --move-port N    DIMSE pull by C-MOVE to a storage SCP we open on port N (default: C-GET)
   --timeout S      give up on a node that stays silent this many seconds (default 20)
+  --db FILE        record the pull or push in this audit log (who: --user NAME, default this computer's account)
   --date           YYYYMMDD, YYYYMMDD-YYYYMMDD, YYYYMMDD- or -YYYYMMDD`;
 
-const VALUED = ['url', 'aet', 'move-port', 'timeout', 'patient', 'name', 'date', 'modality', 'accession', 'study', 'limit', 'out', 'db', 'finding', 'scan'];
+const VALUED = ['url', 'aet', 'move-port', 'timeout', 'patient', 'name', 'date', 'modality', 'accession', 'study', 'limit', 'out', 'db', 'finding', 'scan', 'user'];
 const FLAGS = ['json'];
 
 /** Options and, for push, the files (any argument not starting with --). */
@@ -67,6 +71,27 @@ function progressLine(io: CliIo, verb: string): (p: TransferProgress) => void {
 function matchLine(m: StudyMatch): string {
   const cells = [m.studyDate ?? '--------', (m.modalities.join('/') || '-').padEnd(5), (m.patientId ?? '-').padEnd(16), (m.patientName ?? '-').padEnd(20), (m.accession ?? '-').padEnd(10), `${m.instances ?? '?'} inst`, m.studyUid, m.description ?? ''];
   return cells.join('  ').trimEnd();
+}
+
+/** Awaits a transfer and, with --db, records how it ended in the audit log (a failure too, then rethrown). */
+async function recorded<T>(values: Record<string, string>, io: CliIo, work: Promise<T>, describe: (o: { value: T } | { error: unknown }) => TransferRecord): Promise<T> {
+  let outcome: { value: T } | { error: unknown };
+  try {
+    outcome = { value: await work };
+  } catch (error) {
+    outcome = { error };
+  }
+  if (values.db) {
+    const store = AuditStore.open(resolve(values.db));
+    try {
+      const ev = store.recordEvent({ actor: values.user?.trim() || defaultActor(), ...describe(outcome) });
+      io.stderr(`recorded as audit event ${ev.seq} in ${store.path}\n`);
+    } finally {
+      store.close();
+    }
+  }
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /** A recorded finding's result objects, made from the audit log and the scan it was made on. */
@@ -122,7 +147,8 @@ export async function pacsCommand(args: string[], io: CliIo): Promise<number> {
     if (command === 'pull') {
       if (!values.study) throw new UsageError('pull needs --study UID');
       if (!values.out) throw new UsageError('pull needs --out DIR');
-      const result = await pullStudy(client, values.study, resolve(values.out), { signal, onProgress: json ? undefined : progressLine(io, 'received') });
+      const pulling = pullStudy(client, values.study, resolve(values.out), { signal, onProgress: json ? undefined : progressLine(io, 'received') });
+      const result = await recorded(values, io, pulling, (o) => pullRecord(client.node, values.study!, appVersion(), 'value' in o ? { result: o.value } : o));
       if (!json) io.stderr('\n');
       if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
       else io.stdout(`pulled study ${result.studyUid} from ${result.node}: ${result.files.length} instance(s), ${result.bytes} bytes, in ${result.dir}\n`);
@@ -131,7 +157,9 @@ export async function pacsCommand(args: string[], io: CliIo): Promise<number> {
     // push
     const toSend = values.finding ? await findingFiles(values, files) : files.map((f) => resolve(f));
     if (toSend.length === 0) throw new UsageError('push needs at least one FILE, or --db FILE --finding ID --scan FILE');
-    const result = await pushFiles(client, toSend, { signal, onProgress: json ? undefined : progressLine(io, 'sent') });
+    const stored: SentInstance[] = [];
+    const pushing = pushFiles(client, toSend, { signal, onProgress: json ? undefined : progressLine(io, 'sent'), onStored: (x) => void stored.push(x) });
+    const result = await recorded(values, io, pushing, (o) => pushRecord(client.node, appVersion(), 'value' in o ? { result: o.value } : { error: o.error, sent: stored }));
     if (!json) io.stderr('\n');
     if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else {

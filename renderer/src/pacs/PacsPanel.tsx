@@ -19,6 +19,9 @@ function NodeFields({ pacs }: { pacs: Pacs }) {
       <Field label="Node (DICOMweb root or dimse://AET@host:port)">
         <input data-testid="pacs-url" value={node.url} placeholder="https://pacs.example/dicom-web" onChange={(e) => setNode({ url: e.target.value })} />
       </Field>
+      <Field label="Your name (audit log)">
+        <input data-testid="pacs-user" value={pacs.user} placeholder="recorded with each transfer" onChange={(e) => pacs.setUser(e.target.value)} />
+      </Field>
       {isDimse(node.url) ? (
         <>
           <Field label="Our AE title">

@@ -5,6 +5,8 @@
 import type { NodeConfig, StudyMatch, StudyQuery } from '../../../electron/api/contract';
 
 const KEY = 'candor.pacs.node';
+/** The reviewer's name as the finding form remembers it: transfers are recorded under it too. */
+export const USER_KEY = 'candor.reviewer';
 
 export interface NodeForm {
   url: string;

@@ -7,7 +7,7 @@ import { useCallback, useRef, useState } from 'react';
 import type { PullResult, StudyMatch } from '../../../electron/api/contract';
 import { call } from '../api';
 import { errorCode, errorMessage } from '../errors';
-import { EMPTY_SEARCH, loadNodeForm, nodeConfig, saveNodeForm, studyQuery, type NodeForm, type SearchForm } from './settings';
+import { EMPTY_SEARCH, loadNodeForm, nodeConfig, saveNodeForm, studyQuery, USER_KEY, type NodeForm, type SearchForm } from './settings';
 import { runTransferJob } from './transferJob';
 
 export interface Transfer {
@@ -25,6 +25,7 @@ const storage = (): Storage | null => (typeof window !== 'undefined' ? window.lo
 
 export function usePacs(onPulled: (result: PullResult, match: StudyMatch) => void) {
   const [node, setNodeState] = useState<NodeForm>(() => loadNodeForm(storage()));
+  const [user, setUserState] = useState<string>(() => storage()?.getItem(USER_KEY) ?? '');
   const [search, setSearch] = useState<SearchForm>(EMPTY_SEARCH);
   const [matches, setMatches] = useState<StudyMatch[] | null>(null);
   const [searching, setSearching] = useState(false);
@@ -39,6 +40,12 @@ export function usePacs(onPulled: (result: PullResult, match: StudyMatch) => voi
       return next;
     });
   }, []);
+
+  const setUser = useCallback((name: string) => {
+    setUserState(name);
+    storage()?.setItem(USER_KEY, name.trim());
+  }, []);
+  const who = useCallback(() => (user.trim() ? { user: user.trim() } : {}), [user]);
 
   const runSearch = useCallback(async () => {
     setSearching(true);
@@ -73,28 +80,28 @@ export function usePacs(onPulled: (result: PullResult, match: StudyMatch) => voi
 
   const pull = useCallback(
     (m: StudyMatch) =>
-      run(`Pulling ${m.patientName ?? m.studyUid}`, () => call('pacs:pull', { node: nodeConfig(node), studyUid: m.studyUid }), (r) => {
+      run(`Pulling ${m.patientName ?? m.studyUid}`, () => call('pacs:pull', { node: nodeConfig(node), studyUid: m.studyUid, ...who() }), (r) => {
         if (r.kind !== 'pull') return { kind: 'error', text: 'the node answered a pull with something else' };
         onPulled(r.pull, m);
         return { kind: 'ok', text: `Pulled ${r.pull.files.length} instance(s) into ${r.pull.dir}` };
       }),
-    [node, run, onPulled],
+    [node, who, run, onPulled],
   );
 
   const sendFinding = useCallback(
     (findingId: string, seq: number) =>
-      run(`Sending the results of finding #${seq}`, () => call('pacs:push', { node: nodeConfig(node), findingId }), (r) => {
+      run(`Sending the results of finding #${seq}`, () => call('pacs:push', { node: nodeConfig(node), findingId, ...who() }), (r) => {
         if (r.kind !== 'push') return { kind: 'error', text: 'the node answered a push with something else' };
         const failed = r.push.failed.map((f) => `${f.sopInstanceUid}: ${f.reason}`).join('; ');
         if (failed) return { kind: 'error', text: `Sent ${r.push.sent.length}, NOT sent ${r.push.failed.length}: ${failed}` };
         return { kind: 'ok', text: `Sent ${r.push.sent.length} object(s) to ${r.push.node}, study ${r.push.sent[0]?.studyUid ?? '?'}` };
       }),
-    [node, run],
+    [node, who, run],
   );
 
   const cancel = useCallback(() => abort.current?.abort(), []);
 
-  return { node, setNode, search, setSearch, matches, searching, runSearch, transfer, pull, sendFinding, cancel, note };
+  return { node, setNode, user, setUser, search, setSearch, matches, searching, runSearch, transfer, pull, sendFinding, cancel, note };
 }
 
 export type Pacs = ReturnType<typeof usePacs>;
