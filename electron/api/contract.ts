@@ -135,13 +135,8 @@ export const channels = {
   'pacs:search': { request: z.object({ node: NodeConfigSchema.strict(), query: StudyQuerySchema.strict() }).strict() },
   /** `user`: who is recorded in the audit log for the transfer (default: this computer's user account). */
   'pacs:pull': { request: z.object({ node: NodeConfigSchema.strict(), studyUid: z.string().trim().min(1).max(64), user: z.string().trim().max(200).optional() }).strict() },
-  /** Sends files, or a recorded finding's result objects (made in the scan's study). */
-  'pacs:push': {
-    request: z
-      .object({ node: NodeConfigSchema.strict(), files: z.array(path).min(1).max(10000).optional(), findingId: id.optional(), user: z.string().trim().max(200).optional() })
-      .strict()
-      .refine((r) => (r.files === undefined) !== (r.findingId === undefined), 'give either files or a findingId'),
-  },
+  /** Sends a recorded finding's result objects, made in its scan's study (arbitrary files go by `candor pacs push`, not from the renderer). */
+  'pacs:push': { request: z.object({ node: NodeConfigSchema.strict(), findingId: id, user: z.string().trim().max(200).optional() }).strict() },
   'pacs:poll': { request: z.object({ jobId: id }).strict() },
   'pacs:cancel': { request: z.object({ jobId: id }).strict() },
 } as const;

@@ -32,9 +32,9 @@ export function defaultActor(): string {
   }
 }
 
-function stage(verb: string, p: TransferProgress): { fraction: number; text: string } {
-  const mib = (p.bytes / 2 ** 20).toFixed(1);
-  return { fraction: p.total ? p.done / p.total : 0, text: `${verb} ${p.done}${p.total !== null ? ` of ${p.total}` : ''} instance(s), ${mib} MiB` };
+/** A job's progress from the transfer's: the fraction of instances, and "received 3 of 8 instance(s), 2.1 MiB". */
+function reporter(verb: string, progress: (fraction: number, stage: string) => void): (p: TransferProgress) => void {
+  return (p) => progress(p.total ? p.done / p.total : 0, `${verb} ${p.done}${p.total !== null ? ` of ${p.total}` : ''} instance(s), ${(p.bytes / 2 ** 20).toFixed(1)} MiB`);
 }
 
 export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> & { dispose(): void } {
@@ -53,13 +53,7 @@ export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> &
         progress(0, `asking ${c.node.label} for the study`);
         const record = (o: Parameters<typeof pullRecord>[3]) => deps.record?.(req.user || defaultActor(), pullRecord(c.node, req.studyUid, deps.appVersion, o));
         try {
-          const pull = await pullStudy(c, req.studyUid, deps.cacheDir, {
-            signal,
-            onProgress: (p) => {
-              const s = stage('received', p);
-              progress(s.fraction, s.text);
-            },
-          });
+          const pull = await pullStudy(c, req.studyUid, deps.cacheDir, { signal, onProgress: reporter('received', progress) });
           record({ result: pull });
           return { kind: 'pull', pull };
         } catch (error) {
@@ -72,19 +66,12 @@ export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> &
     'pacs:push': async (req) => {
       const c = client(req.node);
       const jobId = jobs.start(async (signal, progress) => {
-        progress(0, req.findingId ? 'making the result objects' : `sending to ${c.node.label}`);
-        const files = req.files ?? (await deps.resultFiles(req.findingId!));
+        progress(0, 'making the result objects');
+        const files = await deps.resultFiles(req.findingId);
         const record = (o: Parameters<typeof pushRecord>[2]) => deps.record?.(req.user || defaultActor(), pushRecord(c.node, deps.appVersion, o));
         const stored: SentInstance[] = [];
         try {
-          const push = await pushFiles(c, files, {
-            signal,
-            onStored: (s) => void stored.push(s),
-            onProgress: (p) => {
-              const s = stage('sent', p);
-              progress(s.fraction, s.text);
-            },
-          });
+          const push = await pushFiles(c, files, { signal, onStored: (s) => void stored.push(s), onProgress: reporter('sent', progress) });
           record({ result: push });
           return { kind: 'push', push };
         } catch (error) {

@@ -15,8 +15,10 @@ export const ORTHANC_BIN = '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 export const ORTHANC_AET = 'ORTHANC';
 
-/** A port nobody listens on right now (the kernel's pick on 127.0.0.1). */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: the kernel may offer a just-closed port again, and two of ours must not meet. */
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);
@@ -26,6 +28,18 @@ export function freePort(): Promise<number> {
       s.close(() => ok(port));
     });
   });
+}
+
+/** A port nobody listens on right now (the kernel's pick on 127.0.0.1), never one handed out before in this process. */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found in 50 tries');
 }
 
 export interface Modality {

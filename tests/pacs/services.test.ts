@@ -13,7 +13,7 @@ import type { Channel, Request, Response, TransferJobState } from '../../electro
 import { join } from 'node:path';
 import { AuditStore } from '../../db/audit-store';
 import { startOrthanc, type Orthanc } from './orthanc';
-import { multiInstanceStudy, tempDir } from './helpers';
+import { DEMO_BUNDLE, multiInstanceStudy, tempDir } from './helpers';
 
 let orthanc: Orthanc;
 let slow: Server;
@@ -49,7 +49,7 @@ after(async () => {
 });
 
 function services(cache: string, dbPath: string | null = null) {
-  const s = createServices({ appVersion: 'test', modelDir: null, samplesIndex: null, dbPath, pacsCacheDir: cache, pacsTimeouts: { idleMs: 3000 } });
+  const s = createServices({ appVersion: 'test', modelDir: DEMO_BUNDLE, samplesIndex: null, dbPath, pacsCacheDir: cache, pacsTimeouts: { idleMs: 3000 } });
   const dispatch = createDispatch(s);
   const call = async <C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> => {
     const r = await dispatch(channel, request);
@@ -112,11 +112,11 @@ test('pacs:cancel stops the transfer: no instance is asked for after it, and not
   }
 });
 
-test('bad input is refused at once: a node address that is neither, a push with neither files nor finding', async () => {
+test('bad input is refused at once: a node address that is neither, a date that is none, arbitrary files pushed from the renderer', async () => {
   const { s, call } = services(tempDir('svc-bad'));
   try {
     await assert.rejects(call('pacs:pull', { node: { url: 'ftp://x' }, studyUid: '1.2' }), (e: Error & { code?: string }) => e.code === 'bad-input' && /neither a DICOMweb root/.test(e.message));
-    await assert.rejects(call('pacs:push', { node: { url: orthanc.dicomWeb } }), (e: Error & { code?: string }) => e.code === 'invalid-request' && /give either files or a findingId/.test(e.message));
+    await assert.rejects(call('pacs:push', { node: { url: orthanc.dicomWeb }, files: ['/etc/passwd'] } as never), (e: Error & { code?: string }) => e.code === 'invalid-request' && /files/.test(e.message), 'the renderer sends findings, not arbitrary files');
     await assert.rejects(call('pacs:search', { node: { url: orthanc.dicomWeb }, query: { date: 'last week' } }), (e: Error & { code?: string }) => e.code === 'bad-input' && /not a date or range/.test(e.message));
     const { jobId } = await call('pacs:push', { node: { url: orthanc.dicomWeb }, findingId: 'no-such-finding' });
     const st = await until(() => call('pacs:poll', { jobId }), (x) => x.state !== 'running');
@@ -135,12 +135,24 @@ test('each transfer is an audit event: who, which study, which node, what moved,
     const done = async (jobId: string) => until(() => call('pacs:poll', { jobId }), (st) => st.state !== 'running');
     assert.equal((await done((await call('pacs:pull', { node: { url: orthanc.dicomWeb }, studyUid: multi.studyUid, user: 'Dr. Svc' })).jobId)).state, 'done');
     assert.equal((await done((await call('pacs:pull', { node: { url: orthanc.dicomWeb }, studyUid: '1.2.3.4.5' })).jobId)).state, 'failed');
-    assert.equal((await done((await call('pacs:push', { node: { url: orthanc.dicomWeb }, files: [multi.files[0]!], user: 'Dr. Svc' })).jobId)).state, 'done');
+    // A finding on the pulled scan, then its results sent back.
+    const scan = await call('scan:open', { path: join(dir, 'cache', multi.studyUid, `${multi.sopInstanceUids[0]}.dcm`) });
+    const { jobId: explainJob } = await call('explain:start', { scanId: scan.id, text: 'Cardiomegaly.', steps: 2 });
+    let explained = await call('explain:poll', { jobId: explainJob });
+    for (let i = 0; i < 1000 && explained.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      explained = await call('explain:poll', { jobId: explainJob });
+    }
+    if (explained.state !== 'done') throw new Error(`explain: ${JSON.stringify(explained)}`);
+    const explanation = explained.explanation;
+    const finding = await call('finding:record', { explanationId: explanation.id, reviewer: 'Dr. Svc', decision: 'agree' });
+    assert.equal((await done((await call('pacs:push', { node: { url: orthanc.dicomWeb }, findingId: finding.findingId, user: 'Dr. Svc' })).jobId)).state, 'done');
     const { rows, chain } = await call('audit:list', {});
     assert.equal(chain.ok, true);
-    assert.deepEqual(rows.map((r) => r.action).filter((a) => a.startsWith('pacs.')).reverse(), ['pacs.pull', 'pacs.pull', 'pacs.push']);
-    assert.equal(rows[2]!.actor, 'Dr. Svc');
-    assert.match(rows[1]!.actor, /\(computer account\)$/, 'nobody named: this computer\'s account');
+    const pacsRows = rows.filter((r) => r.action.startsWith('pacs.'));
+    assert.deepEqual(pacsRows.map((r) => r.action).reverse(), ['pacs.pull', 'pacs.pull', 'pacs.push']);
+    assert.equal(pacsRows[2]!.actor, 'Dr. Svc');
+    assert.match(pacsRows[1]!.actor, /\(computer account\)$/, 'nobody named: this computer\'s account');
   } finally {
     await s.dispose();
   }

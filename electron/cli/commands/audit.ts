@@ -195,7 +195,7 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
 
     if (command === 'export') {
       const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', flags.has('fhir') && 'fhir', opts.pdf && 'pdf'].filter(Boolean);
-      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --fhir, --pdf OUT');
+      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --pdf OUT, --fhir');
       // Oldest first for an export: it reads like the log.
       const rows = store.list(filterFrom(opts, Number.MAX_SAFE_INTEGER)).reverse();
       if (opts.pdf) {

@@ -14,7 +14,7 @@ import { pullRecord, pushRecord, type TransferRecord } from '../../pacs/audit-re
 import { appVersion } from '../../version';
 import { scanFileLoader } from './audit';
 import { connect, MAX_MATCHES, pullStudy, pushFiles, searchStudies, type NodeConfig, type PacsClient, type SentInstance, type StudyMatch, type TransferProgress } from '../../pacs/index';
-import { intOption, UsageError, type CliIo } from '../io';
+import { intOption, parseArgs, UsageError, type CliIo } from '../io';
 
 export const PACS_USAGE = `usage: candor pacs <command> --url URL [options]
   echo                                          check that the node answers (C-ECHO, or a QIDO-RS query)
@@ -34,27 +34,12 @@ export const PACS_USAGE = `usage: candor pacs <command> --url URL [options]
 const VALUED = ['url', 'aet', 'move-port', 'timeout', 'patient', 'name', 'date', 'modality', 'accession', 'study', 'limit', 'out', 'db', 'finding', 'scan', 'user'];
 const FLAGS = ['json'];
 
-/** Options and, for push, the files (any argument not starting with --). */
+/** Options and, for push, the files (the arguments that are not options). */
 function parse(args: string[]): { command: string; values: Record<string, string>; flags: Set<string>; files: string[] } {
   const [command, ...rest] = args;
   if (!command || command.startsWith('-')) throw new UsageError('no pacs command given (echo, search, pull or push)');
-  const values: Record<string, string> = {};
-  const flags = new Set<string>();
   const files: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    if (!a.startsWith('--')) {
-      files.push(a);
-      continue;
-    }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (FLAGS.includes(name)) flags.add(name);
-    else if (VALUED.includes(name)) {
-      const v = inline ?? rest[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      values[name] = v;
-    } else throw new UsageError(`unknown option --${name}`);
-  }
+  const { values, flags } = parseArgs(rest, VALUED, FLAGS, files);
   if (files.length && command !== 'push') throw new UsageError(`unexpected argument "${files[0]}"`);
   return { command, values, flags, files };
 }

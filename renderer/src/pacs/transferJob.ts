@@ -1,12 +1,12 @@
 /**
- * Runs one PACS transfer through the job API (pacs:pull or pacs:push, then pacs:poll every
- * ~100 ms) and stops it through pacs:cancel when the caller aborts: the main process then aborts
- * the request or the association and removes a partial pull.
+ * Runs one PACS transfer through the job API (pacs:pull or pacs:push, then pacs:poll) and stops it
+ * through pacs:cancel when the caller aborts: the main process then aborts the request or the
+ * association and removes a partial pull.
  */
 import type { TransferResult } from '../../../electron/api/contract';
-import { ApiFailure, call } from '../api';
+import { call } from '../api';
 import { UiError } from '../errors';
-import { POLL_MS } from '../explain/runJob';
+import { runPolledJob } from '../pollJob';
 
 export class TransferCancelled extends UiError {
   constructor() {
@@ -14,25 +14,16 @@ export class TransferCancelled extends UiError {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
-
 export async function runTransferJob(start: () => Promise<{ jobId: string }>, onProgress: (fraction: number, stage: string) => void, signal: AbortSignal): Promise<TransferResult> {
-  if (signal.aborted) throw new TransferCancelled();
-  const { jobId } = await start();
-  const cancel = () => {
-    void call('pacs:cancel', { jobId }).catch(() => undefined);
-  };
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    for (;;) {
-      await sleep(POLL_MS);
-      const state = await call('pacs:poll', { jobId });
-      if (state.state === 'running') onProgress(state.progress, state.stage);
-      else if (state.state === 'done') return state.result;
-      else if (state.state === 'cancelled' || signal.aborted) throw new TransferCancelled();
-      else throw new ApiFailure(state.error);
-    }
-  } finally {
-    signal.removeEventListener('abort', cancel);
-  }
+  const done = await runPolledJob(
+    {
+      start,
+      poll: (jobId) => call('pacs:poll', { jobId }),
+      cancel: (jobId) => call('pacs:cancel', { jobId }),
+      cancelled: () => new TransferCancelled(),
+    },
+    onProgress,
+    signal,
+  );
+  return done.result;
 }
