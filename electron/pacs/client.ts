@@ -14,6 +14,16 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { idleMs: 20_000 };
 
+/**
+ * While we upload, the node may rightly say nothing: the wait for its answer grows by the time
+ * the bytes take at this slowest rate we accept (1 MiB/s), so a large instance is not cut off.
+ */
+export const MIN_UPLOAD_BYTES_PER_MS = 2 ** 20 / 1000;
+
+export function uploadAllowanceMs(timeouts: Timeouts, bytes: number): number {
+  return timeouts.idleMs + Math.ceil(bytes / MIN_UPLOAD_BYTES_PER_MS);
+}
+
 export interface TransferOptions {
   signal?: AbortSignal;
   /** After each instance; a returned promise is awaited before the next one is asked for (or acknowledged, over DIMSE). */

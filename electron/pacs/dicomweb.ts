@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, CandorError } from '../../native-models/errors';
-import type { PacsClient, StoreOutcome, Timeouts, TransferOptions } from './client';
+import { uploadAllowanceMs, type PacsClient, type StoreOutcome, type Timeouts, type TransferOptions } from './client';
 import { jsonValue, jsonValues, matchFromJson, TAG, type DicomJson } from './dicom-json';
 import { describeNetworkError, PacsNotFoundError, PacsUnavailableError } from './errors';
 import { instanceFileName, type InstanceFile } from './instance';
@@ -44,17 +44,17 @@ export class DicomWebClient implements PacsClient {
     const ctrl = new AbortController();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
+    const arm = (ms = this.timeouts.idleMs) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
         ctrl.abort();
-      }, this.timeouts.idleMs);
+      }, ms);
     };
     const onAbort = () => ctrl.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) ctrl.abort();
-    arm();
+    arm(uploadAllowanceMs(this.timeouts, init.body?.length ?? 0));
     try {
       const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, signal: ctrl.signal });
       arm();
@@ -135,16 +135,22 @@ export class DicomWebClient implements PacsClient {
   /** The study's instances as (series, SOP instance) pairs, page by page. */
   private async instancesOf(studyUid: string, signal?: AbortSignal): Promise<{ series: string; sop: string }[]> {
     const out: { series: string; sop: string }[] = [];
+    const seen = new Set<string>();
     for (let offset = 0; offset < MAX_INSTANCES; offset += PAGE) {
       const params = new URLSearchParams({ limit: String(PAGE), offset: String(offset), includefield: TAG.SeriesInstanceUID });
       const rows = await this.qido(`/studies/${encodeURIComponent(studyUid)}/instances`, params, `listing study ${studyUid}`, signal);
       if (!rows) break;
+      const before = out.length;
       for (const r of rows) {
         const series = jsonValue(r, TAG.SeriesInstanceUID);
         const sop = jsonValue(r, TAG.SOPInstanceUID);
-        if (series && sop && !out.some((o) => o.sop === sop)) out.push({ series, sop });
+        if (series && sop && !seen.has(sop)) {
+          seen.add(sop);
+          out.push({ series, sop });
+        }
       }
-      if (rows.length < PAGE) break;
+      // A short page is the last; a page of nothing new means the node ignores offset.
+      if (rows.length < PAGE || out.length === before) break;
     }
     return out;
   }

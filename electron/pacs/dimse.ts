@@ -6,7 +6,7 @@
  */
 import dcmjsDimse from 'dcmjs-dimse';
 import { CancelledError, errorMessage } from '../../native-models/errors';
-import type { PacsClient, StoreOutcome, Timeouts, TransferOptions } from './client';
+import { uploadAllowanceMs, type PacsClient, type StoreOutcome, type Timeouts, type TransferOptions } from './client';
 import { matchFromNaturalized } from './dicom-json';
 import { describeNetworkError, PacsNotFoundError, PacsUnavailableError } from './errors';
 import type { InstanceFile } from './instance';
@@ -33,7 +33,8 @@ type Cancellable = InstanceType<typeof CFindRequest> | InstanceType<typeof CGetR
 interface NetworkInternals {
   createStoreWritableStream(context: AcceptedContext, request: StoreCommand): NodeJS.WritableStream;
   createDatasetFromStoreWritableStream(writable: unknown, context: AcceptedContext, callback: (dataset: unknown) => void): void;
-  socket?: { destroy(): void };
+  socket?: { destroy(): void; setTimeout(ms: number): void };
+  lastPduTime?: number;
 }
 function networkOf(client: ClientInstance): NetworkInternals | undefined {
   return (client as unknown as { network?: NetworkInternals }).network;
@@ -74,6 +75,8 @@ interface Association {
   prepare?: (client: ClientInstance) => void;
   /** Called before the association is aborted on cancel (a C-MOVE's storage SCP is closed too). */
   onCancel?: () => void;
+  /** Longest silence from the node once associated (default idleMs): longer while we upload a large instance. */
+  pduTimeoutMs?: number;
 }
 
 /** Runs the requests on one association; resolves when every request was answered and the association released. */
@@ -138,7 +141,7 @@ function runAssociation(a: Association): Promise<void> {
       client.send(node.host, node.port, node.callingAet, node.calledAet, {
         connectTimeout: a.timeouts.idleMs,
         associationTimeout: a.timeouts.idleMs,
-        pduTimeout: a.timeouts.idleMs,
+        pduTimeout: a.pduTimeoutMs ?? a.timeouts.idleMs,
       });
       a.prepare?.(client);
     } catch (err) {
@@ -228,11 +231,18 @@ export class DimseClient implements PacsClient {
     };
     try {
       if (this.node.retrieve === 'move') {
-        const scp = await openStoreScp({ node: this.node, receiver, idleMs: this.timeouts.idleMs });
+        // The C-MOVE association stays quiet while the study flows into our SCP: that flow keeps it alive.
+        let moving: NetworkInternals | undefined;
+        const alive = () => {
+          if (!moving) return;
+          if (moving.lastPduTime) moving.lastPduTime = Date.now();
+          moving.socket?.setTimeout(this.timeouts.idleMs);
+        };
+        const scp = await openStoreScp({ node: this.node, receiver, idleMs: this.timeouts.idleMs, onData: alive });
         try {
           const request = CMoveRequest.createStudyMoveRequest(this.node.callingAet, studyUid);
           request.on('response', onResponse);
-          await runAssociation({ node: this.node, requests: [request], timeouts: this.timeouts, signal: opts.signal, onCancel: () => void scp.close() });
+          await runAssociation({ node: this.node, requests: [request], timeouts: this.timeouts, signal: opts.signal, onCancel: () => void scp.close(), prepare: (client) => (moving = networkOf(client)) });
           // The final C-MOVE response follows the last sub-operation, whose file is complete (we answer each C-STORE after writing it).
         } finally {
           await scp.close();
@@ -296,7 +306,8 @@ export class DimseClient implements PacsClient {
         return r;
       });
       try {
-        await runAssociation({ node: this.node, requests, timeouts: this.timeouts, signal: opts.signal });
+        const largest = Math.max(...batch.map((i) => i.bytes.length));
+        await runAssociation({ node: this.node, requests, timeouts: this.timeouts, signal: opts.signal, pduTimeoutMs: uploadAllowanceMs(this.timeouts, largest) });
       } catch (err) {
         // A node that ends the association early still answered some; the rest are reported as not sent.
         if (!(err instanceof PacsUnavailableError) || answered.size === 0) throw err;

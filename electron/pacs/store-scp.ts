@@ -28,7 +28,7 @@ export interface OpenScp {
   close(): Promise<void>;
 }
 
-export async function openStoreScp(opts: { node: DimseNode; receiver: RawReceiver; idleMs: number }): Promise<OpenScp> {
+export async function openStoreScp(opts: { node: DimseNode; receiver: RawReceiver; idleMs: number; onData?: () => void }): Promise<OpenScp> {
   const { node, receiver } = opts;
   if (node.movePort === null) throw new PacsUnavailableError(node.label, 'C-MOVE needs a port for our storage SCP');
   const sockets = new Set<Socket>();
@@ -76,6 +76,7 @@ export async function openStoreScp(opts: { node: DimseNode; receiver: RawReceive
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (opts.onData) socket.on('data', opts.onData);
     const scp = new StoreScp(socket, { connectTimeout: opts.idleMs, associationTimeout: opts.idleMs, pduTimeout: opts.idleMs });
     // dcmjs-dimse's own Server marks accepted sockets as connected; its timers rely on it.
     (scp as unknown as { connected: boolean }).connected = true;

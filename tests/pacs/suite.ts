@@ -39,8 +39,12 @@ function assertCacheClean(cache: string, studies: string[]): void {
   assert.deepEqual(readdirSync(cache).sort(), [...studies].sort(), `cache ${cache} holds ${readdirSync(cache).join(', ')}`);
 }
 
-export function sharedPacsTests(name: string, ctx: () => SuiteContext): void {
-  test(`${name}: search by patient ID finds the demo study with its attributes`, async () => {
+/** `retrieveOnly`: the pull tests alone (a second retrieve mode of a protocol whose search and push are already covered). */
+export function sharedPacsTests(name: string, ctx: () => SuiteContext, opts: { retrieveOnly?: boolean } = {}): void {
+  const other = (title: string, fn: () => Promise<void>) => {
+    if (!opts.retrieveOnly) test(title, fn);
+  };
+  other(`${name}: search by patient ID finds the demo study with its attributes`, async () => {
     const c = ctx();
     const matches = await searchStudies(connect(c.node, FAST), { patientId: 'CANDOR-DEMO-01' });
     assert.equal(matches.length, 1);
@@ -53,7 +57,7 @@ export function sharedPacsTests(name: string, ctx: () => SuiteContext): void {
     assert.equal(m.instances, 1);
   });
 
-  test(`${name}: name wildcards, date ranges, modality and accession narrow the matches`, async () => {
+  other(`${name}: name wildcards, date ranges, modality and accession narrow the matches`, async () => {
     const c = ctx();
     const client = connect(c.node, FAST);
     const uids = async (q: Parameters<typeof searchStudies>[1]) => (await searchStudies(client, q)).map((m) => m.studyUid).sort();
@@ -148,7 +152,7 @@ export function sharedPacsTests(name: string, ctx: () => SuiteContext): void {
     assertCacheClean(cache, []);
   });
 
-  test(`${name}: a node that is down, or silent, gives a clear message within the time limit`, async () => {
+  other(`${name}: a node that is down, or silent, gives a clear message within the time limit`, async () => {
     const c = ctx();
     const port = await freePort();
     const swap = (url: string, p: number) => url.replace(/:\d+(\/|$)/, `:${p}$1`);
@@ -173,7 +177,7 @@ export function sharedPacsTests(name: string, ctx: () => SuiteContext): void {
     }
   });
 
-  test(`${name}: an instance pushed back lands in Orthanc under the same study`, async () => {
+  other(`${name}: an instance pushed back lands in Orthanc under the same study`, async () => {
     const c = ctx();
     const dir = tempDir('push');
     const derived = deriveInstance(demoScan(2), join(dir, 'copy.dcm'), { series: newUid(), description: 'Candor test copy' });
