@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canvasPixels, canvasStats, openWorkspace, type Workspace } from './harness';
@@ -28,6 +28,7 @@ before(async () => {
 after(async () => {
   await ws?.close();
   await orthanc?.stop();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 async function openPanel(): Promise<void> {

@@ -82,8 +82,16 @@ export function captureIo() {
   return { out, err, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) }, text: () => out.join(''), errors: () => err.join('') };
 }
 
+const madeDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of madeDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary folder, removed when the test process ends. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `candor-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `candor-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export interface StoreScp {
