@@ -23,6 +23,9 @@ import { TagBrowser } from './viewer/TagBrowser';
 import { useOverlayStyle } from './viewer/useOverlayStyle';
 import { ViewerArea } from './viewer/ViewerArea';
 
+/** Instances of a pulled study shown in the study list (the main process keeps 32 scans open). */
+const LISTED_PER_STUDY = 32;
+
 /** The review workspace: studies on the left, the scan in the middle, report, explanation and finding on the right. */
 export function App() {
   const app = useAppInfo();
@@ -52,12 +55,13 @@ export function App() {
   const scan = session.current?.summary ?? null;
   const { explanation, comparison } = job.state;
   const { open: openScan, addToList } = session;
-  // A pulled study opens like any scan: its first instance on screen, the others listed under its title.
+  // A pulled study opens like any scan: its first instance on screen, the next ones listed under its title
+  // (as many as the main process keeps open; the whole study stays in the cache folder).
   const pacs = usePacs(useCallback((pulled, match) => {
     const [first, ...rest] = pulled.files;
     if (!first) return;
     setDialog(null);
-    void openScan(first, { fresh: true, focus: true, listAs: studyTitle(match) }).then(() => addToList(rest, studyTitle(match)));
+    void openScan(first, { fresh: true, focus: true, listAs: studyTitle(match) }).then(() => addToList(rest.slice(0, LISTED_PER_STUDY - 1), studyTitle(match)));
   }, [openScan, addToList]));
 
   // After an Open the keys belong to the viewer, not to the path box or the study list.
