@@ -38,12 +38,17 @@ export const LAYERS = [
       message: 'electron/dicom-export takes from native-models/ only the explanation types, the method specs and the error taxonomy.',
     },
   ], noElectronPackage),
+  restrict(['electron/pacs/**/*.ts'], [
+    { regex: '^(\\.\\./)+(services|ipc|host|cli|report|api|main|preload)(/|$)', message: 'electron/pacs talks to archives: it knows no services, IPC, host, CLI, report or API (they call it).' },
+    { regex: '^(\\.\\./)+db(/|$)', message: 'electron/pacs never imports db/: transfers are recorded by the services that start them.' },
+    { regex: '^(\\.\\./)+native-models/(?!errors$)', message: 'electron/pacs imports only the error taxonomy from native-models/.' },
+  ], noElectronPackage),
   restrict(['electron/api/**/*.ts'], [
     {
       regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
       message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
     },
-    { regex: '^\\.\\./(?!(imaging|dicom-export)/types$|\\.\\./)', message: 'The contract reads only the pure type modules electron/imaging/types and electron/dicom-export/types from the main process.' },
+    { regex: '^\\.\\./(?!(imaging|dicom-export|pacs)/types$|\\.\\./)', message: 'The contract reads only the pure type modules electron/imaging/types, electron/dicom-export/types and electron/pacs/types from the main process.' },
   ], noElectronPackage),
   restrict(['renderer/src/**/*.ts', 'renderer/src/**/*.tsx'], [
     { regex: '^(\\.\\./)+(native-models|db|build|tests)(/|$)', message: 'The renderer imports only the contract, the wire codec and the shared colour map.' },

@@ -770,6 +770,28 @@ export class AuditStore {
     return { ok: true, reason: null };
   }
 
+  /**
+   * Appends an event that is not a finding (a PACS pull or push, …) to the hash chain: its payload
+   * is stored as canonical JSON and covered by payload_hash, so verify() checks it like any other.
+   */
+  recordEvent(e: { actor: string; action: string; entityType: string; entityId: string | null; payload: unknown }): { seq: number; eventHash: string; time: string } {
+    this.writable();
+    const actor = nonEmpty(this.path, 'the actor', e.actor, 200).trim();
+    if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(e.action) || e.action === FINDING_ACTION || e.action === CHECKPOINT_ACTION) {
+      fail(this.path, `'${e.action}' cannot be recorded as an event (a dotted lower-case name other than ${FINDING_ACTION} and ${CHECKPOINT_ACTION})`);
+    }
+    const payload = canonicalJson(e.payload);
+    const time = new Date().toISOString();
+    return this.db
+      .transaction(() => {
+        const row = appendEvent(this.db, { time, actor, action: e.action, entityType: nonEmpty(this.path, 'the entity type', e.entityType, 50), entityId: e.entityId, payload, payloadHash: sha256Hex(payload) });
+        // Signed like a finding, so the newest event is covered too.
+        if (this.signingKey) this.insertHeadSignature(this.signingKey);
+        return { seq: row.seq, eventHash: row.hash, time };
+      })
+      .immediate();
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
     this.disposeCopy?.();

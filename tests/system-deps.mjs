@@ -12,7 +12,9 @@ const PACKAGES = [
   { apt: 'fonts-dejavu-core', provides: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'a font for Chromium to draw text with' },
   { apt: 'poppler-utils', provides: 'pdftotext', for: 'reading the PDF reports back' },
   { apt: 'dcmtk', provides: 'dcmdjpeg', for: 'DICOM reference decodes and test files' },
-  { apt: 'dicom3tools', provides: 'dciodvfy', for: 'validating the DICOM objects Candor writes (dciodvfy)' },
+  { apt: 'dicom3tools', provides: 'dciodvfy', for: 'checking the DICOM objects Candor writes against their IODs' },
+  { apt: 'orthanc', provides: '/usr/sbin/Orthanc', for: 'a real PACS peer (DICOMweb and DIMSE) for the PACS tests' },
+  { apt: 'orthanc-dicomweb', provides: '/usr/share/orthanc/plugins/libOrthancDicomWeb.so', for: 'the DICOMweb plugin of Orthanc (QIDO-RS, WADO-RS, STOW-RS)' },
 ];
 
 function found(provides) {

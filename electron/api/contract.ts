@@ -14,10 +14,12 @@ import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
 import type { ObjectKind, SavedDicom } from '../dicom-export/types';
+import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
 export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
+export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
@@ -96,6 +98,31 @@ export const AnchorInputSchema = z.union([
     })
     .strict(),
 ]);
+/** A PACS node as the user configures it (electron/pacs/node.ts checks it further). */
+export const NodeConfigSchema = z.object({
+  url: z.string().trim().min(1, 'the node address is required').max(500),
+  callingAet: z.string().trim().max(16).optional(),
+  retrieve: z.enum(['get', 'move']).optional(),
+  movePort: z.number().int().min(1).max(65535).optional(),
+});
+
+export const StudyQuerySchema = z.object({
+  patientId: z.string().max(64).optional(),
+  patientName: z.string().max(320).optional(),
+  date: z.string().max(40).optional(),
+  modality: z.string().max(16).optional(),
+  accession: z.string().max(16).optional(),
+  studyUid: z.string().max(64).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+
+/** What a finished PACS transfer job holds. */
+export type TransferResult = { kind: 'pull'; pull: PullResult } | { kind: 'push'; push: PushResult };
+export type TransferJobState =
+  | { state: 'running'; progress: number; stage: string }
+  | { state: 'done'; result: TransferResult }
+  | { state: 'failed'; error: ApiError }
+  | { state: 'cancelled' };
 
 /** Channel name → request schema and response type. */
 export const channels = {
@@ -133,6 +160,13 @@ export const channels = {
   'report:pdf': { request: z.object({ findingIds: z.array(id).min(1).max(500) }).strict() },
   /** A recorded finding as DICOM objects, in the app's exports folder (the service chooses it; no path crosses from the renderer). */
   'finding:dicom': { request: z.object({ findingId: id }).strict() },
+  'pacs:search': { request: z.object({ node: NodeConfigSchema.strict(), query: StudyQuerySchema.strict() }).strict() },
+  /** `user`: who is recorded in the audit log for the transfer (default: this computer's user account). */
+  'pacs:pull': { request: z.object({ node: NodeConfigSchema.strict(), studyUid: z.string().trim().min(1).max(64), user: z.string().trim().max(200).optional() }).strict() },
+  /** Sends a recorded finding's result objects, made in its scan's study (arbitrary files go by `candor pacs push`, not from the renderer). */
+  'pacs:push': { request: z.object({ node: NodeConfigSchema.strict(), findingId: id, user: z.string().trim().max(200).optional() }).strict() },
+  'pacs:poll': { request: z.object({ jobId: id }).strict() },
+  'pacs:cancel': { request: z.object({ jobId: id }).strict() },
 } as const;
 
 export interface Responses {
@@ -153,6 +187,11 @@ export interface Responses {
   /** path null and cancelled true: the user closed the save dialog; nothing was written. */
   'report:pdf': { path: string | null; bytes: number; cancelled: boolean };
   'finding:dicom': SavedDicom;
+  'pacs:search': { node: string; studies: StudyMatch[] };
+  'pacs:pull': { jobId: string };
+  'pacs:push': { jobId: string };
+  'pacs:poll': TransferJobState;
+  'pacs:cancel': { cancelled: boolean };
 }
 
 export type Channel = keyof typeof channels;
@@ -186,4 +225,6 @@ export type _SchemasAgreeWithRoomTypes = [
   Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
   Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
   Assert<Same<z.output<typeof AnchorInputSchema>, AnchorInput>>,
+  Assert<Same<z.output<typeof NodeConfigSchema>, NodeConfig>>,
+  Assert<Same<z.output<typeof StudyQuerySchema>, StudyQuery>>,
 ];

@@ -7,12 +7,19 @@ export interface CliIo {
 
 export class UsageError extends UserInputError {}
 
-/** --name value / --flag parsing; unknown options are errors (typos must not be ignored). */
-export function parseArgs(args: string[], valued: string[], flags: string[]): { values: Record<string, string>; flags: Set<string> } {
+/**
+ * --name value / --flag parsing; unknown options are errors (typos must not be ignored). Other
+ * arguments are errors too, unless `positional` collects them (file lists).
+ */
+export function parseArgs(args: string[], valued: string[], flags: string[], positional?: string[]): { values: Record<string, string>; flags: Set<string> } {
   const values: Record<string, string> = {};
   const set = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (!a.startsWith('--') && positional) {
+      positional.push(a);
+      continue;
+    }
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);

@@ -21,6 +21,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the audit log: verify (chain, pinned keys, anchors, coverage), replay, list, show, export (JSON, CSV, PDF), checkpoint, key',
     load: async () => (await import('./commands/audit')).auditCommand,
   },
+  pacs: {
+    summary: 'the hospital archive over DICOMweb or DIMSE: echo, search, pull a study, push files',
+    load: async () => (await import('./commands/pacs')).pacsCommand,
+  },
   eval: {
     summary: "every method's faithfulness metrics and speed over a folder of image–text pairs",
     load: async () => (await import('./commands/eval')).evalCommand,

@@ -96,19 +96,37 @@ export interface WriteOptions {
   pixels: { native: Uint8Array; vr?: 'OB' | 'OW' } | { fragments: Uint8Array[] };
 }
 
-export function writeDicom(options: WriteOptions): Uint8Array {
-  const sop = options.elements.find((e) => e.tag === 0x00080016)?.value;
-  const inst = options.elements.find((e) => e.tag === 0x00080018)?.value;
-  const meta = new ByteWriter();
-  element(meta, 0x00020001, 'OB', Uint8Array.of(0, 1));
-  element(meta, 0x00020002, 'UI', valueBytes('UI', typeof sop === 'string' ? sop : '1.2.840.10008.5.1.4.1.1.7'));
-  element(meta, 0x00020003, 'UI', valueBytes('UI', typeof inst === 'string' ? inst : '2.25.1'));
-  element(meta, 0x00020010, 'UI', valueBytes('UI', options.transferSyntax));
+/**
+ * The preamble, "DICM" and the File Meta Information group (PS3.10 7.1) of a Part 10 file; the
+ * data set in `transferSyntax` follows it. Implementation fields are written when given.
+ */
+export function fileMetaHeader(meta: { sopClassUid: string; sopInstanceUid: string; transferSyntax: string; implementationClassUid?: string; implementationVersion?: string }): Uint8Array {
+  const group = new ByteWriter();
+  element(group, 0x00020001, 'OB', Uint8Array.of(0, 1));
+  element(group, 0x00020002, 'UI', valueBytes('UI', meta.sopClassUid));
+  element(group, 0x00020003, 'UI', valueBytes('UI', meta.sopInstanceUid));
+  element(group, 0x00020010, 'UI', valueBytes('UI', meta.transferSyntax));
+  if (meta.implementationClassUid) element(group, 0x00020012, 'UI', valueBytes('UI', meta.implementationClassUid));
+  if (meta.implementationVersion) element(group, 0x00020013, 'SH', valueBytes('SH', meta.implementationVersion));
   const out = new ByteWriter();
   out.bytes(new Uint8Array(128));
   out.ascii('DICM');
-  element(out, 0x00020000, 'UL', Uint8Array.of(meta.length & 0xff, (meta.length >> 8) & 0xff, (meta.length >> 16) & 0xff, 0));
-  out.bytes(meta.concat());
+  element(out, 0x00020000, 'UL', Uint8Array.of(group.length & 0xff, (group.length >> 8) & 0xff, (group.length >> 16) & 0xff, 0));
+  out.bytes(group.concat());
+  return out.concat();
+}
+
+export function writeDicom(options: WriteOptions): Uint8Array {
+  const sop = options.elements.find((e) => e.tag === 0x00080016)?.value;
+  const inst = options.elements.find((e) => e.tag === 0x00080018)?.value;
+  const out = new ByteWriter();
+  out.bytes(
+    fileMetaHeader({
+      sopClassUid: typeof sop === 'string' ? sop : '1.2.840.10008.5.1.4.1.1.7',
+      sopInstanceUid: typeof inst === 'string' ? inst : '2.25.1',
+      transferSyntax: options.transferSyntax,
+    }),
+  );
   for (const e of [...options.elements].sort((a, b) => a.tag - b.tag)) element(out, e.tag, e.vr, valueBytes(e.vr, e.value));
   if ('native' in options.pixels) {
     element(out, 0x7fe00010, options.pixels.vr ?? 'OW', valueBytes('OB', options.pixels.native));

@@ -1,16 +1,20 @@
 /**
- * Long explanations run as jobs the renderer polls: the same contract then works over
- * Electron IPC and over the test host's HTTP, and cancel reaches the work between steps.
+ * Long work runs as jobs the renderer polls (explanations, PACS transfers): the same contract
+ * then works over Electron IPC and over the test host's HTTP, and cancel reaches the work
+ * through its AbortSignal.
  */
 import { randomUUID } from 'node:crypto';
-import type { ExplainJobState, Explanation } from '../api/contract';
+import type { ApiError } from '../api/contract';
 import { NotFoundError } from '../../native-models/errors';
 import { isBug, toApiError } from '../ipc/handlers';
 
-export type JobWork = (signal: AbortSignal, progress: (fraction: number, stage: string) => void) => Promise<Explanation>;
+export type JobWork<T> = (signal: AbortSignal, progress: (fraction: number, stage: string) => void) => Promise<T>;
 
-interface Job {
-  state: ExplainJobState;
+/** A job's state as polled; `Done` is the finished state with its result (each kind names its own field). */
+export type JobState<Done> = { state: 'running'; progress: number; stage: string } | Done | { state: 'failed'; error: ApiError } | { state: 'cancelled' };
+
+interface Job<Done> {
+  state: JobState<Done>;
   controller: AbortController;
   finishedAt: number | null;
 }
@@ -23,14 +27,19 @@ interface Job {
 const KEEP_FINISHED_MS = 10 * 60 * 1000;
 export const KEEP_FINISHED_JOBS = 16;
 
-export class JobRunner {
-  private readonly jobs = new Map<string, Job>();
+export class JobRunner<T, Done extends { state: 'done' }> {
+  private readonly jobs = new Map<string, Job<Done>>();
 
-  constructor(private readonly log: (line: string) => void = (line) => console.error(line)) {}
+  /** `done` wraps a result as the finished state; `kind` names the jobs in the log. */
+  constructor(
+    private readonly done: (result: T) => Done,
+    private readonly kind = 'explanation',
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {}
 
-  start(work: JobWork): string {
+  start(work: JobWork<T>): string {
     const jobId = randomUUID();
-    const job: Job = { state: { state: 'running', progress: 0, stage: 'starting' }, controller: new AbortController(), finishedAt: null };
+    const job: Job<Done> = { state: { state: 'running', progress: 0, stage: 'starting' }, controller: new AbortController(), finishedAt: null };
     this.jobs.set(jobId, job);
     this.prune();
     const progress = (fraction: number, stage: string) => {
@@ -39,14 +48,14 @@ export class JobRunner {
     // Yield once so the caller gets the job id before any synchronous work starts.
     setTimeout(() => {
       work(job.controller.signal, progress).then(
-        (explanation) => {
-          job.state = job.controller.signal.aborted ? { state: 'cancelled' } : { state: 'done', explanation };
+        (result) => {
+          job.state = job.controller.signal.aborted ? { state: 'cancelled' } : this.done(result);
           job.finishedAt = Date.now();
         },
         (err: unknown) => {
           const error = toApiError(err);
           const cancelled = job.controller.signal.aborted || error.code === 'cancelled';
-          if (!cancelled && isBug(error)) this.log(`[explain job] ${err instanceof Error ? (err.stack ?? err.message) : error.message}`);
+          if (!cancelled && isBug(error)) this.log(`[${this.kind} job] ${err instanceof Error ? (err.stack ?? err.message) : error.message}`);
           job.state = cancelled ? { state: 'cancelled' } : { state: 'failed', error };
           job.finishedAt = Date.now();
         },
@@ -55,15 +64,15 @@ export class JobRunner {
     return jobId;
   }
 
-  poll(jobId: string): ExplainJobState {
+  poll(jobId: string): JobState<Done> {
     const job = this.jobs.get(jobId);
-    if (!job) throw new NotFoundError(`no explanation job ${jobId}`);
+    if (!job) throw new NotFoundError(`no ${this.kind} job ${jobId}`);
     return job.state;
   }
 
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
-    if (!job) throw new NotFoundError(`no explanation job ${jobId}`);
+    if (!job) throw new NotFoundError(`no ${this.kind} job ${jobId}`);
     if (job.state.state !== 'running') return false;
     job.controller.abort();
     job.state = { state: 'cancelled' };

@@ -1,5 +1,6 @@
 /** The main-process services behind every contract channel, shared by Electron, the test host and tests. */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { AnchorInput, Explanation, SampleStudy, ScanSummary } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
@@ -13,6 +14,10 @@ import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
 import { freshReportPath, reportFileName, windowedGray, writeFindingsPdf } from './report';
 import { saveFindingDicom } from './dicom';
+import { pacsServices } from './pacs';
+import { findingResultFiles } from './pacs-results';
+import type { ScanImageLoader } from '../report/finding-report';
+import type { Timeouts } from '../pacs/index';
 import { replayFinding, type ReplayScan } from './replay';
 import { keyProtectionFor, type SafeStorageLike } from './key-protection';
 import { loadScan } from '../imaging/index';
@@ -52,6 +57,13 @@ export interface ServiceConfig {
   keyProtection?: KeyProtection;
   /** Where a failure that must not fail the request (an anchor not written) is reported. */
   log?: (line: string) => void;
+  /** Where studies pulled from a PACS are kept; default: pacs-cache beside the audit database. */
+  pacsCacheDir?: string;
+  pacsTimeouts?: Timeouts;
+}
+
+export function defaultPacsCache(config: Pick<ServiceConfig, 'dbPath' | 'pacsCacheDir'>): string {
+  return config.pacsCacheDir ?? (config.dbPath ? join(dirname(config.dbPath), 'pacs-cache') : join(tmpdir(), 'candor-pacs-cache'));
 }
 
 /** Findings between two anchors written by the app. */
@@ -90,7 +102,7 @@ interface MadeExplanation {
 
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
   const scans = new ScanRegistry();
-  const jobs = new JobRunner();
+  const jobs = new JobRunner((explanation: Explanation) => ({ state: 'done' as const, explanation }));
   const model = new ModelHost(config.modelDir);
   const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
@@ -136,6 +148,31 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     if (!open) throw new NotFoundError(`the scan of audit entry #${seq} (SHA-256 ${sha256.slice(0, 12)}…) is not open in this session: open it, or give its file`);
     return { summary: open.summary, frame: async (n) => (await frameOf(open, n)).pixels };
   };
+
+  // The scan is not kept in the log; a report draws it when it is open in this session.
+  const openScanImage: ScanImageLoader = async ({ sha256, frame, findingId }) => {
+    const open = scans.findBySha256(sha256);
+    if (!open) return null;
+    const params = audit().getFinding(findingId).explanation.params;
+    const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
+    const { pixels } = await scans.frame(open.id, frame);
+    return windowedGray(open, pixels, window);
+  };
+  const pacsCache = defaultPacsCache(config);
+  const pacs = pacsServices({
+    cacheDir: pacsCache,
+    timeouts: config.pacsTimeouts,
+    appVersion: config.appVersion,
+    record: config.dbPath ? (actor, r) => void audit().recordEvent({ actor, ...r }) : null,
+    async resultFiles(findingId) {
+      const context = audit().getFindingContext(findingId);
+      const open = scans.findBySha256(context.scan.sha256);
+      if (!open || open.format !== 'dicom') {
+        throw new NotFoundError(`the DICOM scan of finding ${findingId} is not open in this session; open it (a pulled study is in ${pacsCache}) and send again`);
+      }
+      return findingResultFiles({ store: audit(), findingId, scanFile: open.path, outDir: join(pacsCache, 'outbox', findingId), loadScanImage: openScanImage, guard });
+    },
+  });
 
   return {
     'app:info': async () => {
@@ -230,15 +267,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
         outPath: chosen,
         guard,
         exclusive: !config.chooseSavePath,
-        // The scan itself is not kept in the log; it is drawn when it is open in this session.
-        loadScanImage: async ({ sha256, frame, findingId }) => {
-          const open = scans.findBySha256(sha256);
-          if (!open) return null;
-          const params = s.getFinding(findingId).explanation.params;
-          const window = typeof params.windowCenter === 'number' && typeof params.windowWidth === 'number' ? { center: params.windowCenter, width: params.windowWidth } : null;
-          const { pixels } = await scans.frame(open.id, frame);
-          return windowedGray(open, pixels, window);
-        },
+        loadScanImage: openScanImage,
       });
       return { ...written, cancelled: false };
     },
@@ -246,10 +275,16 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       const store = audit();
       return saveFindingDicom(store, scans, req.findingId, config.exportsDir ?? join(dirname(store.path), 'exports'));
     },
+    'pacs:search': pacs['pacs:search'],
+    'pacs:pull': pacs['pacs:pull'],
+    'pacs:push': pacs['pacs:push'],
+    'pacs:poll': pacs['pacs:poll'],
+    'pacs:cancel': pacs['pacs:cancel'],
     /** Writes the exit anchor (when the head moved since the last one) and releases everything. */
     async dispose() {
       anchor((s) => s.anchorIfMoved(anchorsDir));
       jobs.dispose();
+      pacs.dispose();
       store?.close();
       await model.dispose();
     },

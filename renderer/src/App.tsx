@@ -9,6 +9,9 @@ import { useExplainJob } from './explain/useExplainJob';
 import { FindingForm, type FindingFormHandle } from './finding/FindingForm';
 import { useSessionFindings } from './finding/useSessionFindings';
 import { HelpOverlay } from './help/HelpOverlay';
+import { PacsPanel } from './pacs/PacsPanel';
+import { studyTitle } from './pacs/settings';
+import { usePacs } from './pacs/usePacs';
 import { ReportPanel } from './report/ReportPanel';
 import { useAppInfo } from './session/useAppInfo';
 import { useReports } from './session/useReports';
@@ -20,13 +23,16 @@ import { TagBrowser } from './viewer/TagBrowser';
 import { useOverlayStyle } from './viewer/useOverlayStyle';
 import { ViewerArea } from './viewer/ViewerArea';
 
+/** Instances of a pulled study shown in the study list (the main process keeps 32 scans open). */
+const LISTED_PER_STUDY = 32;
+
 /** The review workspace: studies on the left, the scan in the middle, report, explanation and finding on the right. */
 export function App() {
   const app = useAppInfo();
   const samples = app.info?.sampleStudies ?? null;
   const [mode, setMode] = useState<'review' | 'audit'>('review');
   const [error, setError] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<'help' | 'tags' | null>(null);
+  const [dialog, setDialog] = useState<'help' | 'tags' | 'pacs' | null>(null);
   const [smooth, setSmooth] = useState(true);
   const [settings, setSettings] = useState<SettingsInput>(DEFAULT_SETTINGS);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -48,6 +54,15 @@ export function App() {
   const session = useScanSession(samples, onShow, setError);
   const scan = session.current?.summary ?? null;
   const { explanation, comparison } = job.state;
+  const { open: openScan, addToList } = session;
+  // A pulled study opens like any scan: its first instance on screen, the next ones listed under its title
+  // (as many as the main process keeps open; the whole study stays in the cache folder).
+  const pacs = usePacs(useCallback((pulled, match) => {
+    const [first, ...rest] = pulled.files;
+    if (!first) return;
+    setDialog(null);
+    void openScan(first, { fresh: true, focus: true, listAs: studyTitle(match) }).then(() => addToList(rest.slice(0, LISTED_PER_STUDY - 1), studyTitle(match)));
+  }, [openScan, addToList]));
 
   // After an Open the keys belong to the viewer, not to the path box or the study list.
   useEffect(() => {
@@ -89,7 +104,7 @@ export function App() {
     },
     finding: { record: () => findingRef.current?.record(), recorded: findings.recorded.length, exportPdf: () => void findings.exportPdf() },
     toggleAudit: () => setMode((m) => (m === 'review' ? 'audit' : 'review')),
-    showDialog: (which) => (which === 'help' || scan ? setDialog(which) : undefined),
+    showDialog: (which) => (which !== 'tags' || scan ? setDialog(which) : undefined),
   });
   useShortcuts(actions);
 
@@ -136,6 +151,7 @@ export function App() {
       )}
       {dialog === 'help' ? <HelpOverlay onClose={() => setDialog(null)} /> : null}
       {dialog === 'tags' && scan ? <TagBrowser scan={scan} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'pacs' ? <PacsPanel pacs={pacs} findings={findings.recorded} onClose={() => setDialog(null)} /> : null}
     </div>
   );
 }

@@ -40,6 +40,12 @@ const forbidden: [file: string, code: string][] = [
   ['electron/dicom-export/fixture.ts', "import { explain as y } from '../../native-models/explain/index';"],
   ['electron/dicom-export/fixture.ts', "import { renderFindingsPdf as y } from '../report/pdf';"],
   ['electron/dicom-export/fixture.ts', "import { app as y } from 'electron';"],
+  ['electron/pacs/fixture.ts', "import { createServices as y } from '../services/index';"],
+  ['electron/pacs/fixture.ts', "import { createDispatch as y } from '../ipc/handlers';"],
+  ['electron/pacs/fixture.ts', "import { AuditStore as y } from '../../db/audit-store';"],
+  ['electron/pacs/fixture.ts', "import { explain as y } from '../../native-models/explain/index';"],
+  ['electron/pacs/fixture.ts', "import { app as y } from 'electron';"],
+  ['electron/api/fixture.ts', "import { connect as y } from '../pacs/index';"],
 ];
 
 const allowed: [file: string, code: string][] = [
@@ -58,6 +64,11 @@ const allowed: [file: string, code: string][] = [
   ['electron/dicom-export/fixture.ts', "import { methodLabel as y } from '../../native-models/explain/methods';"],
   ['electron/dicom-export/fixture.ts', "import { UserInputError as y } from '../../native-models/errors';"],
   ['electron/cli/commands/fixture.ts', "import { writeFindingObjects as y } from '../../dicom-export/index';"],
+  ['electron/pacs/fixture.ts', "import { PacsNotFoundError as y } from './errors';"],
+  ['electron/pacs/fixture.ts', "import { UnavailableError as y } from '../../native-models/errors';"],
+  ['electron/pacs/fixture.ts', "import { parseDicomBytes as y } from '../imaging/dicom-file';"],
+  ['electron/api/fixture.ts', "import type { StudyMatch as y } from '../pacs/types';"],
+  ['electron/services/fixture.ts', "import { connect as y } from '../pacs/index';"],
 ];
 
 test('every forbidden import across rooms is reported by the layering rule', async () => {

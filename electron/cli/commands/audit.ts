@@ -9,6 +9,8 @@ import { UsageError } from '../io';
 import { pdfInputsFor, type ScanImageLoader } from '../../report/finding-report';
 import type { LoadedScan } from '../../imaging/index';
 import { renderFindingsPdf } from '../../report/pdf';
+import { auditLogAsFhir } from '../../../db/fhir';
+import { appVersion } from '../../version';
 import { cliGuard, cliInstallation, INSTALLATION_HELP, type CliInstallation } from '../installation';
 import { checkOutputPath } from '../../../db/file-guard';
 import { checkpointAnchorText, readAnchorFile, writeAnchorFile } from '../../../db/anchors';
@@ -39,7 +41,8 @@ export const AUDIT_USAGE = `usage: candor audit <command> [options]
               frame, window, letterbox) and compare similarity, token scores and map with the record
   list        --db FILE [filters] [--json]                  events, newest first
   show        --db FILE (--id FINDING | --seq N) [--json]   one finding or event in full
-  export      --db FILE (--json | --csv | --pdf OUT | --dicom OUTDIR) [--out FILE] [--identifying] [--scan FILE …] [filters]
+  export      --db FILE (--json | --csv | --fhir | --pdf OUT | --dicom OUTDIR) [--out FILE] [--identifying] [--scan FILE …] [filters]
+              --fhir: FHIR R4 AuditEvent resources (a collection Bundle) for a hospital audit repository
               --scan: the scan file(s) the findings were made on, drawn as the reviewer saw them
               (matched by SHA-256; without them the PDF shows the attribution map alone)
               --dicom: each finding as DICOM objects in its scan's study (needs its --scan file)
@@ -63,7 +66,7 @@ exit codes:
   5  replay: the scan or model given is not the recorded one (it says which SHA-256 differs)`;
 
 const VALUE_FLAGS = ['db', 'id', 'seq', 'pdf', 'dicom', 'out', 'reviewer', 'study', 'method', 'model', 'from', 'to', 'search', 'limit', 'export', 'prefer', 'config-dir', 'anchors-dir'];
-const BOOL_FLAGS = ['json', 'csv', 'identifying', 'no-local-anchors'];
+const BOOL_FLAGS = ['json', 'csv', 'fhir', 'identifying', 'no-local-anchors'];
 /** Options that may be given more than once; --checkpoint is the older name of --anchor. */
 const LIST_FLAGS = ['scan', 'anchor', 'checkpoint', 'trust'];
 const COMMANDS = ['verify', 'replay', 'list', 'show', 'export', 'checkpoint', 'key'];
@@ -103,7 +106,7 @@ function parse(args: string[]): Parsed {
  * scan that is open (the same windowing from the explanation's parameters), so the CLI and
  * the app print the same PDF.
  */
-function scanFileLoader(paths: string[]): ScanImageLoader {
+export function scanFileLoader(paths: string[]): ScanImageLoader {
   let bySha: Promise<Map<string, LoadedScan>> | null = null;
   return async ({ sha256, frame, explanation }) => {
     const { loadScan } = await import('../../imaging/index');
@@ -221,8 +224,8 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
     }
 
     if (command === 'export') {
-      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', opts.pdf && 'pdf', opts.dicom && 'dicom'].filter(Boolean);
-      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --pdf OUT, --dicom OUTDIR');
+      const formats = [flags.has('json') && 'json', flags.has('csv') && 'csv', flags.has('fhir') && 'fhir', opts.pdf && 'pdf', opts.dicom && 'dicom'].filter(Boolean);
+      if (formats.length !== 1) throw new UsageError('export needs exactly one of --json, --csv, --fhir, --pdf OUT, --dicom OUTDIR');
       // Oldest first for an export: it reads like the log.
       const rows = store.list(filterFrom(opts, Number.MAX_SAFE_INTEGER)).reverse();
       if (opts.dicom) {
@@ -244,7 +247,8 @@ export async function auditCommand(args: string[], io: AuditIo, deps: AuditDeps 
         return EXIT.ok;
       }
       let text: string;
-      if (flags.has('json')) {
+      if (flags.has('fhir')) text = `${JSON.stringify(auditLogAsFhir(store, { app: appVersion(), seqs: rows.map((r) => r.seq) }), null, 2)}\n`;
+      else if (flags.has('json')) {
         const events = new Map(store.events(1).map((e) => [e.seq, e]));
         const out = rows.map((r) => {
           const ev = events.get(r.seq)!;

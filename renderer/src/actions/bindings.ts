@@ -21,7 +21,7 @@ export interface ActionContext {
   /** The finding form's record, and the findings recorded in this window for the PDF export. */
   finding: { record(): void; recorded: number; exportPdf(): void };
   toggleAudit(): void;
-  showDialog(which: 'help' | 'tags'): void;
+  showDialog(which: 'help' | 'tags' | 'pacs'): void;
 }
 
 export interface Action extends ActionSpec {
@@ -95,6 +95,7 @@ export function bindActions(c: ActionContext): Record<ActionId, Action> {
     recordFinding: { run: c.finding.record },
     audit: { run: c.toggleAudit },
     exportPdf: { enabled: () => c.finding.recorded > 0, run: c.finding.exportPdf, caption: () => `Export session PDF${c.finding.recorded ? ` (${c.finding.recorded})` : ''}` },
+    pacs: { run: () => c.showDialog('pacs') },
     help: { run: () => c.showDialog('help') },
   };
   const out = {} as Record<ActionId, Action>;

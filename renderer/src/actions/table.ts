@@ -9,7 +9,7 @@ export type ActionId =
   | 'preset' | 'invert' | 'reset' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'interpolation'
   | 'toggleOverlay' | 'opacityUp' | 'opacityDown' | 'thresholdUp' | 'thresholdDown'
   | 'explain' | 'cancel' | 'compare' | 'cine' | 'nextFrame' | 'prevFrame'
-  | 'tags' | 'audit' | 'recordFinding' | 'exportPdf' | 'help';
+  | 'tags' | 'audit' | 'recordFinding' | 'exportPdf' | 'pacs' | 'help';
 
 /** Where an action's button is drawn. */
 export type Place = 'toolbar' | 'viewer' | 'explain' | 'finding';
@@ -54,6 +54,7 @@ export const ACTIONS: readonly ActionSpec[] = [
   { id: 'compare', label: 'Compare', help: 'Compare with a second method side by side', keys: ['c'] },
   { id: 'recordFinding', label: 'Record finding', help: 'Record the finding (in the note field too)', keys: ['Mod+Enter'], whileTyping: true, button: { place: 'finding', testId: 'record-finding' } },
   { id: 'audit', label: 'Audit log', help: 'Switch between review and the audit log (also the tabs)', keys: ['a'] },
+  { id: 'pacs', label: 'PACS', help: 'PACS: search the hospital archive, open a study, send a finding’s results back', keys: ['p'], button: { place: 'toolbar', testId: 'pacs-button' } },
   { id: 'exportPdf', label: 'Export session PDF', help: 'Export the findings recorded in this session (since this window opened) to one PDF; the audit log exports any others', keys: [], button: { place: 'toolbar', testId: 'toolbar-export' } },
   { id: 'help', label: '?', help: 'This help', keys: ['?', 'F1'], button: { place: 'toolbar', testId: 'help-button' } },
 ];

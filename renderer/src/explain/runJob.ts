@@ -4,11 +4,12 @@
  * nothing here blocks: the work happens in the main process.
  */
 import type { Explanation, Request } from '../../../electron/api/contract';
-import { ApiFailure, call } from '../api';
+import { call } from '../api';
 import { UiError } from '../errors';
 import { mapProblem } from '../overlay/heatmap';
+import { runPolledJob } from '../pollJob';
 
-export const POLL_MS = 100;
+export { POLL_MS } from '../pollJob';
 
 export class ExplainCancelled extends UiError {
   constructor() {
@@ -23,33 +24,22 @@ export class ExplainFailed extends UiError {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
-
 export async function runExplainJob(
   request: Request<'explain:start'>,
   onProgress: (fraction: number, stage: string) => void,
   signal: AbortSignal,
 ): Promise<Explanation> {
-  if (signal.aborted) throw new ExplainCancelled();
-  const { jobId } = await call('explain:start', request);
-  const cancel = () => {
-    void call('explain:cancel', { jobId }).catch(() => undefined);
-  };
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    for (;;) {
-      await sleep(POLL_MS);
-      if (signal.aborted) throw new ExplainCancelled();
-      const state = await call('explain:poll', { jobId });
-      if (signal.aborted) throw new ExplainCancelled();
-      if (state.state === 'running') onProgress(state.progress, state.stage);
-      else if (state.state === 'done') return checkExplanation(state.explanation);
-      else if (state.state === 'cancelled') throw new ExplainCancelled();
-      else throw new ApiFailure(state.error);
-    }
-  } finally {
-    signal.removeEventListener('abort', cancel);
-  }
+  const done = await runPolledJob(
+    {
+      start: () => call('explain:start', request),
+      poll: (jobId) => call('explain:poll', { jobId }),
+      cancel: (jobId) => call('explain:cancel', { jobId }),
+      cancelled: () => new ExplainCancelled(),
+    },
+    onProgress,
+    signal,
+  );
+  return checkExplanation(done.explanation);
 }
 
 /** An explanation that would draw a wrong picture is refused with the reason, never shown. */

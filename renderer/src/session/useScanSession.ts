@@ -7,7 +7,7 @@ import type { FramePixels, SampleStudy } from '../../../electron/api/contract';
 import { call } from '../api';
 import { errorMessage } from '../errors';
 import { forgetScan, openScan, scanBySha, scanFrame, type OpenedScan } from '../studies/scanStore';
-import { entriesFrom, type StudyEntry } from '../studies/StudyBrowser';
+import { entriesFrom, type ListedScan, type StudyEntry } from '../studies/StudyBrowser';
 import { initialWindow, presetsFor } from '../viewer/presets';
 import type { Display } from '../viewer/Viewer';
 
@@ -18,6 +18,8 @@ export interface OpenOptions {
   fresh?: boolean;
   /** Move the keyboard focus to the viewer once the scan is shown (the reviewer opened it). */
   focus?: boolean;
+  /** List the scan in the study browser under this name (a study pulled from a PACS). */
+  listAs?: string;
 }
 
 export function useScanSession(samples: SampleStudy[] | null, onShow: (scan: OpenedScan, opts: OpenOptions) => void, onError: (message: string | null) => void) {
@@ -31,9 +33,11 @@ export function useScanSession(samples: SampleStudy[] | null, onShow: (scan: Ope
   const [busy, setBusy] = useState(false);
   const [opened, setOpened] = useState<Map<string, OpenedScan>>(new Map());
   const [openErrors, setOpenErrors] = useState<Map<string, string>>(new Map());
-  const [extraPaths, setExtraPaths] = useState<string[]>([]);
+  const [extraPaths, setExtraPaths] = useState<ListedScan[]>([]);
   const shown = useRef({ onShow, onError });
   shown.current = { onShow, onError };
+
+  const listScan = useCallback((p: string, title?: string) => setExtraPaths((l) => (l.some((x) => x.path === p) ? l : [...l, { path: p, title }])), []);
 
   const remember = useCallback((p: string, s: OpenedScan | null, err: string | null) => {
     if (s) setOpened((m) => new Map(m).set(p, s));
@@ -54,7 +58,7 @@ export function useScanSession(samples: SampleStudy[] | null, onShow: (scan: Ope
     try {
       const s = await openScan(p);
       remember(p, s, null);
-      if (opts.title === undefined) setExtraPaths((l) => (l.includes(p) ? l : [...l, p]));
+      if (opts.title === undefined) listScan(p, opts.listAs);
       setCurrent(s);
       setStudyTitle(opts.title ?? null);
       setFrameNo(1);
@@ -70,7 +74,19 @@ export function useScanSession(samples: SampleStudy[] | null, onShow: (scan: Ope
     } finally {
       setBusy(false);
     }
-  }, [remember]);
+  }, [remember, listScan]);
+
+  /** Lists scans without showing them (the other instances of a pulled study), loading their thumbnails one by one. */
+  const addToList = useCallback(async (paths: string[], title: string) => {
+    for (const p of paths) {
+      listScan(p, title);
+      try {
+        remember(p, await openScan(p), null);
+      } catch (err) {
+        remember(p, null, errorMessage(err));
+      }
+    }
+  }, [listScan, remember]);
 
   // Start-up: the first study on screen, then thumbnails for the others, one at a time so the first is not slowed down.
   useEffect(() => {
@@ -144,7 +160,7 @@ export function useScanSession(samples: SampleStudy[] | null, onShow: (scan: Ope
 
   return {
     path, setPath, current, studyTitle, frameNo, setFrameNo, frame, frames, step, cine, setCine, display, onDisplay,
-    busy, open, choose, findScan, entries, presets,
+    busy, open, addToList, choose, findScan, entries, presets,
   };
 }
 

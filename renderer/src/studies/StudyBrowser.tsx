@@ -10,7 +10,13 @@ export interface StudyEntry {
   error: string | null;
 }
 
-export function entriesFrom(samples: SampleStudy[], opened: Map<string, OpenedScan>, errors: Map<string, string>, extra: string[]): StudyEntry[] {
+/** A scan opened in this session besides the samples; `title` names it in the list (a study pulled from a PACS). */
+export interface ListedScan {
+  path: string;
+  title?: string;
+}
+
+export function entriesFrom(samples: SampleStudy[], opened: Map<string, OpenedScan>, errors: Map<string, string>, extra: ListedScan[]): StudyEntry[] {
   const list: StudyEntry[] = samples.map((s) => ({
     key: s.scanPath,
     title: s.title,
@@ -19,10 +25,10 @@ export function entriesFrom(samples: SampleStudy[], opened: Map<string, OpenedSc
     scan: opened.get(s.scanPath) ?? null,
     error: errors.get(s.scanPath) ?? null,
   }));
-  for (const p of extra) {
+  for (const { path: p, title } of extra) {
     if (list.some((e) => e.path === p)) continue;
     const scan = opened.get(p) ?? null;
-    list.push({ key: p, title: scan?.summary.fileName ?? p.split(/[\\/]/).pop() ?? p, path: p, report: null, scan, error: errors.get(p) ?? null });
+    list.push({ key: p, title: title ?? scan?.summary.fileName ?? p.split(/[\\/]/).pop() ?? p, path: p, report: null, scan, error: errors.get(p) ?? null });
   }
   return list;
 }

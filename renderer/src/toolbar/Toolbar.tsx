@@ -35,6 +35,7 @@ export function Toolbar({ info, modelProblem, provider, mode, setMode, actions, 
           Audit log <kbd>{keysShown(spec('audit'))}</kbd>
         </button>
       </div>
+      <ActionButton action={actions.pacs} />
       <ActionButton action={actions.exportPdf} />
       <form
         className="open-form"
