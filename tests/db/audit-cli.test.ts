@@ -147,7 +147,7 @@ test('usage and file errors exit 2 with a message naming the problem', async () 
     const missing = await cli('verify', '--db', join(dir, 'nope.db'));
     assert.equal(missing.code, 2);
     assert.ok(missing.err.includes(join(dir, 'nope.db')) && /does not exist/.test(missing.err));
-    assert.match((await cli('export', '--db', db)).err, /exactly one of --json, --csv, --pdf/);
+    assert.match((await cli('export', '--db', db)).err, /exactly one of --json, --csv, --fhir, --pdf OUT, --dicom OUTDIR/);
     assert.match((await cli('show', '--db', db, '--id', 'zzz')).err, /no finding with id zzz/);
     assert.match((await cli('list', '--db', db, '--from', 'soon')).err, /'soon' is not a date/);
   });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { AuditStore } from '../../db/audit-store';
 import { auditLogAsFhir, DCM, type FhirAuditEvent } from '../../db/fhir';
 import { auditCommand } from '../../electron/cli/commands/audit';
-import { inTempDir, makeInput } from './helpers';
+import { inTempDir, makeInput, TEST_KEY } from './helpers';
 
 // FHIR R4 (4.0.1) datatypes and AuditEvent, closed: an element R4 does not define is an error.
 const code = z.string().regex(/^[^\s]+( [^\s]+)*$/);
@@ -87,7 +87,7 @@ const transfer = (direction: 'pull' | 'push', outcome: string, extra: Record<str
 });
 
 function buildLog(dir: string): AuditStore {
-  const store = AuditStore.open(join(dir, 'audit.db'));
+  const store = AuditStore.open(join(dir, 'audit.db'), { signingKey: TEST_KEY });
   store.recordFinding(makeInput({ seed: 1 }));
   store.signCheckpoint();
   store.recordEvent({ actor: 'Dr. Ada', action: 'pacs.pull', entityType: 'study', entityId: '1.2.840.1', payload: transfer('pull', 'success') });
@@ -155,6 +155,6 @@ test('candor audit export --fhir writes the bundle, the filters narrowing it lik
     assert.deepEqual(mine.entry.map((e) => e.resource.type.code), ['110107', '110106', '110107']);
     out.length = 0;
     assert.equal(await auditCommand(['export', '--db', join(dir, 'audit.db'), '--fhir', '--csv'], io), 2);
-    assert.match(out.join(''), /exactly one of --json, --csv, --pdf OUT, --fhir/);
+    assert.match(out.join(''), /exactly one of --json, --csv, --fhir, --pdf OUT, --dicom OUTDIR/);
   });
 });

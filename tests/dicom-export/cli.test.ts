@@ -59,7 +59,7 @@ test('a finding recorded by candor explain --db --dicom and exported by candor a
   assert.equal(existsSync(join(dir, 'none')), false);
   const twoFormats = await run(auditCommand, ['export', '--db', db, '--dicom', join(dir, 'none'), '--csv']);
   assert.equal(twoFormats.code, 2);
-  assert.match(twoFormats.stderr, /exactly one of --json, --csv, --pdf OUT, --dicom OUTDIR/);
+  assert.match(twoFormats.stderr, /exactly one of --json, --csv, --fhir, --pdf OUT, --dicom OUTDIR/);
 });
 
 test('candor explain --dicom on a PNG is refused before the model runs, naming the file; nothing is written', async () => {

@@ -98,14 +98,21 @@ test('PACS panel: the pulled scan is explained and recorded, and Send files its 
   await send.click();
   const msg = page.getByTestId('pacs-message');
   await page.waitForFunction(() => /Sent|NOT sent|PACS node/.test(document.querySelector('[data-testid="pacs-message"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
-  assert.match(await msg.innerText(), new RegExp(`Sent 1 object\\(s\\) to .*study ${STUDY.replace(/\./g, '\\.')}`));
+  assert.match(await msg.innerText(), new RegExp(`Sent 5 object\\(s\\) to .*study ${STUDY.replace(/\./g, '\\.')}`));
   await ws.screenshot('44-pacs-sent');
 
   const after = await orthanc.instanceUids(STUDY);
-  assert.equal(after.length, 2, 'one object more in the study');
-  const added = after.find((u) => !before.includes(u))!;
-  const [id] = await orthanc.rest<string[]>('/tools/find', { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: added } }) });
-  const tags = await orthanc.rest<Record<string, string>>(`/instances/${id}/simplified-tags`);
+  assert.equal(after.length, 6, 'five objects more in the study: the map objects, the SR and the PDF');
+  const added = after.filter((u) => !before.includes(u));
+  const found = await Promise.all(
+    added.map(async (uid) => {
+      const [oid] = await orthanc.rest<string[]>('/tools/find', { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: uid } }) });
+      return { id: oid!, tags: await orthanc.rest<Record<string, string>>(`/instances/${oid}/simplified-tags`) };
+    }),
+  );
+  for (const f of found) assert.equal(f.tags.StudyInstanceUID, STUDY);
+  assert.deepEqual(found.map((f) => f.tags.SOPClassUID).sort(), ['1.2.840.10008.5.1.4.1.1.104.1', '1.2.840.10008.5.1.4.1.1.30', '1.2.840.10008.5.1.4.1.1.66.4', '1.2.840.10008.5.1.4.1.1.7', '1.2.840.10008.5.1.4.1.1.88.33']);
+  const { id, tags } = found.find((f) => f.tags.SOPClassUID === '1.2.840.10008.5.1.4.1.1.104.1')!;
   assert.equal(tags.SOPClassUID, '1.2.840.10008.5.1.4.1.1.104.1', 'an Encapsulated PDF');
   assert.equal(tags.StudyInstanceUID, STUDY);
   assert.equal(tags.PatientID, 'CANDOR-DEMO-03');

@@ -20,6 +20,8 @@ let orthanc: Orthanc;
 let storescp: StoreScp;
 let movePort: number;
 const ENCAPSULATED_PDF = '1.2.840.10008.5.1.4.1.1.104.1';
+/** What a finding's Send carries: Parametric Map, Segmentation, Secondary Capture, Comprehensive SR, the PDF report. */
+const RESULT_CLASSES = ['1.2.840.10008.5.1.4.1.1.30', '1.2.840.10008.5.1.4.1.1.66.4', '1.2.840.10008.5.1.4.1.1.7', '1.2.840.10008.5.1.4.1.1.88.33', ENCAPSULATED_PDF];
 
 before(async () => {
   movePort = await freePort();
@@ -64,15 +66,18 @@ test('DICOMweb round trip: search, pull, explain and record, push the results ba
   const before = await orthanc.instanceUids(studyUid);
   const pushed = JSON.parse(await cli(pacsCommand, ['push', '--url', url, '--db', db, '--user', 'Dr. Round Trip', '--finding', findingId, '--scan', file, '--out', join(dir, 'results'), '--json'])) as { sent: { sopInstanceUid: string; studyUid: string }[]; failed: unknown[] };
   assert.deepEqual(pushed.failed, []);
-  assert.equal(pushed.sent.length, 1);
-  assert.equal(pushed.sent[0]!.studyUid, studyUid);
+  assert.equal(pushed.sent.length, RESULT_CLASSES.length, 'the map objects, the SR and the PDF');
+  for (const s of pushed.sent) assert.equal(s.studyUid, studyUid);
   const after = await orthanc.instanceUids(studyUid);
-  assert.deepEqual(after, [...before, pushed.sent[0]!.sopInstanceUid].sort(), 'the study holds the scan and the result');
-  const [id] = await orthanc.rest<string[]>('/tools/find', { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: pushed.sent[0]!.sopInstanceUid } }) });
-  const tags = await orthanc.rest<Record<string, string>>(`/instances/${id}/simplified-tags`);
-  assert.equal(tags.SOPClassUID, ENCAPSULATED_PDF);
-  assert.equal(tags.StudyInstanceUID, studyUid);
-  assert.equal(tags.Modality, 'DOC');
+  assert.deepEqual(after, [...before, ...pushed.sent.map((s) => s.sopInstanceUid)].sort(), 'the study holds the scan and the results');
+  const classes: string[] = [];
+  for (const sent of pushed.sent) {
+    const [id] = await orthanc.rest<string[]>('/tools/find', { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: sent.sopInstanceUid } }) });
+    const tags = await orthanc.rest<Record<string, string>>(`/instances/${id}/simplified-tags`);
+    assert.equal(tags.StudyInstanceUID, studyUid);
+    classes.push(tags.SOPClassUID!);
+  }
+  assert.deepEqual(classes.sort(), [...RESULT_CLASSES].sort(), 'Parametric Map, Segmentation, Secondary Capture, Comprehensive SR, Encapsulated PDF');
   // Plain files go the same way.
   const again = await cli(pacsCommand, ['push', '--url', url, file]);
   assert.match(again, /sent 1 of 1 instance\(s\) to http:\/\/127\.0\.0\.1:\d+\/dicom-web/);
@@ -80,12 +85,12 @@ test('DICOMweb round trip: search, pull, explain and record, push the results ba
   // The audit log: pull, finding, push in one intact chain; the push as a FHIR Export of that study and object.
   const rows = JSON.parse(await cli(auditCommand, ['list', '--db', db, '--json'])) as { action: string; actor: string }[];
   assert.deepEqual(rows.map((r) => [r.action, r.actor]).reverse().slice(-3), [['pacs.pull', 'Dr. Round Trip'], ['finding.record', 'Dr. Round Trip'], ['pacs.push', 'Dr. Round Trip']]);
-  assert.match(await cli(auditCommand, ['verify', '--db', db]), /^OK: \d+ events, hash chain intact/);
+  assert.match(await cli(auditCommand, ['verify', '--db', db]), /VERIFIED: the chain is intact and all \d+ events are covered/);
   const fhir = JSON.parse(await cli(auditCommand, ['export', '--db', db, '--fhir'])) as { entry: { resource: { type: { code: string }; outcome: string; entity: { what?: { identifier?: { value: string } }; detail?: { valueString: string }[] }[] } }[] };
   const exported = fhir.entry.map((e) => e.resource).find((r) => r.type.code === '110106')!;
   assert.equal(exported.outcome, '0');
   const studyEntity = exported.entity.find((e) => e.what?.identifier?.value === `urn:oid:${studyUid}`)!;
-  assert.deepEqual(studyEntity.detail?.map((d) => d.valueString), [pushed.sent[0]!.sopInstanceUid]);
+  assert.deepEqual(studyEntity.detail?.map((d) => d.valueString).sort(), pushed.sent.map((s) => s.sopInstanceUid).sort());
   assert.ok(fhir.entry.some((e) => e.resource.type.code === '110107'), 'the pull is an Import');
 });
 
@@ -94,7 +99,9 @@ test('DIMSE round trip: C-FIND and C-MOVE from Orthanc, C-STORE of the results i
   const move = ['--aet', 'CANDOR', '--move-port', String(movePort)];
   const { studyUid, file, findingId, db } = await findPullExplain(orthanc.dimseUrl, 'CANDOR-DEMO-04', move, dir);
   const out = await cli(pacsCommand, ['push', '--url', storescp.url, '--aet', 'CANDOR', '--db', db, '--finding', findingId, '--scan', file]);
-  assert.match(out, /sent 1 of 1 instance\(s\) to dimse:\/\/STORESCP@127\.0\.0\.1:\d+/);
+  assert.match(out, new RegExp(`sent ${RESULT_CLASSES.length} of ${RESULT_CLASSES.length} instance\\(s\\) to dimse://STORESCP@127\\.0\\.0\\.1:\\d+`));
+  const classes = storescp.files().map((f) => tagOf(f, '00080016')).filter((c) => RESULT_CLASSES.includes(c!));
+  assert.deepEqual(classes.sort(), [...RESULT_CLASSES].sort(), 'storescp received every result object');
   const received = storescp.files().filter((f) => tagOf(f, '00080016') === ENCAPSULATED_PDF);
   assert.equal(received.length, 1, `storescp received ${storescp.files().join(', ')}`);
   assert.equal(tagOf(received[0]!, '0020000D'), studyUid, 'filed in the pulled study');

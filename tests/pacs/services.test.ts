@@ -162,7 +162,7 @@ test('each transfer is an audit event: who, which study, which node, what moved,
   assert.deepEqual(payloads.map((p) => [p.direction, p.outcome, p.studyUids, (p.instances as string[]).length]), [
     ['pull', 'success', [multi.studyUid], 8],
     ['pull', 'failed', ['1.2.3.4.5'], 0],
-    ['push', 'success', [multi.studyUid], 1],
+    ['push', 'success', [multi.studyUid], 5],
   ]);
   assert.deepEqual(payloads[0]!.instances, multi.sopInstanceUids);
   assert.equal(payloads[0]!.node, orthanc.dicomWeb);
