@@ -39,75 +39,96 @@ async function readFiles(files: readonly File[]): Promise<{ read: HeldAnchor[]; 
  */
 export function useEvidence() {
   const [report, setReport] = useState<VerifyReport | null>(null);
-  const [anchors, setAnchors] = useState<HeldAnchor[]>([]);
-  const [problems, setProblems] = useState<string[]>([]);
+  const [anchors, setAnchorsState] = useState<HeldAnchor[]>([]);
+  const [refused, setRefused] = useState<string[]>([]);
+  const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // The newest request wins: an older answer arriving late must not replace it.
+  // The anchors as last committed (drops handled one after another read it, not a stale render's).
+  const held = useRef<HeldAnchor[]>([]);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  // The newest check wins: an older answer arriving late must not replace it.
   const generation = useRef(0);
+  const setAnchors = (list: HeldAnchor[]) => {
+    held.current = list;
+    setAnchorsState(list);
+  };
 
-  const check = useCallback(async (held: readonly HeldAnchor[]): Promise<VerifyReport> => call('audit:verify', { anchors: held.map((a) => ({ name: a.name, bytes: a.bytes })) }), []);
+  const check = useCallback(async (list: readonly HeldAnchor[]): Promise<VerifyReport> => call('audit:verify', { anchors: list.map((a) => ({ name: a.name, bytes: a.bytes })) }), []);
 
-  const verify = useCallback(async (held: readonly HeldAnchor[] = anchors) => {
+  /** Checks the log with the anchors held (or `list`) and shows the report. */
+  const verify = useCallback(async (list?: readonly HeldAnchor[]) => {
     const mine = ++generation.current;
     setBusy(true);
     try {
-      const r = await check(held);
-      if (mine === generation.current) setReport(r);
+      const r = await check(list ?? held.current);
+      if (mine === generation.current) {
+        setReport(r);
+        setFailure(null);
+      }
     } catch (err) {
-      if (mine === generation.current) setProblems([`The log could not be verified: ${errorMessage(err)}`]);
+      if (mine === generation.current) setFailure(`The log could not be verified: ${errorMessage(err)}`);
     } finally {
       if (mine === generation.current) setBusy(false);
     }
-  }, [anchors, check]);
+  }, [check]);
 
   /** Adds files; on a refusal, each new file is tried alone so the one at fault is named and the rest kept. */
-  const add = useCallback(async (files: readonly File[]) => {
-    if (files.length === 0) return;
+  const addNow = async (files: readonly File[]): Promise<void> => {
     const mine = ++generation.current;
-    setBusy(true);
-    const { read, refused } = await readFiles(files);
-    const fresh = read.filter((a) => !anchors.some((h) => h.name === a.name && h.bytes.byteLength === a.bytes.byteLength));
-    let held = [...anchors, ...fresh];
-    if (held.length > MAX_ANCHORS) {
-      refused.push(`only ${MAX_ANCHORS} anchors can be checked at once: ${held.length - MAX_ANCHORS} file(s) left out`);
-      held = held.slice(0, MAX_ANCHORS);
+    const { read, refused: notes } = await readFiles(files);
+    const before = held.current;
+    const fresh = read.filter((a) => !before.some((h) => h.name === a.name && h.bytes.byteLength === a.bytes.byteLength));
+    let list = [...before, ...fresh];
+    if (list.length > MAX_ANCHORS) {
+      notes.push(`only ${MAX_ANCHORS} anchors can be checked at once: ${list.length - MAX_ANCHORS} file(s) left out`);
+      list = list.slice(0, MAX_ANCHORS);
     }
+    // The report of the last check that passed is the report of `list` as it ends (a refused file is not added).
     let result: VerifyReport | null = null;
     try {
-      result = await check(held);
+      result = await check(list);
     } catch {
-      held = [...anchors];
+      list = [...before];
       for (const a of fresh) {
-        if (held.length >= MAX_ANCHORS) break;
+        if (list.length >= MAX_ANCHORS) break;
         try {
-          result = await check([...held, a]);
-          held.push(a);
+          result = await check([...list, a]);
+          list.push(a);
         } catch (err) {
-          refused.push(errorMessage(err));
+          notes.push(errorMessage(err));
         }
       }
-      if (!result) result = await check(held).catch(() => null);
     }
+    setAnchors(list);
+    setRefused(notes);
+    if (!result) return verify(list);
     if (mine !== generation.current) return;
-    setAnchors(held);
-    if (result) setReport(result);
-    setProblems(refused);
+    setReport(result);
+    setFailure(null);
     setBusy(false);
-  }, [anchors, check]);
+  };
+
+  const add = useCallback((files: readonly File[]) => {
+    if (files.length === 0) return queue.current;
+    setBusy(true);
+    queue.current = queue.current.then(() => addNow(files)).catch((err: unknown) => setFailure(errorMessage(err)));
+    return queue.current;
+    // addNow reads only refs and stable callbacks.
+  }, [verify]);
 
   const remove = useCallback((name: string) => {
-    const held = anchors.filter((a) => a.name !== name);
-    setAnchors(held);
-    setProblems([]);
-    void verify(held);
-  }, [anchors, verify]);
+    const list = held.current.filter((a) => a.name !== name);
+    setAnchors(list);
+    setRefused([]);
+    void verify(list);
+  }, [verify]);
 
   useEffect(() => {
     // Once, when the view opens: later checks are asked for (Verify again, a dropped file).
     void verify([]);
-  }, []);
+  }, [verify]);
 
-  return { report, anchors, problems, busy, verify, add, remove };
+  return { report, anchors, problems: failure ? [...refused, failure] : refused, busy, verify, add, remove };
 }
 
 export type Evidence = ReturnType<typeof useEvidence>;
