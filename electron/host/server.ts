@@ -34,6 +34,15 @@ export interface RunningHost {
 }
 
 const MAX_BODY = 1024 * 1024;
+/**
+ * audit:verify carries anchors by value (a PDF report of a few findings is already about 1 MB, and
+ * base64 adds a third): enough for one anchor at the contract's limit. Other channels stay small.
+ */
+const MAX_VERIFY_BODY = 100 * 1024 * 1024;
+
+function bodyLimit(channel: string): number {
+  return channel === 'audit:verify' ? MAX_VERIFY_BODY : MAX_BODY;
+}
 
 function tokenMatches(given: string | undefined, token: string): boolean {
   if (!given) return false;
@@ -42,13 +51,13 @@ function tokenMatches(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY) throw new Error('request body too large');
+    if (size > limit) throw new Error(`request body too large (more than ${limit / 2 ** 20} MiB)`);
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -90,18 +99,18 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain');
       const given = req.headers['x-candor-token'];
       if (!tokenMatches(typeof given === 'string' ? given : undefined, token)) return send(res, 403, 'bad token', 'text/plain');
-      let request: unknown;
-      try {
-        request = decodeWire(await readBody(req));
-      } catch (err) {
-        const message = `invalid request body: ${err instanceof Error ? err.message : String(err)}`;
-        return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message } }), 'application/json');
-      }
       let channel: string;
       try {
         channel = decodeURIComponent(url.pathname.slice('/api/'.length));
       } catch {
         return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message: 'malformed percent-encoding in the channel name' } }), 'application/json');
+      }
+      let request: unknown;
+      try {
+        request = decodeWire(await readBody(req, bodyLimit(channel)));
+      } catch (err) {
+        const message = `invalid request body: ${err instanceof Error ? err.message : String(err)}`;
+        return send(res, 400, encodeWire({ ok: false, error: { code: 'invalid-request', message } }), 'application/json');
       }
       const result = await opts.dispatch(channel, request);
       return send(res, 200, encodeWire(result), 'application/json');

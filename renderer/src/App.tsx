@@ -14,6 +14,7 @@ import { studyTitle } from './pacs/settings';
 import { usePacs } from './pacs/usePacs';
 import { ReportPanel } from './report/ReportPanel';
 import { useAppInfo } from './session/useAppInfo';
+import { exportNoteClass } from './session/useReportExport';
 import { useReports } from './session/useReports';
 import { useScanSession, type OpenOptions } from './session/useScanSession';
 import type { OpenedScan } from './studies/scanStore';
@@ -131,7 +132,7 @@ export function App() {
           <button className="dismiss" onClick={() => setError(null)} aria-label="Dismiss">×</button>
         </div>
       ) : null}
-      {findings.exportNote ? <div className={findings.exportNote.ok ? 'ok bar' : 'error'} role="status" data-testid="toolbar-export-result">{findings.exportNote.text}</div> : null}
+      {findings.exportNote ? <div className={exportNoteClass(findings.exportNote, true)} role="status" data-testid="toolbar-export-result">{findings.exportNote.text}</div> : null}
       {mode === 'audit' ? (
         <AuditView findScan={session.findScan} />
       ) : (

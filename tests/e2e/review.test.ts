@@ -209,7 +209,8 @@ test('auditor: the log lists the finding, filters work, the entry redraws the sa
   await page.getByTestId('audit-view').waitFor();
   const rows = page.getByTestId('audit-row');
   await rows.first().waitFor();
-  assert.match(await page.getByTestId('chain-status').innerText(), /Chain verified: \d+ events intact/);
+  await page.locator('[data-testid="chain-status"][data-verdict="verified"]').waitFor();
+  assert.match(await page.getByTestId('chain-status').innerText(), /^VERIFIED — All (\d+) events covered: events 1–\1 by a trusted signature\.$/);
   assert.match(await rows.first().innerText(), /Dr\. Ada Reviewer/);
   assert.match(await rows.first().innerText(), /NIB/);
   await ws.screenshot('20-audit-log');

@@ -1,11 +1,13 @@
 import { useCallback, useMemo, useState } from 'react';
-import { formatTime, methodLabel, type ChainStatus, type FramePixels, type RecordedFinding, type ScanSummary } from '../../../electron/api/contract';
+import { formatTime, methodLabel, type FramePixels, type RecordedFinding, type ScanSummary } from '../../../electron/api/contract';
 import { drawableMap } from '../explain/attribution';
 import { ColorBar } from '../overlay/ColorBar';
 import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
 import { Viewer, type Display } from '../viewer/Viewer';
-import { integrityText, rowIntegrity } from './integrity';
+import { integrityText, rowIntegrity, type Evidence } from './integrity';
 import { Provenance } from './Provenance';
+import { ReplayPanel } from './ReplayPanel';
+import { useReplay } from './useReplay';
 
 export interface EntryScan {
   summary: ScanSummary;
@@ -16,7 +18,7 @@ export interface EntryScan {
 
 interface Props {
   entry: RecordedFinding;
-  chain: ChainStatus | null;
+  evidence: Evidence | null;
   scan: EntryScan | null;
   display: Display | null;
   setDisplay: (u: (d: Display | null) => Display | null) => void;
@@ -25,7 +27,7 @@ interface Props {
 }
 
 /** One recorded finding, redrawn exactly as recorded: its map over the scan, its word scores, its metrics, its hashes. */
-export function AuditDetail({ entry, chain, scan, display, setDisplay, busy, onExport }: Props) {
+export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, onExport }: Props) {
   const [opacity, setOpacity] = useState(0.6);
   const e = entry.explanation;
   const onDisplay = useCallback((u: (d: Display) => Display) => setDisplay((d) => (d ? u(d) : d)), [setDisplay]);
@@ -33,21 +35,26 @@ export function AuditDetail({ entry, chain, scan, display, setDisplay, busy, onE
     const map = drawableMap(entry.explanation).map;
     return map ? { map, opacity, threshold: 0, visible: true } : null;
   }, [entry, opacity]);
-  const integrity = rowIntegrity(entry.seq, chain);
+  const integrity = rowIntegrity(entry.seq, evidence);
+  const replay = useReplay(entry.findingId);
   return (
     <div className="audit-detail" data-testid="audit-detail">
       <div className="audit-detail-head">
         <strong>Entry #{entry.seq}</strong> · {entry.reviewer} · <span data-testid="audit-decision-shown">{entry.decision}</span> ·{' '}
         {methodLabel(e.method)} · <span data-testid="audit-time">{formatTime(entry.time)}</span>
         <span className="audit-detail-actions">
+          <button onClick={() => void replay.replay()} data-testid="replay-entry" disabled={replay.busy} title="Run this explanation again with the configured model on the recorded scan and compare it with the record">
+            {replay.busy ? 'Replaying…' : 'Replay'}
+          </button>
           <button onClick={() => onExport([{ findingId: entry.findingId, seq: entry.seq }])} data-testid="export-entry-pdf" disabled={busy}>
             Export this entry to PDF
           </button>
         </span>
       </div>
-      {integrity === 'broken' || integrity === 'unverifiable' ? (
-        <div className="inline-error" role="status" data-testid="audit-entry-integrity">{integrityText(entry.seq, chain)}</div>
+      {integrity === 'broken' || integrity === 'unverifiable' || integrity === 'uncovered' ? (
+        <div className={integrity === 'uncovered' ? 'warning-box' : 'inline-error'} role="status" data-testid="audit-entry-integrity">{integrityText(entry.seq, evidence)}</div>
       ) : null}
+      <ReplayPanel replay={replay} scanOpen={scan?.found ? scan.summary.fileName : null} />
       {entry.note ? <p className="note" data-testid="audit-note">“{entry.note}”</p> : null}
       {scan && display ? (
         <div className="audit-viewer">

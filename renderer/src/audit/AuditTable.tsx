@@ -1,9 +1,9 @@
-import { formatTime, methodLabel, type AuditRow, type ChainStatus } from '../../../electron/api/contract';
-import { INTEGRITY_MARK, integrityText, rowIntegrity } from './integrity';
+import { formatTime, methodLabel, type AuditRow } from '../../../electron/api/contract';
+import { INTEGRITY_MARK, integrityText, rowIntegrity, type Evidence } from './integrity';
 
 interface Props {
   rows: AuditRow[];
-  chain: ChainStatus | null;
+  evidence: Evidence | null;
   currentId: string | null;
   /** Ticked findings, by id, with their entry numbers. */
   selected: ReadonlyMap<string, number>;
@@ -23,9 +23,10 @@ function TimeCell({ iso }: { iso: string }) {
 
 /**
  * The log's entries, newest first as the store lists them; findings can be ticked for export and
- * opened. A broken chain marks its first broken entry and every entry after it.
+ * opened. A break marks its first broken entry and every entry after it; entries no trusted
+ * signature or anchor covers are marked too.
  */
-export function AuditTable({ rows, chain, currentId, selected, setSelected, onOpen }: Props) {
+export function AuditTable({ rows, evidence, currentId, selected, setSelected, onOpen }: Props) {
   const tick = (row: AuditRow, on: boolean) => {
     const next = new Map(selected);
     if (on) next.set(row.findingId!, row.seq);
@@ -42,7 +43,7 @@ export function AuditTable({ rows, chain, currentId, selected, setSelected, onOp
         </thead>
         <tbody>
           {rows.map((r) => {
-            const integrity = rowIntegrity(r.seq, chain);
+            const integrity = rowIntegrity(r.seq, evidence);
             const classes = [integrity, currentId !== null && currentId === r.findingId ? 'current' : ''].filter(Boolean).join(' ');
             return (
               <tr key={r.seq} data-testid="audit-row" data-seq={r.seq} data-integrity={integrity} className={classes} onClick={() => r.findingId && onOpen(r.findingId)}>
@@ -51,7 +52,7 @@ export function AuditTable({ rows, chain, currentId, selected, setSelected, onOp
                     <input type="checkbox" data-testid="audit-select" aria-label={`Select entry ${r.seq}`} checked={selected.has(r.findingId)} onChange={(e) => tick(r, e.target.checked)} />
                   ) : null}
                 </td>
-                <td className="nowrap" title={integrityText(r.seq, chain)}>
+                <td className="nowrap" title={integrityText(r.seq, evidence)}>
                   <span className="integrity-mark" data-testid="integrity-mark" aria-label={integrity}>{INTEGRITY_MARK[integrity]}</span> {r.seq}
                 </td>
                 <TimeCell iso={r.time} />

@@ -4,7 +4,7 @@ import { call } from '../api';
 import { errorMessage } from '../errors';
 import { NO_FILTERS, type Filters } from './AuditFilters';
 
-/** The log as listed (filtered by the store, decision filtered here), the chain's status, and the choices the filters offer. */
+/** The log as listed (filtered by the store, decision filtered here), the chain's status at listing, and the choices the filters offer. */
 export function useAuditLog() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [rows, setRows] = useState<AuditRow[]>([]);
@@ -40,20 +40,12 @@ export function useAuditLog() {
     return () => clearTimeout(t);
   }, [filters, load]);
 
-  /** Checks the chain again and lists again, so the rows show what the file holds now. */
-  const verify = useCallback(async () => {
-    try {
-      const status = await call('audit:verify', {});
-      await load(filters);
-      setChain(status);
-    } catch (err) {
-      setError(`The chain could not be verified: ${errorMessage(err)}`);
-    }
-  }, [filters, load]);
+  /** Lists again, so the rows show what the file holds now. */
+  const reload = useCallback(() => load(filters), [filters, load]);
 
   const shown = useMemo(() => rows.filter((r) => !filters.decision || r.decision === filters.decision), [rows, filters.decision]);
 
-  return { filters, setFilters, rows: shown, chain, dbPath, error, setError, known, verify };
+  return { filters, setFilters, rows: shown, chain, dbPath, error, setError, known, reload };
 }
 
 export type AuditLog = ReturnType<typeof useAuditLog>;

@@ -15,9 +15,24 @@ export function entryList(seqs: readonly number[]): string {
   return parts.join(', ');
 }
 
+/** written: the file is on disk; not-saved: the user closed the save dialog (said quietly); failed: the reason. */
 export interface ExportNote {
-  ok: boolean;
+  tone: 'written' | 'not-saved' | 'failed';
   text: string;
+}
+
+/** The answer of report:pdf in words: where the file went, or that none was written and why. */
+export function exportNoteFor(res: { path: string | null; bytes: number; cancelled: boolean }, what: string, seqs: readonly number[]): ExportNote {
+  if (res.cancelled) return { tone: 'not-saved', text: `Not saved: the save dialog was closed (${what}).` };
+  if (res.path === null) return { tone: 'failed', text: `PDF not written: no file was named for ${what}.` };
+  const entries = `${seqs.length === 1 ? 'entry' : 'entries'} ${entryList(seqs)}`;
+  return { tone: 'written', text: `PDF written: ${res.path} (${Math.max(1, Math.round(res.bytes / 1024))} KiB) — ${what}, ${entries}` };
+}
+
+/** The class a note is shown with: green when written, plain when not saved, red when failed. */
+export function exportNoteClass(note: ExportNote, bar: boolean): string {
+  const base = note.tone === 'written' ? 'ok' : note.tone === 'not-saved' ? 'muted' : bar ? 'error' : 'inline-error';
+  return bar && note.tone !== 'failed' ? `${base} bar` : base;
 }
 
 /** Exports findings to one PDF (the main process names the file by their entry numbers) and says what was written. */
@@ -30,10 +45,9 @@ export function useReportExport() {
     setBusy(true);
     try {
       const res = await call('report:pdf', { findingIds: findings.map((f) => f.findingId) });
-      const entries = `${findings.length === 1 ? 'entry' : 'entries'} ${entryList(findings.map((f) => f.seq))}`;
-      setNote({ ok: true, text: `PDF written: ${res.path} (${Math.round(res.bytes / 1024)} KiB) — ${what}, ${entries}` });
+      setNote(exportNoteFor(res, what, findings.map((f) => f.seq)));
     } catch (err) {
-      setNote({ ok: false, text: `PDF not written: ${errorMessage(err)}` });
+      setNote({ tone: 'failed', text: `PDF not written: ${errorMessage(err)}` });
     } finally {
       setBusy(false);
     }
