@@ -5,7 +5,7 @@
  * - the text tower with a per-position scale on the token embeddings (text metrics, RISE).
  */
 import * as ort from 'onnxruntime-node';
-import { BundleError, idsTensor, type ClipBundle, type Tower } from '../clip/bundle';
+import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } from '../clip/bundle';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
 import { specializeLastLayer } from './specialize';
 
@@ -22,7 +22,7 @@ export interface GradGraph {
   grad: string;
   similarity: string;
   tower: Tower;
-  /** Vision tail with the last layer computed for the CLS row only (null: not tried). */
+  /** Tail with the last layer computed for the pooled row only (undefined: not tried). */
   specialized?: { applied: boolean; reason: string | null };
   release(): Promise<void>;
 }
@@ -45,12 +45,9 @@ export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: n
   }
 }
 
-/** Feeds shared by every run of a text graph: ids (and attention mask) repeated over the batch. */
-export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: number[], batch: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  if (session.inputNames.includes(tower.inputName)) feeds[tower.inputName] = idsTensor(ids, tower.idsType, batch);
-  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = idsTensor(ids.map(() => 1), tower.idsType, batch);
-  return feeds;
+/** Feeds shared by every run of a text graph: ids (attention mask, token types) repeated over the batch. */
+export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: readonly number[], batch: number): Record<string, ort.Tensor> {
+  return towerFeeds(session.inputNames, tower, ids, batch);
 }
 
 /** A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it. */
@@ -77,7 +74,7 @@ async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string)
     embeds = new Float32Array(e.length * 2);
     embeds.set(e);
     embeds.set(e, e.length);
-    probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
+    Object.assign(probe, towerFeeds([tower.inputName, ...tower.extraInputs], tower, ids, 2));
   }
   probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
   return { probe, embeds };
@@ -87,12 +84,26 @@ async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string)
 async function tailGradientModel(base: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
   const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
   const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
-  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe }));
+  // The tail takes only some of the tower's inputs (a BERT tail: the attention mask, not the token types).
+  const takes = new Set((withObjective.graph?.input ?? []).map((i) => i.name));
+  const feeds = Object.fromEntries(Object.entries(probe).filter(([k]) => takes.has(k)));
+  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe: feeds }));
 }
 
 function specializedBase(tower: Tower): { model: ModelProto | null; reason: string | null } {
   const n = tower.layers;
-  return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+  if (tower.pooling.kind !== 'token') return { model: null, reason: 'the embedding does not read one fixed row' };
+  return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n], tower.pooling.index);
+}
+
+/**
+ * Whether the tail at `layer` is tried with the last layer computed for the pooled row alone: the
+ * embedding must read one fixed row (CLS, the last position), and the cut must lie before the last
+ * layer (the pattern search expects that layer inside the graph).
+ */
+function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
+  const tower = kind === 'vision' ? bundle.vision : bundle.text;
+  return specialize && tower.pooling.kind === 'token' && layer < tower.layers - 1;
 }
 
 /**
@@ -105,16 +116,14 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const h = tower.layerInputs[layer];
   const { probe } = await tailProbe(bundle, kind, h);
-  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1 ? specializedBase(tower).model : null;
+  const special = specializes(bundle, kind, layer) ? specializedBase(tower).model : null;
   return { bytes: await tailGradientModel(special ?? tower.model, tower, h, probe), wrt: h };
 }
 
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  // A cut at the last layer's own input is not specialized (the pattern search expects that layer
-  // inside the graph; it would fail and fall back anyway, after onnxruntime logged the failed probe).
-  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1;
-  return cached(bundle, `tail:${kind}:${layer}:${special ? 'cls' : 'plain'}`, async () => {
+  const special = specializes(bundle, kind, layer);
+  return cached(bundle, `tail:${kind}:${layer}:${special ? 'pooled-row' : 'plain'}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
     const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
@@ -131,7 +140,7 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
       if (s.model) {
         try {
           const cand = await build(s.model);
-          const out = await cand.run(probe, [tower.outputName]);
+          const out = await cand.run(Object.fromEntries(Object.entries(probe).filter(([k]) => cand.inputNames.includes(k))), [tower.outputName]);
           const got = out[tower.outputName].data as Float32Array;
           let diff = 0, scale = 1e-6;
           for (let i = 0; i < probeEmb.length; i++) {

@@ -63,7 +63,7 @@ for (const name of CASES) {
     for (const maxBatch of BATCHES) {
       const v = await nibAttribution(bundle, s.vision, s.textEmbeds, c.steps, null, { maxBatch });
       const tolV = c.tolerances.image_patch_scores_raw_abs as number;
-      assert.ok(Math.abs(v.scores[0] - ref.image.cls_score_raw) <= tolV, `${name} batch ${maxBatch}: CLS ${v.scores[0]} vs ${ref.image.cls_score_raw}`);
+      assert.ok(Math.abs(v.scores[0] - ref.image.cls_score_raw!) <= tolV, `${name} batch ${maxBatch}: CLS ${v.scores[0]} vs ${ref.image.cls_score_raw}`);
       assert.ok(maxAbsDiff(v.scores.slice(1), ref.image.patch_scores_raw) <= tolV, `${name} batch ${maxBatch}: patch scores`);
       assert.equal(v.stepLosses.length, c.steps);
       assert.ok(maxAbsDiff(v.stepLosses, ref.debug.vision_step_losses) <= (c.tolerances.similarity_abs as number), `${name} batch ${maxBatch}: vision step losses ${v.stepLosses} vs ${ref.debug.vision_step_losses}`);
