@@ -21,6 +21,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the audit log: verify, list, show, export (JSON, CSV, PDF), checkpoint',
     load: async () => (await import('./commands/audit')).auditCommand,
   },
+  model: {
+    summary: 'model inspect DIR: the family, layers, cut tensors, pooling, tokenizer Candor finds in a bundle',
+    load: async () => (await import('./commands/model')).modelCommand,
+  },
   eval: {
     summary: "every method's faithfulness metrics and speed over a folder of image–text pairs",
     load: async () => (await import('./commands/eval')).evalCommand,

@@ -96,6 +96,8 @@ export class ClipTokenizer {
    * none: byte-level BPE spells any text with known tokens (its unk_token is EOS, never produced).
    */
   readonly unknownId: number | null = null;
+  /** The unknown-word marker ([UNK], <|unk|>) where unknownId is set. */
+  readonly unknownToken: string | null = null;
 
   constructor(json: TokenizerJsonShape, config: Record<string, unknown>, maxLength: number, label: string) {
     try {
@@ -114,7 +116,10 @@ export class ClipTokenizer {
       const unkId = this.tk.token_to_id(this.unk);
       if (unkId !== undefined) {
         this.specialIds.delete(unkId);
-        if (!this.byteLevel) this.unknownId = unkId;
+        if (!this.byteLevel) {
+          this.unknownId = unkId;
+          this.unknownToken = this.unk;
+        }
       }
     }
     const truncateAt = json.truncation?.max_length;
