@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } from '../clip/bundle';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
+import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
@@ -22,8 +23,11 @@ export interface GradGraph {
   grad: string;
   similarity: string;
   tower: Tower;
-  /** Tail with the last layer computed for the pooled row only (undefined: not tried). */
-  specialized?: { applied: boolean; reason: string | null };
+  /**
+   * Tail with the last layer computed for the pooled row only (undefined: not tried): by the
+   * reassociated attention, or by slicing the row after the key/value projections.
+   */
+  specialized?: { applied: boolean; reason: string | null; via?: 'reassociated attention' | 'row slice' };
   release(): Promise<void>;
 }
 
@@ -96,6 +100,24 @@ function specializedBase(tower: Tower): { model: ModelProto | null; reason: stri
   return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n], tower.pooling.index);
 }
 
+function pooledAttentionBase(tower: Tower): Promise<{ model: ModelProto | null; reason: string | null }> {
+  const n = tower.layers;
+  if (tower.pooling.kind !== 'token') return Promise.resolve({ model: null, reason: 'the embedding does not read one fixed row' });
+  return pooledRowAttention(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n], tower.pooling.index, tower.tokens);
+}
+
+/** Runs a candidate tail on the probe and compares its embeddings with the model's. */
+async function embeddingDifference(session: ort.InferenceSession, probe: Record<string, ort.Tensor>, output: string, expected: Float32Array): Promise<{ ok: boolean; max: number }> {
+  const out = await session.run(Object.fromEntries(Object.entries(probe).filter(([k]) => session.inputNames.includes(k))), [output]);
+  const got = out[output].data as Float32Array;
+  let max = 0, scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    max = Math.max(max, Math.abs(got[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return { ok: got.length === expected.length && max <= 1e-4 * scale, max };
+}
+
 /**
  * Whether the tail at `layer` is tried with the last layer computed for the pooled row alone: the
  * embedding must read one fixed row (CLS, the last position), and the cut must lie before the last
@@ -116,7 +138,7 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const h = tower.layerInputs[layer];
   const { probe } = await tailProbe(bundle, kind, h);
-  const special = specializes(bundle, kind, layer) ? specializedBase(tower).model : null;
+  const special = specializes(bundle, kind, layer) ? ((await pooledAttentionBase(tower)).model ?? specializedBase(tower).model) : null;
   return { bytes: await tailGradientModel(special ?? tower.model, tower, h, probe), wrt: h };
 }
 
@@ -134,31 +156,33 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
     let session: ort.InferenceSession | null = null;
     let specialized: GradGraph['specialized'];
     if (special) {
-      specialized = { applied: false, reason: null };
-      const s = specializedBase(tower);
-      specialized.reason = s.reason;
-      if (s.model) {
+      // The reassociated attention first (no key/value projections for the other tokens), then the
+      // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
+      const reasons: string[] = [];
+      let via: 'reassociated attention' | 'row slice' | undefined;
+      const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
+      for (const [name, candidate] of candidates) {
+        const s = await candidate();
+        if (!s.model) {
+          reasons.push(s.reason ?? 'not applicable');
+          continue;
+        }
         try {
           const cand = await build(s.model);
-          const out = await cand.run(Object.fromEntries(Object.entries(probe).filter(([k]) => cand.inputNames.includes(k))), [tower.outputName]);
-          const got = out[tower.outputName].data as Float32Array;
-          let diff = 0, scale = 1e-6;
-          for (let i = 0; i < probeEmb.length; i++) {
-            diff = Math.max(diff, Math.abs(got[i] - probeEmb[i]));
-            scale = Math.max(scale, Math.abs(probeEmb[i]));
-          }
-          if (got.length === probeEmb.length && diff <= 1e-4 * scale) {
+          const diff = await embeddingDifference(cand, probe, tower.outputName, probeEmb);
+          if (diff.ok) {
             session = cand;
-            specialized.applied = true;
-          } else {
-            specialized.reason = `the specialized graph disagrees with the model (max difference ${diff})`;
-            await cand.release();
+            via = name;
+            break;
           }
+          reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
+          await cand.release();
         } catch (e) {
-          // another export pattern: keep the plain tail
-          specialized.reason = (e as Error).message;
+          // another export pattern: try the next, else keep the plain tail
+          reasons.push((e as Error).message);
         }
       }
+      specialized = session ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
     }
     session ??= await build(tower.model);
     const s = session;

@@ -63,6 +63,16 @@ export class GraphIndex {
     return reach;
   }
 
+  /** Like forwardClosure, but not through Shape/Size: the data computed from `from`, not the shapes read from it. */
+  dataClosure(from: string): Set<string> {
+    const reach = new Set([from]);
+    for (const n of this.nodes) {
+      if (n.opType === 'Shape' || n.opType === 'Size') continue;
+      if ((n.input ?? []).some((i) => reach.has(i))) for (const o of n.output ?? []) if (o) reach.add(o);
+    }
+    return reach;
+  }
+
   /** Whether `name` is computed (transitively) from any tensor in `roots`. */
   dependsOn(name: string, roots: Set<string>): boolean {
     const seen = new Set<string>();

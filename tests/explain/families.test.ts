@@ -160,13 +160,10 @@ test('biomed: the CLS score and every step loss match; siglip: no token is dropp
   }
 });
 
-test('the last-layer shortcut: taken for the pooled row of biomed (CLS) and of siglip text (last position), not for the MAP head', async () => {
-  const bv = await tailGradient(bundles.biomed, 'vision', 1);
-  assert.equal(bv.specialized?.reason ?? null, bundles.biomed.vision.cuts.source === 'structure' && bv.specialized?.applied ? null : bv.specialized?.reason ?? null);
-  const st = await tailGradient(bundles.siglip, 'text', 1);
-  assert.deepEqual(st.specialized, { applied: true, reason: null });
-  const bt = await tailGradient(bundles.biomed, 'text', 1);
-  assert.deepEqual(bt.specialized, { applied: true, reason: null }, 'post-LN: the layer input itself feeds Q/K/V');
-  const sv = await tailGradient(bundles.siglip, 'vision', 1);
-  assert.equal(sv.specialized, undefined, 'an attention-pooling head reads every token of the last layer: nothing to drop');
+test('the last-layer shortcut (reassociated attention for the pooled row): biomed CLS (fused qkv, and post-LN BERT), siglip text (last position); none for the MAP head', async () => {
+  const applied = { applied: true, reason: null, via: 'reassociated attention' };
+  assert.deepEqual((await tailGradient(bundles.biomed, 'vision', 1)).specialized, applied, 'timm: one fused qkv projection');
+  assert.deepEqual((await tailGradient(bundles.biomed, 'text', 1)).specialized, applied, 'post-LN: the layer input itself feeds Q/K/V');
+  assert.deepEqual((await tailGradient(bundles.siglip, 'text', 1)).specialized, applied, 'the last position; K reshaped with the query length');
+  assert.equal((await tailGradient(bundles.siglip, 'vision', 1)).specialized, undefined, 'an attention-pooling head reads every token of the last layer: nothing to drop');
 });

@@ -97,11 +97,14 @@ for (const name of ['case03', 'case07']) {
       assert.ok(maxAbsDiff(r.tokens, o.text.scores) <= (c.tolerances.text_token_scores_raw_abs as number), `batch ${batch}: token scores differ from the oracle by ${maxAbsDiff(r.tokens, o.text.scores)}`);
       runs.push(r);
     }
-    // The batch size bounds memory only: the same sums up to float32 rounding of the gradients.
+    // The batch size bounds memory only: the same sums up to float32 rounding of the gradients
+    // (matrix products of another batch size may block their sums differently). 5e-6 of the largest
+    // score: about the float32 rounding of the computation itself (the case's float32 vs float64
+    // patch scores: 2.1e-6), 20× below the reference tolerance.
     const scale = (v: ArrayLike<number>): number => Math.max(...Array.from(v, Math.abs));
     for (const r of runs.slice(1)) {
-      assert.ok(maxAbsDiff(r.patch, runs[0].patch) <= 1e-6 * scale(runs[0].patch), `patch scores depend on the batch size: ${maxAbsDiff(r.patch, runs[0].patch)}`);
-      assert.ok(maxAbsDiff(r.tokens, runs[0].tokens) <= 1e-6 * scale(runs[0].tokens), `token scores depend on the batch size: ${maxAbsDiff(r.tokens, runs[0].tokens)}`);
+      assert.ok(maxAbsDiff(r.patch, runs[0].patch) <= 5e-6 * scale(runs[0].patch), `patch scores depend on the batch size: ${maxAbsDiff(r.patch, runs[0].patch)}`);
+      assert.ok(maxAbsDiff(r.tokens, runs[0].tokens) <= 5e-6 * scale(runs[0].tokens), `token scores depend on the batch size: ${maxAbsDiff(r.tokens, runs[0].tokens)}`);
     }
   });
 
