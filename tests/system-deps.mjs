@@ -12,6 +12,8 @@ const PACKAGES = [
   { apt: 'fonts-dejavu-core', provides: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'a font for Chromium to draw text with' },
   { apt: 'poppler-utils', provides: 'pdftotext', for: 'reading the PDF reports back' },
   { apt: 'dcmtk', provides: 'dcmdjpeg', for: 'DICOM reference decodes and test files' },
+  { apt: 'python3-torch', provides: '/usr/lib/python3/dist-packages/torch/__init__.py', for: 'model bundles of other sizes and their NIB references by PyTorch autograd (tests/clip/generated-families.test.ts)' },
+  { apt: 'python3-onnx', provides: '/usr/lib/python3/dist-packages/onnx/__init__.py', for: 'the open_clip export script reads the exported graph (native-models/clip/export_open_clip.py)' },
 ];
 
 function found(provides) {

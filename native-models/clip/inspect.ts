@@ -85,18 +85,28 @@ export function recogniseFamily(b: ClipBundle): { id: FamilyId; label: string; t
   const v = b.vision;
   const t = b.text;
   traits.push(b.visionPrefix === 0 ? 'no CLS token (every vision token is a patch)' : b.visionPrefix === 1 ? 'a CLS token' : `${b.visionPrefix} non-patch vision tokens (CLS + registers)`);
-  if (v.cuts.source === 'structure') traits.push(`${v.cuts.layout} vision blocks`);
-  if (t.cuts.source === 'structure') traits.push(`${t.cuts.layout} text blocks`);
+  if (v.cuts.layout) traits.push(`${v.cuts.layout} vision blocks`);
+  if (t.cuts.layout) traits.push(`${t.cuts.layout} text blocks`);
   traits.push(`vision pooled at ${describePooling(v.pooling, b.visionPrefix)}`, `text pooled at ${describePooling(t.pooling, null)}`);
   traits.push(`${b.tokenizer.kind} tokenizer`);
   if (b.tokenizer.padding) traits.push(`text padded to ${b.tokenizer.padding.length}`);
-  const textPost = t.cuts.source === 'structure' && t.cuts.layout === 'post-ln';
+  const textPost = t.cuts.layout === 'post-ln';
   if (b.visionPrefix === 0 && v.pooling.kind === 'attention') return { id: 'siglip', label: 'SigLIP-style (no CLS token, attention-pooling head)', traits };
   if (textPost && b.tokenizer.kind === 'wordpiece') return { id: 'biomedclip', label: 'BiomedCLIP-style (ViT image tower, BERT post-LN text tower, WordPiece)', traits };
   if (b.visionPrefix === 1 && v.pooling.kind === 'token' && v.pooling.index === 0 && t.pooling.kind === 'eos') {
     return { id: 'openai-clip', label: 'OpenAI-CLIP-style (CLS token, text pooled at the end-of-text token; CheXzero, PubMedCLIP)', traits };
   }
   return { id: 'custom', label: 'a CLIP-style dual encoder of its own kind', traits };
+}
+
+function layoutText(layout: 'pre-ln' | 'post-ln'): string {
+  return layout === 'pre-ln' ? 'pre-LN: the residual stream between blocks' : 'post-LN: the output LayerNorm of each layer';
+}
+
+function cutPointsText(c: Tower['cuts']): string {
+  if (c.source === 'structure') return `found by structure (${layoutText(c.layout)})`;
+  if (c.matchesStructure && c.layout) return `named in nib.json, the same tensors Candor finds by structure (${layoutText(c.layout)})`;
+  return c.layout ? `named in nib.json (structure finds other tensors, ${layoutText(c.layout)}: nib.json wins)` : 'named in nib.json (structure finds none)';
 }
 
 function towerReport(t: Tower): TowerReport {
@@ -107,7 +117,7 @@ function towerReport(t: Tower): TowerReport {
     layers: t.layers,
     width: t.width,
     tokens: t.tokens,
-    cutPoints: t.cuts.source === 'nib.json' ? 'named in nib.json' : `found by structure (${t.cuts.layout === 'pre-ln' ? 'pre-LN: the residual stream between blocks' : 'post-LN: the output LayerNorm of each layer'})`,
+    cutPoints: cutPointsText(t.cuts),
     cuts: t.layerInputs,
     pooling: t.pooling,
     poolingText: describePooling(t.pooling, null),

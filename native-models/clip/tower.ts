@@ -32,8 +32,11 @@ export interface Tower {
   outputName: string;
   /** [i] = hidden state entering layer i; [layers] = encoder output. */
   layerInputs: string[];
-  /** Where layerInputs came from; the block layout when found by structure. */
-  cuts: { source: 'nib.json' } | { source: 'structure'; layout: BlockLayout };
+  /**
+   * Where layerInputs came from, and the block layout found by structure (for nib.json: null where
+   * structure finds none; `matchesStructure` says whether nib.json names the tensors structure finds).
+   */
+  cuts: { source: 'nib.json'; layout: BlockLayout | null; matchesStructure: boolean } | { source: 'structure'; layout: BlockLayout };
   pooling: Pooling;
   layers: number;
   width: number;
@@ -96,20 +99,23 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   const names = tensorNames(model);
   const key = `${kind}_layer_input_tensors`;
   const named = layerOverride(nib, key, join(dir, 'nib.json'), names, file);
+  let found: ReturnType<typeof discoverResidualStream> | null = null;
+  let notFound: ResidualDiscoveryError | null = null;
+  try {
+    found = discoverResidualStream(g, file);
+  } catch (e) {
+    if (!(e instanceof ResidualDiscoveryError)) throw e;
+    notFound = e;
+  }
   let layerInputs: string[];
   let cuts: Tower['cuts'];
   if (named) {
     layerInputs = named;
-    cuts = { source: 'nib.json' };
+    cuts = { source: 'nib.json', layout: found?.layout ?? null, matchesStructure: !!found && found.tensors.length === named.length && found.tensors.every((t, i) => t === named[i]) };
   } else {
-    try {
-      const found = discoverResidualStream(g, file);
-      layerInputs = found.tensors;
-      cuts = { source: 'structure', layout: found.layout };
-    } catch (e) {
-      if (e instanceof ResidualDiscoveryError) throw new BundleError(e.message);
-      throw e;
-    }
+    if (!found) throw new BundleError((notFound as ResidualDiscoveryError).message);
+    layerInputs = found.tensors;
+    cuts = { source: 'structure', layout: found.layout };
     if (configLayers !== null && layerInputs.length - 1 !== configLayers) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
   }
   const exposed = exposeTensors(model, layerInputs);
