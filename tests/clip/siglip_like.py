@@ -16,6 +16,7 @@ import sys
 import torch
 import torch.nn as nn
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native-models", "clip"))
 from export_open_clip import nib_loop  # noqa: E402
 
