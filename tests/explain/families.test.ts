@@ -167,3 +167,13 @@ test('the last-layer shortcut (reassociated attention for the pooled row): biome
   assert.deepEqual((await tailGradient(bundles.siglip, 'text', 1)).specialized, applied, 'the last position; K reshaped with the query length');
   assert.equal((await tailGradient(bundles.siglip, 'vision', 1)).specialized, undefined, 'an attention-pooling head reads every token of the last layer: nothing to drop');
 });
+
+test('the last-layer caveat: said for a CLS-pooled tower (biomed03), not for the attention-pooling head (siglip03), whose last layer is not degenerate', async () => {
+  const said = async (name: string): Promise<boolean> => {
+    const c = readCase(name, FAMILY_REF);
+    const e = await explain(bundles[familyOf(c)], readPng(join(FAMILY_REF, c.image)), c.text, { method: 'nib', layer: c.layer, steps: c.steps, target: 'image', metrics: false });
+    return e.warnings.some((w) => /is the last vision layer/.test(w));
+  };
+  assert.equal(await said('biomed03'), true);
+  assert.equal(await said('siglip03'), false);
+});
