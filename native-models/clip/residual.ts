@@ -15,6 +15,7 @@
  */
 import { UserInputError } from '../errors';
 import { GraphIndex } from '../onnx/graph-index';
+import { layerNormSites, type LayerNormSite } from './layernorm';
 import type { GraphProto } from '../onnx/model';
 
 export class ResidualDiscoveryError extends UserInputError {}
@@ -25,43 +26,6 @@ export interface ResidualStream {
   /** [i] = the hidden state entering layer i (0-based); [layers] = the encoder output. */
   tensors: string[];
   layout: BlockLayout;
-}
-
-interface LayerNormSite {
-  input: string;
-  output: string;
-}
-
-const FUSED_NORMS = new Set(['LayerNormalization', 'SimplifiedLayerNormalization']);
-
-/**
- * Every LayerNorm of the graph, input X and output Y. A decomposed one is found from
- * `Sub(X, ReduceMean(X))`, then the division by the standard deviation (or product with its
- * reciprocal), then the optional scale and bias (constants).
- */
-function layerNorms(index: GraphIndex): LayerNormSite[] {
-  const sites: LayerNormSite[] = [];
-  for (const n of index.nodes) {
-    const ins = n.input ?? [];
-    if (FUSED_NORMS.has(n.opType ?? '') && ins[0] && n.output?.[0]) sites.push({ input: ins[0], output: n.output[0] });
-    if (n.opType !== 'Sub' || !ins[0] || !ins[1] || !n.output?.[0]) continue;
-    const mean = index.producerOf(ins[1]);
-    if (mean?.opType !== 'ReduceMean' || mean.input?.[0] !== ins[0]) continue;
-    const centered = n.output[0];
-    const scaled = index.consumersOf(centered).find((c) => (c.opType === 'Div' || c.opType === 'Mul') && c.input?.[0] === centered && !index.isConstant(c.input?.[1] ?? ''));
-    let out = scaled?.output?.[0];
-    if (!out) continue;
-    for (;;) {
-      const next = index.consumersOf(out);
-      if (next.length !== 1) break;
-      const c = next[0];
-      const other = (c.input ?? []).find((i) => i !== out);
-      if ((c.opType !== 'Mul' && c.opType !== 'Add') || !other || !index.isConstant(other) || !c.output?.[0]) break;
-      out = c.output[0];
-    }
-    sites.push({ input: ins[0], output: out });
-  }
-  return sites;
 }
 
 /** The longest chain through `next` (link from → to) that starts at a tensor no link produces. */
@@ -119,7 +83,7 @@ function postLnChain(index: GraphIndex, norms: LayerNormSite[]): string[] {
 /** The hidden state entering every layer, and which block layout the tower has. */
 export function discoverResidualStream(graph: GraphProto, label: string): ResidualStream {
   const index = new GraphIndex(graph);
-  const norms = layerNorms(index);
+  const norms = layerNormSites(index);
   const pre = preLnChain(index, norms);
   const post = postLnChain(index, norms);
   const [chain, layout]: [string[], BlockLayout] = post.length > pre.length ? [post, 'post-ln'] : [pre, 'pre-ln'];

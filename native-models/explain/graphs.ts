@@ -28,6 +28,12 @@ export interface GradGraph {
    * reassociated attention, or by slicing the row after the key/value projections.
    */
   specialized?: { applied: boolean; reason: string | null; via?: 'reassociated attention' | 'row slice' };
+  /** The model the tail was cut from (the tower's, or its specialized form). */
+  base: ModelProto;
+  /** NIB's graph with the cut layer's projections folded (nib-graph.ts): the input that takes h, [1, T, D]. */
+  direction?: string;
+  /** Whether that fold applies here, and if not why (undefined: not tried). */
+  folded?: { applied: boolean; reason: string | null };
   release(): Promise<void>;
 }
 
@@ -55,7 +61,7 @@ export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: read
 }
 
 /** A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it. */
-async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
+export async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const probe: Record<string, ort.Tensor> = {};
   let embeds: Float32Array;
@@ -84,9 +90,12 @@ async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string)
   return { probe, embeds };
 }
 
-/** The tail after the cut at `h`, with the cosine objective and its gradient w.r.t. `h`, serialized. */
-async function tailGradientModel(base: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
-  const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+export function cutTail(base: ModelProto, tower: Tower, h: string): ModelProto {
+  return extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+}
+
+/** A tail (cut at `h`) with the cosine objective and its gradient w.r.t. `h`, serialized. */
+export async function tailGradientModel(tail: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
   const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
   // The tail takes only some of the tower's inputs (a BERT tail: the attention mask, not the token types).
   const takes = new Set((withObjective.graph?.input ?? []).map((i) => i.name));
@@ -139,7 +148,7 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
   const h = tower.layerInputs[layer];
   const { probe } = await tailProbe(bundle, kind, h);
   const special = specializes(bundle, kind, layer) ? ((await pooledAttentionBase(tower)).model ?? specializedBase(tower).model) : null;
-  return { bytes: await tailGradientModel(special ?? tower.model, tower, h, probe), wrt: h };
+  return { bytes: await tailGradientModel(cutTail(special ?? tower.model, tower, h), tower, h, probe), wrt: h };
 }
 
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
@@ -150,10 +159,11 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
     const h = tower.layerInputs[layer];
     const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
     const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
-      const bytes = await tailGradientModel(base, tower, h, probe);
+      const bytes = await tailGradientModel(cutTail(base, tower, h), tower, h, probe);
       return (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
     };
     let session: ort.InferenceSession | null = null;
+    let base = tower.model;
     let specialized: GradGraph['specialized'];
     if (special) {
       // The reassociated attention first (no key/value projections for the other tokens), then the
@@ -173,6 +183,7 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
           if (diff.ok) {
             session = cand;
             via = name;
+            base = s.model;
             break;
           }
           reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
@@ -186,7 +197,7 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
     }
     session ??= await build(tower.model);
     const s = session;
-    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, release: () => s.release() };
+    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base, release: () => s.release() };
   });
 }
 
@@ -202,7 +213,7 @@ export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
     const grad = await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe });
     const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
     const session = info.session;
-    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, release: () => session.release() };
+    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: tower.model, release: () => session.release() };
   });
 }
 

@@ -168,9 +168,10 @@ export async function pooledRowAttention(model: ModelProto, layerIn: string, lay
   const rowOf = (t: string, ax: number): string => b.op1('Slice', [t, b.ints([row]), b.ints([end]), b.ints([ax])]);
   const xRow = rowOf(x, 1);
   const q = b.op1('Transpose', [b.op1('Reshape', [b.op1('Add', [b.op1('MatMul', [xRow, b.constant(DT.FLOAT, [D, H * hd], wq)]), b.constant(DT.FLOAT, [H * hd], bq)]), b.ints([0, 1, H, hd])])], { perm: [0, 2, 1, 3] });
-  const u = b.op1('MatMul', [q, b.constant(DT.FLOAT, [H, hd, D], wkT)]);
-  const xT = b.op1('Unsqueeze', [b.op1('Transpose', [x], { perm: [0, 2, 1] }), b.ints([1])]);
-  let scores = b.op1('MatMul', [u, xT]);
+  // Products against X stay 3-D ([B,H,D]·[B,D,T], [B,H,T]·[B,T,D]): a 4-D form broadcasting X over the
+  // heads would make the gradient build a [B,H,T,D] product per step and sum it over the heads.
+  const u = b.op1('Reshape', [b.op1('MatMul', [q, b.constant(DT.FLOAT, [H, hd, D], wkT)]), b.ints([0, H, D])]);
+  let scores = b.op1('Unsqueeze', [b.op1('MatMul', [u, b.op1('Transpose', [x], { perm: [0, 2, 1] })]), b.ints([2])]);
   for (const op of chain) {
     let other = op.other;
     // A mask has a row per query: keep the pooled one (a [.., 1, T] mask is the same for every row).
@@ -178,8 +179,8 @@ export async function pooledRowAttention(model: ModelProto, layerIn: string, lay
     scores = other === null ? b.op1(op.node.opType!, [scores], {}) : b.op1(op.node.opType!, op.dataFirst ? [scores, other] : [other, scores]);
     if (op.node.opType === 'Cast') b.nodes[b.nodes.length - 1].attribute = [...(op.node.attribute ?? [])];
   }
-  const p = b.op1('Softmax', [scores], { axis: -1 });
-  const px = b.op1('MatMul', [p, b.op1('Unsqueeze', [x, b.ints([1])])]);
+  const p = b.op1('Squeeze', [b.op1('Softmax', [scores], { axis: -1 }), b.ints([2])]);
+  const px = b.op1('Unsqueeze', [b.op1('MatMul', [p, x]), b.ints([2])]);
   const ctx = b.op1('Add', [b.op1('MatMul', [px, b.constant(DT.FLOAT, [H, D, hd], wv)]), b.constant(DT.FLOAT, [H, 1, hd], bv)]);
   const mergedRow = b.op1('Reshape', [b.op1('Transpose', [ctx], { perm: [0, 2, 1, 3] }), b.ints([0, 1, H * hd])]);
   const inRow = rowOf(layerIn, 1);
