@@ -169,11 +169,12 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   for (const f of files) fileHashes[f] = sha256File(join(dir, f));
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
 
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings);
+  const modelType = typeof config.model_type === 'string' ? config.model_type : null;
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType);
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings);
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType);
   } catch (e) {
     await vis.tower.session.release();
     throw e;

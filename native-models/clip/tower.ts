@@ -75,7 +75,25 @@ function layerOverride(nib: Record<string, unknown> | null, key: string, file: s
   });
 }
 
-export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[]): Promise<{ tower: OpenedTower; provider: string; fallbackReason: string | null }> {
+/**
+ * The output that is the tower's embedding: image_embeds / text_embeds, or what nib.json names
+ * ("vision_output" / "text_output"); a SigLIP export (transformers.js --split_modalities) calls it
+ * pooler_output, which in SigLIP is the embedding itself (the attention-pooling head's, the text
+ * head's), unlike CLIP's pooler_output (before the projection).
+ */
+function embeddingOutput(kind: TowerKind, outputs: string[], nib: Record<string, unknown> | null, modelType: string | null, nibFile: string, file: string): string {
+  const named = nib?.[`${kind}_output`];
+  if (named !== undefined) {
+    if (typeof named !== 'string' || !outputs.includes(named)) throw new BundleError(`${nibFile}: "${kind}_output" = ${JSON.stringify(named)} is not an output of ${file} (outputs: ${outputs.join(', ')})`);
+    return named;
+  }
+  const standard = kind === 'vision' ? 'image_embeds' : 'text_embeds';
+  if (outputs.includes(standard)) return standard;
+  if (modelType === 'siglip' && outputs.includes('pooler_output')) return 'pooler_output';
+  throw new BundleError(`${file}: expected an output named "${standard}" (found ${outputs.join(', ')}); name the embedding output in nib.json ("${kind}_output")`);
+}
+
+export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null = null): Promise<{ tower: OpenedTower; provider: string; fallbackReason: string | null }> {
   const file = join(dir, 'onnx', `${kind}_model.onnx`);
   let model: ModelProto;
   try {
@@ -86,11 +104,11 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   const g = model.graph;
   if (!g || !(g.node ?? []).length) throw new BundleError(`${file}: the ONNX model has no graph`);
   const inputName = kind === 'vision' ? 'pixel_values' : 'input_ids';
-  const outputName = kind === 'vision' ? 'image_embeds' : 'text_embeds';
+  const outputs = (g.output ?? []).map((o) => o.name as string);
+  const outputName = embeddingOutput(kind, outputs, nib, modelType, join(dir, 'nib.json'), file);
   const inits = new Set((g.initializer ?? []).map((t) => t.name));
   const realInputs = (g.input ?? []).filter((i) => !inits.has(i.name));
   if (!realInputs.some((i) => i.name === inputName)) throw new BundleError(`${file}: expected an input named "${inputName}" (found ${realInputs.map((i) => i.name).join(', ') || 'none'})`);
-  if (!(g.output ?? []).some((o) => o.name === outputName)) throw new BundleError(`${file}: expected an output named "${outputName}" (found ${(g.output ?? []).map((o) => o.name).join(', ')})`);
   const extraInputs = realInputs.filter((i) => i.name !== inputName).map((i) => i.name as string);
   const allowed: readonly string[] = kind === 'text' ? TEXT_EXTRA_INPUTS : [];
   for (const x of extraInputs) {
