@@ -425,17 +425,24 @@ def wordpiece_tokenizer_json(context):
     })
 
 
+def random_init(*modules):
+    """Seeded random weights of a useful scale (call torch.manual_seed first): LayerNorm scales near 1,
+    small biases, other weights ~ 0.5/sqrt(fan-in), so activations neither vanish nor explode."""
+    with torch.no_grad():
+        for m in modules:
+            for name, p in m.named_parameters():
+                if "norm" in name.lower() and name.endswith("weight"):
+                    p.copy_(1 + 0.1 * torch.randn_like(p))
+                elif p.dim() == 1:
+                    p.copy_(0.05 * torch.randn_like(p))
+                else:
+                    p.copy_(torch.randn_like(p) * (0.5 / math.sqrt(p.shape[-1] if p.dim() == 2 else p[0].numel())))
+
+
 def tiny_model(c):
     torch.manual_seed(c["seed"])
     model = TinyOpenClip(c, len(VOCAB))
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith("LayerNorm.weight") or name.endswith("norm1.weight") or name.endswith("norm2.weight") or name.endswith("norm.weight"):
-                p.copy_(1 + 0.1 * torch.randn_like(p))
-            elif p.dim() == 1:
-                p.copy_(0.05 * torch.randn_like(p))
-            else:
-                p.copy_(torch.randn_like(p) * (0.5 / math.sqrt(p.shape[-1] if p.dim() == 2 else p[0].numel())))
+    random_init(model)
     return model.eval()
 
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
-import type { ScanImage } from '../../native-models/clip/preprocess';
 import { explain } from '../../native-models/explain/index';
+import { median, phantom } from './scan';
 import { setLastLayerSpecialization } from '../../native-models/explain/graphs';
 import { nibGradientBytes, setNibFold } from '../../native-models/explain/nib-graph';
 import { defaultLayer } from '../../native-models/explain/index';
@@ -27,21 +27,7 @@ const B16 = { ...B32, patch: 16 };
 const TEXT = 'Right upper lobe consolidation with a small left pleural effusion; no pneumothorax. Heart size is normal.';
 const RUNS: Record<string, number> = { nib: Number(process.env.EXPLAIN_BENCH_RUNS ?? 7), m2ib: 3, rise: 1 };
 
-function phantom(size: number): ScanImage {
-  const px = new Float32Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const dx = (x - size / 2) / size, dy = (y - size / 2) / size;
-      px[y * size + x] = 1000 + 1500 * Math.exp(-(dx * dx + dy * dy) * 8) + 300 * Math.sin(x / 7) * Math.cos(y / 11);
-    }
-  }
-  return { width: size, height: size, channels: 1, pixels: px, window: { center: 1800, width: 2400 }, invert: false };
-}
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 interface MatmulShare { runMs: number; matmulMs: number; otherMs: number; gflop: number; bestGflops: number }
 interface ChildResult { profile?: MatmulShare; method: string; imageMs: number; textMs: number; imageCpuS: number; textCpuS: number; buildMs: number; runs: number; peakRssMb: number; similarity: number }

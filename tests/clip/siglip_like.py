@@ -9,7 +9,6 @@ usage: python3 siglip_like.py export OUT_DIR [--seed N] [--image 40] [--patch 8]
 """
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -18,7 +17,7 @@ import torch.nn as nn
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native-models", "clip"))
-from export_open_clip import nib_loop  # noqa: E402
+from export_open_clip import nib_loop, random_init  # noqa: E402
 
 WORDS = [".", ",", ";", ":", "(", ")", "-", "no", "small", "large", "left", "right", "pleural", "effusion", "pneumothorax",
          "consolidation", "nodule", "lobe", "upper", "lower", "heart", "size", "is", "normal", "mild", "cardiomegaly", "and",
@@ -157,15 +156,7 @@ class TextTower(nn.Module):
 def build(c):
     torch.manual_seed(c["seed"])
     v, t = VisionTower(c), TextTower(c, len(vocab()))
-    with torch.no_grad():
-        for m in (v, t):
-            for name, p in m.named_parameters():
-                if "norm" in name and name.endswith("weight"):
-                    p.copy_(1 + 0.1 * torch.randn_like(p))
-                elif p.dim() == 1:
-                    p.copy_(0.05 * torch.randn_like(p))
-                else:
-                    p.copy_(torch.randn_like(p) * (0.5 / math.sqrt(p.shape[-1] if p.dim() == 2 else p[0].numel())))
+    random_init(v, t)
     return v.eval(), t.eval()
 
 
