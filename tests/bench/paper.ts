@@ -14,7 +14,7 @@
 // --variants paper_seq --runs 3 --threads 2 (nib_v statement by statement: the forward to layer 9,
 // 10 sequential steps with weight gradients as in a from_pretrained model, the map), its median.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,32 @@ async function child(dir: string): Promise<{ imageS: number; totalS: number; cpu
   }
   await bundle.dispose();
   return { imageS: median(img), totalS: median(total), cpuS: median(cpu), similarity };
+}
+
+/** Busy share of all cores over `ms`, from /proc/stat (Linux); null elsewhere. */
+async function busy(ms: number): Promise<number | null> {
+  const read = (): number[] | null => {
+    try {
+      return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    } catch {
+      return null;
+    }
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  if (!a || !b) return null;
+  const d = b.map((v, i) => v - a[i]);
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? 1 - (d[3] + d[4]) / total : null;
+}
+
+/** Waits (up to `limitS`) for a 3-second window in which other work keeps the cores < 10% busy; returns the last share seen. */
+async function waitForIdle(limitS: number): Promise<number | null> {
+  const t0 = performance.now();
+  let b = await busy(3000);
+  while (b !== null && b > 0.1 && performance.now() - t0 < limitS * 1000) b = await busy(3000);
+  return b;
 }
 
 function ours(dir: string): { imageS: number; totalS: number; cpuS: number } | null {
@@ -88,7 +114,8 @@ export async function run(): Promise<void> {
     const oursImage: number[] = [], oursTotal: number[] = [], theirs: number[] = [];
     for (let k = 0; k < rounds; k++) {
       for (const side of k % 2 === 0 ? ['ours', 'paper'] : ['paper', 'ours']) {
-        const before = loadavg()[0].toFixed(2);
+        const idle = await waitForIdle(Number(process.env.PAPER_IDLE_WAIT_S ?? 300));
+        const before = `${loadavg()[0].toFixed(2)}${idle === null ? '' : `, cores ${(100 * idle).toFixed(0)}% busy before`}`;
         if (side === 'ours') {
           const o = ours(dir);
           if (o) {
