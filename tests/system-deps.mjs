@@ -15,6 +15,8 @@ const PACKAGES = [
   { apt: 'dicom3tools', provides: 'dciodvfy', for: 'checking the DICOM objects Candor writes against their IODs' },
   { apt: 'orthanc', provides: '/usr/sbin/Orthanc', for: 'a real PACS peer (DICOMweb and DIMSE) for the PACS tests' },
   { apt: 'orthanc-dicomweb', provides: '/usr/share/orthanc/plugins/libOrthancDicomWeb.so', for: 'the DICOMweb plugin of Orthanc (QIDO-RS, WADO-RS, STOW-RS)' },
+  { apt: 'python3-torch', provides: '/usr/lib/python3/dist-packages/torch/__init__.py', for: 'model bundles of other sizes and their NIB references by PyTorch autograd (tests/clip/generated-families.test.ts)' },
+  { apt: 'python3-onnx', provides: '/usr/lib/python3/dist-packages/onnx/__init__.py', for: 'the open_clip export script reads the exported graph (native-models/clip/export_open_clip.py)' },
 ];
 
 function found(provides) {

@@ -25,6 +25,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the hospital archive over DICOMweb or DIMSE: echo, search, pull a study, push files',
     load: async () => (await import('./commands/pacs')).pacsCommand,
   },
+  model: {
+    summary: 'model inspect DIR: the family, layers, cut tensors, pooling, tokenizer Candor finds in a bundle',
+    load: async () => (await import('./commands/model')).modelCommand,
+  },
   eval: {
     summary: "every method's faithfulness metrics and speed over a folder of image–text pairs",
     load: async () => (await import('./commands/eval')).evalCommand,

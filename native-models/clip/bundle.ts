@@ -2,45 +2,25 @@
  * A CLIP model bundle in the Hugging Face / transformers.js folder layout, loaded without
  * Python: config.json, preprocessor_config.json, tokenizer.json (+ tokenizer_config.json),
  * onnx/vision_model.onnx (pixel_values → image_embeds), onnx/text_model.onnx
- * (input_ids → text_embeds), optional nib.json naming the residual-stream tensors.
+ * (input_ids [+ attention_mask, token_type_ids] → text_embeds), optional nib.json (the explicit
+ * override: the tensors entering each layer, the vision tower's non-patch token count).
  *
- * Loading discovers the residual stream entering every encoder layer of both towers and
- * validates its shape ([batch, tokens, width]) from one real onnxruntime run.
+ * Loading finds the hidden state entering every encoder layer of both towers (pre- or post-LN,
+ * by structure), which vision tokens are patches, and each tower's pooling, and validates the
+ * shapes ([batch, tokens, width]) from one real onnxruntime run per tower.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
-import { parsePreprocessorConfig, type PreprocessConfig } from './preprocess';
-import { discoverResidualStream, ResidualDiscoveryError } from './residual';
+import type { ModelProto } from './engine';
+import { patchLayout } from './patches';
+import { parsePreprocessorConfig, PreprocessError, type PreprocessConfig } from './preprocess';
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
-import { UserInputError } from '../errors';
+import { BundleError, idsTensor, openTower, runTower, textFeeds, type Prefer, type Tower } from './tower';
 
-export class BundleError extends UserInputError {}
-
-export type Prefer = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
-
-export interface Tower {
-  kind: 'vision' | 'text';
-  file: string;
-  /** The model as exported (tails are cut from it). */
-  model: ModelProto;
-  /** Session over the model with every residual-stream tensor exposed as an extra output. */
-  session: ort.InferenceSession;
-  inputName: string;
-  outputName: string;
-  /** [i] = residual stream entering layer i; [layers] = encoder output. */
-  layerInputs: string[];
-  layers: number;
-  width: number;
-  /** Token count of the residual stream (vision: fixed; text: of the probe run). */
-  tokens: number;
-  /** Extra inputs the text model wants (attention_mask), fed with ones. */
-  extraInputs: string[];
-  idsType: 'int64' | 'int32';
-}
+export { BundleError, idsTensor, textFeeds, type Prefer, type Tower };
 
 export interface Releasable { release(): Promise<void> }
 
@@ -58,8 +38,10 @@ export interface ClipBundle {
   patchSize: number;
   /** Patch grid [rows, cols]. */
   grid: [number, number];
-  /** Whether the vision stream has a leading CLS token. */
+  /** Whether the vision stream has a leading token that is not a patch (CLS). */
   visionCls: boolean;
+  /** Leading vision tokens that are not patches (CLS + registers): 0 for SigLIP, 1 for CLIP. */
+  visionPrefix: number;
   projectionDim: number;
   contextLength: number;
   preprocessor: PreprocessConfig;
@@ -120,14 +102,6 @@ function obj(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-function tensorNames(model: ModelProto): Set<string> {
-  const g = model.graph as onnx.IGraphProto;
-  const s = new Set<string>();
-  for (const i of g.input ?? []) if (i.name) s.add(i.name);
-  for (const n of g.node ?? []) for (const o of n.output ?? []) if (o) s.add(o);
-  return s;
-}
-
 function staticDims(vi: onnx.IValueInfoProto | undefined): (number | null)[] | null {
   const dims = vi?.type?.tensorType?.shape?.dim;
   if (!dims) return null;
@@ -164,65 +138,6 @@ function tokenizerMaxId(json: TokenizerJsonShape & { model?: { vocab?: unknown }
   return mx;
 }
 
-function layerOverride(nib: Record<string, unknown> | null, key: string, file: string, names: Set<string>): string[] | null {
-  if (!nib || nib[key] === undefined) return null;
-  const m = obj(nib[key]);
-  const keys = Object.keys(m).map(Number).filter((k) => Number.isInteger(k) && k >= 0).sort((a, b) => a - b);
-  if (keys.length === 0 || keys[0] !== 0 || keys.some((k, i) => k !== i)) throw new BundleError(`${file}: "${key}" must map layer indices 0, 1, 2, … to tensor names`);
-  return keys.map((k) => {
-    const name = m[String(k)];
-    if (typeof name !== 'string' || !names.has(name)) throw new BundleError(`${file}: "${key}"["${k}"] = ${JSON.stringify(name)} is not a tensor of the model`);
-    return name;
-  });
-}
-
-async function openTower(kind: 'vision' | 'text', dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[]): Promise<{ tower: Omit<Tower, 'width' | 'tokens'>; provider: string; fallbackReason: string | null }> {
-  const file = join(dir, 'onnx', `${kind}_model.onnx`);
-  let model: ModelProto;
-  try {
-    model = parseModel(readFileSync(file), file);
-  } catch (e) {
-    throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
-  }
-  const g = model.graph;
-  if (!g || !(g.node ?? []).length) throw new BundleError(`${file}: the ONNX model has no graph`);
-  const inputName = kind === 'vision' ? 'pixel_values' : 'input_ids';
-  const outputName = kind === 'vision' ? 'image_embeds' : 'text_embeds';
-  const inits = new Set((g.initializer ?? []).map((t) => t.name));
-  const realInputs = (g.input ?? []).filter((i) => !inits.has(i.name));
-  if (!realInputs.some((i) => i.name === inputName)) throw new BundleError(`${file}: expected an input named "${inputName}" (found ${realInputs.map((i) => i.name).join(', ') || 'none'})`);
-  if (!(g.output ?? []).some((o) => o.name === outputName)) throw new BundleError(`${file}: expected an output named "${outputName}" (found ${(g.output ?? []).map((o) => o.name).join(', ')})`);
-  const names = tensorNames(model);
-  let layerInputs = layerOverride(nib, `${kind}_layer_input_tensors`, join(dir, 'nib.json'), names);
-  if (!layerInputs) {
-    try {
-      layerInputs = discoverResidualStream(g.node ?? [], file);
-    } catch (e) {
-      if (e instanceof ResidualDiscoveryError) throw new BundleError(e.message);
-      throw e;
-    }
-  }
-  if (configLayers !== null && layerInputs.length - 1 !== configLayers && layerInputs.length - 1 > 0) {
-    // nib.json may list only layers 0..L; a discovered chain must match the config.
-    if (!nib?.[`${kind}_layer_input_tensors`]) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
-  }
-  const exposed = exposeTensors(model, layerInputs);
-  let info;
-  try {
-    info = await createSession(serializeModel(exposed), { prefer });
-  } catch (e) {
-    throw new BundleError(`${file}: onnxruntime cannot load it: ${(e as Error).message}`);
-  }
-  const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
-  const extraInputs = realInputs.filter((i) => i.name !== inputName).map((i) => i.name as string);
-  for (const x of extraInputs) if (x !== 'attention_mask') throw new BundleError(`${file}: unexpected extra input "${x}" (only ${inputName}${kind === 'text' ? ' and attention_mask' : ''} are supported)`);
-  return {
-    tower: { kind, file, model, session: info.session, inputName, outputName, layerInputs, layers: layerInputs.length - 1, extraInputs, idsType: idsElem === 6 ? 'int32' : 'int64' },
-    provider: info.provider,
-    fallbackReason: info.fallbackReason,
-  };
-}
-
 function dims(t: ort.Tensor): number[] {
   return t.dims.map(Number);
 }
@@ -254,11 +169,12 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   for (const f of files) fileHashes[f] = sha256File(join(dir, f));
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
 
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings);
+  const modelType = typeof config.model_type === 'string' ? config.model_type : null;
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType);
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings);
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType);
   } catch (e) {
     await vis.tower.session.release();
     throw e;
@@ -270,7 +186,13 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   try {
     // Image size: the export's static size if any, else config / preprocessor.
     const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
-    const prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
+    let prepProbe: PreprocessConfig;
+    try {
+      prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
+    } catch (e) {
+      if (e instanceof PreprocessError) throw new BundleError(e.message);
+      throw e;
+    }
     const imageSize = int(vcfg.image_size) ?? prepProbe.cropHeight;
     if (pvDims && pvDims.length === 4 && ((pvDims[2] !== null && pvDims[2] !== prepProbe.cropHeight) || (pvDims[3] !== null && pvDims[3] !== prepProbe.cropWidth))) {
       throw new BundleError(`${vis.tower.file}: the export takes ${pvDims[2]}×${pvDims[3]} images but preprocessor_config.json crops to ${prepProbe.cropHeight}×${prepProbe.cropWidth}`);
@@ -278,7 +200,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
     if (prepProbe.cropHeight !== imageSize || prepProbe.cropWidth !== imageSize) {
       throw new BundleError(`${join(dir, 'preprocessor_config.json')}: crop ${prepProbe.cropHeight}×${prepProbe.cropWidth} does not match the vision model's image_size ${imageSize}`);
     }
-    const patchSize = int(vcfg.patch_size) ?? 0;
+    const patchSize = int(vcfg.patch_size);
     const contextLength = int(tcfg.max_position_embeddings) ?? int(tokCfg.model_max_length) ?? 77;
     const modelMax = int(tokCfg.model_max_length);
     let tokenizer: ClipTokenizer;
@@ -296,7 +218,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
 
     // One real run per tower: checks shapes of the residual stream and the embeddings.
     const probePixels = new Float32Array(2 * 3 * imageSize * imageSize);
-    const vOut = await runTower(vis.tower, new ort.Tensor('float32', probePixels, [2, 3, imageSize, imageSize]), [vis.tower.outputName, ...vis.tower.layerInputs], imageSize, null);
+    const vOut = await runTower(vis.tower, new ort.Tensor('float32', probePixels, [2, 3, imageSize, imageSize]), [vis.tower.outputName, ...vis.tower.layerInputs], null);
     const vEmb = dims(vOut[vis.tower.outputName]);
     const vh = dims(vOut[vis.tower.layerInputs[0]]);
     if (vEmb.length !== 2 || vEmb[0] !== 2) throw new BundleError(`${vis.tower.file}: image_embeds has shape [${vEmb}], expected [batch, dim]`);
@@ -307,18 +229,11 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
       }
     }
     const vTokens = vh[1];
-    let grid: [number, number];
-    let visionCls = true;
-    const side = patchSize > 0 ? Math.floor(imageSize / patchSize) : Math.round(Math.sqrt(vTokens - 1));
-    if (side * side + 1 === vTokens) grid = [side, side];
-    else if (side * side === vTokens) { grid = [side, side]; visionCls = false; }
-    else {
-      const s = Math.round(Math.sqrt(vTokens - 1));
-      if (s * s + 1 !== vTokens) throw new BundleError(`${vis.tower.file}: ${vTokens} vision tokens do not form a square patch grid (+ CLS)`);
-      grid = [s, s];
-    }
+    const layout = patchLayout(vTokens, imageSize, patchSize, vcfg, nib, { vision: vis.tower.file, nib: join(dir, 'nib.json'), config: join(dir, 'config.json') });
+    const grid = layout.grid;
+    txt.tower.mask = (ids) => tokenizer.attentionMask(ids);
     const probe = tokenizer.encode('a');
-    const tOut = await runTower(txt.tower, null, [txt.tower.outputName, ...txt.tower.layerInputs], 0, probe.ids);
+    const tOut = await runTower(txt.tower, null, [txt.tower.outputName, ...txt.tower.layerInputs], probe.ids);
     const tEmb = dims(tOut[txt.tower.outputName]);
     for (const t of txt.tower.layerInputs) {
       const d = dims(tOut[t]);
@@ -341,9 +256,10 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
       visionLayers: vision.layers,
       textLayers: text.layers,
       imageSize,
-      patchSize: patchSize || Math.floor(imageSize / grid[0]),
+      patchSize: patchSize ?? Math.floor(imageSize / grid[0]),
       grid,
-      visionCls,
+      visionCls: layout.prefix > 0,
+      visionPrefix: layout.prefix,
       projectionDim: vEmb[1],
       contextLength,
       preprocessor: prepProbe,
@@ -360,10 +276,10 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
         if (pixelValues.length !== need) {
           throw new BundleError(`${vision.file}: pixel_values has ${pixelValues.length} values, the model takes ${batch}×3×${imageSize}×${imageSize} = ${need}`);
         }
-        return runTower(vision, new ort.Tensor('float32', pixelValues, [batch, 3, imageSize, imageSize]), fetch, imageSize, null);
+        return runTower(vision, new ort.Tensor('float32', pixelValues, [batch, 3, imageSize, imageSize]), fetch, null);
       },
       async runText(ids, fetch) {
-        return runTower(text, null, fetch, 0, ids);
+        return runTower(text, null, fetch, ids);
       },
       async embedImages(pixelValues, batch) {
         const out = await bundle.runVision(pixelValues, batch, [vision.outputName]);
@@ -398,28 +314,3 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   }
 }
 
-async function runTower(tower: Omit<Tower, 'width' | 'tokens'>, pixels: ort.Tensor | null, fetch: string[], _size: number, ids: number[] | null): Promise<Record<string, ort.Tensor>> {
-  const feeds: Record<string, ort.Tensor> = {};
-  if (pixels) feeds[tower.inputName] = pixels;
-  if (ids) {
-    feeds[tower.inputName] = idsTensor(ids, tower.idsType);
-    for (const x of tower.extraInputs) feeds[x] = idsTensor(ids.map(() => 1), tower.idsType);
-  }
-  try {
-    return (await tower.session.run(feeds, fetch)) as Record<string, ort.Tensor>;
-  } catch (e) {
-    throw new BundleError(`${tower.file}: onnxruntime failed: ${(e as Error).message}`);
-  }
-}
-
-export function idsTensor(ids: number[], type: 'int64' | 'int32', batch = 1): ort.Tensor {
-  const n = ids.length;
-  if (type === 'int32') {
-    const a = new Int32Array(batch * n);
-    for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) a[b * n + i] = ids[i];
-    return new ort.Tensor('int32', a, [batch, n]);
-  }
-  const a = new BigInt64Array(batch * n);
-  for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) a[b * n + i] = BigInt(ids[i]);
-  return new ort.Tensor('int64', a, [batch, n]);
-}

@@ -1,10 +1,13 @@
 /**
- * Image preprocessing matching Hugging Face `CLIPImageProcessor` (resize shortest edge with
- * bicubic, center crop, rescale, normalize), plus an optional letterbox (pad to square) for
- * radiographs. The geometric transform is kept so that maps go back to scan coordinates.
+ * Image preprocessing matching Hugging Face's image processors as preprocessor_config.json
+ * configures them: resize (`size` as a shortest edge, CLIPImageProcessor; or as an exact height ×
+ * width, SiglipImageProcessor), optional center crop, rescale, normalize with the file's mean and
+ * std; plus an optional letterbox (pad to square) for radiographs. The geometric transform is
+ * kept so that maps go back to scan coordinates.
  *
  * The model sees an 8-bit RGB image (after the VOI window), resampled exactly as PIL's
- * `Image.resize(BICUBIC)` does it (a = -0.5, antialiased when shrinking, 8-bit fixed point).
+ * `Image.resize` does it for the file's `resample` filter (nearest, box, bilinear, hamming,
+ * bicubic, lanczos; antialiased when shrinking, 8-bit fixed point).
  */
 import type { ClipBundle } from './bundle';
 import { UserInputError } from '../errors';
@@ -37,6 +40,8 @@ export interface ModelToScan {
 
 export interface PreprocessConfig {
   shortestEdge: number;
+  /** `size: {height, width}`: resize to exactly this, ignoring the aspect ratio (instead of the shortest edge). */
+  resizeTo?: { width: number; height: number } | null;
   cropWidth: number;
   cropHeight: number;
   doResize: boolean;
@@ -101,22 +106,36 @@ export function toRgb255(image: ScanImage): Float32Array {
   return out;
 }
 
-function cubic(x: number): number {
-  const a = -0.5;
-  x = Math.abs(x);
-  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0;
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const px = Math.PI * x;
+  return Math.sin(px) / px;
 }
-function linearKernel(x: number): number {
-  x = Math.abs(x);
-  return x < 1 ? 1 - x : 0;
-}
+
+/** PIL's resampling filters (Resample.c): kernel and support, by PIL's `resample` code. */
+const FILTERS: Record<number, { name: string; support: number; kernel: (x: number) => number }> = {
+  1: { name: 'lanczos', support: 3, kernel: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+  2: { name: 'bilinear', support: 1, kernel: (x) => (Math.abs(x) < 1 ? 1 - Math.abs(x) : 0) },
+  3: {
+    name: 'bicubic',
+    support: 2,
+    kernel: (x) => {
+      const a = -0.5;
+      x = Math.abs(x);
+      if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+      if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0;
+    },
+  },
+  4: { name: 'box', support: 0.5, kernel: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
+  // PIL writes the window's constants as C floats (0.54f, 0.46f).
+  5: { name: 'hamming', support: 1, kernel: (x) => (x <= -1 || x >= 1 ? 0 : x === 0 ? 1 : sinc(x) * (Math.fround(0.54) + Math.fround(0.46) * Math.cos(Math.PI * x))) },
+};
+export const RESAMPLE_NAMES: Record<number, string> = { 0: 'nearest', ...Object.fromEntries(Object.entries(FILTERS).map(([k, f]) => [k, f.name])) };
 
 /** PIL-style separable coefficients for resizing `inSize` → `outSize`. */
 function coefficients(inSize: number, outSize: number, resample: number): { starts: Int32Array; counts: Int32Array; weights: Float64Array; stride: number } {
-  const kernel = resample === 2 ? linearKernel : cubic;
-  const support0 = resample === 2 ? 1 : 2;
+  const { kernel, support: support0 } = FILTERS[resample] ?? FILTERS[3];
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = support0 * filterScale;
@@ -166,6 +185,7 @@ function clip8(v: number): number {
  */
 export function resizeRgb(src: Float32Array, w: number, h: number, ow: number, oh: number, resample = 3): Float32Array {
   if (ow === w && oh === h) return src;
+  if (resample === 0) return resizeNearest(src, w, h, ow, oh);
   const half = 2 ** (PRECISION_BITS - 1);
   const cx = coefficients(w, ow, resample);
   const kx = fixedPoint(cx);
@@ -212,6 +232,21 @@ export function resizeRgb(src: Float32Array, w: number, h: number, ow: number, o
   return out;
 }
 
+/** PIL's NEAREST resize: an affine nearest-neighbour transform, source = floor((x + 0.5) · in/out). */
+function resizeNearest(src: Float32Array, w: number, h: number, ow: number, oh: number): Float32Array {
+  const out = new Float32Array(ow * oh * 3);
+  for (let y = 0; y < oh; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / oh));
+    for (let x = 0; x < ow; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / ow));
+      const p = (sy * w + sx) * 3;
+      const q = (y * ow + x) * 3;
+      out[q] = src[p]; out[q + 1] = src[p + 1]; out[q + 2] = src[p + 2];
+    }
+  }
+  return out;
+}
+
 /**
  * Geometry only: where the model's crop lies on the scan. Shared by `preprocess` and by code
  * that needs the transform without pixels (e.g. metrics re-scoring a masked image).
@@ -228,7 +263,10 @@ export function planGeometry(cfg: PreprocessConfig, width: number, height: numbe
     paddedH = side;
   }
   let resizedW = paddedW, resizedH = paddedH;
-  if (cfg.doResize) {
+  if (cfg.doResize && cfg.resizeTo) {
+    resizedW = cfg.resizeTo.width;
+    resizedH = cfg.resizeTo.height;
+  } else if (cfg.doResize) {
     // transformers' get_resize_output_image_size: short side → shortest_edge, long side int(size * long / short).
     const short = Math.min(paddedW, paddedH);
     const long = Math.max(paddedW, paddedH);
@@ -298,10 +336,13 @@ export function parsePreprocessorConfig(json: Record<string, unknown>, imageSize
   const bool = (v: unknown, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
   const size = json.size;
   let shortestEdge = imageSize;
+  let resizeTo: PreprocessConfig['resizeTo'] = null;
   if (typeof size === 'number') shortestEdge = size;
   else if (size && typeof size === 'object') {
     const s = size as Record<string, unknown>;
-    shortestEdge = num(s.shortest_edge, num(s.height, imageSize));
+    if (typeof s.shortest_edge === 'number') shortestEdge = s.shortest_edge;
+    else if (typeof s.height === 'number' && typeof s.width === 'number') resizeTo = { width: s.width, height: s.height };
+    else throw new PreprocessError(`${label}: size ${JSON.stringify(size)} is neither {"shortest_edge": N} nor {"height": H, "width": W}`);
   }
   const crop = json.crop_size;
   let cropWidth = imageSize, cropHeight = imageSize;
@@ -316,20 +357,27 @@ export function parsePreprocessorConfig(json: Record<string, unknown>, imageSize
     if (v === undefined) return name === 'image_mean' ? [0.48145466, 0.4578275, 0.40821073] : [0.26862954, 0.26130258, 0.27577711];
     throw new PreprocessError(`${label}: ${name} must be a list of 3 numbers`);
   };
+  const resample = num(json.resample, 3);
+  if (!(resample in RESAMPLE_NAMES)) throw new PreprocessError(`${label}: resample ${resample} is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming)`);
   const cfg: PreprocessConfig = {
     shortestEdge,
+    resizeTo,
     cropWidth,
     cropHeight,
     doResize: bool(json.do_resize, true),
-    doCenterCrop: bool(json.do_center_crop, true),
+    // SiglipImageProcessor has no crop at all; CLIPImageProcessor crops by default.
+    doCenterCrop: bool(json.do_center_crop, crop !== undefined),
     doRescale: bool(json.do_rescale, true),
     rescaleFactor: num(json.rescale_factor, 1 / 255),
     doNormalize: bool(json.do_normalize, true),
     mean: arr3(json.image_mean, 'image_mean'),
     std: arr3(json.image_std, 'image_std'),
-    resample: num(json.resample, 3),
+    resample,
   };
-  if (!cfg.doCenterCrop) { cfg.cropWidth = shortestEdge; cfg.cropHeight = shortestEdge; }
+  if (!cfg.doCenterCrop) {
+    cfg.cropWidth = resizeTo ? resizeTo.width : shortestEdge;
+    cfg.cropHeight = resizeTo ? resizeTo.height : shortestEdge;
+  }
   if (cfg.std.some((s) => !(s > 0))) throw new PreprocessError(`${label}: image_std must be positive`);
   return cfg;
 }

@@ -1,21 +1,22 @@
 /**
- * Offline tokenizer from a bundle's tokenizer.json, with character offsets.
+ * Offline tokenizer from a bundle's tokenizer.json, with character offsets (alignment.ts), the
+ * truncation and fixed-length padding the file asks for (`@huggingface/tokenizers` ignores both),
+ * and the attention mask that goes with the padding.
  *
- * `@huggingface/tokenizers` gives ids and token strings but no offsets, so every token is
- * aligned back to the report text here. The alignment compares "surface forms" (the token
- * with its model-specific decorations removed: `</w>`, `##`, `Ġ`/`▁`, byte-level encoding)
- * against the text after the same folding (NFKD, accents stripped, lowercased), keeping a
- * map from folded positions back to positions in the original string. Tokens that cannot be
- * found (unknown-word markers) take the span between their matched neighbours.
+ * Byte-level BPE (CLIP), WordPiece (BERT: lower-casing and accent stripping by BertNormalizer,
+ * `##` continuations, one `[UNK]` for a word it cannot split) and word-level vocabularies.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserInputError } from '../errors';
+import { alignBySearch, alignWordPieces, decodeByteLevel, fold, type Surface } from './alignment';
 
 export interface TextToken {
   id: number;
   /** Vocabulary entry as the tokenizer reports it. */
   token: string;
   special: boolean;
+  /** A position added by fixed-length padding (also special: it is never a word). */
+  pad?: boolean;
   /** Character offsets into the original text (end exclusive); null for special tokens. */
   start: number | null;
   end: number | null;
@@ -26,69 +27,20 @@ export interface Tokenized {
   ids: number[];
   tokens: TextToken[];
   truncated: boolean;
+  /** 1 for the text's tokens (specials included), 0 for padding. */
+  attentionMask: number[];
 }
 
 export class TokenizerError extends UserInputError {}
 
-interface Folded {
-  text: string;
-  /** For each folded UTF-16 unit, the start index (original) of the char it came from. */
-  origStart: number[];
-  /** For each folded unit, the end index (original, exclusive) of the char it came from. */
-  origEnd: number[];
-}
+export type TokenizerKind = 'wordpiece' | 'bpe' | 'wordlevel' | 'unigram' | 'other';
 
-function foldChar(ch: string): string {
-  return ch.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
-function fold(text: string): Folded {
-  const out: string[] = [];
-  const origStart: number[] = [];
-  const origEnd: number[] = [];
-  let i = 0;
-  for (const ch of text) {
-    const f = foldChar(ch);
-    for (let k = 0; k < f.length; k++) {
-      origStart.push(i);
-      origEnd.push(i + ch.length);
-    }
-    out.push(f);
-    i += ch.length;
-  }
-  return { text: out.join(''), origStart, origEnd };
-}
-
-let byteDecoder: Map<string, number> | null = null;
-/** Inverse of GPT-2's bytes_to_unicode table used by byte-level BPE (CLIP, RoBERTa). */
-function byteLevelDecoder(): Map<string, number> {
-  if (byteDecoder) return byteDecoder;
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n);
-      n++;
-    }
-  }
-  byteDecoder = new Map(bs.map((b, k) => [String.fromCharCode(cs[k]), b]));
-  return byteDecoder;
-}
-
-function decodeByteLevel(token: string): string {
-  const dec = byteLevelDecoder();
-  const bytes: number[] = [];
-  for (const ch of token) {
-    const b = dec.get(ch);
-    if (b === undefined) return token;
-    bytes.push(b);
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(new Uint8Array(bytes)).replace(/\uFFFD/g, '');
+export interface Padding {
+  /** Every sequence is padded (and truncated) to exactly this many tokens. */
+  length: number;
+  id: number;
+  token: string;
+  side: 'right' | 'left';
 }
 
 export interface TokenizerJsonShape {
@@ -96,10 +48,34 @@ export interface TokenizerJsonShape {
   pre_tokenizer?: unknown;
   decoder?: unknown;
   added_tokens?: { id: number; content: string; special?: boolean }[];
+  padding?: { strategy?: unknown; pad_id?: number; pad_token?: string; direction?: string } | null;
+  truncation?: { max_length?: number; direction?: string } | null;
 }
 
 function usesByteLevel(json: TokenizerJsonShape): boolean {
   return JSON.stringify(json.pre_tokenizer ?? null).includes('ByteLevel') || JSON.stringify(json.decoder ?? null).includes('ByteLevel');
+}
+
+function kindOf(json: TokenizerJsonShape): TokenizerKind {
+  const t = json.model?.type;
+  if (t === 'WordPiece') return 'wordpiece';
+  if (t === 'BPE') return 'bpe';
+  if (t === 'WordLevel') return 'wordlevel';
+  if (t === 'Unigram') return 'unigram';
+  return 'other';
+}
+
+/** `"padding": {"strategy": {"Fixed": N}, …}` in tokenizer.json (BatchLongest pads nothing for one text). */
+function fixedPadding(json: TokenizerJsonShape, label: string): Padding | null {
+  const p = json.padding;
+  if (!p || typeof p !== 'object') return null;
+  const strategy = p.strategy as { Fixed?: unknown } | string | undefined;
+  const length = strategy && typeof strategy === 'object' ? strategy.Fixed : undefined;
+  if (length === undefined) return null;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 2) throw new TokenizerError(`${label}: padding.strategy.Fixed must be an integer ≥ 2 (got ${JSON.stringify(length)})`);
+  if (typeof p.pad_id !== 'number') throw new TokenizerError(`${label}: fixed-length padding without a pad_id`);
+  const side = p.direction === 'Left' ? 'left' : 'right';
+  return { length, id: p.pad_id, token: typeof p.pad_token === 'string' ? p.pad_token : String(p.pad_id), side };
 }
 
 export class ClipTokenizer {
@@ -109,12 +85,19 @@ export class ClipTokenizer {
   private readonly prefix: string | null;
   private readonly unk: string | null;
   private readonly specialIds: Set<number>;
+  readonly kind: TokenizerKind;
+  /** Longest sequence the model takes (padding included): the context length, or less where the tokenizer truncates earlier. */
   readonly maxLength: number;
+  readonly padding: Padding | null;
+  /** Whether a text's own closing token is the pad token (SigLIP and CLIP pad with their end token). */
+  private readonly closesWithPad: boolean;
   /**
    * Id of the token that stands for a word outside the vocabulary; null where the tokenizer has
    * none: byte-level BPE spells any text with known tokens (its unk_token is EOS, never produced).
    */
   readonly unknownId: number | null = null;
+  /** The unknown-word marker ([UNK], <|unk|>) where unknownId is set. */
+  readonly unknownToken: string | null = null;
 
   constructor(json: TokenizerJsonShape, config: Record<string, unknown>, maxLength: number, label: string) {
     try {
@@ -122,9 +105,10 @@ export class ClipTokenizer {
     } catch (e) {
       throw new TokenizerError(`${label}: cannot build the tokenizer: ${(e as Error).message}`);
     }
+    this.kind = kindOf(json);
     this.byteLevel = usesByteLevel(json);
     this.suffix = json.model?.end_of_word_suffix ?? (JSON.stringify(json.decoder ?? null).includes('</w>') ? '</w>' : null);
-    this.prefix = json.model?.continuing_subword_prefix ?? null;
+    this.prefix = json.model?.continuing_subword_prefix ?? (this.kind === 'wordpiece' ? '##' : null);
     this.unk = json.model?.unk_token ?? (typeof config.unk_token === 'string' ? config.unk_token : null);
     this.specialIds = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.id));
     // An unknown-word marker stands for report text, unless it doubles as BOS/EOS (CLIP's BPE uses <|endoftext|>).
@@ -132,101 +116,102 @@ export class ClipTokenizer {
       const unkId = this.tk.token_to_id(this.unk);
       if (unkId !== undefined) {
         this.specialIds.delete(unkId);
-        if (!this.byteLevel) this.unknownId = unkId;
+        if (!this.byteLevel) {
+          this.unknownId = unkId;
+          this.unknownToken = this.unk;
+        }
       }
     }
-    this.maxLength = maxLength;
+    const truncateAt = json.truncation?.max_length;
+    this.padding = fixedPadding(json, label);
+    let max = maxLength;
+    if (typeof truncateAt === 'number' && truncateAt > 0) max = Math.min(max, truncateAt);
+    if (this.padding) {
+      if (this.padding.length > maxLength) throw new TokenizerError(`${label}: pads every text to ${this.padding.length} tokens, but the text model takes at most ${maxLength}`);
+      max = Math.min(max, this.padding.length);
+    }
+    this.maxLength = max;
+    const sample = this.tk.encode('a').ids.map(Number);
+    this.closesWithPad = this.padding !== null && sample[sample.length - 1] === this.padding.id;
   }
 
   tokenToId(token: string): number | undefined {
     return this.tk.token_to_id(token);
   }
 
-  private surface(token: string): string {
+  private surface(token: string): Surface {
+    if (token === this.unk) return { text: '', continues: false };
     let s = token;
+    let continues = false;
     if (this.suffix && s.endsWith(this.suffix)) s = s.slice(0, -this.suffix.length);
-    if (this.prefix && s.startsWith(this.prefix)) s = s.slice(this.prefix.length);
+    if (this.prefix && s.startsWith(this.prefix) && s.length > this.prefix.length) {
+      s = s.slice(this.prefix.length);
+      continues = true;
+    }
     if (this.byteLevel) s = decodeByteLevel(s);
     s = s.replace(/^[\u2581\u0120]+/, '');
-    return fold(s).text.trim();
+    return { text: fold(s).text.trim(), continues };
+  }
+
+  /** The sequence padded to the fixed length, if the tokenizer pads (a text's ids, already truncated). */
+  pad(ids: number[]): number[] {
+    const p = this.padding;
+    if (!p || ids.length >= p.length) return ids;
+    const pads = new Array<number>(p.length - ids.length).fill(p.id);
+    return p.side === 'right' ? [...ids, ...pads] : [...pads, ...ids];
   }
 
   encode(text: string): Tokenized {
     const enc = this.tk.encode(text);
     let ids = enc.ids.map(Number);
-    let tokens = enc.tokens;
+    let pieces = enc.tokens;
     let truncated = false;
     if (ids.length > this.maxLength) {
       // Keep the closing special token so EOS pooling still sees it.
       const lastId = ids[ids.length - 1];
-      const lastTok = tokens[tokens.length - 1];
+      const lastTok = pieces[pieces.length - 1];
       const endIsSpecial = this.specialIds.has(lastId);
       ids = ids.slice(0, this.maxLength - (endIsSpecial ? 1 : 0));
-      tokens = tokens.slice(0, ids.length);
+      pieces = pieces.slice(0, ids.length);
       if (endIsSpecial) {
         ids.push(lastId);
-        tokens.push(lastTok);
+        pieces.push(lastTok);
       }
       truncated = true;
     }
-    const folded = fold(text);
-    const out: TextToken[] = [];
-    let cursor = 0;
-    // Indices of tokens not yet placed (unknown markers), waiting for the next match.
-    let pending: number[] = [];
-    const placePending = (upTo: number): void => {
-      if (pending.length === 0) return;
-      let a = cursor;
-      while (a < upTo && /\s/.test(folded.text[a])) a++;
-      let b = upTo;
-      while (b > a && /\s/.test(folded.text[b - 1])) b--;
-      if (b > a) {
-        // Split the gap among the pending tokens by whitespace-separated pieces, else all share it.
-        const pieces: [number, number][] = [];
-        const re = /\S+/g;
-        const gap = folded.text.slice(a, b);
-        let m: RegExpExecArray | null;
-        while ((m = re.exec(gap))) pieces.push([a + m.index, a + m.index + m[0].length]);
-        pending.forEach((ti, k) => {
-          const piece = pieces.length === pending.length ? pieces[k] : [a, b];
-          out[ti].start = folded.origStart[piece[0]];
-          out[ti].end = folded.origEnd[piece[1] - 1];
-          out[ti].text = text.slice(out[ti].start as number, out[ti].end as number);
-        });
-      }
-      pending = [];
-      cursor = Math.max(cursor, upTo);
-    };
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      const special = this.specialIds.has(id);
-      const tok: TextToken = { id, token: tokens[k], special, start: null, end: null, text: '' };
-      out.push(tok);
-      if (special) continue;
-      const s = tokens[k] === this.unk ? '' : this.surface(tokens[k]);
-      if (!s) {
-        pending.push(k);
-        continue;
-      }
-      let at = folded.text.indexOf(s, cursor);
-      if (at < 0) {
-        pending.push(k);
-        continue;
-      }
-      // A match far ahead with unmatched pending tokens: the gap belongs to them.
-      placePending(at);
-      if (at > cursor && pending.length === 0) {
-        // skipped characters (e.g. dropped by the normalizer) stay unattributed
-      }
-      const endF = at + s.length;
-      tok.start = folded.origStart[at];
-      tok.end = folded.origEnd[endF - 1];
-      tok.text = text.slice(tok.start, tok.end);
-      cursor = endF;
-      at = -1;
+    const tokens: TextToken[] = ids.map((id, k) => ({ id, token: pieces[k], special: this.specialIds.has(id), start: null, end: null, text: '' }));
+    const surfaces = tokens.map((t) => (t.special ? null : this.surface(t.token)));
+    if (this.kind !== 'wordpiece' || !alignWordPieces(text, tokens, surfaces, truncated)) alignBySearch(text, tokens, surfaces, truncated);
+    const padded = this.pad(ids);
+    const attentionMask = ids.map(() => 1);
+    if (padded.length > ids.length && this.padding) {
+      const p = this.padding;
+      const pads: TextToken[] = Array.from({ length: padded.length - ids.length }, () => ({ id: p.id, token: p.token, special: true, pad: true, start: null, end: null, text: '' }));
+      const zeros = pads.map(() => 0);
+      return p.side === 'right'
+        ? { ids: padded, tokens: [...tokens, ...pads], truncated, attentionMask: [...attentionMask, ...zeros] }
+        : { ids: padded, tokens: [...pads, ...tokens], truncated, attentionMask: [...zeros, ...attentionMask] };
     }
-    placePending(truncated ? cursor : folded.text.length);
-    return { ids, tokens: out, truncated };
+    return { ids, tokens, truncated, attentionMask };
+  }
+
+  /**
+   * The attention mask of ids this tokenizer produced (padding included): 0 on the padding. Pads
+   * are the run of pad ids at the padded end, less the text's closing token where that is the pad
+   * token itself.
+   */
+  attentionMask(ids: readonly number[]): number[] {
+    const mask = ids.map(() => 1);
+    const p = this.padding;
+    if (!p || ids.length !== p.length) return mask;
+    const order = p.side === 'right' ? [...ids.keys()].reverse() : [...ids.keys()];
+    const run: number[] = [];
+    for (const i of order) {
+      if (ids[i] !== p.id) break;
+      run.push(i);
+    }
+    for (const i of this.closesWithPad && p.side === 'right' ? run.slice(0, -1) : run) mask[i] = 0;
+    return mask;
   }
 }
 

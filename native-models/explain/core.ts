@@ -62,10 +62,14 @@ export async function forScaledSteps(h: Float32Array, steps: number, maxBatch: n
   }
 }
 
-/** One batched run of the tail + gradient graph. x is [batch, T, D]. */
-export async function runTailGrad(graph: GradGraph, x: Float32Array, batch: number, T: number, D: number, target: Float32Array, ids: number[] | null): Promise<{ grad: Float32Array; similarity: Float32Array }> {
+/** One batched run of the tail + gradient graph. x is [batch, T, D]; `direction` is h for NIB's folded graph. */
+export async function runTailGrad(graph: GradGraph, x: Float32Array, batch: number, T: number, D: number, target: Float32Array, ids: number[] | null, direction?: Float32Array): Promise<{ grad: Float32Array; similarity: Float32Array }> {
   const feeds: Record<string, ort.Tensor> = ids ? textFeeds(graph.session, graph.tower, ids, batch) : {};
   feeds[graph.wrt] = new ort.Tensor('float32', x, [batch, T, D]);
+  if (graph.direction) {
+    if (!direction) throw new ExplainError(`internal: NIB's folded graph needs h`);
+    feeds[graph.direction] = new ort.Tensor('float32', direction, [1, T, D]);
+  }
   feeds.target_embeds = new ort.Tensor('float32', repeat(target, batch), [batch, target.length]);
   const out = await graph.session.run(feeds, [graph.grad, graph.similarity]);
   return { grad: out[graph.grad].data as Float32Array, similarity: out[graph.similarity].data as Float32Array };

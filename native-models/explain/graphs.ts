@@ -5,8 +5,9 @@
  * - the text tower with a per-position scale on the token embeddings (text metrics, RISE).
  */
 import * as ort from 'onnxruntime-node';
-import { BundleError, idsTensor, type ClipBundle, type Tower } from '../clip/bundle';
+import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } from '../clip/bundle';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
+import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
@@ -22,8 +23,17 @@ export interface GradGraph {
   grad: string;
   similarity: string;
   tower: Tower;
-  /** Vision tail with the last layer computed for the CLS row only (null: not tried). */
-  specialized?: { applied: boolean; reason: string | null };
+  /**
+   * Tail with the last layer computed for the pooled row only (undefined: not tried): by the
+   * reassociated attention, or by slicing the row after the key/value projections.
+   */
+  specialized?: { applied: boolean; reason: string | null; via?: 'reassociated attention' | 'row slice' };
+  /** The model the tail was cut from (the tower's, or its specialized form). */
+  base: ModelProto;
+  /** NIB's graph with the cut layer's projections folded (nib-graph.ts): the input that takes h, [1, T, D]. */
+  direction?: string;
+  /** Whether that fold applies here, and if not why (undefined: not tried). */
+  folded?: { applied: boolean; reason: string | null };
   release(): Promise<void>;
 }
 
@@ -45,16 +55,13 @@ export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: n
   }
 }
 
-/** Feeds shared by every run of a text graph: ids (and attention mask) repeated over the batch. */
-export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: number[], batch: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  if (session.inputNames.includes(tower.inputName)) feeds[tower.inputName] = idsTensor(ids, tower.idsType, batch);
-  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = idsTensor(ids.map(() => 1), tower.idsType, batch);
-  return feeds;
+/** Feeds shared by every run of a text graph: ids (attention mask, token types) repeated over the batch. */
+export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: readonly number[], batch: number): Record<string, ort.Tensor> {
+  return towerFeeds(session.inputNames, tower, ids, batch);
 }
 
 /** A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it. */
-async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
+export async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const probe: Record<string, ort.Tensor> = {};
   let embeds: Float32Array;
@@ -77,22 +84,57 @@ async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string)
     embeds = new Float32Array(e.length * 2);
     embeds.set(e);
     embeds.set(e, e.length);
-    probe[tower.inputName] = idsTensor(ids, tower.idsType, 2);
+    Object.assign(probe, towerFeeds([tower.inputName, ...tower.extraInputs], tower, ids, 2));
   }
   probe.target_embeds = new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]);
   return { probe, embeds };
 }
 
-/** The tail after the cut at `h`, with the cosine objective and its gradient w.r.t. `h`, serialized. */
-async function tailGradientModel(base: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
-  const tail = extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+export function cutTail(base: ModelProto, tower: Tower, h: string): ModelProto {
+  return extractSubgraph(base, { inputs: [h], outputs: [tower.outputName] });
+}
+
+/** A tail (cut at `h`) with the cosine objective and its gradient w.r.t. `h`, serialized. */
+export async function tailGradientModel(tail: ModelProto, tower: Tower, h: string, probe: Record<string, ort.Tensor>): Promise<Uint8Array> {
   const withObjective = appendCosineObjective(tail, { embedding: tower.outputName });
-  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe }));
+  // The tail takes only some of the tower's inputs (a BERT tail: the attention mask, not the token types).
+  const takes = new Set((withObjective.graph?.input ?? []).map((i) => i.name));
+  const feeds = Object.fromEntries(Object.entries(probe).filter(([k]) => takes.has(k)));
+  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe: feeds }));
 }
 
 function specializedBase(tower: Tower): { model: ModelProto | null; reason: string | null } {
   const n = tower.layers;
-  return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n]);
+  if (tower.pooling.kind !== 'token') return { model: null, reason: 'the embedding does not read one fixed row' };
+  return specializeLastLayer(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n], tower.pooling.index);
+}
+
+function pooledAttentionBase(tower: Tower): Promise<{ model: ModelProto | null; reason: string | null }> {
+  const n = tower.layers;
+  if (tower.pooling.kind !== 'token') return Promise.resolve({ model: null, reason: 'the embedding does not read one fixed row' });
+  return pooledRowAttention(tower.model, tower.layerInputs[n - 1], tower.layerInputs[n], tower.pooling.index, tower.tokens);
+}
+
+/** Runs a candidate tail on the probe and compares its embeddings with the model's. */
+async function embeddingDifference(session: ort.InferenceSession, probe: Record<string, ort.Tensor>, output: string, expected: Float32Array): Promise<{ ok: boolean; max: number }> {
+  const out = await session.run(Object.fromEntries(Object.entries(probe).filter(([k]) => session.inputNames.includes(k))), [output]);
+  const got = out[output].data as Float32Array;
+  let max = 0, scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) {
+    max = Math.max(max, Math.abs(got[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return { ok: got.length === expected.length && max <= 1e-4 * scale, max };
+}
+
+/**
+ * Whether the tail at `layer` is tried with the last layer computed for the pooled row alone: the
+ * embedding must read one fixed row (CLS, the last position), and the cut must lie before the last
+ * layer (the pattern search expects that layer inside the graph).
+ */
+function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
+  const tower = kind === 'vision' ? bundle.vision : bundle.text;
+  return specialize && tower.pooling.kind === 'token' && layer < tower.layers - 1;
 }
 
 /**
@@ -105,55 +147,57 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const h = tower.layerInputs[layer];
   const { probe } = await tailProbe(bundle, kind, h);
-  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1 ? specializedBase(tower).model : null;
-  return { bytes: await tailGradientModel(special ?? tower.model, tower, h, probe), wrt: h };
+  const special = specializes(bundle, kind, layer) ? ((await pooledAttentionBase(tower)).model ?? specializedBase(tower).model) : null;
+  return { bytes: await tailGradientModel(cutTail(special ?? tower.model, tower, h), tower, h, probe), wrt: h };
 }
 
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  // A cut at the last layer's own input is not specialized (the pattern search expects that layer
-  // inside the graph; it would fail and fall back anyway, after onnxruntime logged the failed probe).
-  const special = kind === 'vision' && specialize && layer < bundle.visionLayers - 1;
-  return cached(bundle, `tail:${kind}:${layer}:${special ? 'cls' : 'plain'}`, async () => {
+  const special = specializes(bundle, kind, layer);
+  return cached(bundle, `tail:${kind}:${layer}:${special ? 'pooled-row' : 'plain'}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
     const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
     const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
-      const bytes = await tailGradientModel(base, tower, h, probe);
+      const bytes = await tailGradientModel(cutTail(base, tower, h), tower, h, probe);
       return (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
     };
     let session: ort.InferenceSession | null = null;
+    let base = tower.model;
     let specialized: GradGraph['specialized'];
     if (special) {
-      specialized = { applied: false, reason: null };
-      const s = specializedBase(tower);
-      specialized.reason = s.reason;
-      if (s.model) {
+      // The reassociated attention first (no key/value projections for the other tokens), then the
+      // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
+      const reasons: string[] = [];
+      let via: 'reassociated attention' | 'row slice' | undefined;
+      const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
+      for (const [name, candidate] of candidates) {
+        const s = await candidate();
+        if (!s.model) {
+          reasons.push(s.reason ?? 'not applicable');
+          continue;
+        }
         try {
           const cand = await build(s.model);
-          const out = await cand.run(probe, [tower.outputName]);
-          const got = out[tower.outputName].data as Float32Array;
-          let diff = 0, scale = 1e-6;
-          for (let i = 0; i < probeEmb.length; i++) {
-            diff = Math.max(diff, Math.abs(got[i] - probeEmb[i]));
-            scale = Math.max(scale, Math.abs(probeEmb[i]));
-          }
-          if (got.length === probeEmb.length && diff <= 1e-4 * scale) {
+          const diff = await embeddingDifference(cand, probe, tower.outputName, probeEmb);
+          if (diff.ok) {
             session = cand;
-            specialized.applied = true;
-          } else {
-            specialized.reason = `the specialized graph disagrees with the model (max difference ${diff})`;
-            await cand.release();
+            via = name;
+            base = s.model;
+            break;
           }
+          reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
+          await cand.release();
         } catch (e) {
-          // another export pattern: keep the plain tail
-          specialized.reason = (e as Error).message;
+          // another export pattern: try the next, else keep the plain tail
+          reasons.push((e as Error).message);
         }
       }
+      specialized = session ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
     }
     session ??= await build(tower.model);
     const s = session;
-    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, release: () => s.release() };
+    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base, release: () => s.release() };
   });
 }
 
@@ -169,7 +213,7 @@ export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
     const grad = await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe });
     const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
     const session = info.session;
-    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, release: () => session.release() };
+    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: tower.model, release: () => session.release() };
   });
 }
 

@@ -111,7 +111,8 @@ async function attributeImage(bundle: ClipBundle, side: ImageSide, input: SideIn
     return { patch: Float64Array.from(poolToGrid(pixel, bundle.imageSize, bundle.imageSize, bundle.grid[0], bundle.grid[1])), pixel };
   }
   const scores = await side.run({ ...input, hidden: stream as Hidden, ids: null });
-  return { patch: bundle.visionCls ? scores.slice(1) : scores, pixel: null };
+  // Every token after the non-patch prefix (CLS, registers) is a patch, row-major over the grid.
+  return { patch: scores.slice(bundle.visionPrefix), pixel: null };
 }
 
 async function attributeText(side: TextSide, input: SideInput, ids: number[], stream: Hidden | null): Promise<Float64Array> {
@@ -135,7 +136,7 @@ function textScores(tok: Tokenized, words: Word[], scores: Float64Array, warning
   const tn = normalize(scores);
   if (tn.problem) warnings.push(TOKEN_PROBLEMS[tn.problem]);
   const tokens: TokenScore[] = tok.tokens.map((t, i) => ({
-    text: t.text, start: t.start, end: t.end, raw: scores[i], normalized: tn.values ? tn.values[i] : 0, special: t.special,
+    text: t.text, start: t.start, end: t.end, raw: scores[i], normalized: tn.values ? tn.values[i] : 0, special: t.special, ...(t.pad ? { pad: true as const } : {}),
   }));
   const wraw = words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
   const wn = normalize(wraw);
@@ -157,7 +158,7 @@ async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: 
     metrics.insertionAuc = di.insertion;
   }
   if (tokenNorm) {
-    const tc = await textConfidence(bundle, tok.ids, tok.tokens.map((t) => t.special), tokenNorm, enc.imageEmbeds);
+    const tc = await textConfidence(bundle, tok, tokenNorm, enc.imageEmbeds);
     if (tc) {
       metrics.tdrop = tc.tdrop;
       metrics.tincr = tc.tincr;

@@ -10,6 +10,7 @@
  * image, i.e. the normalization mean, in order of the map, `aucSteps` equal steps, trapezoid).
  */
 import type { ClipBundle } from '../clip/bundle';
+import type { Tokenized } from '../clip/tokenizer';
 import { checkAbort, cosine, type Control } from './core';
 import { embedScaledTexts } from './graphs';
 
@@ -22,19 +23,24 @@ export async function imageConfidence(bundle: ClipBundle, pixelValues: Float32Ar
   return { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0 };
 }
 
-export async function textConfidence(bundle: ClipBundle, ids: number[], special: boolean[], tokenMap: ArrayLike<number>, imageEmbeds: Float32Array): Promise<{ tdrop: number; tincr: number } | null> {
-  // eval.py drops the first and last token (start/end) from the ids it feeds.
-  const keep: number[] = [];
-  for (let i = 0; i < ids.length; i++) if (!(special[i] && (i === 0 || i === ids.length - 1))) keep.push(i);
+export async function textConfidence(bundle: ClipBundle, tok: Pick<Tokenized, 'ids' | 'tokens'>, tokenMap: ArrayLike<number>, imageEmbeds: Float32Array): Promise<{ tdrop: number; tincr: number } | null> {
+  const ids = tok.ids;
+  // eval.py drops the first and last token (start/end) from the ids it feeds; padding is not the
+  // text's, so it goes too, and the shorter sequence is padded again as the tokenizer pads.
+  const real = tok.tokens.map((t, i) => (t.pad ? -1 : i)).filter((i) => i >= 0);
+  const first = real[0];
+  const last = real[real.length - 1];
+  const keep = real.filter((i) => !(tok.tokens[i].special && (i === first || i === last)));
   if (keep.length === 0) return null;
-  const kept = keep.map((i) => ids[i]);
+  const kept = bundle.tokenizer.pad(keep.map((i) => ids[i]));
   const rowScale = new Map<number, number>();
   for (const i of keep) rowScale.set(ids[i], (rowScale.get(ids[i]) ?? 1) * tokenMap[i]);
   const T = kept.length;
   const scales = new Float32Array(2 * T);
   for (let t = 0; t < T; t++) {
     scales[t] = 1;
-    scales[T + t] = rowScale.get(kept[t]) as number;
+    // Rows, as eval.py scales the embedding table: padding added back is scaled only if its id is a kept token's.
+    scales[T + t] = rowScale.get(kept[t]) ?? 1;
   }
   const emb = await embedScaledTexts(bundle, kept, scales, 2);
   const P = bundle.projectionDim;

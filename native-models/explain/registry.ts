@@ -75,9 +75,12 @@ export const ATTRIBUTORS: Readonly<Record<Method, Attributor>> = {
     spec: METHOD_SPECS.nib,
     image: nib,
     text: nib,
+    // At the last layer a pooled token sees the patches only through that layer's LayerNorm, which is
+    // scale-invariant: their scores cancel to rounding noise. An attention-pooling head (SigLIP)
+    // reads every token after the final LayerNorm instead, so its last layer is not degenerate.
     imageCaveat: (layer, bundle) =>
-      layer === bundle.visionLayers - 1
-        ? `layer ${layer} is the last vision layer: patch scores there are near zero (rounding noise) for a pre-LayerNorm CLIP; an earlier layer gives a meaningful map`
+      layer === bundle.visionLayers - 1 && (bundle.vision.pooling.kind === 'token' || bundle.vision.pooling.kind === 'eos')
+        ? `layer ${layer} is the last vision layer: patch scores there are near zero (rounding noise) for a pre-LayerNorm CLIP pooled at its CLS token; an earlier layer gives a meaningful map`
         : null,
   },
   m2ib: { spec: METHOD_SPECS.m2ib, image: m2ib, text: m2ib },

@@ -17,6 +17,8 @@ export interface TokenScore {
   raw: number;
   normalized: number;
   special: boolean;
+  /** A position the tokenizer's fixed-length padding added (SigLIP): scored like any position, never a word. */
+  pad?: true;
 }
 
 /** One word of the report (its tokens merged), with its character span. */

@@ -369,7 +369,75 @@ const conv: GradRule = (c, g, need) => {
   return [dx, dw, db];
 };
 
-const selection: GradRule = (c, g) => [selectionGrad(c, one(c, g))];
+/**
+ * The extent of input 0 along `axis`, and a constant position on it made non-negative and clamped
+ * to [0, extent] at run time (the axis may be dynamic: a text tail runs at every sequence length).
+ */
+function runTimeAxis(c: GradContext, axis: number): { size: string; at: (v: number) => string } {
+  const size = c.op('Gather', [c.shape(inp(c, 0)), c.ints([axis])], { axis: 0 });
+  const zero = c.ints([0]);
+  const at = (v: number): string => {
+    const big = Math.abs(v) >= 2 ** 31;
+    const raw = big ? (v > 0 ? size : zero) : v < 0 ? c.op('Add', [size, c.ints([v])]) : c.ints([v]);
+    return c.op('Min', [c.op('Max', [raw, zero]), size]);
+  };
+  return { size, at };
+}
+
+/** Zero-pads g back to input 0's shape: begin[a] / end[a] elements before / after it on each axis (int64 [1] tensors, or null for 0). */
+function padBack(c: GradContext, g: string, begin: (string | null)[], end: (string | null)[]): string {
+  const zero = c.ints([0]);
+  const pads = c.op('Concat', [...begin.map((b) => b ?? zero), ...end.map((e) => e ?? zero)], { axis: 0 });
+  return c.op('Pad', [g, pads]);
+}
+
+/**
+ * Slice with constant starts, ends, axes and unit steps (a row or a range of tokens): the gradient is
+ * g zero-padded back, instead of the general scatter over every position of the input.
+ */
+function sliceByPad(c: GradContext, g: string): string | null {
+  const ins = c.node.input ?? [];
+  const x = inp(c, 0);
+  const r = c.rank(x);
+  const consts = [1, 2, 3, 4].map((i) => (ins[i] ? (c.isConstant(ins[i]) ? c.constValues(ins[i], 'Slice input') : undefined) : null));
+  if (consts.some((v) => v === undefined)) return null;
+  const [starts, ends, axesIn, steps] = consts as (number[] | null)[];
+  if (!starts || !ends || (steps && steps.some((s) => s !== 1))) return null;
+  const axes = (axesIn ?? starts.map((_, i) => i)).map((a) => normAxis(a, r));
+  const begin: (string | null)[] = new Array(r).fill(null);
+  const end: (string | null)[] = new Array(r).fill(null);
+  axes.forEach((a, k) => {
+    const ax = runTimeAxis(c, a);
+    const s = ax.at(starts[k]);
+    const e = c.op('Max', [ax.at(ends[k]), s]);
+    begin[a] = s;
+    end[a] = c.op('Sub', [ax.size, e]);
+  });
+  return padBack(c, g, begin, end);
+}
+
+/** Gather of one constant position (CLS at 0, the last token at -1): g put back at that position, zeros elsewhere. */
+function gatherByPad(c: GradContext, g: string): string | null {
+  const idx = inp(c, 1);
+  if (!c.isConstant(idx) || c.rank(idx) !== 0) return null;
+  const k = c.constValues(idx, 'Gather index')[0];
+  const x = inp(c, 0);
+  const r = c.rank(x);
+  const axis = normAxis(attrInt(c.node, 'axis', 0), r);
+  const ax = runTimeAxis(c, axis);
+  const at = k < 0 ? c.op('Add', [ax.size, c.ints([k])]) : c.ints([k]);
+  const begin: (string | null)[] = new Array(r).fill(null);
+  const end: (string | null)[] = new Array(r).fill(null);
+  begin[axis] = at;
+  end[axis] = c.op('Sub', [c.op('Sub', [ax.size, at]), c.ints([1])]);
+  return padBack(c, c.op('Unsqueeze', [g, c.ints([axis])]), begin, end);
+}
+
+const selection: GradRule = (c, g) => {
+  const gy = one(c, g);
+  const op = c.node.opType;
+  return [(op === 'Slice' ? sliceByPad(c, gy) : op === 'Gather' ? gatherByPad(c, gy) : null) ?? selectionGrad(c, gy)];
+};
 
 const variadicSum: GradRule = (c, g, need) => {
   const gy = one(c, g);

@@ -19,7 +19,8 @@ export async function probeModel(model: ModelProto, feeds: Feeds): Promise<Map<s
   let result: ort.InferenceSession.ReturnType;
   const src = modelSource(exposed);
   try {
-    const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'disabled' };
+    // A failed probe is reported by the error below (with the model's name); onnxruntime's own log line would only repeat it.
+    const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'disabled', logSeverityLevel: 4 };
     const session = typeof src.source === 'string'
       ? await ort.InferenceSession.create(src.source, options)
       : await ort.InferenceSession.create(src.source, options);

@@ -1,6 +1,7 @@
-// Explanation speed on a ViT-B/32-shaped CLIP bundle (random weights, written to a temp folder):
-// NIB vs M2IB vs RISE, image and text side, median of warm runs, peak RSS per method (each method
-// runs in its own child process so the peaks do not mix).
+// Explanation speed on ViT-B/32- and ViT-B/16-shaped CLIP bundles (random weights, written to a temp
+// folder): at B/32 NIB vs M2IB vs RISE, at B/16 (197 tokens) NIB; image and text side, median of warm
+// runs, peak RSS per run (each in its own child process so the peaks do not mix). The plain rows run
+// NIB without the last-layer shortcut and without the cut-layer fold, for comparison.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -8,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
-import type { ScanImage } from '../../native-models/clip/preprocess';
 import { explain } from '../../native-models/explain/index';
-import { setLastLayerSpecialization, tailGradientBytes } from '../../native-models/explain/graphs';
+import { median, phantom } from './scan';
+import { setLastLayerSpecialization } from '../../native-models/explain/graphs';
+import { nibGradientBytes, setNibFold } from '../../native-models/explain/nib-graph';
 import { defaultLayer } from '../../native-models/explain/index';
 import { writeRandomClipBundle } from '../../native-models/onnx/clipgen';
 import { serializeModel } from '../../native-models/onnx/model';
@@ -21,24 +23,11 @@ const B32 = {
   imageSize: 224, patch: 32, visionWidth: 768, visionLayers: 12, visionHeads: 12,
   textWidth: 512, textLayers: 12, textHeads: 8, contextLength: 77, projection: 512, vocabSize: 49408, seed: 1,
 };
+const B16 = { ...B32, patch: 16 };
 const TEXT = 'Right upper lobe consolidation with a small left pleural effusion; no pneumothorax. Heart size is normal.';
 const RUNS: Record<string, number> = { nib: Number(process.env.EXPLAIN_BENCH_RUNS ?? 7), m2ib: 3, rise: 1 };
 
-function phantom(size: number): ScanImage {
-  const px = new Float32Array(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const dx = (x - size / 2) / size, dy = (y - size / 2) / size;
-      px[y * size + x] = 1000 + 1500 * Math.exp(-(dx * dx + dy * dy) * 8) + 300 * Math.sin(x / 7) * Math.cos(y / 11);
-    }
-  }
-  return { width: size, height: size, channels: 1, pixels: px, window: { center: 1800, width: 2400 }, invert: false };
-}
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 interface MatmulShare { runMs: number; matmulMs: number; otherMs: number; gflop: number; bestGflops: number }
 interface ChildResult { profile?: MatmulShare; method: string; imageMs: number; textMs: number; imageCpuS: number; textCpuS: number; buildMs: number; runs: number; peakRssMb: number; similarity: number }
@@ -52,7 +41,7 @@ interface ProfileEvent { cat?: string; name?: string; dur?: number; args?: { op_
  */
 async function profileImageTail(bundle: Awaited<ReturnType<typeof loadClipBundle>>, steps: number): Promise<MatmulShare> {
   const layer = defaultLayer(bundle.visionLayers);
-  const { bytes, wrt } = await tailGradientBytes(bundle, 'vision', layer);
+  const { bytes, wrt, direction } = await nibGradientBytes(bundle, 'vision', layer);
   const dir = mkdtempSync(join(tmpdir(), 'candor-prof-'));
   try {
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: join(dir, 'tail'), extra: { session: { intra_op: { allow_spinning: '0' } } } });
@@ -60,7 +49,8 @@ async function profileImageTail(bundle: Awaited<ReturnType<typeof loadClipBundle
     const h = probe[wrt];
     const x = new Float32Array(steps * h.data.length);
     for (let i = 0; i < steps; i++) x.set(h.data as Float32Array, i * h.data.length);
-    const feeds = { [wrt]: new ort.Tensor('float32', x, [steps, ...h.dims.slice(1)]), target_embeds: new ort.Tensor('float32', new Float32Array(steps * bundle.projectionDim).fill(0.1), [steps, bundle.projectionDim]) };
+    const feeds: Record<string, ort.Tensor> = { [wrt]: new ort.Tensor('float32', x, [steps, ...h.dims.slice(1)]), target_embeds: new ort.Tensor('float32', new Float32Array(steps * bundle.projectionDim).fill(0.1), [steps, bundle.projectionDim]) };
+    if (direction) feeds[direction] = new ort.Tensor('float32', (h.data as Float32Array).slice(), [1, ...h.dims.slice(1)]);
     const runs = 5;
     for (let i = 0; i < runs; i++) await session.run(feeds);
     session.endProfiling();
@@ -118,6 +108,7 @@ async function bestMatmulGflops(): Promise<number> {
 /** One method in this (child) process: first call builds the graphs, then `runs` warm runs per side. */
 async function child(method: Method, dir: string, plain: boolean): Promise<ChildResult> {
   setLastLayerSpecialization(!plain);
+  setNibFold(!plain);
   const bundle = await loadClipBundle(dir, { prefer: 'cpu' });
   const image = phantom(512);
   const runs = RUNS[method] ?? 3;
@@ -142,46 +133,83 @@ async function child(method: Method, dir: string, plain: boolean): Promise<Child
   }
   const profile = method === 'nib' && !plain ? await profileImageTail(bundle, 10) : undefined;
   await bundle.dispose();
-  return { profile, method: plain ? `${method} (no last-layer specialization)` : method, imageMs: median(img), textMs: median(txt), imageCpuS: median(imgCpu), textCpuS: median(txtCpu), buildMs, runs, peakRssMb: process.resourceUsage().maxRSS / 1024, similarity };
+  return { profile, method: plain ? `${method} (plain tail)` : method, imageMs: median(img), textMs: median(txt), imageCpuS: median(imgCpu), textCpuS: median(txtCpu), buildMs, runs, peakRssMb: process.resourceUsage().maxRSS / 1024, similarity };
 }
 
-export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-bench-b32-'));
+/** Runs one method in a child process on a bundle; null (with the reason printed) when it fails. */
+function runChild(method: Method, dir: string, plain: boolean): ChildResult | null {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method, dir, ...(plain ? ['--plain'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) {
+    console.log(`${method}: failed (${r.status}) ${r.stderr.split('\n').filter((l) => !l.includes('onnxruntime')).slice(-5).join(' ')}`);
+    return null;
+  }
+  return JSON.parse(line) as ChildResult;
+}
+
+function printProfile(p: MatmulShare, target: number | null): void {
+  console.log(`  tail+gradient under onnxruntime's profiler (10 steps as one batch): ${p.runMs.toFixed(0)} ms per run; matrix products ${p.matmulMs.toFixed(0)} ms (${p.gflop.toFixed(1)} GFLOP at ${((p.gflop * 1000) / p.matmulMs).toFixed(0)} GFLOP/s), all other kernels ${p.otherMs.toFixed(0)} ms`);
+  const floor = p.gflop / p.bestGflops;
+  console.log(`  → fp32 floor: ${p.gflop.toFixed(1)} GFLOP of matrix products at the best rate onnxruntime reaches on this CPU (${p.bestGflops.toFixed(0)} GFLOP/s, one MLP-shaped product, best of 20) = ${floor.toFixed(3)} s${target !== null && floor > target ? `, above the ${target} s target: it cannot be met in fp32 here without doing less arithmetic` : ''}`);
+}
+
+const load = async (): Promise<string> => (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
+
+async function withBundle(name: string, opts: typeof B32, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `candor-bench-${name}-`));
   try {
     const t0 = performance.now();
-    await writeRandomClipBundle(dir, B32);
-    console.log(`explain bench: ViT-B/32-shaped random bundle written in ${((performance.now() - t0) / 1000).toFixed(1)} s (layer 9 of 12, 10 steps, 512×512 scan, ${TEXT.split(' ').length} words)`);
-    const self = fileURLToPath(import.meta.url);
-    const rows: ChildResult[] = [];
-    const only = process.env.EXPLAIN_BENCH_METHODS?.split(',');
-    const plan = ([['nib', false], ['nib', true], ['m2ib', false], ['rise', false]] as [Method, boolean][]).filter(([m]) => !only || only.includes(m));
-    console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on this machine inflates wall times; CPU seconds do not depend on it as much)`);
-    for (const [method, plain] of plan) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', method, dir, ...(plain ? ['--plain'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-      if (r.status !== 0 || !line) {
-        console.log(`${method}: failed (${r.status}) ${r.stderr.split('\n').filter((l) => !l.includes('onnxruntime')).slice(-5).join(' ')}`);
-        continue;
-      }
-      rows.push(JSON.parse(line) as ChildResult);
-    }
-    console.log('| method | image map s (median) | image CPU s | text s (median) | text CPU s | first call s (graph build + run) | warm runs | peak RSS MB |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.method} | ${(r.imageMs / 1000).toFixed(3)} | ${r.imageCpuS.toFixed(2)} | ${(r.textMs / 1000).toFixed(3)} | ${r.textCpuS.toFixed(2)} | ${(r.buildMs / 1000).toFixed(1)} | ${r.runs} | ${r.peakRssMb.toFixed(0)} |`);
-    const nib = rows.find((r) => r.method === 'nib');
-    if (nib) {
+    await writeRandomClipBundle(dir, opts);
+    console.log(`\nexplain bench: ViT-${name}-shaped random bundle (${(opts.imageSize / opts.patch) ** 2 + 1} vision tokens) written in ${((performance.now() - t0) / 1000).toFixed(1)} s (layer 9 of 12, 10 steps, 512×512 scan, ${TEXT.split(' ').length} words); load average ${await load()} (other work on this machine inflates wall times; CPU seconds do not depend on it as much)`);
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const HEADER = '| method | image map s (median) | image CPU s | text s (median) | text CPU s | first call s (graph build + run) | warm runs | peak RSS MB |';
+const row = (r: ChildResult): string => `| ${r.method} | ${(r.imageMs / 1000).toFixed(3)} | ${r.imageCpuS.toFixed(2)} | ${(r.textMs / 1000).toFixed(3)} | ${r.textCpuS.toFixed(2)} | ${(r.buildMs / 1000).toFixed(1)} | ${r.runs} | ${r.peakRssMb.toFixed(0)} |`;
+
+export async function run(): Promise<void> {
+  const only = process.env.EXPLAIN_BENCH_METHODS?.split(',');
+  const shapes = process.env.EXPLAIN_BENCH_SHAPES?.split(',') ?? ['B/32', 'B/16'];
+  const nibRows: [string, ChildResult][] = [];
+  if (shapes.includes('B/32')) {
+    await withBundle('B/32', B32, async (dir) => {
+      const plan = ([['nib', false], ['nib', true], ['m2ib', false], ['rise', false]] as [Method, boolean][]).filter(([m]) => !only || only.includes(m));
+      const rows = plan.map(([m, plain]) => runChild(m, dir, plain)).filter((r): r is ChildResult => r !== null);
+      console.log(HEADER);
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const r of rows) console.log(row(r));
+      const nib = rows.find((r) => r.method === 'nib');
+      if (!nib) return;
+      nibRows.push(['B/32', nib]);
       const target = 0.2;
       console.log(`NIB image map: ${(nib.imageMs / 1000).toFixed(3)} s wall, ${nib.imageCpuS.toFixed(2)} CPU s (≈ ${(nib.imageCpuS / 2).toFixed(2)} s on 2 idle cores) vs target ≤ ${target} s (paper's PyTorch code ~0.6 s on these 2 cores): ${nib.imageMs / 1000 <= target ? 'met' : 'NOT met'}`);
       for (const r of rows) if (r !== nib) console.log(`${r.method} / nib image time: ${(r.imageMs / nib.imageMs).toFixed(2)}×`);
-      const p = nib.profile;
-      if (p) {
-        console.log(`NIB image tail+gradient under onnxruntime's profiler (${10} steps as one batch): ${p.runMs.toFixed(0)} ms per run; matrix products ${p.matmulMs.toFixed(0)} ms (${p.gflop.toFixed(1)} GFLOP at ${((p.gflop * 1000) / p.matmulMs).toFixed(0)} GFLOP/s), all other kernels ${p.otherMs.toFixed(0)} ms`);
-        const floor = p.gflop / p.bestGflops;
-        console.log(`  → fp32 floor: ${p.gflop.toFixed(1)} GFLOP of matrix products at the best rate onnxruntime reaches on this CPU (${p.bestGflops.toFixed(0)} GFLOP/s, one MLP-shaped product, best of 20) = ${floor.toFixed(3)} s${floor > target ? `, above the ${target} s target: it cannot be met in fp32 here without doing less arithmetic` : ''}`);
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+      if (nib.profile) printProfile(nib.profile, target);
+    });
+  }
+  if (shapes.includes('B/16') && (!only || only.includes('nib'))) {
+    await withBundle('B/16', B16, async (dir) => {
+      const rows = [runChild('nib', dir, false), runChild('nib', dir, true)].filter((r): r is ChildResult => r !== null);
+      console.log(HEADER);
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const r of rows) console.log(row(r));
+      const nib = rows.find((r) => r.method === 'nib');
+      if (!nib) return;
+      nibRows.push(['B/16', nib]);
+      if (nib.profile) printProfile(nib.profile, null);
+      const plain = rows.find((r) => r !== nib);
+      if (plain) console.log(`NIB image map at B/16: ${(plain.imageMs / nib.imageMs).toFixed(2)}× faster with the last-layer shortcut and the cut-layer fold than with the plain tail`);
+    });
+  }
+  if (nibRows.length) {
+    console.log('\nNIB by shape (same widths and depth; the paper\'s own code on this machine: `npm run bench paper`)');
+    console.log('| shape | vision tokens | image map s (median) | image CPU s | text s (median) | peak RSS MB |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const [shape, r] of nibRows) console.log(`| ${shape} | ${shape === 'B/16' ? 197 : 50} | ${(r.imageMs / 1000).toFixed(3)} | ${r.imageCpuS.toFixed(2)} | ${(r.textMs / 1000).toFixed(3)} | ${r.peakRssMb.toFixed(0)} |`);
   }
 }
 

@@ -1,16 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import type { ScanImage } from '../../native-models/clip/preprocess';
 
 export const MINI = '/work/shared/fixtures/models/mini-clip';
 export const REF = '/work/shared/fixtures/reference';
+/** Two more families (README there): BiomedCLIP-like (post-LN BERT text, WordPiece) and SigLIP-like (no CLS, MAP head, padded text). */
+export const FAMILY_REF = '/work/shared/fixtures/reference-families';
+export const FAMILY_BUNDLES = { biomed: '/work/shared/fixtures/models/biomed-mini', siglip: '/work/shared/fixtures/models/siglip-mini' } as const;
+export type Family = keyof typeof FAMILY_BUNDLES;
+export const FAMILY_CASES: Record<Family, string[]> = {
+  biomed: ['biomed01', 'biomed02', 'biomed03', 'biomed04'],
+  siglip: ['siglip01', 'siglip02', 'siglip03', 'siglip04'],
+};
 
 export interface RefBlock {
   similarity: number;
   image_embeds: number[];
   text_embeds: number[];
-  image: { grid: [number, number]; patch_scores_raw: number[]; cls_score_raw: number; map_size: [number, number]; map: number[] };
+  image: { grid: [number, number]; patch_scores_raw: number[]; cls_score_raw: number | null; map_size: [number, number]; map: number[] };
   text: { token_scores_raw: number[]; token_scores: number[] };
   /** cos at x = h·i/n, i = 1..n, per tower. */
   debug: { vision_step_losses: number[]; text_step_losses: number[] };
@@ -23,16 +32,43 @@ export interface RefCase {
   layer: number;
   steps: number;
   input_ids: number[];
-  tokens: { id: number; token: string; special: boolean; start: number | null; end: number | null; text: string }[];
+  tokens: { id: number; token: string; special: boolean; start: number | null; end: number | null; text: string; pad?: boolean }[];
   tolerances: Record<string, number | null | string>;
   float32: RefBlock;
   float64: RefBlock;
+  /** Family cases: the padding applied (SigLIP), the cut tensors the harness recorded. */
+  text_padding?: { pad_to: number; pad_id: number; num_real_tokens: number; truncated: boolean } | null;
+  vision_cls_token?: boolean;
 }
 
 export const CASES = ['case01', 'case02', 'case03', 'case04', 'case05', 'case06', 'case07', 'case08'];
 
-export function readCase(name: string): RefCase {
-  return JSON.parse(readFileSync(join(REF, `${name}.json`), 'utf8')) as RefCase;
+export function readCase(name: string, dir = REF): RefCase {
+  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as RefCase;
+}
+
+/** The cut tensors the fixture harness recorded in config.json → nib_reference (never read by the app). */
+export function recordedCuts(bundle: string): { vision: string[]; text: string[] } {
+  const r = (JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { nib_reference: Record<string, Record<string, string>> }).nib_reference;
+  return { vision: Object.values(r.vision_layer_input_tensors), text: Object.values(r.text_layer_input_tensors) };
+}
+
+/**
+ * A copy of a fixture bundle as a real export would be: config.json without the harness's
+ * nib_reference record, no nib.json. The caller removes the folder.
+ */
+export function bundleWithoutRecord(src: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'candor-family-'));
+  cpSync(src, dir, { recursive: true });
+  const writable = (p: string): void => {
+    chmodSync(p, statSync(p).isDirectory() ? 0o755 : 0o644);
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p)) writable(join(p, f));
+  };
+  writable(dir);
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  delete cfg.nib_reference;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 1));
+  return dir;
 }
 
 export function readPng(file: string): ScanImage {

@@ -34,7 +34,7 @@ test('discovery and NIB on a 6-layer, 6×6-grid random bundle', async () => {
     assert.deepEqual([e.image!.map.width, e.image!.map.height], [300, 200]);
     assert.ok(e.text!.tokens.length === 6 && e.text!.words.length === 4);
     assert.ok(Number.isFinite(e.metrics.vdrop) && Number.isFinite(e.metrics.tdrop));
-    assert.deepEqual((await tailGradient(b, 'vision', 4)).specialized, { applied: true, reason: null });
+    assert.deepEqual((await tailGradient(b, 'vision', 4)).specialized, { applied: true, reason: null, via: 'reassociated attention' });
   } finally {
     await b.dispose();
   }

@@ -105,7 +105,7 @@ test('metrics: an all-ones map changes nothing; deletion/insertion curves start/
   const ic = await imageConfidence(bundle, pixelValues, ones, text, sim);
   assert.ok(ic.vdrop < 1e-4 && ic.vincr === 0);
   const tk = bundle.tokenize(c.text);
-  const tc = await textConfidence(bundle, tk.ids, tk.tokens.map((t) => t.special), new Float64Array(tk.ids.length).fill(1), img);
+  const tc = await textConfidence(bundle, tk, new Float64Array(tk.ids.length).fill(1), img);
   assert.ok(tc && tc.tdrop === 0 && tc.tincr === 0);
   const ramp = Float64Array.from({ length: 4096 }, (_, i) => i / 4095);
   const di = await deletionInsertion(bundle, pixelValues, ramp, text, 8, {});

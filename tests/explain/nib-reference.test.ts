@@ -63,7 +63,7 @@ for (const name of CASES) {
     for (const maxBatch of BATCHES) {
       const v = await nibAttribution(bundle, s.vision, s.textEmbeds, c.steps, null, { maxBatch });
       const tolV = c.tolerances.image_patch_scores_raw_abs as number;
-      assert.ok(Math.abs(v.scores[0] - ref.image.cls_score_raw) <= tolV, `${name} batch ${maxBatch}: CLS ${v.scores[0]} vs ${ref.image.cls_score_raw}`);
+      assert.ok(Math.abs(v.scores[0] - ref.image.cls_score_raw!) <= tolV, `${name} batch ${maxBatch}: CLS ${v.scores[0]} vs ${ref.image.cls_score_raw}`);
       assert.ok(maxAbsDiff(v.scores.slice(1), ref.image.patch_scores_raw) <= tolV, `${name} batch ${maxBatch}: patch scores`);
       assert.equal(v.stepLosses.length, c.steps);
       assert.ok(maxAbsDiff(v.stepLosses, ref.debug.vision_step_losses) <= (c.tolerances.similarity_abs as number), `${name} batch ${maxBatch}: vision step losses ${v.stepLosses} vs ${ref.debug.vision_step_losses}`);
@@ -97,11 +97,14 @@ for (const name of ['case03', 'case07']) {
       assert.ok(maxAbsDiff(r.tokens, o.text.scores) <= (c.tolerances.text_token_scores_raw_abs as number), `batch ${batch}: token scores differ from the oracle by ${maxAbsDiff(r.tokens, o.text.scores)}`);
       runs.push(r);
     }
-    // The batch size bounds memory only: the same sums up to float32 rounding of the gradients.
+    // The batch size bounds memory only: the same sums up to float32 rounding of the gradients
+    // (matrix products of another batch size may block their sums differently). 5e-6 of the largest
+    // score: about the float32 rounding of the computation itself (the case's float32 vs float64
+    // patch scores: 2.1e-6), 20× below the reference tolerance.
     const scale = (v: ArrayLike<number>): number => Math.max(...Array.from(v, Math.abs));
     for (const r of runs.slice(1)) {
-      assert.ok(maxAbsDiff(r.patch, runs[0].patch) <= 1e-6 * scale(runs[0].patch), `patch scores depend on the batch size: ${maxAbsDiff(r.patch, runs[0].patch)}`);
-      assert.ok(maxAbsDiff(r.tokens, runs[0].tokens) <= 1e-6 * scale(runs[0].tokens), `token scores depend on the batch size: ${maxAbsDiff(r.tokens, runs[0].tokens)}`);
+      assert.ok(maxAbsDiff(r.patch, runs[0].patch) <= 5e-6 * scale(runs[0].patch), `patch scores depend on the batch size: ${maxAbsDiff(r.patch, runs[0].patch)}`);
+      assert.ok(maxAbsDiff(r.tokens, runs[0].tokens) <= 5e-6 * scale(runs[0].tokens), `token scores depend on the batch size: ${maxAbsDiff(r.tokens, runs[0].tokens)}`);
     }
   });
 

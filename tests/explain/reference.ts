@@ -61,7 +61,7 @@ export async function oracleNib(c: RefCase, n: number): Promise<OracleNib> {
 export function assertEvenStepsGiveReference(o: OracleNib, c: RefCase): void {
   const half = (rows: number[][]): number[] => sumRows(rows.filter((_, i) => i % 2 === 1)).map((s) => 2 * s);
   const v = half(o.vision.rows);
-  assert.ok(Math.abs(v[0] - c.float64.image.cls_score_raw) <= tol(c, 'image_patch_scores_raw_abs')!, `${c.case}: oracle CLS ${v[0]}`);
+  assert.ok(Math.abs(v[0] - c.float64.image.cls_score_raw!) <= tol(c, 'image_patch_scores_raw_abs')!, `${c.case}: oracle CLS ${v[0]}`);
   const dp = maxAbsDiff(v.slice(1), c.float64.image.patch_scores_raw);
   assert.ok(dp <= tol(c, 'image_patch_scores_raw_abs')!, `${c.case}: oracle even steps vs reference patch scores: ${dp}`);
   const dt = maxAbsDiff(half(o.text.rows), c.float64.text.token_scores_raw);

@@ -24,7 +24,7 @@ test('specialization applies on mini-clip and matches the plain tail at every la
   for (const layer of [0, 1, 2]) {
     setLastLayerSpecialization(true);
     const g = await tailGradient(bundle, 'vision', layer);
-    assert.deepEqual(g.specialized, { applied: true, reason: null });
+    assert.deepEqual(g.specialized, { applied: true, reason: null, via: 'reassociated attention' });
     const a = await explain(bundle, img, c.text, { method: 'nib', layer, steps: 5, target: 'image', metrics: false });
     setLastLayerSpecialization(false);
     const p = await tailGradient(bundle, 'vision', layer);

@@ -239,3 +239,43 @@ export async function checkGradients(c: OpCase, seed = 1): Promise<number> {
   }
   return worst;
 }
+
+/**
+ * A whole graph (nodes + float64 initializers) with a scalar output `loss` against central differences
+ * of its input `wrt`: the gradient model is built from a probe at one batch size and checked at another.
+ * Returns the worst relative error (tolerance 1e-6 of the largest gradient, float64).
+ */
+export async function checkGraphGradient(model: ModelProto, wrt: string, feeds: (batch: number) => Record<string, ort.Tensor>, batches: [number, number] = [2, 3]): Promise<number> {
+  const gradModel = await buildGradientModel(model, { objective: 'loss', wrt: [wrt], probe: feeds(batches[0]) });
+  const gradSession = await session(gradModel);
+  const fdSession = await session(model);
+  try {
+    const f = feeds(batches[1]);
+    const res = await gradSession.run(f);
+    const loss = async (x: Record<string, ort.Tensor>): Promise<number> => Number((await fdSession.run(x, ['loss'])).loss.data[0]);
+    const x = f[wrt];
+    const data = x.data as Float64Array;
+    const h = 1e-6 * Math.max(1, ...Array.from(data, Math.abs));
+    const fd = new Float64Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const plus = data.slice();
+      plus[i] += h;
+      const minus = data.slice();
+      minus[i] -= h;
+      fd[i] = ((await loss({ ...f, [wrt]: new ort.Tensor('float64', plus, x.dims) })) - (await loss({ ...f, [wrt]: new ort.Tensor('float64', minus, x.dims) }))) / (2 * h);
+    }
+    const got = res[`grad:${wrt}`].data as Float64Array;
+    const gmax = Math.max(...Array.from(fd, Math.abs));
+    assert.ok(gmax > 0, 'finite differences are all zero: the case tests nothing');
+    let worst = 0;
+    for (let i = 0; i < fd.length; i++) {
+      const err = Math.abs(got[i] - fd[i]) / gmax;
+      worst = Math.max(worst, err);
+      assert.ok(err <= 1e-6, `grad:${wrt}[${i}] = ${got[i]} but finite differences give ${fd[i]} (relative error ${err.toExponential(2)})`);
+    }
+    return worst;
+  } finally {
+    await gradSession.release();
+    await fdSession.release();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * NIB's tail+gradient graph: the tail at the layer (with the last-layer shortcut where it applies,
+ * graphs.ts), and the cut layer's Q/K/V projections folded so that they run once for all steps
+ * (nib-fold.ts). The fold gives exact NIB scores but not the full gradient, so it is NIB's own graph,
+ * kept only where its scores reproduce the plain tail's on a probe; elsewhere NIB runs the plain tail.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ClipBundle } from '../clip/bundle';
+import { createSession } from '../clip/engine';
+import { checkLayer, cutTail, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
+
+let fold = process.env.CANDOR_NO_NIB_FOLD !== '1';
+/** Turns the cut-layer fold on or off (for benchmarks and checks). */
+export function setNibFold(on: boolean): void {
+  fold = on;
+}
+
+/** Per-token h·Σ_i g_i of one graph at x = h·i/2, i = 1, 2 (h: the probe's first item). */
+async function probeScores(graph: GradGraph, h0: ort.Tensor, probe: Record<string, ort.Tensor>, ids: number[] | null): Promise<Float64Array> {
+  const [, T, D] = h0.dims.map(Number);
+  const h = h0.data as Float32Array;
+  const x = new Float32Array(2 * T * D);
+  for (let k = 0; k < T * D; k++) {
+    x[k] = h[k] / 2;
+    x[T * D + k] = h[k];
+  }
+  const feeds: Record<string, ort.Tensor> = ids ? textFeeds(graph.session, graph.tower, ids, 2) : {};
+  feeds[graph.wrt] = new ort.Tensor('float32', x, [2, T, D]);
+  feeds.target_embeds = probe.target_embeds;
+  if (graph.direction) feeds[graph.direction] = h0;
+  const g = (await graph.session.run(feeds, [graph.grad]))[graph.grad].data as Float32Array;
+  const s = new Float64Array(T);
+  for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) s[t] += h[t * D + d] * (g[t * D + d] + g[T * D + t * D + d]);
+  return s;
+}
+
+/** The folded graph, serialized, with the probe's direction h0 [1, T, D] (null where the fold does not apply). */
+async function foldedBytes(bundle: ClipBundle, plain: GradGraph): Promise<{ bytes: Uint8Array; h0: ort.Tensor; probe: Record<string, ort.Tensor> } | { reason: string }> {
+  const h = plain.wrt;
+  const f = foldCutLayer(cutTail(plain.base, plain.tower, h), h);
+  if (!f.model) return { reason: f.reason ?? 'not applicable' };
+  const { probe } = await tailProbe(bundle, plain.tower.kind, h);
+  const hp = probe[h];
+  const [, T, D] = hp.dims.map(Number);
+  const h0 = new ort.Tensor('float32', (hp.data as Float32Array).slice(0, T * D), [1, T, D]);
+  return { bytes: await tailGradientModel(f.model, plain.tower, h, { ...probe, [NIB_DIRECTION]: h0 }), h0, probe };
+}
+
+/**
+ * NIB's graph as onnxruntime runs it, for profiling: the folded graph where the fold applies, else
+ * the tail's; its feeds are `wrt` [batch, T, D], `target_embeds` [batch, projection] and, when
+ * `direction` is set, h [1, T, D] under that name.
+ */
+export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<{ bytes: Uint8Array; wrt: string; direction: string | null }> {
+  const plain = await tailGradient(bundle, kind, layer);
+  const built = fold ? await foldedBytes(bundle, plain) : { reason: 'off' };
+  if ('bytes' in built) return { bytes: built.bytes, wrt: plain.wrt, direction: NIB_DIRECTION };
+  const { probe } = await tailProbe(bundle, kind, plain.wrt);
+  return { bytes: await tailGradientModel(cutTail(plain.base, plain.tower, plain.wrt), plain.tower, plain.wrt, probe), wrt: plain.wrt, direction: null };
+}
+
+export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
+  checkLayer(bundle, kind, layer);
+  const key = `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}`;
+  let p = bundle.cache.get(key) as Promise<GradGraph> | undefined;
+  if (p) return p;
+  p = (async (): Promise<GradGraph> => {
+    const plain = await tailGradient(bundle, kind, layer);
+    // The plain tail is cached on its own: what is returned here must not release it twice.
+    const reuse = (folded: GradGraph['folded']): GradGraph => ({ ...plain, folded, release: async () => undefined });
+    if (!fold) return reuse(undefined);
+    const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
+    let session: ort.InferenceSession | null = null;
+    try {
+      const built = await foldedBytes(bundle, plain);
+      if (!('bytes' in built)) return reuse({ applied: false, reason: built.reason });
+      const { bytes, h0, probe } = built;
+      const T = Number(h0.dims[1]);
+      session = (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+      const graph: GradGraph = { ...plain, session, direction: NIB_DIRECTION, folded: { applied: true, reason: null }, release: () => session!.release() };
+      const [a, b] = [await probeScores(plain, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
+      let max = 0, scale = 1e-12;
+      for (let t = 0; t < T; t++) {
+        max = Math.max(max, Math.abs(a[t] - b[t]));
+        scale = Math.max(scale, Math.abs(a[t]));
+      }
+      if (max <= 1e-4 * scale) return graph;
+      await session.release();
+      return reuse({ applied: false, reason: `the folded graph's scores differ from the plain tail's (max ${max} of ${scale})` });
+    } catch (e) {
+      await session?.release();
+      return reuse({ applied: false, reason: (e as Error).message });
+    }
+  })();
+  bundle.cache.set(key, p);
+  p.catch(() => bundle.cache.delete(key));
+  return p;
+}
