@@ -158,7 +158,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       return saveFindingDicom(store, scans, req.findingId, config.exportsDir ?? join(dirname(store.path), 'exports'));
     },
     async dispose() {
-      jobs.dispose();
+      // Every job's work has stopped before its model's sessions are released under it.
+      await jobs.dispose();
       store?.close();
       await model.dispose();
     },

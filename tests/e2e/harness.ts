@@ -11,12 +11,20 @@ import { startHost, type RunningHost } from '../../electron/host/server';
 import { createServices, type ServiceConfig } from '../../electron/services/index';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
+import { decodeWire, encodeWire } from '../../electron/api/wire';
+import type { Channel, Request, Response } from '../../electron/api/contract';
 
 export const CHROMIUM = process.env.CANDOR_CHROMIUM ?? '/usr/bin/chromium';
 export const OUTPUT_DIR = resolve(repoRoot(), 'tests', 'output');
 
 export interface Workspace {
   host: RunningHost;
+  /** Job ids of every explain:start the page made, in order. */
+  jobIds: string[];
+  /** Does `action` (a click, a key) and returns the id of the explanation job the page starts with it. */
+  startsJob(action: () => Promise<void>): Promise<string>;
+  /** A channel called over the host's HTTP API as the page calls it (with its token): what the server says, not what the page shows. */
+  call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>>;
   browser: Browser;
   page: Page;
   requests: string[];
@@ -60,9 +68,35 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
     else await route.abort();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const jobIds: string[] = [];
+  page.on('response', (res) => {
+    if (!res.url().startsWith(`${host.origin}/api/${encodeURIComponent('explain:start')}`)) return;
+    void res.text().then((body) => {
+      const r = decodeWire(body) as { ok: boolean; value?: { jobId: string } };
+      if (r.ok && r.value) jobIds.push(r.value.jobId);
+    }, () => undefined);
+  });
   mkdirSync(OUTPUT_DIR, { recursive: true });
   return {
     host,
+    jobIds,
+    async startsJob(action) {
+      const response = page.waitForResponse((r) => r.url() === `${host.origin}/api/${encodeURIComponent('explain:start')}`);
+      await action();
+      const r = decodeWire(await (await response).text()) as { ok: boolean; value?: { jobId: string } };
+      if (!r.ok || !r.value) throw new Error(`explain:start was refused: ${JSON.stringify(r).slice(0, 300)}`);
+      return r.value.jobId;
+    },
+    async call(channel, request) {
+      const res = await fetch(`${host.origin}/api/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-candor-token': host.token },
+        body: encodeWire(request),
+      });
+      const r = decodeWire(await res.text()) as { ok: true; value: Response<typeof channel> } | { ok: false; error: { code: string; message: string } };
+      if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+      return r.value;
+    },
     browser,
     page,
     requests,
