@@ -8,7 +8,17 @@ import { groupWords, type TextToken, type Word } from '../clip/tokenizer';
 
 /** Words are the report's words: punctuation-only tokens keep their token scores but are no word. */
 export function reportWords(text: string, tokens: TextToken[]): Word[] {
-  return groupWords(text, tokens).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
+  return groupWords(text, tokens).map((g) => withMarks(text, g)).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
+}
+
+/**
+ * A word's span runs on over the combining marks after it: the tokenizers fold a decomposed
+ * accent ("cafe" + U+0301) away, but on screen it is part of the word, not a gap after it.
+ */
+function withMarks(text: string, w: Word): Word {
+  let end = w.end;
+  while (end < text.length && /\p{M}/u.test(text[end])) end++;
+  return end === w.end ? w : { ...w, end, text: text.slice(w.start, end) };
 }
 
 export interface VocabularyCoverage {

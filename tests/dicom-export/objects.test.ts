@@ -120,6 +120,7 @@ test("the model's SHA-256 is the algorithm version, in the report and the segmen
   const versions = itemsNamed(sr, '111003').map((i) => i.TextValue);
   assert.ok(versions.length >= 2, 'under the similarity and each metric');
   assert.ok(versions.every((v) => v === modelSha256), JSON.stringify(versions));
+  assert.ok(itemsNamed(sr, '111001').length >= 1, 'the algorithm is named');
   assert.ok(itemsNamed(sr, '111001').every((i) => i.TextValue === 'candor/demo-clip'));
   const seg = read(fileOf('segmentation'));
   const algorithm = ((seg.SegmentSequence as Dataset[])[0]!.SegmentationAlgorithmIdentificationSequence as Dataset[])[0]!;
@@ -206,6 +207,7 @@ test("a recorded finding's objects are the same bytes every time; an unrecorded 
     assert.equal(Number((n >> 62n) & 3n), 2, 'RFC 4122 variant');
   }
   const version = (uid: string) => Number((BigInt(uid.slice(5)) >> 76n) & 15n);
+  assert.deepEqual([objects.length, a.objects.length], [4, 4]);
   assert.ok(objects.every((o) => version(o.sopInstanceUid) === 5), 'a recorded finding: name-based (version 5) UUIDs');
   assert.ok(a.objects.every((o) => version(o.sopInstanceUid) === 4), 'an unrecorded explanation: random (version 4) UUIDs');
 });

@@ -47,6 +47,7 @@ test('a folder tree is grouped by study and series and sorted by Instance Number
   assert.deepEqual(skipped.map((s) => s.path).sort(), [join(root, 'empty.dcm'), join(root, 'notes.txt')]);
 
   const hidden = await scanFolder(root, { hideIdentifying: true });
+  assert.equal(hidden.length, studies.length);
   assert.ok(hidden.every((s) => s.patientName === null && s.patientId === null));
 });
 
