@@ -39,15 +39,11 @@ after(async () => {
 
 /** The findings in the audit log, read through the host's API, not the page. */
 async function findings(): Promise<AuditRow[]> {
-  const res = await fetch(`${ws.host.origin}/api/audit:list`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-candor-token': ws.host.token },
-    body: '{}',
-  });
-  const body = (await res.json()) as { ok: boolean; value: { rows: AuditRow[] } };
-  assert.ok(body.ok);
-  return body.value.rows.filter((r) => r.findingId);
+  return (await ws.call('audit:list', {})).rows.filter((r) => r.findingId);
 }
+
+/** finding:record requests the page has sent so far. */
+const recordRequests = (): number => ws.requests.filter((u) => u === `${ws.host.origin}/api/${encodeURIComponent('finding:record')}`).length;
 
 async function openStudy(index: number, title: string): Promise<void> {
   await ws.page.getByTestId('study').nth(index).click();
@@ -76,15 +72,16 @@ test('Ctrl+Enter in the note records the finding once; "Record again" records an
   await page.getByTestId('reviewer').fill('Dr. Once');
   await page.getByTestId('decision-agree').check();
   await page.getByTestId('note').fill('Recorded with the keyboard.');
+  const sentBefore = recordRequests();
   await page.getByTestId('note').press('Control+Enter');
   await page.getByTestId('finding-result').waitFor();
-  await page.waitForTimeout(500);
+  // Any second request the key press made was sent before the first one's answer was shown.
+  assert.equal(recordRequests(), sentBefore + 1, 'one Ctrl+Enter sends one finding:record');
   assert.equal((await findings()).length, before + 1, 'one Ctrl+Enter records one finding');
   // Pressed again for the same explanation: refused, with a way to record again on purpose.
   await page.getByTestId('note').press('Control+Enter');
-  await page.waitForTimeout(500);
+  await page.getByTestId('finding-error').filter({ hasText: /Already recorded as entry #\d+.*Record again/ }).waitFor();
   assert.equal((await findings()).length, before + 1, 'a second Ctrl+Enter does not record the same explanation again');
-  assert.match(await page.getByTestId('finding-error').innerText(), /Already recorded as entry #\d+.*Record again/);
   const saved = await page.getByTestId('finding-result').innerText();
   const firstSeq = /entry #(\d+)/.exec(saved)![1];
   await page.getByTestId('record-again').click();
