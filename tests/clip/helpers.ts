@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import type { ScanImage } from '../../native-models/clip/preprocess';
+import { FIXTURES } from '../shared-fixtures';
 
-export const MINI = '/work/shared/fixtures/models/mini-clip';
-export const REF = '/work/shared/fixtures/reference';
+export const MINI = join(FIXTURES, 'models', 'mini-clip');
+export const REF = join(FIXTURES, 'reference');
 
 export interface RefBlock {
   similarity: number;

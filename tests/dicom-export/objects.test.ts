@@ -8,8 +8,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Explanation, RecordedFinding } from '../../electron/api/contract';
 import { buildFindingObjects, writeFindingObjects, type DicomObject } from '../../electron/dicom-export/index';
@@ -19,8 +18,9 @@ import { loadScan } from '../../electron/imaging/index';
 import { composeScanAndOverlay } from '../../electron/report/overlay';
 import { windowedGray } from '../../electron/services/report';
 import { DEMO_SCAN, DEMO_SENTENCE, assertValid, dcmdump, demoExplanation, dumpValues, recordDemoFinding, topValue } from './helpers';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-dicom-objects-'));
+const dir = testTempDir('candor-dicom-objects-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 let explanation: Explanation;

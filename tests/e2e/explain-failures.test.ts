@@ -6,10 +6,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canvasStats, openWorkspace, sharedDir, type Workspace } from './harness';
 import { readModel, writeModel } from '../../native-models/onnx/model';
+import { testTempDir } from '../temp-dir';
 
 let tmp: string;
 let fixtures: string;
@@ -57,7 +57,7 @@ async function drag(ws: Workspace, dx: number): Promise<void> {
 }
 
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'candor-fail-'));
+  tmp = testTempDir('candor-fail-');
   fixtures = join(sharedDir(), 'fixtures');
 });
 

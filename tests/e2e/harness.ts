@@ -14,6 +14,7 @@ import { repoRoot } from '../../electron/version';
 import { decodeWire, encodeWire } from '../../electron/api/wire';
 import type { Channel, Request, Response } from '../../electron/api/contract';
 import { checkSnapshot } from './snapshots';
+import { SHARED } from '../shared-fixtures';
 
 export const CHROMIUM = process.env.CANDOR_CHROMIUM ?? '/usr/bin/chromium';
 export const OUTPUT_DIR = resolve(repoRoot(), 'tests', 'output');
@@ -147,12 +148,9 @@ export async function canvasStats(page: Page, testId = 'scan-canvas'): Promise<{
   });
 }
 
-/** The shared read-only fixtures: `../shared` beside the checkout, or two levels up from a worktree. */
+/** The shared read-only fixtures' folder (the one holding fixtures/). */
 export function sharedDir(): string {
-  const root = repoRoot();
-  const found = [resolve(root, '..', 'shared'), resolve(root, '..', '..', 'shared')].find((p) => existsSync(join(p, 'fixtures')));
-  if (!found) throw new Error(`fixtures not found: expected ../shared/fixtures beside ${root}`);
-  return found;
+  return SHARED;
 }
 
 /** The scan pixel under a page point, from the viewer layer's own transform (screen = pan + zoom · image). */

@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { canvasStats, openWorkspace, sharedDir, type Workspace } from './harness';
+import { testTempDir } from '../temp-dir';
 
 const FIXTURES = join(sharedDir(), 'fixtures', 'dicom');
 let ws: Workspace;
@@ -23,7 +23,7 @@ function write16BitPng(file: string): void {
 }
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'candor-e2e-'));
+  tmp = testTempDir('candor-e2e-');
   ws = await openWorkspace({ samplesIndex: null });
 });
 after(async () => {

@@ -7,13 +7,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openWorkspace, sharedDir, type Workspace } from './harness';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import type { AuditRow } from '../../electron/api/contract';
+import { testTempDir } from '../temp-dir';
 
 const resources = resolveResources(repoRoot());
 const CT = join(sharedDir(), 'fixtures', 'dicom', 'ct_signed_rescale_windows.dcm');
@@ -28,7 +28,7 @@ function demoStudies(): Study[] {
 
 before(async () => {
   assert.ok(resources.demoBundle && resources.samplesIndex, 'the demo model and studies are bundled');
-  const tmp = mkdtempSync(join(tmpdir(), 'candor-fixes-'));
+  const tmp = testTempDir('candor-fixes-');
   ws = await openWorkspace({ modelDir: resources.demoBundle, samplesIndex: resources.samplesIndex, dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.goto(ws.host.url);
   await ws.page.getByTestId('scan-title').waitFor();

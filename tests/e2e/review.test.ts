@@ -6,14 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canvasPixels, canvasStats, openWorkspace, readoutUnder, sharedDir, type Workspace } from './harness';
 import type { Explanation, ExplainJobState, FramePixels } from '../../electron/api/contract';
 import { decodeWire } from '../../electron/api/wire';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
+import { testTempDir } from '../temp-dir';
 
 let ws: Workspace;
 let tmp: string;
@@ -32,7 +32,7 @@ function studyConfig(dir: string): { modelDir: string; samplesIndex: string } {
 }
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'candor-review-'));
+  tmp = testTempDir('candor-review-');
   ws = await openWorkspace({ ...studyConfig(tmp), dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.goto(ws.host.url);
 });

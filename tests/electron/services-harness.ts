@@ -1,17 +1,17 @@
 /** The real main-process services behind the dispatch the app uses, with an audit database in a temporary folder. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatch } from '../../electron/ipc/handlers';
 import { createServices } from '../../electron/services/index';
 import type { ApiError, Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
+import { testTempDir } from '../temp-dir';
 
 /** Longest a test waits for one explanation job to leave `running`. */
 export const JOB_TIMEOUT_MS = 120_000;
 
 export function openServices(modelDir: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-services-'));
+  const dir = testTempDir('candor-services-');
   const services = createServices({ appVersion: 'test', modelDir, samplesIndex: null, dbPath: join(dir, 'audit.sqlite') });
   // Disposing also removes the temporary folder with its database.
   const disposeServices = services.dispose;
