@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { allocStored, dtypeName, interleavePlanes, maskInto, ybrFull422ToRgb, ybrFullToRgb } from '../../electron/imaging/stored';
 
 test('the stored array type follows Bits Allocated, the sign and floating point', () => {
-  const cases: [number, number, boolean, string, string][] = [
+  const cases: [number, 0 | 1, boolean, string, string][] = [
     [1, 0, false, 'Uint8Array', 'uint8'], [8, 0, false, 'Uint8Array', 'uint8'], [8, 1, false, 'Int8Array', 'int8'],
     [12, 0, false, 'Uint16Array', 'uint16'], [16, 1, false, 'Int16Array', 'int16'], [16, 0, false, 'Uint16Array', 'uint16'],
     [24, 0, false, 'Uint32Array', 'uint32'], [32, 1, false, 'Int32Array', 'int32'],
