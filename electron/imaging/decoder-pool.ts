@@ -5,7 +5,9 @@
  * can be started (e.g. a bundle without the worker entry) decoding runs in-thread.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImagingError } from './errors';
 import { jobBuffers, runDecodeJob, type DecodeJob, type DecodeResult } from './decode-job';
@@ -73,10 +75,17 @@ function shutdownWorker(): void {
   }
 }
 
-/** Source runs (tsx): the worker registers tsx's loader itself, since loader hooks are per thread. */
+/**
+ * Source runs (tsx): the worker registers tsx's loader itself, since loader hooks are per thread.
+ * tsx's ESM API is named by its file URL (from tsx's own exports map): eval'd code resolves bare
+ * names from the working directory, which need not be the repository.
+ */
 function tsBootstrap(path: string): string {
   const url = JSON.stringify(pathToFileURL(path).href);
-  return `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); }).catch((err) => { throw err; });`;
+  const pkg = createRequire(path).resolve('tsx/package.json');
+  const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const tsx = JSON.stringify(pathToFileURL(join(dirname(pkg), api)).href);
+  return `import(${tsx}).then((tsx) => { tsx.register(); return import(${url}); }).catch((err) => { throw err; });`;
 }
 
 function startWorker(): Worker | null {

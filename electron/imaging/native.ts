@@ -32,7 +32,10 @@ export function checkNativeLength(file: string, info: DicomImageInfo): void {
 /** A native frame, cut out of the file so it can travel to a worker on its own. */
 export interface NativeFrame {
   bytes: Uint8Array;
-  /** Only for 1-bit data, where frames need not start on a byte boundary. */
+  /**
+   * Where the frame's first sample starts in `bytes`, in bits: 1-bit frames need not start on a
+   * byte, and 8-bit frames in big endian OW need not start on a (swapped) byte pair.
+   */
   bitOffset: number;
   bigEndian: boolean;
   /** OW 8-bit data on big endian is byte-swapped in 16-bit words. */
@@ -54,9 +57,11 @@ export function nativeFrameBytes(file: string, ds: DataSet, info: DicomImageInfo
   const width = layout.bitsAllocated / 8;
   const from = start + frameIndex * n * width;
   const swapBytePairs = bigEndian && width === 1 && info.pixelData.vr === 'OW';
-  // Byte-pair swapping needs the whole word even when the frame ends on an odd byte.
+  // Byte-pair swapping needs whole words, counted from the start of Pixel Data: a frame that
+  // starts or ends on an odd byte takes the rest of its first or last word too.
+  const lead = swapBytePairs ? (from - start) & 1 : 0;
   const end = Math.min(from + n * width + (swapBytePairs ? 1 : 0), start + info.pixelData.length);
-  return { bytes: ds.byteArray.slice(from, end), bitOffset: 0, bigEndian, swapBytePairs };
+  return { bytes: ds.byteArray.slice(from - lead, end), bitOffset: 8 * lead, bigEndian, swapBytePairs };
 }
 
 /** IEEE floats in the file's byte order, copied out as they are (no masking applies). */
@@ -93,7 +98,8 @@ export function decodeNativeFrame(layout: PixelLayout, frame: NativeFrame): Stor
     let raw: Uint8Array = bytes.subarray(0, n);
     if (frame.swapBytePairs) {
       raw = new Uint8Array(n);
-      for (let i = 0; i < n; i++) raw[i] = bytes[i ^ 1] ?? 0;
+      const lead = frame.bitOffset >> 3;
+      for (let i = 0; i < n; i++) raw[i] = bytes[(i + lead) ^ 1] ?? 0;
     }
     maskInto(out, raw, layout.bitsStored, signed, shift);
   } else {

@@ -17,6 +17,8 @@ interface Job<Done> {
   state: JobState<Done>;
   controller: AbortController;
   finishedAt: number | null;
+  /** Settles when the work has returned or thrown: no model run of this job is left after it. */
+  settled: Promise<void>;
 }
 
 /**
@@ -39,28 +41,32 @@ export class JobRunner<T, Done extends { state: 'done' }> {
 
   start(work: JobWork<T>): string {
     const jobId = randomUUID();
-    const job: Job<Done> = { state: { state: 'running', progress: 0, stage: 'starting' }, controller: new AbortController(), finishedAt: null };
+    const controller = new AbortController();
+    const job: Job<Done> = { state: { state: 'running', progress: 0, stage: 'starting' }, controller, finishedAt: null, settled: Promise.resolve() };
     this.jobs.set(jobId, job);
     this.prune();
+    // Progress stops counting at the cancel: the work may still finish the model run it is in.
     const progress = (fraction: number, stage: string) => {
-      if (job.state.state === 'running') job.state = { state: 'running', progress: Math.max(0, Math.min(1, fraction)), stage };
+      if (job.state.state === 'running' && !controller.signal.aborted) job.state = { state: 'running', progress: Math.max(0, Math.min(1, fraction)), stage };
+    };
+    const finish = (state: JobState<Done>): void => {
+      job.state = state;
+      job.finishedAt = Date.now();
     };
     // Yield once so the caller gets the job id before any synchronous work starts.
-    setTimeout(() => {
-      work(job.controller.signal, progress).then(
-        (result) => {
-          job.state = job.controller.signal.aborted ? { state: 'cancelled' } : this.done(result);
-          job.finishedAt = Date.now();
-        },
+    const begun = new Promise<void>((ok) => setTimeout(ok, 0));
+    // The job reads "cancelled" only once its work has stopped, so a poller that sees it knows no model run is left.
+    job.settled = begun
+      .then(() => work(controller.signal, progress))
+      .then(
+        (result) => finish(controller.signal.aborted ? { state: 'cancelled' } : this.done(result)),
         (err: unknown) => {
           const error = toApiError(err);
-          const cancelled = job.controller.signal.aborted || error.code === 'cancelled';
+          const cancelled = controller.signal.aborted || error.code === 'cancelled';
           if (!cancelled && isBug(error)) this.log(`[${this.kind} job] ${err instanceof Error ? (err.stack ?? err.message) : error.message}`);
-          job.state = cancelled ? { state: 'cancelled' } : { state: 'failed', error };
-          job.finishedAt = Date.now();
+          finish(cancelled ? { state: 'cancelled' } : { state: 'failed', error });
         },
       );
-    }, 0);
     return jobId;
   }
 
@@ -70,19 +76,24 @@ export class JobRunner<T, Done extends { state: 'done' }> {
     return job.state;
   }
 
+  /**
+   * Aborts the job's signal; every method checks it between model runs, so the work stops after
+   * the run it is in. The job stays `running` (stage "cancelling") until then.
+   */
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
     if (!job) throw new NotFoundError(`no ${this.kind} job ${jobId}`);
-    if (job.state.state !== 'running') return false;
+    if (job.state.state !== 'running' || job.controller.signal.aborted) return false;
     job.controller.abort();
-    job.state = { state: 'cancelled' };
-    job.finishedAt = Date.now();
+    job.state = { ...job.state, stage: 'cancelling' };
     return true;
   }
 
-  /** Stops every running job (the app or the test host is shutting down). */
-  dispose(): void {
-    for (const job of this.jobs.values()) if (job.state.state === 'running') job.controller.abort();
+  /** Stops every running job and resolves when none is left running (the app or the test host is shutting down). */
+  async dispose(): Promise<void> {
+    const running = [...this.jobs.values()].filter((job) => job.state.state === 'running');
+    for (const job of running) job.controller.abort();
+    await Promise.all(running.map((job) => job.settled));
   }
 
   private prune(): void {

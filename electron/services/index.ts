@@ -283,8 +283,8 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     /** Writes the exit anchor (when the head moved since the last one) and releases everything. */
     async dispose() {
       anchor((s) => s.anchorIfMoved(anchorsDir));
-      jobs.dispose();
-      pacs.dispose();
+      // Every job's work has stopped before its model's sessions are released under it.
+      await Promise.all([jobs.dispose(), pacs.dispose()]);
       store?.close();
       await model.dispose();
     },

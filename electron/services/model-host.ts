@@ -5,6 +5,8 @@ import { errorMessage, UnavailableError } from '../../native-models/errors';
 
 export class ModelHost {
   private loading: Promise<ClipBundle> | null = null;
+  /** The default graphs being built in the background: dispose waits for them, so none is made after it. */
+  private preparing: Promise<void> = Promise.resolve();
   private loadError: string | null = null;
 
   constructor(private readonly dir: string | null) {}
@@ -17,7 +19,7 @@ export class ModelHost {
         throw err instanceof UnavailableError ? err : new ModelUnavailableError(errorMessage(err), { cause: err });
       });
       // Build the default NIB graphs while the reviewer reads, not on the first click.
-      this.loading.then((bundle) => prepareExplainer(bundle)).catch(() => undefined);
+      this.preparing = this.loading.then((bundle) => prepareExplainer(bundle)).catch(() => undefined);
       this.loading.catch((err: unknown) => {
         this.loadError = errorMessage(err);
         // Let a later request try again (the user may have fixed the folder).
@@ -37,6 +39,7 @@ export class ModelHost {
   }
 
   async dispose(): Promise<void> {
+    await this.preparing;
     if (this.loading) await (await this.loading.catch(() => null))?.dispose();
   }
 }

@@ -37,7 +37,7 @@ function reporter(verb: string, progress: (fraction: number, stage: string) => v
   return (p) => progress(p.total ? p.done / p.total : 0, `${verb} ${p.done}${p.total !== null ? ` of ${p.total}` : ''} instance(s), ${(p.bytes / 2 ** 20).toFixed(1)} MiB`);
 }
 
-export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> & { dispose(): void } {
+export function pacsServices(deps: PacsDeps): Pick<ServiceTable, PacsChannels> & { dispose(): Promise<void> } {
   const jobs = new JobRunner((result: TransferResult) => ({ state: 'done' as const, result }), 'PACS transfer');
   const client = (node: ParsedRequest<'pacs:search'>['node']) => connect(node, deps.timeouts);
 

@@ -8,7 +8,18 @@ import { groupWords, type TextToken, type Word } from '../clip/tokenizer';
 
 /** Words are the report's words: punctuation-only tokens keep their token scores but are no word. */
 export function reportWords(text: string, tokens: TextToken[]): Word[] {
-  return groupWords(text, tokens).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
+  return groupWords(text, tokens).map((g) => withMarks(text, g)).filter((g) => !/^[\p{P}\p{S}]+$/u.test(g.text));
+}
+
+/**
+ * A word's span runs on over the combining marks after it: the tokenizers fold a decomposed
+ * accent ("cafe" + U+0301) away, but on screen it is part of the word, not a gap after it.
+ */
+function withMarks(text: string, w: Word): Word {
+  let end = w.end;
+  // Stryker disable next-line EqualityOperator: text[text.length] is undefined, no mark: < and <= stop at the same place
+  while (end < text.length && /\p{M}/u.test(text[end])) end++;
+  return { ...w, end, text: text.slice(w.start, end) };
 }
 
 export interface VocabularyCoverage {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClipTokenizer, groupWords } from '../../native-models/clip/tokenizer';
+import { reportWords } from '../../native-models/explain/words';
 
 function byteChars(): string[] {
   const bs: number[] = [];
@@ -75,16 +76,26 @@ test('byte-level BPE tokens map back to spans of the original text', () => {
   const text = 'LEFT   Pneumothorax, smäll café.';
   const r = tk.encode(text);
   assert.ok(r.tokens[0].special && r.tokens[r.tokens.length - 1].special);
-  const body = r.tokens.slice(1, -1);
-  for (const t of body) {
-    assert.ok(t.start !== null && t.end !== null, `token ${t.token} has a span`);
-    assert.equal(text.slice(t.start, t.end), t.text);
-  }
-  assert.equal(body[0].text, 'LEFT');
-  // pneumothorax is two BPE pieces: "pneum" + "othorax</w>"
-  assert.deepEqual(body.slice(1, 3).map((t) => t.text), ['Pneum', 'othorax']);
-  const words = groupWords(text, r.tokens).map((w) => w.text);
-  assert.deepEqual(words, ['LEFT', 'Pneumothorax', ',', 'smäll', 'café', '.']);
+  // Counted by hand in the text: "LEFT" 0–4, three spaces, "Pneum" 7–12, "othorax" 12–19, ","
+  // 19, a space, "sm" 21–23, "ä" 23 (two byte tokens, one character), "l" 24, "l" 25, a space,
+  // "c" 27, "a" 28, "f" 29, "é" 30 (two byte tokens), "." 31.
+  const expected: [string, number, number][] = [
+    ['LEFT', 0, 4], ['Pneum', 7, 12], ['othorax', 12, 19], [',', 19, 20],
+    ['sm', 21, 23], ['ä', 23, 24], ['ä', 23, 24], ['l', 24, 25], ['l', 25, 26],
+    ['c', 27, 28], ['a', 28, 29], ['f', 29, 30], ['é', 30, 31], ['é', 30, 31], ['.', 31, 32],
+  ];
+  assert.deepEqual(r.tokens.slice(1, -1).map((t) => [t.text, t.start, t.end]), expected);
+  const words = groupWords(text, r.tokens).map((w) => [w.text, w.start, w.end]);
+  assert.deepEqual(words, [['LEFT', 0, 4], ['Pneumothorax', 7, 19], [',', 19, 20], ['smäll', 21, 26], ['café', 27, 31], ['.', 31, 32]]);
+});
+
+test('a decomposed accent (e + U+0301) belongs to its word: the report word spans it', () => {
+  const { json, config } = clipBpe(['left']);
+  const tk = new ClipTokenizer(json, config, 77, 'bpe');
+  const text = 'cafe\u0301 au lait';
+  // "cafe" 0–4, the combining acute at 4, a space, "au" 6–8, "lait" 9–13.
+  const words = reportWords(text, tk.encode(text).tokens).map((w) => [w.text, w.start, w.end]);
+  assert.deepEqual(words, [['cafe\u0301', 0, 5], ['au', 6, 8], ['lait', 9, 13]]);
 });
 
 test('byte-level BPE has no unknown-word token: any text is spelled with known tokens (no vocabulary coverage to report)', () => {

@@ -1,16 +1,16 @@
 // Bad input gives clear errors (bundle, tokenizer, image size, text, layer) or warnings (NaN / zero maps).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, unlinkSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError, loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, ExplainError } from '../../native-models/explain/index';
 import { readModel, serializeModel } from '../../native-models/onnx/model';
 import { makeTensor, tensorDims } from '../../native-models/onnx/tensors';
 import { MINI, REF, readPng } from './helpers';
+import { testTempDir } from '../temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'candor-bundle-errors-'));
+const root = testTempDir('candor-bundle-errors-');
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function copyBundle(name: string): string {

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import type { ScanImage } from '../../native-models/clip/preprocess';
+import { FIXTURES } from '../shared-fixtures';
 
-export const MINI = '/work/shared/fixtures/models/mini-clip';
-export const REF = '/work/shared/fixtures/reference';
+export const MINI = join(FIXTURES, 'models', 'mini-clip');
+export const REF = join(FIXTURES, 'reference');
 /** Two more families (README there): BiomedCLIP-like (post-LN BERT text, WordPiece) and SigLIP-like (no CLS, MAP head, padded text). */
-export const FAMILY_REF = '/work/shared/fixtures/reference-families';
-export const FAMILY_BUNDLES = { biomed: '/work/shared/fixtures/models/biomed-mini', siglip: '/work/shared/fixtures/models/siglip-mini' } as const;
+export const FAMILY_REF = join(FIXTURES, 'reference-families');
+export const FAMILY_BUNDLES = { biomed: join(FIXTURES, 'models', 'biomed-mini'), siglip: join(FIXTURES, 'models', 'siglip-mini') } as const;
 export type Family = keyof typeof FAMILY_BUNDLES;
 export const FAMILY_CASES: Record<Family, string[]> = {
   biomed: ['biomed01', 'biomed02', 'biomed03', 'biomed04'],

@@ -87,12 +87,11 @@ test('token offsets survive case, accents, punctuation and unknown words', () =>
   const tk = new ClipTokenizer(tj, tc, 32, 'mini');
   const text = 'LEFT  Pneumothorax — Ödem, 5mm nodule!';
   const r = tk.encode(text);
-  const words = r.tokens.filter((t) => !t.special);
-  for (const t of words) {
-    assert.ok(t.start !== null && t.end !== null);
-    assert.equal(text.slice(t.start, t.end), t.text);
-  }
-  assert.deepEqual(words.map((t) => t.text), ['LEFT', 'Pneumothorax', '—', 'Ödem', ',', '5mm', 'nodule', '!']);
-  const g = groupWords(text, r.tokens);
-  assert.deepEqual(g.map((w) => w.text), ['LEFT', 'Pneumothorax', '—', 'Ödem', ',', '5mm', 'nodule', '!']);
+  // Counted by hand: "LEFT" 0–4, two spaces, "Pneumothorax" 6–18, a space, "—" 19, a space,
+  // "Ödem" 21–25, "," 25, a space, "5mm" 27–30, a space, "nodule" 31–37, "!" 37.
+  const expected: [string, number, number][] = [
+    ['LEFT', 0, 4], ['Pneumothorax', 6, 18], ['—', 19, 20], ['Ödem', 21, 25], [',', 25, 26], ['5mm', 27, 30], ['nodule', 31, 37], ['!', 37, 38],
+  ];
+  assert.deepEqual(r.tokens.filter((t) => !t.special).map((t) => [t.text, t.start, t.end]), expected);
+  assert.deepEqual(groupWords(text, r.tokens).map((w) => [w.text, w.start, w.end]), expected);
 });

@@ -2,15 +2,15 @@
 // Residual-stream discovery must find the generator's named tensors, and NIB must run on any grid.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, defaultLayer } from '../../native-models/explain/index';
 import { writeRandomClipBundle } from '../../native-models/onnx/clipgen';
 import { tailGradient } from '../../native-models/explain/graphs';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-random-bundle-'));
+const dir = testTempDir('candor-random-bundle-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('discovery and NIB on a 6-layer, 6×6-grid random bundle', async () => {

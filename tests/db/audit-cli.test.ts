@@ -13,6 +13,7 @@ import { installationPaths } from '../../db/installation';
 
 /** Every test's installation folder (key, trust store, anchors) lies in its own temporary folder. */
 let configDir = '';
+import { FIXTURES } from '../shared-fixtures';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -155,7 +156,7 @@ test('usage and file errors exit 2 with a message naming the problem', async () 
 
 test('export --pdf --scan draws the scan exactly as the app does (same bytes)', async () => {
   await inTempDir(async (dir) => {
-    const scanFile = '/work/shared/fixtures/dicom/chest_explicit_le.dcm';
+    const scanFile = join(FIXTURES, 'dicom', 'chest_explicit_le.dcm');
     const { loadScan } = await import('../../electron/imaging/index');
     const { windowedGray } = await import('../../electron/services/report');
     const scan = await loadScan(scanFile);

@@ -12,9 +12,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
 import { tempDir } from './helpers';
+import { mulberry32 } from '../../native-models/prng';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const KILLS = Number(process.env.CANDOR_CRASH_KILLS ?? 10);
+/** The kill delays come from this seed, printed, so a failing run can be repeated (CANDOR_CRASH_SEED=…). */
+const SEED = Number(process.env.CANDOR_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 32));
+const TSX = import.meta.resolve('tsx');
 
 /**
  * `from: 'ready'` starts the clock when the child has opened the store, so the kill lands in
@@ -22,7 +26,7 @@ const KILLS = Number(process.env.CANDOR_CRASH_KILLS ?? 10);
  */
 function runAndKill(file: string, start: number, killAfterMs: number, from: 'spawn' | 'ready'): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, CHILD, file, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -45,7 +49,9 @@ function runAndKill(file: string, start: number, killAfterMs: number, from: 'spa
   });
 }
 
-test(`SIGKILL at random moments (${KILLS} kills): nothing committed is lost, nothing partial remains`, async () => {
+test(`SIGKILL at random moments (${KILLS} kills, seed ${SEED}): nothing committed is lost, nothing partial remains`, async () => {
+  console.log(`# crash test: seed ${SEED} (repeat with CANDOR_CRASH_SEED=${SEED})`);
+  const random = mulberry32(SEED);
   const { dir, cleanup } = tempDir('candor-crash-');
   try {
     const file = join(dir, 'audit.db');
@@ -55,12 +61,12 @@ test(`SIGKILL at random moments (${KILLS} kills): nothing committed is lost, not
       // Every third kill lands anywhere from spawn (start-up, schema creation); the others
       // 10..400 ms into the write loop.
       const from = k % 3 === 0 ? 'spawn' : 'ready';
-      const delay = from === 'spawn' ? 250 + Math.floor(Math.random() * 1000) : 10 + Math.floor(Math.random() * 390);
+      const delay = from === 'spawn' ? 250 + Math.floor(random() * 1000) : 10 + Math.floor(random() * 390);
       const ids = await runAndKill(file, printed.length + k * 1000, delay, from);
       printed.push(...ids);
       const store = AuditStore.open(file);
       const v = store.verify();
-      assert.equal(v.ok, true, `after kill ${k} at ${delay} ms from ${from}: ${v.reason}`);
+      assert.equal(v.ok, true, `after kill ${k} at ${delay} ms from ${from} (seed ${SEED}): ${v.reason}`);
       for (const id of printed) assert.equal(store.getFinding(id).findingId, id, `finding ${id} survived`);
       store.close();
       const raw = new Database(file, { readonly: true });

@@ -1,14 +1,14 @@
 // The trainer's data files: the per-pixel finding-type bitmap agrees with the generator's masks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDataset, type DatasetMeta } from '../../native-models/demo/dataset';
 import { FINDING_TYPES } from '../../native-models/demo/phantom';
+import { testTempDir } from '../temp-dir';
 
 test('types.u8 sets bit k exactly where a finding of FINDING_TYPES[k] covers the pixel', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-dataset-'));
+  const dir = testTempDir('candor-dataset-');
   try {
     const size = 48, count = 12;
     const meta: DatasetMeta = writeDataset(dir, { count, seedBase: 4_242_000, size, variants: 1, padId: 0, withMasks: true }, (t) => [1, ...t.split(' ').map(() => 2), 3]);

@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditCommand } from '../../electron/cli/commands/audit';
 import { explainCommand } from '../../electron/cli/commands/explain';
 import { DEMO_BUNDLE, DEMO_SCAN, DEMO_SENTENCE, DEMO_STUDIES, assertValid } from './helpers';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-dicom-cli-'));
+const dir = testTempDir('candor-dicom-cli-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(command: typeof explainCommand, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

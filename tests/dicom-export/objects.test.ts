@@ -8,8 +8,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Explanation, RecordedFinding } from '../../electron/api/contract';
 import { buildFindingObjects, writeFindingObjects, type DicomObject } from '../../electron/dicom-export/index';
@@ -19,8 +18,9 @@ import { loadScan } from '../../electron/imaging/index';
 import { composeScanAndOverlay } from '../../electron/report/overlay';
 import { windowedGray } from '../../electron/services/report';
 import { DEMO_SCAN, DEMO_SENTENCE, assertValid, dcmdump, demoExplanation, dumpValues, recordDemoFinding, topValue } from './helpers';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-dicom-objects-'));
+const dir = testTempDir('candor-dicom-objects-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 let explanation: Explanation;
@@ -120,6 +120,7 @@ test("the model's SHA-256 is the algorithm version, in the report and the segmen
   const versions = itemsNamed(sr, '111003').map((i) => i.TextValue);
   assert.ok(versions.length >= 2, 'under the similarity and each metric');
   assert.ok(versions.every((v) => v === modelSha256), JSON.stringify(versions));
+  assert.ok(itemsNamed(sr, '111001').length >= 1, 'the algorithm is named');
   assert.ok(itemsNamed(sr, '111001').every((i) => i.TextValue === 'candor/demo-clip'));
   const seg = read(fileOf('segmentation'));
   const algorithm = ((seg.SegmentSequence as Dataset[])[0]!.SegmentationAlgorithmIdentificationSequence as Dataset[])[0]!;
@@ -206,6 +207,7 @@ test("a recorded finding's objects are the same bytes every time; an unrecorded 
     assert.equal(Number((n >> 62n) & 3n), 2, 'RFC 4122 variant');
   }
   const version = (uid: string) => Number((BigInt(uid.slice(5)) >> 76n) & 15n);
+  assert.deepEqual([objects.length, a.objects.length], [4, 4]);
   assert.ok(objects.every((o) => version(o.sopInstanceUid) === 5), 'a recorded finding: name-based (version 5) UUIDs');
   assert.ok(a.objects.every((o) => version(o.sopInstanceUid) === 4), 'an unrecorded explanation: random (version 4) UUIDs');
 });

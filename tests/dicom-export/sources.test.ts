@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Explanation } from '../../electron/api/contract';
 import { DicomExportError, buildFindingObjects, writeFindingObjects } from '../../electron/dicom-export/index';
@@ -18,8 +17,9 @@ import { readHeader, type Dataset } from '../../electron/dicom-export/dcmjs';
 import { loadScan } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from '../imaging/fixtures';
 import { DEMO_SCAN, DEMO_STUDIES, assertValid, dcmdump, dciodvfy, dumpValues, topValue } from './helpers';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-dicom-sources-'));
+const dir = testTempDir('candor-dicom-sources-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An explanation of `frame` of `file` whose map is a blob in the upper left quarter (peak 0.98), at `size` (or the scan's size). */

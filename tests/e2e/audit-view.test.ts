@@ -7,8 +7,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
@@ -17,6 +15,7 @@ import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import { MODEL_SHA, makeInput } from '../db/helpers';
 import { openWorkspace, type Workspace } from './harness';
+import { testTempDir } from '../temp-dir';
 
 const W = 1280;
 const H = 720;
@@ -38,7 +37,7 @@ function fillLog(file: string): RecordedFinding[] {
 }
 
 before(async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'candor-audit-view-'));
+  const tmp = testTempDir('candor-audit-view-');
   dbPath = join(tmp, 'audit.sqlite');
   recorded = fillLog(dbPath);
   const resources = resolveResources(repoRoot());

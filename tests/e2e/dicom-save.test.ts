@@ -6,20 +6,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openWorkspace, type Workspace } from './harness';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import { loadScan } from '../../electron/imaging/index';
 import { assertValid } from '../dicom-export/helpers';
+import { testTempDir } from '../temp-dir';
 
 let ws: Workspace;
 let tmp: string;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'candor-dicom-save-'));
+  tmp = testTempDir('candor-dicom-save-');
   const res = resolveResources(repoRoot());
   ws = await openWorkspace({ modelDir: res.demoBundle, samplesIndex: res.samplesIndex, dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.goto(ws.host.url);

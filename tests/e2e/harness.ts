@@ -3,7 +3,7 @@
  * Chromium through playwright-core. Every request the page makes is recorded so tests can
  * prove nothing leaves the host.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,19 +12,37 @@ import { startHost, type RunningHost } from '../../electron/host/server';
 import { createServices, type ServiceConfig } from '../../electron/services/index';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
+import { decodeWire, encodeWire } from '../../electron/api/wire';
+import type { Channel, Request, Response } from '../../electron/api/contract';
+import { checkSnapshot } from './snapshots';
+import { SHARED } from '../shared-fixtures';
 
 export const CHROMIUM = process.env.CANDOR_CHROMIUM ?? '/usr/bin/chromium';
 export const OUTPUT_DIR = resolve(repoRoot(), 'tests', 'output');
 
 export interface Workspace {
   host: RunningHost;
+  /** Job ids of every explain:start the page made, in order. */
+  jobIds: string[];
+  /** Does `action` (a click, a key) and returns the id of the explanation job the page starts with it. */
+  startsJob(action: () => Promise<void>): Promise<string>;
+  /** A channel called over the host's HTTP API as the page calls it (with its token): what the server says, not what the page shows. */
+  call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>>;
   browser: Browser;
   page: Page;
   requests: string[];
   pageErrors: string[];
   close(): Promise<void>;
   screenshot(name: string): Promise<string>;
+  /**
+   * Compares what a viewer shows (its stage by test id: scan, map, zoom and pan, without the
+   * labels and readouts) with the stored snapshot `name` (snapshots.ts).
+   */
+  matchSnapshot(name: string, stageTestId?: string): Promise<void>;
 }
+
+/** Text drawn over a viewer: hidden in snapshots, whose fonts differ between machines. */
+const VIEWER_TEXT = '.viewer-label, .viewer-corner, .viewer-readout, .viewer-warning { visibility: hidden !important; }';
 
 export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promise<Workspace> {
   const resources = resolveResources(repoRoot());
@@ -63,9 +81,35 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
     else await route.abort();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const jobIds: string[] = [];
+  page.on('response', (res) => {
+    if (!res.url().startsWith(`${host.origin}/api/${encodeURIComponent('explain:start')}`)) return;
+    void res.text().then((body) => {
+      const r = decodeWire(body) as { ok: boolean; value?: { jobId: string } };
+      if (r.ok && r.value) jobIds.push(r.value.jobId);
+    }, () => undefined);
+  });
   mkdirSync(OUTPUT_DIR, { recursive: true });
   return {
     host,
+    jobIds,
+    async startsJob(action) {
+      const response = page.waitForResponse((r) => r.url() === `${host.origin}/api/${encodeURIComponent('explain:start')}`);
+      await action();
+      const r = decodeWire(await (await response).text()) as { ok: boolean; value?: { jobId: string } };
+      if (!r.ok || !r.value) throw new Error(`explain:start was refused: ${JSON.stringify(r).slice(0, 300)}`);
+      return r.value.jobId;
+    },
+    async call(channel, request) {
+      const res = await fetch(`${host.origin}/api/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-candor-token': host.token },
+        body: encodeWire(request),
+      });
+      const r = decodeWire(await res.text()) as { ok: true; value: Response<typeof channel> } | { ok: false; error: { code: string; message: string } };
+      if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+      return r.value;
+    },
     browser,
     page,
     requests,
@@ -81,6 +125,10 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
       const file = join(OUTPUT_DIR, `${name}.png`);
       await page.screenshot({ path: file });
       return file;
+    },
+    async matchSnapshot(name, stageTestId = 'viewer-stage') {
+      const png = await page.getByTestId(stageTestId).first().screenshot({ animations: 'disabled', caret: 'hide', style: VIEWER_TEXT });
+      checkSnapshot(name, png, OUTPUT_DIR);
     },
   };
 }
@@ -103,12 +151,43 @@ export async function canvasStats(page: Page, testId = 'scan-canvas'): Promise<{
   });
 }
 
-/** The shared read-only fixtures: `../shared` beside the checkout, or two levels up from a worktree. */
+/** The shared read-only fixtures' folder (the one holding fixtures/). */
 export function sharedDir(): string {
-  const root = repoRoot();
-  const found = [resolve(root, '..', 'shared'), resolve(root, '..', '..', 'shared')].find((p) => existsSync(join(p, 'fixtures')));
-  if (!found) throw new Error(`fixtures not found: expected ../shared/fixtures beside ${root}`);
-  return found;
+  return SHARED;
+}
+
+/** The scan pixel under a page point, from the viewer layer's own transform (screen = pan + zoom · image). */
+export async function scanPixelUnder(page: Page, clientX: number, clientY: number, idPrefix = ''): Promise<{ x: number; y: number }> {
+  const stage = (await page.getByTestId(`${idPrefix}viewer-stage`).boundingBox())!;
+  const t = await page.getByTestId(`${idPrefix}viewer-stage`).locator('.scan-layer').first().evaluate((el) => (el as HTMLElement).style.transform);
+  const m = /translate\((-?[\d.]+)px, (-?[\d.]+)px\) scale\(([\d.]+)\)/.exec(t);
+  if (!m) throw new Error(`the scan layer has no pan/zoom transform: ${t}`);
+  const [panX, panY, zoom] = m.slice(1).map(Number) as [number, number, number];
+  return { x: Math.floor((clientX - stage.x - panX) / zoom), y: Math.floor((clientY - stage.y - panY) / zoom) };
+}
+
+/**
+ * The pixel the readout names, which must be the one under the mouse (±1: a point on a pixel
+ * border may round either way), and the rest of the readout.
+ */
+export async function readoutUnder(page: Page, clientX: number, clientY: number): Promise<{ x: number; y: number; rest: string }> {
+  const text = (await page.getByTestId('pixel-readout').innerText()).trim();
+  const m = /^\((\d+), (\d+)\) (.*)$/.exec(text);
+  if (!m) throw new Error(`the readout names no pixel: ${text}`);
+  const [x, y] = [Number(m[1]), Number(m[2])];
+  const under = await scanPixelUnder(page, clientX, clientY);
+  if (Math.abs(x - under.x) > 1 || Math.abs(y - under.y) > 1) throw new Error(`the readout names (${x}, ${y}); the mouse is over (${under.x}, ${under.y})`);
+  return { x, y, rest: m[3]! };
+}
+
+/** Stored values of a DICOM fixture's expected-pixels file (`<name>.pixels.raw`, 16-bit little-endian), frame by frame. */
+export function fixtureFrames(file: string, signed: boolean, frames: number, rows: number, cols: number): Int32Array[] {
+  const buf = readFileSync(join(sharedDir(), 'fixtures', 'dicom', file));
+  return Array.from({ length: frames }, (_, f) => {
+    const out = new Int32Array(rows * cols);
+    for (let i = 0; i < rows * cols; i++) out[i] = signed ? buf.readInt16LE((f * rows * cols + i) * 2) : buf.readUInt16LE((f * rows * cols + i) * 2);
+    return out;
+  });
 }
 
 export interface CanvasPixels {

@@ -5,19 +5,18 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { openWorkspace, sharedDir, type Workspace } from './harness';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
+import { testTempDir } from '../temp-dir';
 
 const resources = resolveResources(repoRoot());
 let ws: Workspace;
 
 before(async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'candor-layout-'));
+  const tmp = testTempDir('candor-layout-');
   ws = await openWorkspace({ modelDir: resources.demoBundle, samplesIndex: resources.samplesIndex, dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.setViewportSize({ width: 1280, height: 720 });
   await ws.page.goto(ws.host.url);

@@ -7,13 +7,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openWorkspace, sharedDir, type Workspace } from './harness';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import type { AuditRow } from '../../electron/api/contract';
+import { testTempDir } from '../temp-dir';
 
 const resources = resolveResources(repoRoot());
 const CT = join(sharedDir(), 'fixtures', 'dicom', 'ct_signed_rescale_windows.dcm');
@@ -28,7 +28,7 @@ function demoStudies(): Study[] {
 
 before(async () => {
   assert.ok(resources.demoBundle && resources.samplesIndex, 'the demo model and studies are bundled');
-  const tmp = mkdtempSync(join(tmpdir(), 'candor-fixes-'));
+  const tmp = testTempDir('candor-fixes-');
   ws = await openWorkspace({ modelDir: resources.demoBundle, samplesIndex: resources.samplesIndex, dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.goto(ws.host.url);
   await ws.page.getByTestId('scan-title').waitFor();
@@ -39,15 +39,11 @@ after(async () => {
 
 /** The findings in the audit log, read through the host's API, not the page. */
 async function findings(): Promise<AuditRow[]> {
-  const res = await fetch(`${ws.host.origin}/api/audit:list`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-candor-token': ws.host.token },
-    body: '{}',
-  });
-  const body = (await res.json()) as { ok: boolean; value: { rows: AuditRow[] } };
-  assert.ok(body.ok);
-  return body.value.rows.filter((r) => r.findingId);
+  return (await ws.call('audit:list', {})).rows.filter((r) => r.findingId);
 }
+
+/** finding:record requests the page has sent so far. */
+const recordRequests = (): number => ws.requests.filter((u) => u === `${ws.host.origin}/api/${encodeURIComponent('finding:record')}`).length;
 
 async function openStudy(index: number, title: string): Promise<void> {
   await ws.page.getByTestId('study').nth(index).click();
@@ -76,15 +72,16 @@ test('Ctrl+Enter in the note records the finding once; "Record again" records an
   await page.getByTestId('reviewer').fill('Dr. Once');
   await page.getByTestId('decision-agree').check();
   await page.getByTestId('note').fill('Recorded with the keyboard.');
+  const sentBefore = recordRequests();
   await page.getByTestId('note').press('Control+Enter');
   await page.getByTestId('finding-result').waitFor();
-  await page.waitForTimeout(500);
+  // Any second request the key press made was sent before the first one's answer was shown.
+  assert.equal(recordRequests(), sentBefore + 1, 'one Ctrl+Enter sends one finding:record');
   assert.equal((await findings()).length, before + 1, 'one Ctrl+Enter records one finding');
   // Pressed again for the same explanation: refused, with a way to record again on purpose.
   await page.getByTestId('note').press('Control+Enter');
-  await page.waitForTimeout(500);
+  await page.getByTestId('finding-error').filter({ hasText: /Already recorded as entry #\d+.*Record again/ }).waitFor();
   assert.equal((await findings()).length, before + 1, 'a second Ctrl+Enter does not record the same explanation again');
-  assert.match(await page.getByTestId('finding-error').innerText(), /Already recorded as entry #\d+.*Record again/);
   const saved = await page.getByTestId('finding-result').innerText();
   const firstSeq = /entry #(\d+)/.exec(saved)![1];
   await page.getByTestId('record-again').click();

@@ -6,12 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canvasPixels, canvasStats, openWorkspace, sharedDir, type Workspace } from './harness';
+import { canvasPixels, canvasStats, openWorkspace, readoutUnder, sharedDir, type Workspace } from './harness';
+import type { Explanation, ExplainJobState, FramePixels } from '../../electron/api/contract';
+import { decodeWire } from '../../electron/api/wire';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
+import { testTempDir } from '../temp-dir';
 
 let ws: Workspace;
 let tmp: string;
@@ -30,7 +32,7 @@ function studyConfig(dir: string): { modelDir: string; samplesIndex: string } {
 }
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'candor-review-'));
+  tmp = testTempDir('candor-review-');
   ws = await openWorkspace({ ...studyConfig(tmp), dbPath: join(tmp, 'audit.sqlite') });
   await ws.page.goto(ws.host.url);
 });
@@ -41,6 +43,36 @@ after(async () => {
 async function waitForExplanation(prefix = ''): Promise<void> {
   await ws.page.getByTestId(`${prefix}shaded-text`).waitFor({ timeout: 120_000 });
 }
+
+/** The explanation the server made for a job, once it is done (bounded). */
+async function serverExplanation(jobId: string): Promise<Explanation> {
+  const deadline = Date.now() + 120_000;
+  let state: ExplainJobState = await ws.call('explain:poll', { jobId });
+  while (state.state === 'running' && Date.now() < deadline) {
+    await new Promise((ok) => setTimeout(ok, 50));
+    state = await ws.call('explain:poll', { jobId });
+  }
+  assert.equal(state.state, 'done', JSON.stringify(state).slice(0, 300));
+  return (state as { explanation: Explanation }).explanation;
+}
+
+/** The first study's scan as the server decodes it (modality values), independent of what the page drew. */
+async function studyFrame(): Promise<FramePixels> {
+  const info = await ws.call('app:info', {});
+  const scan = await ws.call('scan:open', { path: info.sampleStudies[0]!.scanPath });
+  return ws.call('scan:frame', { scanId: scan.id, frame: 1 });
+}
+
+/** "W 400 / L 40" as shown in the viewer corner. */
+async function shownWindow(prefix = ''): Promise<{ width: number; level: number }> {
+  const m = /W (-?[\d.]+) \/ L (-?[\d.]+)/.exec(await ws.page.getByTestId(`${prefix}wl`).innerText());
+  assert.ok(m, 'the viewer shows its window');
+  return { width: Number(m[1]), level: Number(m[2]) };
+}
+
+let explained: Explanation;
+
+const readoutAt = (clientX: number, clientY: number) => readoutUnder(ws.page, clientX, clientY);
 
 test('the demo study opens with its thumbnail, report, model and provider shown', async () => {
   const { page } = ws;
@@ -62,6 +94,7 @@ test('window/level: a preset key and a drag change the drawn pixels, the readout
   const before = await canvasStats(page);
   const wl0 = await page.getByTestId('wl').innerText();
   await page.locator('body').press('1');
+  const preset = await shownWindow();
   const box = (await page.getByTestId('viewer-stage').boundingBox())!;
   const x = box.x + box.width / 2, y = box.y + box.height / 2;
   await page.mouse.move(x, y);
@@ -70,15 +103,24 @@ test('window/level: a preset key and a drag change the drawn pixels, the readout
   await page.mouse.up();
   const after = await canvasStats(page);
   assert.notEqual(await page.getByTestId('wl').innerText(), wl0);
-  assert.ok(Math.abs(after.mean - before.mean) > 2 || Math.abs(after.std - before.std) > 2, `pixels changed: ${JSON.stringify({ before, after })}`);
+  // Left narrows the window, down raises the level: fewer values are bright, so the image darkens.
+  const dragged = await shownWindow();
+  assert.ok(dragged.width < preset.width, `the window narrowed: W ${preset.width} → ${dragged.width}`);
+  assert.ok(dragged.level > preset.level, `the level rose: L ${preset.level} → ${dragged.level}`);
+  assert.ok(after.mean < before.mean - 2, `a higher level darkens the image: mean ${before.mean.toFixed(1)} → ${after.mean.toFixed(1)}`);
   await page.mouse.move(x + 5, y + 5);
-  assert.match(await page.getByTestId('pixel-readout').innerText(), /\(\d+, \d+\) -?\d/);
+  // The value under the cursor is the scan's own value at that pixel (decoded by the server).
+  const frame = await studyFrame();
+  const r = await readoutAt(x + 5, y + 5);
+  const value = frame.pixels[r.y * frame.width + r.x]!;
+  assert.equal(r.rest, Number.isInteger(value) ? String(value) : value.toFixed(2));
   await ws.screenshot('11-review-window-level');
 });
 
 test('explaining a sentence draws the heat map and shades the words', async () => {
   const { page } = ws;
-  await page.getByTestId('sentence').first().click();
+  const jobId = await ws.startsJob(() => page.getByTestId('sentence').first().click());
+  explained = await serverExplanation(jobId);
   await waitForExplanation();
   const overlay = await canvasPixels(page, 'overlay-canvas');
   assert.ok(overlay.covered > 0.01, `the heat map covers part of the scan (${overlay.covered})`);
@@ -89,15 +131,24 @@ test('explaining a sentence draws the heat map and shades the words', async () =
   const scores = await words.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.score)));
   assert.ok(scores.every((s) => s >= 0 && s <= 1), `scores in [0,1]: ${scores}`);
   assert.ok(Math.max(...scores) > Math.min(...scores), 'words differ in attribution');
-  assert.match(await page.getByTestId('similarity').innerText(), /similarity -?\d\.\d{3}/);
+  assert.match(await page.getByTestId('similarity').innerText(), new RegExp(`similarity ${explained.similarity.toFixed(3)}`), 'the similarity the server computed');
   assert.ok((await page.getByTestId('metrics').locator('tr').count()) >= 4, 'metrics shown');
   await words.first().hover();
-  assert.match(await page.getByTestId('word-hover').innerText(), /\d\.\d{3}/);
-  // The attribution value under the cursor joins the pixel value.
+  const firstText = (await words.first().innerText()).trim();
+  const firstWord = explained.text!.words.find((w) => w.text === firstText);
+  assert.ok(firstWord, 'the first shaded word is a word of the explanation');
+  assert.equal(await page.getByTestId('word-hover').innerText(), `“${firstWord.text}” ${firstWord.normalized.toFixed(3)} (raw ${firstWord.raw.toPrecision(3)})`);
+  // The attribution value under the cursor joins the pixel value: the recorded map's value at that scan pixel.
   const box = (await page.getByTestId('viewer-stage').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  assert.match(await page.getByTestId('pixel-readout').innerText(), /attribution \d\.\d{3}/);
+  const mx = box.x + box.width / 2, my = box.y + box.height / 2;
+  await page.mouse.move(mx, my);
+  const r = await readoutAt(mx, my);
+  const map = explained.image!.map;
+  const frame = await studyFrame();
+  const at = map.values[Math.min(map.height - 1, Math.floor((r.y * map.height) / frame.height)) * map.width + Math.min(map.width - 1, Math.floor((r.x * map.width) / frame.width))]!;
+  assert.match(r.rest, new RegExp(`^${frame.pixels[r.y * frame.width + r.x]} · attribution ${at.toFixed(3)}$`));
   await ws.screenshot('12-review-explained');
+  await ws.matchSnapshot('review-explained');
 });
 
 test('opacity and threshold change the overlay pixels; O hides it', async () => {
@@ -136,6 +187,8 @@ test('two methods side by side: NIB and Grad-CAM draw different maps over the sa
   const sb = await canvasStats(page, 'compare-scan-canvas');
   assert.equal(Math.round(sa.mean), Math.round(sb.mean), 'the same scan and window under both');
   await ws.screenshot('14-review-compare');
+  await ws.matchSnapshot('review-compare-nib', 'viewer-stage');
+  await ws.matchSnapshot('review-compare-gradcam', 'compare-viewer-stage');
 });
 
 test('a phrase selected in the report is explained on its own with the E key', async () => {
@@ -169,11 +222,16 @@ test('the model can be shown the window on screen instead of the scan default', 
   await page.getByTestId('viewer-stage').click({ position: { x: 5, y: 5 } });
   await page.locator('body').press('i');
   await page.locator('body').press('2');
-  await page.locator('body').press('e');
-  await page.waitForFunction((b) => {
-    const el = document.querySelector('[data-testid="similarity"]');
-    return !document.querySelector('[data-testid="explain-progress"]') && el !== null && el.textContent !== b;
-  }, before, { timeout: 120_000 });
+  const onScreen = await shownWindow();
+  const sent = page.waitForRequest((r) => r.url() === `${ws.host.origin}/api/${encodeURIComponent('explain:start')}`);
+  const jobId = await ws.startsJob(() => page.locator('body').press('e'));
+  // The request carries the window on screen, and the similarity shown is the server's for it.
+  const request = decodeWire((await sent).postData() ?? '') as { window?: { center: number; width: number } };
+  assert.ok(request.window, 'the request names a window');
+  assert.deepEqual([Math.round(request.window.width), Math.round(request.window.center)], [onScreen.width, onScreen.level]);
+  const e = await serverExplanation(jobId);
+  assert.deepEqual([e.params.windowCenter, e.params.windowWidth], [request.window.center, request.window.width], 'the explanation records the window the model saw');
+  await page.waitForFunction((s) => document.querySelector('[data-testid="similarity"]')?.textContent?.includes(s), `similarity ${e.similarity.toFixed(3)}`, { timeout: 60_000 });
   assert.notEqual(await page.getByTestId('similarity').innerText(), before, 'another window gives the model another input');
   await page.getByTestId('explain-window').selectOption('default');
   await page.locator('body').press('i');
@@ -241,6 +299,7 @@ test('auditor: the log lists the finding, filters work, the entry redraws the sa
   assert.deepEqual(auditWords, reviewWords, 'the word scores are the recorded ones');
   assert.equal(await page.getByTestId('audit-scan-missing').count(), 0, 'the scan is found under the map');
   await ws.screenshot('22-audit-entry');
+  await ws.matchSnapshot('audit-entry', 'audit-viewer-stage');
 
   await page.getByTestId('audit-select').first().check();
   await page.getByTestId('export-pdf').click();

@@ -6,25 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
-import { openWorkspace, sharedDir, type Workspace } from './harness';
+import { fixtureFrames, openWorkspace, scanPixelUnder, sharedDir, type Workspace } from './harness';
 
 let ws: Workspace;
 const DICOM = join(sharedDir(), 'fixtures', 'dicom');
 const CT = join(DICOM, 'ct_signed_rescale_windows.dcm');
 const CINE = join(DICOM, 'cine_multiframe_explicit_le.dcm');
-
-/** Stored values of a fixture's expected-pixels file (little-endian), frame by frame. */
-function rawFrames(file: string, signed: boolean, frames: number, rows: number, cols: number): Int32Array[] {
-  const buf = readFileSync(join(DICOM, file));
-  return Array.from({ length: frames }, (_, f) => {
-    const out = new Int32Array(rows * cols);
-    for (let i = 0; i < rows * cols; i++) out[i] = signed ? buf.readInt16LE((f * rows * cols + i) * 2) : buf.readUInt16LE((f * rows * cols + i) * 2);
-    return out;
-  });
-}
 
 before(async () => {
   ws = await openWorkspace({ samplesIndex: null });
@@ -40,14 +29,7 @@ async function openByEnter(p: string, name: string): Promise<void> {
   await ws.page.getByTestId('scan-title').filter({ hasText: name }).waitFor();
 }
 
-/** The scan pixel under the mouse, from the layer's own transform (screen = pan + zoom · image). */
-async function pixelUnder(clientX: number, clientY: number): Promise<{ x: number; y: number }> {
-  const stage = (await ws.page.getByTestId('viewer-stage').boundingBox())!;
-  const t = await ws.page.locator('.scan-layer').first().evaluate((el) => (el as HTMLElement).style.transform);
-  const m = /translate\((-?[\d.]+)px, (-?[\d.]+)px\) scale\(([\d.]+)\)/.exec(t)!;
-  const [panX, panY, zoom] = m.slice(1).map(Number) as [number, number, number];
-  return { x: Math.floor((clientX - stage.x - panX) / zoom), y: Math.floor((clientY - stage.y - panY) / zoom) };
-}
+const pixelUnder = (clientX: number, clientY: number) => scanPixelUnder(ws.page, clientX, clientY);
 
 const readout = () => ws.page.getByTestId('pixel-readout').innerText();
 /** Leaves any text field, so the keys below reach the viewer whatever had the focus. */
@@ -66,7 +48,7 @@ test('after Open the viewer has the focus: shortcut letters act on it, not in th
 
 test('the pixel readout follows the view, the frame and the file without the mouse moving', async () => {
   const { page } = ws;
-  const ct = rawFrames('ct.pixels.raw', true, 1, 256, 256)[0]!;
+  const ct = fixtureFrames('ct.pixels.raw', true, 1, 256, 256)[0]!;
   await leaveFields();
   const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
   const mx = stage.x + stage.width / 2 + 7, my = stage.y + stage.height / 2 + 5;
@@ -83,7 +65,7 @@ test('the pixel readout follows the view, the frame and the file without the mou
   assert.equal(await readout(), `(${p.x}, ${p.y}) ${ct[p.y * 256 + p.x]! - 1024} HU`, 'the readout follows a reset');
 
   // Another file opened while the mouse rests on the viewer: never the CT's value over it.
-  const cine = rawFrames('cine.pixels.raw', false, 4, 128, 160);
+  const cine = fixtureFrames('cine.pixels.raw', false, 4, 128, 160);
   await page.getByTestId('path-input').fill(CINE);
   await page.getByTestId('path-input').press('Enter');
   await page.getByTestId('scan-title').filter({ hasText: 'cine_multiframe_explicit_le.dcm' }).waitFor();
@@ -154,6 +136,7 @@ test('zoomed views are smooth by default; S switches to nearest neighbour and ba
   assert.match(await page.getByTestId('wl').innerText(), /^W 80 \/ L 40 · 244%/);
   const smooth = await isolatedPixels();
   await ws.screenshot('64-fix-smooth-zoom');
+  await ws.matchSnapshot('viewer-ct-brain-244-smooth');
   await page.keyboard.press('s');
   const nearest = await isolatedPixels();
   await ws.screenshot('65-fix-nearest-zoom');

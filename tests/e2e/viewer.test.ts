@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { canvasPixels, openWorkspace, sharedDir, type Workspace } from './harness';
+import { canvasPixels, fixtureFrames, openWorkspace, readoutUnder, sharedDir, type Workspace } from './harness';
 import { ACTIONS } from '../../renderer/src/actions/table';
 
 let ws: Workspace;
@@ -40,9 +40,14 @@ test('CT: the DICOM presets sit on the number keys and the readout is in HU', as
   await page.locator('body').press('1');
   assert.match(await page.getByTestId('wl').innerText(), new RegExp(`W ${Math.round(Number(m[2]))} / L ${Math.round(Number(m[1]))}`));
   const box = (await page.getByTestId('viewer-stage').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  assert.match(await page.getByTestId('pixel-readout').innerText(), /\(\d+, \d+\) -?\d+(\.\d+)? HU/);
+  const x = Math.round(box.x + box.width / 2) + 11, y = Math.round(box.y + box.height / 2) - 6;
+  await page.mouse.move(x, y);
+  // The value, not just its format: HU = stored · 1 − 1024 at the pixel under the cursor (the fixture's expected pixels).
+  const ct = fixtureFrames('ct.pixels.raw', true, 1, 256, 256)[0]!;
+  const r = await readoutUnder(page, x, y);
+  assert.equal(r.rest, `${ct[r.y * 256 + r.x]! - 1024} HU`);
   await ws.screenshot('40-viewer-ct-preset');
+  await ws.matchSnapshot('viewer-ct-preset');
 });
 
 /** The red channel of the scan canvas, one byte per pixel. */
@@ -61,6 +66,7 @@ test('invert mirrors every grey level; pixel padding stays black', async () => {
   await page.locator('body').press('i');
   const b = await scanGreys();
   await ws.screenshot('40b-viewer-ct-inverted');
+  await ws.matchSnapshot('viewer-ct-inverted');
   await page.locator('body').press('i');
   let padding = 0;
   for (let i = 0; i < a.length; i++) {
@@ -94,6 +100,7 @@ test('wheel zoom, 1:1, fit and shift-drag pan move the image as expected', async
   const [x0, y0] = xy(t0), [x1, y1] = xy(t1);
   assert.ok(Math.abs(x1! - x0! - 60) < 1 && Math.abs(y1! - y0! - 30) < 1, `panned by (60, 30): ${t0} → ${t1}`);
   await ws.screenshot('41-viewer-zoom-pan');
+  await ws.matchSnapshot('viewer-ct-1to1-panned');
   await page.locator('body').press('f');
   assert.equal(await zoomPercent(), fitted);
 });
@@ -134,6 +141,7 @@ test('cine: frames step with the arrow keys and play with Space', async () => {
     for (let i = 0; i < d.length; i++) x = Math.imul(x ^ d[i]!, 16777619) >>> 0;
     return x !== h;
   }, f1.hash);
+  await ws.matchSnapshot('viewer-cine-frame2');
   await page.locator('body').press(' ');
   await page.waitForFunction(() => document.querySelector('[data-testid="frame-number"]')!.textContent !== '2 / 4');
   await page.locator('body').press(' ');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../../electron/version';
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -15,7 +16,7 @@ function sources(dir: string): string[] {
 
 test('every ipcRenderer.invoke / ipcMain.handle takes its channel name from the contract', () => {
   const hits: string[] = [];
-  for (const file of [...sources('electron'), ...sources('renderer')]) {
+  for (const file of [...sources(join(repoRoot(), 'electron')), ...sources(join(repoRoot(), 'renderer'))]) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(ipcRenderer\.invoke|ipcMain\.handle)\(([^,)]*)/g)) {
       hits.push(`${file}: ${m[0]}`);

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startHost } from '../../electron/host/server';
 import { decodeWire } from '../../electron/api/wire';
+import { testTempDir } from '../temp-dir';
 
 test('the test host serves only on 127.0.0.1, demands the token, and refuses path traversal', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-host-'));
+  const dir = testTempDir('candor-host-');
   writeFileSync(join(dir, 'index.html'), '<p>hello</p>');
   const seen: unknown[] = [];
   const host = await startHost({
@@ -62,10 +62,13 @@ function rawRequest(port: number, head: string, body = ''): Promise<{ status: nu
 }
 
 test('the test host answers only to its own Host (DNS rebinding) and refuses malformed escapes with 400, staying up', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-host-'));
+  // The served folder and, beside it, a secret a symlink inside points to.
+  const outer = testTempDir('candor-host-');
+  const dir = join(outer, 'served');
+  mkdirSync(dir);
   writeFileSync(join(dir, 'index.html'), '<p>hello</p>');
-  writeFileSync(join(dir, '..', `${basename(dir)}-secret.txt`), 'secret');
-  symlinkSync(join(dir, '..', `${basename(dir)}-secret.txt`), join(dir, 'leak.txt'));
+  writeFileSync(join(outer, `${basename(dir)}-secret.txt`), 'secret');
+  symlinkSync(join(outer, `${basename(dir)}-secret.txt`), join(dir, 'leak.txt'));
   const seen: string[] = [];
   const host = await startHost({ rendererDir: dir, dispatch: async (channel) => (seen.push(String(channel)), { ok: true, value: null }) });
   const port = Number(new URL(host.origin).port);

@@ -1,16 +1,28 @@
 /** The real main-process services behind the dispatch the app uses, with an audit database in a temporary folder. */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatch } from '../../electron/ipc/handlers';
 import { createServices, type ServiceConfig } from '../../electron/services/index';
 import type { ApiError, Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
+import { testTempDir } from '../temp-dir';
+
+/** Longest a test waits for one explanation job to leave `running`. */
+export const JOB_TIMEOUT_MS = 120_000;
 
 /** The services with their database and installation folder (key, trust store, anchors, reports) in a temporary folder. */
 export function openServices(modelDir: string, config: Partial<ServiceConfig> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-services-'));
+  const dir = testTempDir('candor-services-');
   const services = createServices({ appVersion: 'test', modelDir, samplesIndex: null, dbPath: join(dir, 'audit.sqlite'), configDir: join(dir, 'config'), ...config });
+  // Disposing also removes the temporary folder with its database.
+  const disposeServices = services.dispose;
+  services.dispose = async () => {
+    try {
+      await disposeServices();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   const dispatch = createDispatch(services);
 
   async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
@@ -26,10 +38,13 @@ export function openServices(modelDir: string, config: Partial<ServiceConfig> = 
     return (res as { ok: false; error: ApiError }).error;
   }
 
+  /** Polls until the job is no longer running; fails after JOB_TIMEOUT_MS. */
   async function waitForJob(jobId: string, pollMs = 20): Promise<ExplainJobState> {
+    const deadline = Date.now() + JOB_TIMEOUT_MS;
     for (;;) {
       const state = await call('explain:poll', { jobId });
       if (state.state !== 'running') return state;
+      if (Date.now() > deadline) throw new Error(`explanation job ${jobId} still running after ${JOB_TIMEOUT_MS / 1000} s (stage ${state.stage})`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }

@@ -1,10 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openServices } from './services-harness';
+import { FIXTURES } from '../shared-fixtures';
 
-const MODEL = resolve('..', 'shared', 'fixtures', 'models', 'mini-clip');
-const REF = resolve('..', 'shared', 'fixtures', 'reference');
+const MODEL = join(FIXTURES, 'models', 'mini-clip');
+const REF = join(FIXTURES, 'reference');
 const { services, dispatch, call, waitForJob } = openServices(MODEL);
 after(() => services.dispose());
 

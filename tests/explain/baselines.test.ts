@@ -25,8 +25,10 @@ test('Grad-CAM at layer L is ReLU of the one-step NIB scores (case05, steps 1, P
   const c = readCase('case05');
   const e = await explain(bundle, readPng(join(REF, c.image)), c.text, { method: 'gradcam', layer: c.layer, target: 'both', metrics: false });
   const tol = c.tolerances.image_patch_scores_raw_abs as number;
+  assert.equal(e.image!.tokenScores.length, c.float64.image.patch_scores_raw.length, 'one score per patch of the reference');
   e.image!.tokenScores.forEach((s, i) => assert.ok(Math.abs(s - Math.max(0, c.float64.image.patch_scores_raw[i])) <= tol));
   const ttol = c.tolerances.text_token_scores_raw_abs as number;
+  assert.equal(e.text!.tokens.length, c.float64.text.token_scores_raw.length, 'one score per token of the reference');
   e.text!.tokens.forEach((t, i) => assert.ok(Math.abs(t.raw - Math.max(0, c.float64.text.token_scores_raw[i])) <= ttol));
 });
 
@@ -123,6 +125,7 @@ test('every method explains both sides with finite maps, metrics and monotone pr
     assert.equal(e.image!.map.values.length, 64 * 64, `${method}: ${e.warnings.join('; ')}`);
     assert.ok(e.image!.map.values.every((v) => v >= 0 && v <= 1));
     assert.equal(e.image!.tokenScores.length, 64);
+    assert.equal(e.text!.tokens.length, c.input_ids.length);
     assert.ok(e.text!.tokens.every((t) => Number.isFinite(t.raw) && t.normalized >= 0 && t.normalized <= 1));
     assert.ok(e.text!.words.length >= 5);
     for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr', 'deletionAuc', 'insertionAuc']) assert.ok(Number.isFinite(e.metrics[k]), `${method} ${k}`);

@@ -4,12 +4,12 @@
 // with 20 steps (> 16) the independent one-step-at-a-time oracle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainCommand } from '../../electron/cli/commands/explain';
 import { CASES, MINI, REF, maxAbsDiff, readCase, type RefCase } from '../clip/helpers';
 import { assertEvenStepsGiveReference, assertMatchesReference, oracleNib } from './reference';
+import { testTempDir } from '../temp-dir';
 
 interface CliJson {
   similarity: number;
@@ -28,7 +28,7 @@ function io(): { out: string[]; err: string[]; io: { stdout: (s: string) => void
   return { out, err, io: { stdout: (s) => out.push(s), stderr: (s) => err.push(s) } };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-explain-cli-'));
+const dir = testTempDir('candor-explain-cli-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cliNib(c: RefCase, steps: number, batch: number, metrics: boolean): Promise<{ j: CliJson; stderr: string }> {

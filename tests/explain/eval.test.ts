@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evalCommand } from '../../electron/cli/commands/eval';
 import { MINI, REF, readCase } from '../clip/helpers';
+import { testTempDir } from '../temp-dir';
 
 test('candor eval: one table of every method with metrics and speed (markdown and JSON)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-eval-'));
+  const dir = testTempDir('candor-eval-');
   try {
     const pairs = join(dir, 'pairs');
     const { mkdirSync } = await import('node:fs');

@@ -56,6 +56,7 @@ test('RISE with p = 1 keeps every pixel and token in every mask: constant attrib
   assert.ok(Math.abs(e.text!.tokens[0].raw - e.similarity) < 1e-12);
   assert.equal(new Set(e.image!.tokenScores).size, 1);
   assert.deepEqual([e.image!.map.width, e.image!.map.height, e.image!.map.values.length], [0, 0, 0]);
+  assert.ok(e.text!.words.length >= 5, 'the report has words to shade');
   assert.ok(e.text!.tokens.every((t) => t.normalized === 0));
   assert.ok(e.text!.words.every((w) => w.normalized === 0));
   assert.ok(e.warnings.includes('the image attribution is constant over the image: no map is drawn'), e.warnings.join(' | '));

@@ -1,22 +1,14 @@
-/** Where the read-only shared fixtures live: `../shared` from the repository root, wherever the checkout is. */
+/** Where the read-only shared fixtures live (tests/shared-fixtures.ts), and helpers to read them. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeCompressedFrame } from '../../electron/imaging/codecs/index';
 import { ImagingError } from '../../electron/imaging/index';
 import type { PixelLayout } from '../../electron/imaging/types';
+import { SHARED } from '../shared-fixtures';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function sharedDir(): string {
-  const candidates = [process.env.CANDOR_SHARED, join(root, 'shared'), resolve(root, '..', 'shared'), '/work/shared'];
-  for (const c of candidates) if (c && existsSync(join(c, 'fixtures', 'dicom', 'manifest.json'))) return c;
-  throw new Error(`shared fixtures not found (looked in ${candidates.filter(Boolean).join(', ')}); set CANDOR_SHARED`);
-}
-
-export const SHARED = sharedDir();
+export { SHARED };
 export const DICOM_FIXTURES = join(SHARED, 'fixtures', 'dicom');
 
 /** Raw 8-bit samples of a binary PGM/PPM as dcm2pnm writes it (P5/P6, width, height, max; no comments). */

@@ -6,15 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImagingError, loadScan } from '../../electron/imaging/index';
 import { decodeCommand } from '../../electron/cli/commands/decode';
 import { writePart10, binaryValue, type Dataset } from '../../electron/dicom-export/dcmjs';
 import { hasTools } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'candor-float-'));
+const dir = testTempDir('candor-float-');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const dcmtk = hasTools('dcmdump', 'dcmconv');
 

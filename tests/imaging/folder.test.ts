@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { ImagingError, scanFolder, scanFolderDetailed } from '../../electron/imaging/index';
 import { DICOM_FIXTURES, hasTools } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 const hasDcmtk = hasTools('dcmodify', 'dcmmkdir');
 const skip = hasDcmtk ? false : 'DCMTK (dcmodify, dcmmkdir) not installed';
@@ -19,7 +19,7 @@ function instance(src: string, dest: string, number: number, uid: string): void 
 }
 
 test('a folder tree is grouped by study and series and sorted by Instance Number', { skip }, async () => {
-  const root = mkdtempSync(join(tmpdir(), 'candor-folder-'));
+  const root = testTempDir('candor-folder-');
   mkdirSync(join(root, 'a', 'deep'), { recursive: true });
   mkdirSync(join(root, 'b'));
   // One CT series spread over folders, written out of order.
@@ -47,11 +47,12 @@ test('a folder tree is grouped by study and series and sorted by Instance Number
   assert.deepEqual(skipped.map((s) => s.path).sort(), [join(root, 'empty.dcm'), join(root, 'notes.txt')]);
 
   const hidden = await scanFolder(root, { hideIdentifying: true });
+  assert.equal(hidden.length, studies.length);
   assert.ok(hidden.every((s) => s.patientName === null && s.patientId === null));
 });
 
 test('a DICOMDIR lists its studies, with file IDs resolved case-insensitively', { skip }, async () => {
-  const root = mkdtempSync(join(tmpdir(), 'candor-dicomdir-'));
+  const root = testTempDir('candor-dicomdir-');
   mkdirSync(join(root, 'IMAGES'));
   instance('ct_signed_rescale_windows.dcm', join(root, 'IMAGES', 'IM000002'), 2, '2.25.912');
   instance('ct_signed_rescale_windows.dcm', join(root, 'IMAGES', 'IM000001'), 1, '2.25.911');

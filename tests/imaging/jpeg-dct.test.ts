@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compressedFrameBytes } from '../../electron/imaging/codecs/index';
 import { decodeJpegDct } from '../../electron/imaging/codecs/jpeg-dct';
@@ -19,9 +18,10 @@ import { loadScan } from '../../electron/imaging/index';
 import type { PixelLayout } from '../../electron/imaging/types';
 import { DICOM_FIXTURES, decodeRefusal, hasTools } from './fixtures';
 import { encodeDct, type DctOptions } from './dct-encoder';
+import { testTempDir } from '../temp-dir';
 
 const EXTENDED = '1.2.840.10008.1.2.4.51';
-const tmp = mkdtempSync(join(tmpdir(), 'candor-dct-'));
+const tmp = testTempDir('candor-dct-');
 
 const hasDcmtk = hasTools('dcmcjpeg', 'dcmdjpeg');
 

@@ -1,14 +1,14 @@
 /** JPEG files: the ImageMagick JFIF streams that img2dcm wrapped into the corpus, decoded as plain .jpg files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { ImagingError, loadScan } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
-const tmp = mkdtempSync(join(tmpdir(), 'candor-jpeg-'));
+const tmp = testTempDir('candor-jpeg-');
 
 function jfifFrom(dicomFile: string): Uint8Array {
   const ds = dicomParser.parseDicom(readFileSync(join(DICOM_FIXTURES, dicomFile)));

@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCompressedFrame } from '../../electron/imaging/codecs/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
@@ -19,9 +18,10 @@ import { compressedFrameBytes } from '../../electron/imaging/codecs/index';
 import type { PixelLayout } from '../../electron/imaging/types';
 import { encodeLossless } from './lossless-encoder';
 import { DICOM_FIXTURES, decodeRefusal, hasTools } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 const LOSSLESS_ANY = '1.2.840.10008.1.2.4.57';
-const tmp = mkdtempSync(join(tmpdir(), 'candor-lossless-'));
+const tmp = testTempDir('candor-lossless-');
 
 const hasDcmtk = hasTools('dcmcjpeg', 'dcmdjpeg');
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { ImagingError, loadScan } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 const FIXTURES = DICOM_FIXTURES;
-const tmp = mkdtempSync(join(tmpdir(), 'candor-imaging-'));
+const tmp = testTempDir('candor-imaging-');
 
 function ramp(n: number, max: number, seed: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7919 + seed * 104729) % (max + 1));

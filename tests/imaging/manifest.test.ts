@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCommand } from '../../electron/cli/commands/decode';
 import { loadScan } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 interface ManifestEntry {
   name: string;
@@ -45,7 +45,7 @@ interface ManifestEntry {
 }
 
 const manifest = JSON.parse(readFileSync(join(DICOM_FIXTURES, 'manifest.json'), 'utf8')) as { files: ManifestEntry[] };
-const tmp = mkdtempSync(join(tmpdir(), 'candor-manifest-'));
+const tmp = testTempDir('candor-manifest-');
 
 const ARRAYS = { uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array, uint32: Uint32Array, int32: Int32Array } as const;
 type Dtype = keyof typeof ARRAYS;

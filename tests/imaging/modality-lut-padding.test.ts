@@ -5,14 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
 import { ImagingError, loadScan, rangeWindow, toDisplay8 } from '../../electron/imaging/index';
 import { DICOM_FIXTURES } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
-const tmp = mkdtempSync(join(tmpdir(), 'candor-modlut-'));
+const tmp = testTempDir('candor-modlut-');
 const W = 32;
 const H = 16;
 

@@ -7,16 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { ImagingError, loadScan, type TagNode } from '../../electron/imaging/index';
 import { writeDicom, type WriteElement } from '../../electron/imaging/dicom-writer';
 import { configureDecoder, decoderStatus } from '../../electron/imaging/decoder-pool';
 import { DICOM_FIXTURES, hasTools, readPnm } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
-const tmp = mkdtempSync(join(tmpdir(), 'candor-semantics-'));
+const tmp = testTempDir('candor-semantics-');
 const hasDcmtk = hasTools('dcm2pnm');
 const skip = hasDcmtk ? false : 'DCMTK (dcm2pnm) not installed';
 

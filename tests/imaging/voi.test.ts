@@ -5,13 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyVoi, loadScan, toDisplay8, type Voi } from '../../electron/imaging/index';
 import { DICOM_FIXTURES, readPnm, hasTools } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
-const tmp = mkdtempSync(join(tmpdir(), 'candor-voi-'));
+const tmp = testTempDir('candor-voi-');
 
 test('LINEAR window follows the standard breakpoints', () => {
   const c = 40;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -10,6 +9,7 @@ import { OnnxError, readModel, serializeModel } from '../../native-models/onnx/m
 import { exposeTensors, extractSubgraph } from '../../native-models/onnx/surgery';
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
+import { testTempDir } from '../temp-dir';
 
 const opts = {
   imageSize: 32, patch: 8, visionWidth: 48, visionLayers: 3, visionHeads: 3,
@@ -26,7 +26,7 @@ async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promis
 }
 
 test('a generated bundle has the transformers.js layout, runs, and keeps the export op patterns and names', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-clipgen-'));
+  const dir = testTempDir('candor-clipgen-');
   try {
     await writeRandomClipBundle(dir, opts);
     for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx']) {
@@ -95,7 +95,7 @@ test('impossible bundle shapes are refused with the reason', async () => {
 });
 
 test('opset 18 bundles (LayerNormalization op) match opset 14 bundles (decomposed) in embeddings and gradients', async () => {
-  const dirs = [mkdtempSync(join(tmpdir(), 'candor-clipgen14-')), mkdtempSync(join(tmpdir(), 'candor-clipgen18-'))];
+  const dirs = [testTempDir('candor-clipgen14-'), testTempDir('candor-clipgen18-')];
   try {
     await writeRandomClipBundle(dirs[0], { ...opts, opset: 14 });
     await writeRandomClipBundle(dirs[1], { ...opts, opset: 18 });

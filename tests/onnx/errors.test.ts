@@ -1,8 +1,7 @@
 // Bad input gives an OnnxError that names the file, tensor or node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { OnnxError, readModel, serializeModel, type ModelProto } from '../../native-models/onnx/model';
@@ -11,6 +10,7 @@ import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { DT, makeAttr } from '../../native-models/onnx/tensors';
 import { MINI_CLIP_ONNX } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
 
@@ -23,7 +23,7 @@ function onnxError(pattern: RegExp) {
 }
 
 test('a file that is not ONNX, an empty file, a truncated model and a folder are refused by name', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-engine-'));
+  const dir = testTempDir('candor-engine-');
   try {
     const text = join(dir, 'notes.onnx');
     writeFileSync(text, 'this is a text file, not a model\n'.repeat(20));

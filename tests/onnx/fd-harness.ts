@@ -169,7 +169,7 @@ async function outputShapes(c: OpCase, batch: number, seed: number): Promise<num
 
 /**
  * Checks every wrt gradient of the case against central differences. Returns the worst relative error.
- * float64: step 1e-6, tolerance 1e-6 relative; float32: step 1e-2 (relative to the value scale), tolerance 2e-2.
+ * float64: step 1e-6, tolerance 1e-6 relative; float32: step 1e-2 (relative to the value scale), tolerance 2e-3.
  */
 export async function checkGradients(c: OpCase, seed = 1): Promise<number> {
   const batches = c.batches ?? [2, 3];
@@ -224,7 +224,8 @@ export async function checkGradients(c: OpCase, seed = 1): Promise<number> {
           gmax = Math.max(gmax, Math.abs(fd[i]));
         }
         const got = g.data as Float64Array | Float32Array;
-        const tol = f64 ? 1e-6 : 2e-2;
+        // float32: the worst error over every case is 1.4e-4 (MaxPool); 2e-3 leaves room for other CPUs.
+        const tol = f64 ? 1e-6 : 2e-3;
         for (let i = 0; i < fd.length; i++) {
           const err = Math.abs(got[i] - fd[i]) / Math.max(gmax, 1e-3);
           worst = Math.max(worst, err);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { OnnxError, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { MINI_CLIP_ONNX } from './fixtures';
+import { testTempDir } from '../temp-dir';
 
 const VISION = join(MINI_CLIP_ONNX, 'vision_model.onnx');
 const TEXT = join(MINI_CLIP_ONNX, 'text_model.onnx');
@@ -26,7 +26,7 @@ async function run(model: Uint8Array | string, feeds: Record<string, ort.Tensor>
 }
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'candor-engine-'));
+  return testTempDir('candor-engine-');
 }
 
 test('readModel reads mini-clip with its opset, initializers and outputs; serialize round-trips', () => {

@@ -6,16 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyVoi, loadScan } from '../../electron/imaging/index';
 import type { ScanSummary } from '../../electron/api/contract';
 import { formatNumber, initialWindow, presetsFor, presetTitle, presetWindow, rangeLabel, windowLabel } from '../../renderer/src/viewer/presets';
 import { prepareFrame, renderPrepared, type Window } from '../../renderer/src/viewer/windowing';
 import { DICOM_FIXTURES, hasTools, readPnm } from '../imaging/fixtures';
+import { testTempDir } from '../temp-dir';
 
-const tmp = mkdtempSync(join(tmpdir(), 'candor-presets-'));
+const tmp = testTempDir('candor-presets-');
 
 async function open(file: string) {
   const scan = await loadScan(join(DICOM_FIXTURES, file));
