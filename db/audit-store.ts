@@ -616,8 +616,9 @@ export class AuditStore {
       args.study = filter.study;
       drivers.push({
         seqs: `SELECT seq FROM findings WHERE study_label = @study
-               UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study`,
-        condition: '(f.study_label = @study OR s.study_uid = @study)',
+               UNION ALL SELECT f2.seq FROM scans s2 JOIN explanations x2 ON x2.scan_id = s2.id JOIN findings f2 ON f2.explanation_row = x2.id WHERE s2.study_uid = @study
+               UNION ALL SELECT seq FROM audit_events WHERE entity_type = 'study' AND entity_id = @study`,
+        condition: "(f.study_label = @study OR s.study_uid = @study OR (e.entity_type = 'study' AND e.entity_id = @study))",
       });
     }
     if (filter.method) {
@@ -669,7 +670,7 @@ export class AuditStore {
     args.limit = limit;
     const sql = `
       SELECT e.seq, e.time, e.actor, e.action, e.hash AS eventHash, f.id AS findingId,
-             coalesce(f.study_label, s.study_uid) AS study, m.name AS model, m.sha256 AS modelSha256,
+             coalesce(f.study_label, s.study_uid, CASE WHEN e.entity_type = 'study' THEN e.entity_id END) AS study, m.name AS model, m.sha256 AS modelSha256,
              x.method, x.similarity, f.decision
       FROM audit_events e
       LEFT JOIN findings f ON f.seq = e.seq

@@ -29,6 +29,9 @@ test('a PACS transfer event joins the chain: verify passes, it is listed and its
       [pull.seq, 'Dr. Ada', 'pacs.pull', null, pull.eventHash],
     ]);
     assert.equal(store.list({ reviewer: 'Dr. Ada' }).filter((r) => r.action.startsWith('pacs.')).length, 2, 'found by actor');
+    // The study a transfer moved shows in the list's study column and is found by the study filter.
+    assert.deepEqual(rows.slice(0, 2).map((r) => r.study), ['1.2.3', '1.2.3']);
+    assert.deepEqual(store.list({ study: '1.2.3' }).map((r) => r.seq), [push.seq, pull.seq]);
     const ev = store.events(pull.seq, 1)[0]!;
     assert.equal(ev.payload, '{"bytes":1024,"instances":["1.2.3.4.1","1.2.3.4.2"],"node":"http://pacs/dicom-web","outcome":"success","studyUid":"1.2.3"}');
     assert.equal(ev.entity_type, 'study');
