@@ -1,6 +1,5 @@
 /** The real main-process services behind the dispatch the app uses, with an audit database in a temporary folder. */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDispatch } from '../../electron/ipc/handlers';
 import { createServices, type ServiceConfig } from '../../electron/services/index';
@@ -14,15 +13,7 @@ export const JOB_TIMEOUT_MS = 120_000;
 export function openServices(modelDir: string, config: Partial<ServiceConfig> = {}) {
   const dir = testTempDir('candor-services-');
   const services = createServices({ appVersion: 'test', modelDir, samplesIndex: null, dbPath: join(dir, 'audit.sqlite'), configDir: join(dir, 'config'), ...config });
-  // Disposing also removes the temporary folder with its database.
-  const disposeServices = services.dispose;
-  services.dispose = async () => {
-    try {
-      await disposeServices();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  // The folder outlives dispose (tests read the exit anchor and reopen the log); testTempDir removes it when the test file's process exits.
   const dispatch = createDispatch(services);
 
   async function call<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
