@@ -80,7 +80,7 @@ export interface EvalResult {
   markdown: string;
 }
 
-interface Case {
+export interface Case {
   image: ScanImage;
   rendered: RenderedPhantom;
   report: Report;
@@ -124,6 +124,31 @@ function patchCeilingPoint(mask: Uint8Array, W: number, H: number, grid: [number
   return [(((best % modelSize) + 0.5) * W) / modelSize, ((Math.floor(best / modelSize) + 0.5) * H) / modelSize];
 }
 
+export interface LocalisationItem {
+  c: Case;
+  findingIdx: number;
+  type: FindingType;
+}
+
+/**
+ * The findings the attribution table explains: the first `perType` of each type, from phantoms
+ * made for the purpose (one finding each, so the sentence names the only abnormality). Also what
+ * `eval-pairs.ts` writes out for `candor eval`, so both measure the same maps.
+ */
+export function localisationItems(perType: number, size: number, seedBase: number = EVAL_SEED_BASE): LocalisationItem[] {
+  const items: LocalisationItem[] = [];
+  for (const type of FINDING_TYPES) {
+    for (let k = 0; k < perType; k++) {
+      const seed = seedBase + 500_000 + FINDING_TYPES.indexOf(type) * 10_000 + k;
+      const spec = samplePhantom(seed, [{ type }]);
+      const rendered = renderPhantom(spec, size);
+      const c: Case = { image: toScanImage(rendered), rendered, report: writeReport(spec.findings, seed), key: contentKey(spec.findings) };
+      items.push({ c, findingIdx: 0, type });
+    }
+  }
+  return items;
+}
+
 export async function retrievalTop1(bundle: ClipBundle, cases: Case[], candidates: number, seed: number): Promise<number> {
   const dim = bundle.projectionDim;
   const imgs: Float64Array[] = [];
@@ -165,18 +190,7 @@ export async function evalDemo(opts: EvalOptions = {}): Promise<EvalResult> {
     const top1 = await retrievalTop1(bundle, cases, candidates, seedBase);
     log(`retrieval top-1 among ${candidates}: ${top1.toFixed(3)}`);
 
-    // Findings to explain: the first `perType` of each type, from phantoms made for the purpose
-    // (one finding each, so the sentence names the only abnormality).
-    const items: { c: Case; findingIdx: number; type: FindingType }[] = [];
-    for (const type of FINDING_TYPES) {
-      for (let k = 0; k < perType; k++) {
-        const seed = seedBase + 500_000 + FINDING_TYPES.indexOf(type) * 10_000 + k;
-        const spec = samplePhantom(seed, [{ type }]);
-        const rendered = renderPhantom(spec, size);
-        const c: Case = { image: toScanImage(rendered), rendered, report: writeReport(spec.findings, seed), key: contentKey(spec.findings) };
-        items.push({ c, findingIdx: 0, type });
-      }
-    }
+    const items = localisationItems(perType, size, seedBase);
     // Half a patch, from model pixels to scan pixels (the phantoms are square, as is the model input).
     const tolerance = (bundle.patchSize / 2) * (size / bundle.imageSize);
     const patchCeiling = FINDING_TYPES.map((type) => {
