@@ -150,6 +150,7 @@ function validateRegion(file: string, r: ReaderRegion): void {
     : g.kind === 'outline' ? Array.isArray(pts) && pts.length >= 3 && pts.length <= MAX_OUTLINE_POINTS && pts.every((p: unknown) => Array.isArray(p) && p.length === 2 && finite(p[0]) && finite(p[1]))
     : false;
   if (!shapeOk) fail(file, `the reader's region is not a box or an outline of 3 to ${MAX_OUTLINE_POINTS} finite points`);
+  if (!r.scan || !Number.isInteger(r.scan.width) || !Number.isInteger(r.scan.height) || r.scan.width <= 0 || r.scan.height <= 0) fail(file, "the reader's region must name the scan size it was drawn on");
   if (!r.metrics || typeof r.metrics !== 'object' || !Object.values(r.metrics).every(finite)) fail(file, "the reader's region figures must be finite numbers");
 }
 

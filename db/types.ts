@@ -31,6 +31,8 @@ export interface AuditRow {
  */
 export interface ReaderRegion {
   region: Region;
+  /** The scan the region was drawn on, in pixels (its coordinates are this scan's). */
+  scan: { width: number; height: number };
   metrics: LocalisationMetrics;
 }
 

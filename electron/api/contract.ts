@@ -23,7 +23,7 @@ export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCo
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
-export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
+export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableLocalisation, describeRegion, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);

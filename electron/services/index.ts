@@ -248,7 +248,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           studyLabel: req.studyLabel ?? null,
           appVersion: config.appVersion,
           storeIdentifying: config.storeIdentifying ?? false,
-          region: req.region && located?.metrics ? { region: req.region, metrics: located.metrics } : null,
+          region: req.region && located?.metrics ? { region: req.region, scan: { width: entry.summary.width, height: entry.summary.height }, metrics: located.metrics } : null,
         }),
       );
       entry.recordedSeq ??= recorded.seq;

@@ -14,6 +14,7 @@ import { inTempDir, makeInput, TEST_KEY } from './helpers';
 
 const REGION: ReaderRegion = {
   region: { kind: 'outline', points: [[10.5, 20.25], [40, 22], [35.75, 60], [12, 55.5]] },
+  scan: { width: 384, height: 384 },
   metrics: { pointingGame: 1, pointingGameTolerant: 1, relevanceMass: 0.123456789, relevanceRankAccuracy: 0.5, iouTop: 0.25, topPercent: 5, tolerancePx: 16, regionFraction: 0.01 },
 };
 
