@@ -45,7 +45,7 @@ export const ACTIONS: readonly ActionSpec[] = [
   { id: 'nextFrame', label: 'Next frame', help: 'Next frame', keys: ['ArrowRight'] },
   { id: 'prevFrame', label: 'Previous frame', help: 'Previous frame', keys: ['ArrowLeft'] },
   { id: 'regionTool', label: 'Region', help: 'Region tool: off → box → freehand outline; drag on the scan to mark where the finding is (each map is scored against it)', keys: ['d'], button: { place: 'viewer', testId: 'region-tool' } },
-  { id: 'clearRegion', label: 'Clear region', help: 'Clear the region (draw again to replace it)', keys: ['Delete', 'Backspace'], keysShown: 'Del / Backspace', button: { place: 'viewer', testId: 'region-clear' } },
+  { id: 'clearRegion', label: 'Clear', help: 'Clear the region (draw again to replace it)', keys: ['Delete', 'Backspace'], keysShown: 'Del / Backspace', button: { place: 'viewer', testId: 'region-clear' } },
   { id: 'toggleOverlay', label: 'Overlay', help: 'Show or hide the attribution overlay', keys: ['o'] },
   { id: 'opacityUp', label: 'Opacity +', help: 'Overlay opacity up', keys: [']'] },
   { id: 'opacityDown', label: 'Opacity −', help: 'Overlay opacity down', keys: ['['] },

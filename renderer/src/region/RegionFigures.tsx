@@ -4,14 +4,14 @@ import { describeRegion, methodLabel, readableLocalisation, type LocalisationRes
 function FigureRows({ result, idPrefix }: { result: Pick<LocalisationResult, 'metrics' | 'problem'>; idPrefix: string }) {
   if (!result.metrics) return <p className="muted small" data-testid={`${idPrefix}problem`}>No figures: {result.problem}</p>;
   return (
-    <table className="kv metrics">
+    <table className="loc-figures">
       <tbody>
         {readableLocalisation(result.metrics).map((l) => (
           <tr key={l.key}>
             <th>{l.label}</th>
             <td>
-              <span data-testid={`${idPrefix}${l.key}`}>{l.value}</span>
-              {l.note ? <div className="muted small">{l.note}</div> : null}
+              <span className="value" data-testid={`${idPrefix}${l.key}`}>{l.value}</span>
+              {l.note ? <span className="muted">{l.note}</span> : null}
             </td>
           </tr>
         ))}
