@@ -148,3 +148,32 @@ test('the region and its figures are recorded and come back identical in the aud
   assert.match(text, new RegExp(`with the region \\(IoU\\) ${live.values.iouTop.replace('.', '\\.')}`));
   assert.deepEqual(ws.pageErrors, []);
 });
+
+test('a freehand outline by keyboard tool choice (D twice) replaces the box; Delete clears it', async () => {
+  const { page } = ws;
+  await page.getByTestId('review-tab').click();
+  await page.getByTestId('region-shape').waitFor();
+  await page.getByTestId('viewer-stage').focus();
+  await page.keyboard.press('d');
+  assert.match(await page.getByTestId('region-tool').innerText(), /^Region: outline/, 'box → outline');
+  // A ring of 24 points around the nodule's centre, 20 scan pixels out.
+  const [x0, y0, x1, y1] = maskBox(join(dirname(indexFile), finding.mask));
+  const [cx, cy] = [(x0 + x1) / 2, (y0 + y1) / 2];
+  const ring = [];
+  for (let i = 0; i <= 24; i++) ring.push(await pageAt(page, cx + 20 * Math.cos((i / 24) * 2 * Math.PI), cy + 20 * Math.sin((i / 24) * 2 * Math.PI)));
+  await page.mouse.move(ring[0]!.x, ring[0]!.y);
+  await page.mouse.down();
+  for (const p of ring.slice(1)) await page.mouse.move(p.x, p.y);
+  await page.mouse.up();
+  await page.getByTestId('region-description').filter({ hasText: /^outline of \d+ points/ }).waitFor();
+  const m = /^outline of \d+ points within \(([\d.]+), ([\d.]+)\), ([\d.]+) × ([\d.]+) px$/.exec((await page.getByTestId('region-description').innerText()).trim());
+  assert.ok(m, 'the outline is described');
+  const [ox, oy, ow, oh] = m.slice(1).map(Number) as [number, number, number, number];
+  assert.ok(Math.abs(ox - (cx - 20)) <= 1.5 && Math.abs(oy - (cy - 20)) <= 1.5 && Math.abs(ow - 40) <= 2 && Math.abs(oh - 40) <= 2, `the outline spans the ring: ${m[0]}`);
+  await page.getByTestId('loc-0-pointingGame').filter({ hasText: 'hit' }).waitFor();
+  await ws.screenshot('72-region-outline');
+  await page.keyboard.press('Delete');
+  await page.getByTestId('localisation').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('region-shape').count(), 0, 'the region is cleared');
+  assert.deepEqual(ws.pageErrors, []);
+});
