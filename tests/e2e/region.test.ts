@@ -171,7 +171,14 @@ test('a freehand outline by keyboard tool choice (D twice) replaces the box; Del
   const [ox, oy, ow, oh] = m.slice(1).map(Number) as [number, number, number, number];
   assert.ok(Math.abs(ox - (cx - 20)) <= 1.5 && Math.abs(oy - (cy - 20)) <= 1.5 && Math.abs(ow - 40) <= 2 && Math.abs(oh - 40) <= 2, `the outline spans the ring: ${m[0]}`);
   await page.getByTestId('loc-0-pointingGame').filter({ hasText: 'hit' }).waitFor();
-  await ws.screenshot('72-region-outline');
+  // A comparison: both maps on screen are scored against the same region, each next to its viewer.
+  await page.keyboard.press('c');
+  await page.keyboard.press('e');
+  await page.getByTestId('localisation-1').waitFor({ timeout: 120_000 });
+  assert.equal(await page.getByTestId('compare-region-shape').count(), 1, 'the region is drawn over both maps');
+  assert.match(await page.getByTestId('localisation-1').innerText(), /M2IB against your region/);
+  for (const k of LINES) assert.ok((await page.getByTestId(`loc-1-${k}`).innerText()).trim().length > 0);
+  await ws.screenshot('72-region-outline-compared');
   await page.keyboard.press('Delete');
   await page.getByTestId('localisation').waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('region-shape').count(), 0, 'the region is cleared');
