@@ -556,7 +556,7 @@ export class AuditStore {
     return row;
   }
 
-  private decoded(row: StoredFinding): { explanation: Explanation; region: ReaderRegion | null } {
+  private decoded(row: StoredFinding): { explanation: Explanation; region?: ReaderRegion } {
     try {
       return decodeFindingBody(row.body, row.map_values, row.codec);
     } catch (err) {

@@ -270,8 +270,8 @@ export function decodeExplanation(body: string | Buffer, map: Buffer | null, cod
   return decodeFindingBody(body, map, codec).explanation;
 }
 
-/** The explanation and the reader's region (null when none was stored) from the stored columns. */
-export function decodeFindingBody(body: string | Buffer, map: Buffer | null, codec: number = CODEC_JSON): { explanation: Explanation; region: ReaderRegion | null } {
+/** The explanation and the reader's region (absent when none was stored) from the stored columns. */
+export function decodeFindingBody(body: string | Buffer, map: Buffer | null, codec: number = CODEC_JSON): { explanation: Explanation; region?: ReaderRegion } {
   let text: string;
   let le: Buffer | null;
   if (codec === CODEC_JSON) {
@@ -292,5 +292,5 @@ export function decodeFindingBody(body: string | Buffer, map: Buffer | null, cod
     else for (let i = 0; i < n; i++) values[i] = le!.readFloatLE(i * 4);
     e.image.map = { width: e.image.map.width, height: e.image.map.height, values };
   }
-  return { explanation: e as Explanation, region: region ?? null };
+  return { explanation: e as Explanation, ...(region ? { region } : {}) };
 }

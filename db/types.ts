@@ -45,8 +45,8 @@ export interface RecordedFinding {
   decision: Decision;
   note: string;
   explanation: Explanation;
-  /** null: no region was marked (and every finding recorded before regions existed). */
-  region: ReaderRegion | null;
+  /** Absent when no region was marked (and on every finding recorded before regions existed). */
+  region?: ReaderRegion;
 }
 
 export interface ChainStatus {

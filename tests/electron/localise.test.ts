@@ -35,7 +35,7 @@ test('explain:localise scores both maps on screen against the region; finding:re
   assert.deepEqual(rec.region, { region, scan: { width: scan.width, height: scan.height }, metrics: results[0]!.metrics });
   assert.deepEqual((await call('audit:get', { findingId: rec.findingId })).region, rec.region);
   const plain = await call('finding:record', { explanationId: b.id, reviewer: 'Dr. Region', decision: 'uncertain' });
-  assert.equal(plain.region, null);
+  assert.equal(plain.region, undefined);
 });
 
 test('bad regions are refused at the boundary; one off the scan gets no figures and cannot be recorded', async () => {

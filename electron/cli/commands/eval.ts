@@ -16,6 +16,7 @@ import { LAYER, METHODS, STEPS, type Method } from '../../api/contract';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import { explain } from '../../../native-models/explain/index';
 import { DEFAULT_TOP_PERCENT, halfPatchInScan, localisationMetrics, type ScanMask } from '../../../native-models/explain/localisation';
+import type { LocalisationMetrics } from '../../../native-models/explain/types';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
@@ -60,16 +61,10 @@ export function findPairs(dir: string): Pair[] {
 }
 
 /** Localisation figures of a method's image maps, mean over the pairs with a mask (rates for the pointing games). */
-export interface LocalisationRow {
-  pointingGame: number;
-  pointingGameTolerant: number;
-  relevanceMass: number;
-  relevanceRankAccuracy: number;
-  iouTop: number;
-  topPercent: number;
+export type LocalisationRow = Pick<LocalisationMetrics, (typeof LOCALISATION_KEYS)[number] | 'topPercent'> & {
   /** Pairs with a mask and a map. */
   pairs: number;
-}
+};
 
 const LOCALISATION_KEYS = ['pointingGame', 'pointingGameTolerant', 'relevanceMass', 'relevanceRankAccuracy', 'iouTop'] as const;
 

@@ -74,7 +74,7 @@ export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, 
       ) : (
         <p className="muted">This explanation has no image map.</p>
       )}
-      <RecordedRegion region={entry.region} idPrefix="audit-" />
+      <RecordedRegion region={entry.region ?? null} idPrefix="audit-" />
       <Warnings explanation={e} idPrefix="audit-" />
       <ShadedText explanation={e} idPrefix="audit-" />
       <MetricsTable explanation={e} idPrefix="audit-" />
