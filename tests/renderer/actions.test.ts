@@ -14,6 +14,7 @@ import { ViewerBar } from '../../renderer/src/viewer/ViewerBar';
 import { Toolbar } from '../../renderer/src/toolbar/Toolbar';
 import { ExplainPanel } from '../../renderer/src/explain/ExplainPanel';
 import { FindingForm } from '../../renderer/src/finding/FindingForm';
+import { RegionTools } from '../../renderer/src/region/RegionTools';
 import { DEFAULT_SETTINGS } from '../../renderer/src/explain/settings';
 import type { Display } from '../../renderer/src/viewer/Viewer';
 
@@ -82,6 +83,7 @@ test('every button the table places is drawn there, by the bound action', () => 
     viewer: renderToStaticMarkup(createElement(ViewerBar, { actions, presets: ctx.presets, win: { center: 40, width: 400 }, onDisplay: ctx.onDisplay, range: { min: -1024, max: 3071 }, frames: 4, frameNo: 1, setFrameNo: () => undefined })),
     toolbar: renderToStaticMarkup(createElement(Toolbar, { info: null, modelProblem: null, provider: null, mode: 'review', setMode: () => undefined, actions, path: '', setPath: () => undefined, busy: false, onOpen: () => undefined, onBrowse: null })),
     explain: renderToStaticMarkup(createElement(ExplainPanel, { settings: DEFAULT_SETTINGS, onSettings: () => undefined, settingsKey: '', job, actions })),
+    region: renderToStaticMarkup(createElement(RegionTools, { actions })),
     finding: renderToStaticMarkup(createElement(FindingForm, { explanation: null, scanKey: null, studyLabel: '', region: null, onRecorded: () => undefined })),
   };
   for (const a of ACTIONS) {

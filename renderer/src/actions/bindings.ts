@@ -100,7 +100,7 @@ export function bindActions(c: ActionContext): Record<ActionId, Action> {
     pacs: { run: () => c.showDialog('pacs') },
     help: { run: () => c.showDialog('help') },
     regionTool: { ...scanOnly, run: c.region.cycle, caption: () => (c.region.tool === 'off' ? 'Region' : c.region.tool === 'box' ? 'Region: box' : 'Region: outline'), pressed: c.region.tool !== 'off' },
-    clearRegion: { enabled: () => c.region.present, run: c.region.clear },
+    clearRegion: { shown: () => c.region.present, run: c.region.clear },
   };
   const out = {} as Record<ActionId, Action>;
   for (const spec of ACTIONS) {

@@ -4,6 +4,7 @@ import type { Action } from '../actions/bindings';
 import type { ActionId } from '../actions/table';
 import { drawableMap } from '../explain/attribution';
 import { LocalisationPanel } from '../region/RegionFigures';
+import { RegionTools } from '../region/RegionTools';
 import type { RegionState } from '../region/useRegion';
 import type { ScanSession } from '../session/useScanSession';
 import { OverlayBar } from './OverlayBar';
@@ -54,6 +55,7 @@ export function ViewerArea({ session, actions, style, explanation, comparison, s
         {comparison ? (
           <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={compareOverlay} smooth={smooth} label={methodLabel(comparison.method)} idPrefix="compare-" {...regionProps} />
         ) : null}
+        <RegionTools actions={actions} />
       </div>
       {region.region && methods.length ? <LocalisationPanel region={region.region} results={region.results} methods={methods} error={region.error} /> : null}
     </>
