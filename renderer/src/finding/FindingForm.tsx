@@ -84,7 +84,7 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
       } catch {
         // Storage may be disabled; remembering the name is a convenience only.
       }
-      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel, ...(again ? { again: true } : {}), ...(region && explanation.image ? { region } : {}) });
+      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel, ...(again ? { again: true } : {}), ...(region && explanation.image?.map.values.length ? { region } : {}) });
       setSaved(f);
       setNote('');
       onRecorded(f);
