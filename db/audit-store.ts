@@ -16,10 +16,10 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Explanation } from '../native-models/explain/types';
-import { DECISIONS, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type VerifyReport } from './types';
+import { DECISIONS, MAX_OUTLINE_POINTS, type ReaderRegion, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type VerifyReport } from './types';
 import { canonicalJson, GENESIS_HASH, parseCanonical, sha256Hex } from './canonical';
 import { CHECKPOINT_ACTION, eventHash, FINDING_ACTION, verifyChain, type BreakCode, type EventRow, type VerifiedPrefix } from './chain';
-import { CODEC_JSON, decodeExplanation, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
+import { CODEC_JSON, decodeFindingBody, encodeExplanation, LATEST_CODEC, payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from './finding-codec';
 import { publicKeyOf, signHead, verifyCheckpointSignature, type Checkpoint } from './signing';
 import { IntegrityError, NotFoundError, UserInputError } from '../native-models/errors';
 import { CODEC_SCHEMA, LATEST_VERSION, migrate, schemaVersion } from './schema';
@@ -33,6 +33,8 @@ export class AuditError extends UserInputError {}
 
 export interface FindingInput {
   explanation: Explanation;
+  /** The reader's region and its figures, stored with the finding (covered by its payload hash). */
+  region?: ReaderRegion | null;
   reviewer: string;
   decision: Decision;
   note: string;
@@ -137,6 +139,21 @@ function validateExplanation(file: string, e: Explanation): void {
   }
 }
 
+const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/** The reader's region as the store keeps it: a box or an outline of finite scan coordinates, and its figures. */
+function validateRegion(file: string, r: ReaderRegion): void {
+  const g = (r.region ?? {}) as unknown as Record<string, unknown>;
+  const pts = g.points;
+  const shapeOk =
+    g.kind === 'box' ? [g.x, g.y, g.width, g.height].every(finite) && (g.width as number) > 0 && (g.height as number) > 0
+    : g.kind === 'outline' ? Array.isArray(pts) && pts.length >= 3 && pts.length <= MAX_OUTLINE_POINTS && pts.every((p: unknown) => Array.isArray(p) && p.length === 2 && finite(p[0]) && finite(p[1]))
+    : false;
+  if (!shapeOk) fail(file, `the reader's region is not a box or an outline of 3 to ${MAX_OUTLINE_POINTS} finite points`);
+  if (!r.scan || !Number.isInteger(r.scan.width) || !Number.isInteger(r.scan.height) || r.scan.width <= 0 || r.scan.height <= 0) fail(file, "the reader's region must name the scan size it was drawn on");
+  if (!r.metrics || typeof r.metrics !== 'object' || !Object.values(r.metrics).every(finite)) fail(file, "the reader's region figures must be finite numbers");
+}
+
 /** What PRAGMA quick_check / integrity_check found; empty when the file is sound. */
 function sqliteCheck(db: Database.Database, pragma: string): string[] {
   let rows: Record<string, string>[];
@@ -226,7 +243,9 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
   nonEmpty(file, 'the app version', input.appVersion, 100);
   const ident = input.storeIdentifying === true;
   // Files still at an older schema (tests building them) get the codec that schema knows.
-  const enc = encodeExplanation(e, schemaVersion(db) >= CODEC_SCHEMA ? LATEST_CODEC : CODEC_JSON);
+  const region = input.region ?? null;
+  if (region) validateRegion(file, region);
+  const enc = encodeExplanation(e, schemaVersion(db) >= CODEC_SCHEMA ? LATEST_CODEC : CODEC_JSON, region);
   const { body, map } = enc;
   const modelConfig = canonicalJson({ files: input.modelInfo?.files ?? {}, config: input.modelInfo?.config ?? {} });
   const model = { name: e.model.name, sha256: e.model.sha256.toLowerCase(), config: modelConfig };
@@ -314,7 +333,7 @@ export function writeFinding(db: Database.Database, file: string, input: Finding
       reviewer,
       decision: input.decision,
       note: input.note,
-      explanation: decodeExplanation(body, map, enc.codec),
+      ...decodeFindingBody(body, map, enc.codec),
     };
   });
   return tx.immediate();
@@ -537,9 +556,9 @@ export class AuditStore {
     return row;
   }
 
-  private decoded(row: StoredFinding): Explanation {
+  private decoded(row: StoredFinding): { explanation: Explanation; region?: ReaderRegion } {
     try {
-      return decodeExplanation(row.body, row.map_values, row.codec);
+      return decodeFindingBody(row.body, row.map_values, row.codec);
     } catch (err) {
       broken(this.path, `finding ${row.id}: its explanation cannot be decoded (${(err as Error).message})`);
     }
@@ -556,7 +575,7 @@ export class AuditStore {
       reviewer: row.reviewer,
       decision: row.decision as Decision,
       note: row.note,
-      explanation: this.decoded(row),
+      ...this.decoded(row),
     };
   }
 

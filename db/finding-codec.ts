@@ -10,6 +10,7 @@ import { endianness } from 'node:os';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { Explanation } from '../native-models/explain/types';
+import type { ReaderRegion } from './types';
 import { canonicalFlat, canonicalJson, parseCanonical } from './canonical';
 
 /** One finding as stored: the findings row joined with its explanation, scan and model. */
@@ -232,12 +233,24 @@ function fromBytePlanes(planes: Buffer): Buffer {
   return out;
 }
 
-/** Splits an explanation into its JSON body (map values left out) and its map, stored under `codec`. */
-export function encodeExplanation(e: Explanation, codec: number = LATEST_CODEC): EncodedExplanation {
+/**
+ * The key under which the reader's region travels in the explanation body: the body is hashed
+ * byte for byte into the finding's payload hash, so the region and its figures are covered by the
+ * chain and its signatures without a new column, and a body without the key (every record made
+ * before regions existed) reads as "no region".
+ */
+const REGION_KEY = 'readerRegion';
+
+/**
+ * Splits an explanation (with the reader's region, if any) into its JSON body (map values left
+ * out) and its map, stored under `codec`.
+ */
+export function encodeExplanation(e: Explanation, codec: number = LATEST_CODEC, region: ReaderRegion | null = null): EncodedExplanation {
   const values = e.image?.map.values ?? null;
   const json = canonicalJson({
     ...e,
     image: e.image ? { ...e.image, map: { width: e.image.map.width, height: e.image.map.height } } : null,
+    ...(region ? { [REGION_KEY]: region } : {}),
   });
   const raw = values ? float32LE(values) : null;
   const mapSha256 = raw ? createHash('sha256').update(raw).digest('hex') : null;
@@ -254,6 +267,11 @@ export function encodeExplanation(e: Explanation, codec: number = LATEST_CODEC):
 
 /** The explanation from its stored columns (body as text or bytes, as SQLite returned it). */
 export function decodeExplanation(body: string | Buffer, map: Buffer | null, codec: number = CODEC_JSON): Explanation {
+  return decodeFindingBody(body, map, codec).explanation;
+}
+
+/** The explanation and the reader's region (absent when none was stored) from the stored columns. */
+export function decodeFindingBody(body: string | Buffer, map: Buffer | null, codec: number = CODEC_JSON): { explanation: Explanation; region?: ReaderRegion } {
   let text: string;
   let le: Buffer | null;
   if (codec === CODEC_JSON) {
@@ -266,7 +284,7 @@ export function decodeExplanation(body: string | Buffer, map: Buffer | null, cod
   } else {
     throw new RangeError(`unknown explanation codec ${codec}`);
   }
-  const e = parseCanonical(text) as Explanation & { image: { map: { values?: Float32Array } } | null };
+  const { [REGION_KEY]: region, ...e } = parseCanonical(text) as Explanation & { image: { map: { values?: Float32Array } } | null; [REGION_KEY]?: ReaderRegion };
   if (e.image) {
     const n = le ? le.length >> 2 : 0;
     const values = new Float32Array(n);
@@ -274,5 +292,5 @@ export function decodeExplanation(body: string | Buffer, map: Buffer | null, cod
     else for (let i = 0; i < n; i++) values[i] = le!.readFloatLE(i * 4);
     e.image.map = { width: e.image.map.width, height: e.image.map.height, values };
   }
-  return e as Explanation;
+  return { explanation: e as Explanation, ...(region ? { region } : {}) };
 }

@@ -2,9 +2,12 @@
  * What the audit room produces: recorded findings, the rows of the audit list, the chain's status.
  * Pure types and constants, shared with the API contract and the renderer.
  */
-import type { Explanation } from '../native-models/explain/types';
+import type { Explanation, LocalisationMetrics, Region } from '../native-models/explain/types';
 
 export const DECISIONS = ['agree', 'disagree', 'uncertain'] as const;
+
+/** The most points a recorded outline may have (a freehand stroke is thinned to fewer). */
+export const MAX_OUTLINE_POINTS = 2000;
 export type Decision = (typeof DECISIONS)[number];
 
 export interface AuditRow {
@@ -22,6 +25,17 @@ export interface AuditRow {
   eventHash: string;
 }
 
+/**
+ * The region the reader marked on the scan when recording, and how the recorded explanation's map
+ * agrees with it (computed by the main process when the finding was recorded).
+ */
+export interface ReaderRegion {
+  region: Region;
+  /** The scan the region was drawn on, in pixels (its coordinates are this scan's). */
+  scan: { width: number; height: number };
+  metrics: LocalisationMetrics;
+}
+
 export interface RecordedFinding {
   findingId: string;
   seq: number;
@@ -31,6 +45,8 @@ export interface RecordedFinding {
   decision: Decision;
   note: string;
   explanation: Explanation;
+  /** Absent when no region was marked (and on every finding recorded before regions existed). */
+  region?: ReaderRegion;
 }
 
 export interface ChainStatus {

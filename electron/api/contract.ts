@@ -8,21 +8,22 @@
  * types from here.
  */
 import { z } from 'zod';
-import { METHODS, TARGETS, type Explanation, type Method, type Target } from '../../native-models/explain/types';
+import { METHODS, TARGETS, type Explanation, type LocalisationMetrics, type Method, type Region, type Target } from '../../native-models/explain/types';
 import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
-import { DECISIONS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
+import { DECISIONS, MAX_OUTLINE_POINTS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type ReaderRegion, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
 import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
-export { METHODS, DECISIONS, TARGETS };
+export { METHODS, DECISIONS, TARGETS, MAX_OUTLINE_POINTS };
+export type { Region, LocalisationMetrics, ReaderRegion };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
 export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
-export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
+export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableLocalisation, describeRegion, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);
@@ -32,6 +33,21 @@ export const WindowPresetSchema = z.object({
   center: z.number(),
   width: z.number().positive(),
 });
+
+const coordinate = z.number().finite().min(-1e6).max(1e6);
+
+/** The reader's region in scan pixel coordinates (native-models/explain/types Region). */
+export const RegionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('box'), x: coordinate, y: coordinate, width: coordinate.positive(), height: coordinate.positive() }).strict(),
+  z.object({ kind: z.literal('outline'), points: z.array(z.tuple([coordinate, coordinate])).min(3, 'an outline needs at least 3 points').max(MAX_OUTLINE_POINTS) }).strict(),
+]);
+
+/** One explanation's localisation figures against the region, or why there are none (no map). */
+export interface LocalisationResult {
+  explanationId: string;
+  metrics: LocalisationMetrics | null;
+  problem: string | null;
+}
 
 /** A failure as it crosses the boundary: the taxonomy's code (or invalid-request for a request the schema refused) and one line. */
 export interface ApiError {
@@ -134,6 +150,8 @@ export const channels = {
   'explain:start': { request: ExplainRequestSchema.strict() },
   'explain:poll': { request: z.object({ jobId: id }).strict() },
   'explain:cancel': { request: z.object({ jobId: id }).strict() },
+  /** How each explanation's map (both sides of a comparison) agrees with the reader's region. */
+  'explain:localise': { request: z.object({ explanationIds: z.array(id).min(1).max(16), region: RegionSchema }).strict() },
   'finding:record': {
     request: z
       .object({
@@ -144,6 +162,8 @@ export const channels = {
         studyLabel: z.string().max(500).optional(),
         /** Record another finding for an explanation already recorded (refused without it). */
         again: z.boolean().optional(),
+        /** The reader's region: recorded with its figures, computed again here. */
+        region: RegionSchema.optional(),
       })
       .strict(),
   },
@@ -179,6 +199,7 @@ export interface Responses {
   'explain:start': { jobId: string };
   'explain:poll': ExplainJobState;
   'explain:cancel': { cancelled: boolean };
+  'explain:localise': { results: LocalisationResult[] };
   'finding:record': RecordedFinding;
   'audit:list': { rows: AuditRow[]; chain: ChainStatus; dbPath: string };
   'audit:get': RecordedFinding;
@@ -225,6 +246,7 @@ export type _SchemasAgreeWithRoomTypes = [
   Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
   Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
   Assert<Same<z.output<typeof AnchorInputSchema>, AnchorInput>>,
+  Assert<Same<z.output<typeof RegionSchema>, Region>>,
   Assert<Same<z.output<typeof NodeConfigSchema>, NodeConfig>>,
   Assert<Same<z.output<typeof StudyQuerySchema>, StudyQuery>>,
 ];

@@ -6,7 +6,7 @@
  * (through the contract).
  */
 import { METHOD_SPECS, type MethodSpec, type ParamGroup } from '../../native-models/explain/methods';
-import type { Explanation } from '../../native-models/explain/types';
+import type { Explanation, LocalisationMetrics, Region } from '../../native-models/explain/types';
 
 export interface MetricInfo {
   /** What was measured. */
@@ -134,4 +134,30 @@ export function formatTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** The reader's region in words: where it is on the scan, in scan pixels. */
+export function describeRegion(r: Region): string {
+  const px = (n: number) => formatValue(Math.round(n * 10) / 10);
+  if (r.kind === 'box') return `box at (${px(r.x)}, ${px(r.y)}), ${px(r.width)} × ${px(r.height)} px`;
+  const xs = r.points.map((p) => p[0]), ys = r.points.map((p) => p[1]);
+  const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
+  return `outline of ${r.points.length} points within (${px(x0)}, ${px(y0)}), ${px(Math.max(...xs) - x0)} × ${px(Math.max(...ys) - y0)} px`;
+}
+
+const HIT = (v: number) => (v === 1 ? 'hit' : 'miss');
+
+/**
+ * How the map agrees with the reader's region (native-models/explain/localisation.ts), one line
+ * each with its meaning and direction; the same lines in the review panel, the audit view and the PDF.
+ */
+export function readableLocalisation(m: LocalisationMetrics): ReadableLine[] {
+  const share = (v: number) => formatValue(v, 3);
+  return [
+    { key: 'pointingGame', label: 'Map maximum inside the region (pointing game)', value: HIT(m.pointingGame), note: 'hit = the most highlighted pixel lies in the region' },
+    { key: 'pointingGameTolerant', label: 'Map maximum within half a patch of the region', value: HIT(m.pointingGameTolerant), note: `tolerance ${formatValue(m.tolerancePx, 1)} scan px, the map’s own resolution` },
+    { key: 'relevanceMass', label: 'Share of the map inside the region (relevance mass)', value: share(m.relevanceMass), note: `0–1, higher = more of the map on the region; a uniform map scores ${share(m.regionFraction)}` },
+    { key: 'relevanceRankAccuracy', label: 'Of the map’s top pixels (as many as the region has), the share inside (rank accuracy)', value: share(m.relevanceRankAccuracy), note: '0–1, higher = the strongest evidence lies in the region' },
+    { key: 'iouTop', label: `Overlap of the map’s top ${formatValue(m.topPercent)} % with the region (IoU)`, value: share(m.iouTop), note: '0–1, higher = the map’s hot spot and the region coincide' },
+  ];
 }

@@ -6,7 +6,7 @@
  * further page, which then repeats the entry number.
  */
 import { encode as encodePng } from 'fast-png';
-import { METHOD_SPECS, SIMILARITY_INFO, formatTime, formatValue, methodLabel, readableMetrics, readableParams, type MethodSpec } from '../api/contract';
+import { METHOD_SPECS, SIMILARITY_INFO, describeRegion, formatTime, formatValue, methodLabel, readableLocalisation, readableMetrics, readableParams, type MethodSpec, type ReaderRegion } from '../api/contract';
 import { colourBar, composeScanAndOverlay, type RgbImage } from './overlay';
 import { CONTENT_W, GREY, PAGE, Writer, shadedText } from './pdf-writer';
 import type { PdfInput } from './pdf';
@@ -52,6 +52,16 @@ function review(w: Writer, p: PdfInput): void {
   w.y += pad + 4;
 }
 
+/** The reader's region over an image of the scan drawn at (left, top), w × h points. */
+function regionOutline(doc: PDFKit.PDFDocument, r: ReaderRegion, left: number, top: number, w: number, h: number): void {
+  const sx = w / r.scan.width, sy = h / r.scan.height;
+  doc.save().lineWidth(1.2).strokeColor('#00b8d4');
+  const g = r.region;
+  if (g.kind === 'box') doc.rect(left + g.x * sx, top + g.y * sy, g.width * sx, g.height * sy).stroke();
+  else doc.polygon(...g.points.map(([x, y]) => [left + x * sx, top + y * sy] as [number, number])).stroke();
+  doc.restore();
+}
+
 function images(w: Writer, p: PdfInput): void {
   const { doc } = w;
   const e = p.finding.explanation;
@@ -69,7 +79,12 @@ function images(w: Writer, p: PdfInput): void {
   if (scan) doc.image(png(scan), PAGE.margin + (boxW - imgW) / 2, top, { width: imgW, height: boxH });
   else doc.rect(PAGE.margin, top, boxW, boxH).stroke('#999999').text('Scan image not available (the file was not open)', PAGE.margin, top + boxH / 2, { width: boxW, align: 'center' });
   if (overlay) doc.image(png(overlay), rightBox + (boxW - imgW) / 2, top, { width: imgW, height: boxH });
-  else doc.rect(rightBox, top, boxW, boxH).stroke('#999999').text('No image map (text-only explanation)', rightBox, top + boxH / 2, { width: boxW, align: 'center' });
+  const region = p.finding.region;
+  if (region) {
+    if (scan) regionOutline(doc, region, PAGE.margin + (boxW - imgW) / 2, top, imgW, boxH);
+    if (overlay) regionOutline(doc, region, rightBox + (boxW - imgW) / 2, top, imgW, boxH);
+  }
+  if (!overlay) doc.rect(rightBox, top, boxW, boxH).stroke('#999999').text('No image map (text-only explanation)', rightBox, top + boxH / 2, { width: boxW, align: 'center' });
   const capY = top + boxH + 4;
   w.font({ size: 8.5, color: GREY });
   doc.text(`Scan as reviewed${p.scanImage ? ` (${p.scanImage.width}×${p.scanImage.height} px)` : ''}`, PAGE.margin, capY, { width: boxW, align: 'center' });
@@ -108,6 +123,14 @@ function metrics(w: Writer, p: PdfInput): void {
   if (e.warnings.length) w.line(`Warnings: ${e.warnings.join('; ')}`, { size: 9, color: '#8a1c00' });
 }
 
+function readerRegion(w: Writer, p: PdfInput): void {
+  const r = p.finding.region;
+  if (!r) return;
+  w.heading('Localisation: does the map point at the reader’s region?');
+  w.line(`Reader’s region (outlined on the images): ${describeRegion(r.region)} on the ${r.scan.width}×${r.scan.height} px scan`, { size: 9, gap: 2 });
+  w.pairs(readableLocalisation(r.metrics).map((m) => ({ label: m.label, value: m.value, note: m.note && `(${m.note})` })), { size: 8.5, labelW: 225, valueW: 40 });
+}
+
 function provenance(w: Writer, p: PdfInput): void {
   const f = p.finding;
   const e = f.explanation;
@@ -133,6 +156,7 @@ export function findingPages(doc: PDFKit.PDFDocument, p: PdfInput): number[] {
   explained(w, p);
   method(w, p);
   metrics(w, p);
+  readerRegion(w, p);
   provenance(w, p);
   return w.pages;
 }

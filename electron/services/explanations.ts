@@ -3,7 +3,7 @@
  * share, so `candor explain --db` records exactly what the workspace records.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Decision, Explanation, ScanSummary } from '../api/contract';
+import type { Decision, Explanation, ReaderRegion, ScanSummary } from '../api/contract';
 import type { ScanImage } from '../../native-models/clip/preprocess';
 import type { ExplanationCore } from '../../native-models/explain/index';
 import type { FindingInput } from '../../db/audit-store';
@@ -59,6 +59,7 @@ export function findingInput(args: {
   studyLabel: string | null;
   appVersion: string;
   storeIdentifying: boolean;
+  region?: ReaderRegion | null;
 }): FindingInput {
   const { summary } = args;
   return {
@@ -75,5 +76,6 @@ export function findingInput(args: {
     },
     appVersion: args.appVersion,
     storeIdentifying: args.storeIdentifying,
+    region: args.region ?? null,
   };
 }

@@ -12,6 +12,7 @@ import { LruMap } from './lru';
 import { JobRunner } from './explain-jobs';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
+import { localise } from './localisation';
 import { freshReportPath, reportFileName, windowedGray, writeFindingsPdf } from './report';
 import { saveFindingDicom } from './dicom';
 import { pacsServices } from './pacs';
@@ -216,6 +217,13 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
     },
     'explain:poll': async (req) => jobs.poll(req.jobId),
     'explain:cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+    'explain:localise': async (req) => ({
+      results: req.explanationIds.map((id) => {
+        const entry = made.get(id);
+        if (!entry) throw new NotFoundError(`explanation ${id} is not held in this session (only the ${MAX_KEPT_EXPLANATIONS} most recent are kept); explain again`);
+        return localise(entry.explanation, entry.summary, req.region);
+      }),
+    }),
     'finding:record': async (req) => {
       const entry = made.get(req.explanationId);
       if (!entry) {
@@ -224,6 +232,9 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       if (entry.recordedSeq !== undefined && !req.again) {
         throw new UserInputError(`explanation ${req.explanationId} is already recorded as audit entry #${entry.recordedSeq}; to record another finding for it, send again: true ("Record again")`);
       }
+      // The figures recorded are computed here, from the region, never taken from the caller.
+      const located = req.region ? localise(entry.explanation, entry.summary, req.region) : null;
+      if (located && !located.metrics) throw new UserInputError(`the region cannot be recorded with this explanation: ${located.problem}`);
       const auditLog = audit();
       // An unsigned finding would be covered by nothing: refuse it, saying why.
       if (keyError) throw new UnavailableError(`findings cannot be recorded: ${keyError.message}`);
@@ -237,6 +248,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           studyLabel: req.studyLabel ?? null,
           appVersion: config.appVersion,
           storeIdentifying: config.storeIdentifying ?? false,
+          region: req.region && located?.metrics ? { region: req.region, scan: { width: entry.summary.width, height: entry.summary.height }, metrics: located.metrics } : null,
         }),
       );
       entry.recordedSeq ??= recorded.seq;

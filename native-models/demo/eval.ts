@@ -20,6 +20,7 @@ import { loadClipBundle, type ClipBundle } from '../clip/bundle';
 import { preprocess, type ScanImage } from '../clip/preprocess';
 import { explain } from '../explain/index';
 import { poolToGrid, upsampleBilinear } from '../explain/maps';
+import { distanceToMask, localisationMetrics } from '../explain/localisation';
 import { contentKey } from './dataset';
 import { DEFAULT_WINDOW, FINDING_TYPES, FOCAL_TYPES, renderPhantom, samplePhantom, type FindingType, type RenderedPhantom } from './phantom';
 import { mulberry32, shuffle } from './random';
@@ -79,7 +80,7 @@ export interface EvalResult {
   markdown: string;
 }
 
-interface Case {
+export interface Case {
   image: ScanImage;
   rendered: RenderedPhantom;
   report: Report;
@@ -111,13 +112,6 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Samples the mask (scan resolution) at the map's pixel centers (the map may be smaller). */
-function maskAt(mask: Uint8Array, mw: number, mh: number, x: number, y: number, w: number, h: number): number {
-  const sx = Math.min(mw - 1, Math.floor(((x + 0.5) * mw) / w));
-  const sy = Math.min(mh - 1, Math.floor(((y + 0.5) * mh) / h));
-  return mask[sy * mw + sx];
-}
-
 /**
  * Where the perfect patch map of a mask has its maximum, in scan pixels (square scan, seen whole
  * by the model): coverage per patch, bilinear upsampling to the model input (the app's rule).
@@ -130,17 +124,29 @@ function patchCeilingPoint(mask: Uint8Array, W: number, H: number, grid: [number
   return [(((best % modelSize) + 0.5) * W) / modelSize, ((Math.floor(best / modelSize) + 0.5) * H) / modelSize];
 }
 
-/** Distance from scan point (x, y) to the nearest set pixel centre of the mask, in scan pixels. */
-function distanceToMask(mask: Uint8Array, W: number, H: number, x: number, y: number): number {
-  let best = Infinity;
-  for (let my = 0; my < H; my++) {
-    for (let mx = 0; mx < W; mx++) {
-      if (!mask[my * W + mx]) continue;
-      const d = Math.hypot(mx + 0.5 - x, my + 0.5 - y);
-      if (d < best) best = d;
+export interface LocalisationItem {
+  c: Case;
+  findingIdx: number;
+  type: FindingType;
+}
+
+/**
+ * The findings the attribution table explains: the first `perType` of each type, from phantoms
+ * made for the purpose (one finding each, so the sentence names the only abnormality). Also what
+ * `eval-pairs.ts` writes out for `candor eval`, so both measure the same maps.
+ */
+export function localisationItems(perType: number, size: number, seedBase: number = EVAL_SEED_BASE): LocalisationItem[] {
+  const items: LocalisationItem[] = [];
+  for (const type of FINDING_TYPES) {
+    for (let k = 0; k < perType; k++) {
+      const seed = seedBase + 500_000 + FINDING_TYPES.indexOf(type) * 10_000 + k;
+      const spec = samplePhantom(seed, [{ type }]);
+      const rendered = renderPhantom(spec, size);
+      const c: Case = { image: toScanImage(rendered), rendered, report: writeReport(spec.findings, seed), key: contentKey(spec.findings) };
+      items.push({ c, findingIdx: 0, type });
     }
   }
-  return best;
+  return items;
 }
 
 export async function retrievalTop1(bundle: ClipBundle, cases: Case[], candidates: number, seed: number): Promise<number> {
@@ -184,18 +190,7 @@ export async function evalDemo(opts: EvalOptions = {}): Promise<EvalResult> {
     const top1 = await retrievalTop1(bundle, cases, candidates, seedBase);
     log(`retrieval top-1 among ${candidates}: ${top1.toFixed(3)}`);
 
-    // Findings to explain: the first `perType` of each type, from phantoms made for the purpose
-    // (one finding each, so the sentence names the only abnormality).
-    const items: { c: Case; findingIdx: number; type: FindingType }[] = [];
-    for (const type of FINDING_TYPES) {
-      for (let k = 0; k < perType; k++) {
-        const seed = seedBase + 500_000 + FINDING_TYPES.indexOf(type) * 10_000 + k;
-        const spec = samplePhantom(seed, [{ type }]);
-        const rendered = renderPhantom(spec, size);
-        const c: Case = { image: toScanImage(rendered), rendered, report: writeReport(spec.findings, seed), key: contentKey(spec.findings) };
-        items.push({ c, findingIdx: 0, type });
-      }
-    }
+    const items = localisationItems(perType, size, seedBase);
     // Half a patch, from model pixels to scan pixels (the phantoms are square, as is the model input).
     const tolerance = (bundle.patchSize / 2) * (size / bundle.imageSize);
     const patchCeiling = FINDING_TYPES.map((type) => {
@@ -206,7 +201,7 @@ export async function evalDemo(opts: EvalOptions = {}): Promise<EvalResult> {
         const [x, y] = patchCeilingPoint(mask, W, H, bundle.grid, bundle.imageSize);
         n++;
         if (mask[Math.min(H - 1, Math.floor(y)) * W + Math.min(W - 1, Math.floor(x))]) hits++;
-        if (distanceToMask(mask, W, H, x, y) <= tolerance) near++;
+        if (distanceToMask({ width: W, height: H, data: mask }, x, y) <= tolerance) near++;
       }
       return { type, pointing: n ? hits / n : 0, pointingTolerant: n ? near / n : 0 };
     });
@@ -230,20 +225,10 @@ export async function evalDemo(opts: EvalOptions = {}): Promise<EvalResult> {
           area += mArea / (W * H);
           const map = img.image?.map;
           if (map && map.values.length > 0) {
-            let best = -Infinity, bestIdx = 0, total = 0, inside = 0;
-            for (let y = 0; y < map.height; y++) {
-              for (let x = 0; x < map.width; x++) {
-                const v = map.values[y * map.width + x];
-                const m = maskAt(f.mask, W, H, x, y, map.width, map.height);
-                total += v;
-                if (m) inside += v;
-                if (v > best) { best = v; bestIdx = y * map.width + x; }
-              }
-            }
-            const bx = bestIdx % map.width, by = Math.floor(bestIdx / map.width);
-            if (maskAt(f.mask, W, H, bx, by, map.width, map.height)) hits++;
-            if (distanceToMask(f.mask, W, H, ((bx + 0.5) * W) / map.width, ((by + 0.5) * H) / map.height) <= tolerance) near++;
-            energy += total > 0 ? inside / total : 0;
+            const loc = localisationMetrics(map, { width: W, height: H, data: f.mask }, { tolerancePx: tolerance });
+            hits += loc.pointingGame;
+            near += loc.pointingGameTolerant;
+            energy += loc.relevanceMass;
           }
           const words = txt.text?.words ?? [];
           if (words.length > 0) {

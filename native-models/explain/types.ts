@@ -60,3 +60,33 @@ export interface Explanation {
 
 /** An explanation before the caller adds its id and what identifies the input. */
 export type ExplanationCore = Omit<Explanation, 'id' | 'input'>;
+
+/**
+ * A region the reader marks on the scan, in scan pixel coordinates (x right, y down, the pixel
+ * (i, j) covering [i, i+1) × [j, j+1)): a box, or a freehand outline closed back to its first point.
+ */
+export type Region =
+  | { kind: 'box'; x: number; y: number; width: number; height: number }
+  | { kind: 'outline'; points: [number, number][] };
+
+/**
+ * How well a map agrees with a region (native-models/explain/localisation.ts). Pointing games
+ * are 1 (hit) or 0 (miss) so that means over many maps are rates.
+ */
+export interface LocalisationMetrics {
+  /** 1 when the map's maximum lies inside the region. */
+  pointingGame: number;
+  /** 1 when the map's maximum lies within `tolerancePx` scan pixels of the region. */
+  pointingGameTolerant: number;
+  /** Share of the map's total relevance inside the region (Arras et al.). */
+  relevanceMass: number;
+  /** Of the K highest map pixels, K the region's size on the map, the share inside the region (Arras et al.). */
+  relevanceRankAccuracy: number;
+  /** IoU of the map's top `topPercent` % pixels with the region. */
+  iouTop: number;
+  topPercent: number;
+  /** The pointing game's tolerance in scan pixels (half a patch of the model). */
+  tolerancePx: number;
+  /** The region's share of the map's pixels: what a uniform map's relevance mass would be. */
+  regionFraction: number;
+}

@@ -10,6 +10,7 @@ import { FindingForm, type FindingFormHandle } from './finding/FindingForm';
 import { useSessionFindings } from './finding/useSessionFindings';
 import { HelpOverlay } from './help/HelpOverlay';
 import { PacsPanel } from './pacs/PacsPanel';
+import { useRegion } from './region/useRegion';
 import { studyTitle } from './pacs/settings';
 import { usePacs } from './pacs/usePacs';
 import { ReportPanel } from './report/ReportPanel';
@@ -56,6 +57,7 @@ export function App() {
   const scan = session.current?.summary ?? null;
   const { explanation, comparison } = job.state;
   const { open: openScan, addToList } = session;
+  const region = useRegion([explanation, comparison], session.current?.path ?? null);
   // A pulled study opens like any scan: its first instance on screen, the next ones listed under its title
   // (as many as the main process keeps open; the whole study stays in the cache folder).
   const pacs = usePacs(useCallback((pulled, match) => {
@@ -104,6 +106,7 @@ export function App() {
       toggleCompare: () => onSettings({ compare: settings.compare ? '' : settings.method === 'm2ib' ? 'nib' : 'm2ib' }),
     },
     finding: { record: () => findingRef.current?.record(), recorded: findings.recorded.length, exportPdf: () => void findings.exportPdf() },
+    region: { tool: region.tool, present: region.region !== null, cycle: region.cycleTool, clear: region.clear },
     toggleAudit: () => setMode((m) => (m === 'review' ? 'audit' : 'review')),
     showDialog: (which) => (which !== 'tags' || scan ? setDialog(which) : undefined),
   });
@@ -139,14 +142,14 @@ export function App() {
         <main className="workspace">
           <StudyBrowser entries={session.entries} currentPath={session.current?.path ?? null} onOpen={(e) => void session.open(e.path, { title: e.report !== null ? e.title : undefined, focus: true })} />
           <section className="center">
-            <ViewerArea session={session} actions={actions} style={style} explanation={explanation} comparison={comparison} smooth={smooth} stageRef={stageRef} />
+            <ViewerArea session={session} actions={actions} style={style} explanation={explanation} comparison={comparison} smooth={smooth} stageRef={stageRef} region={region} />
           </section>
           <aside className="side">
             <div className="side-scroll">
               <ReportPanel reports={reports} hasScan={scan !== null} running={job.running} onExplain={explain} />
               <ExplainPanel settings={settings} onSettings={onSettings} settingsKey={settingsKey(settings)} job={job.state} actions={actions} />
             </div>
-            <FindingForm ref={findingRef} explanation={explanation} scanKey={session.current?.path ?? null} studyLabel={studyLabel} onRecorded={findings.add} />
+            <FindingForm ref={findingRef} explanation={explanation} scanKey={session.current?.path ?? null} studyLabel={studyLabel} region={region.region} onRecorded={findings.add} />
           </aside>
         </main>
       )}

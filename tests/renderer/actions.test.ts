@@ -14,6 +14,7 @@ import { ViewerBar } from '../../renderer/src/viewer/ViewerBar';
 import { Toolbar } from '../../renderer/src/toolbar/Toolbar';
 import { ExplainPanel } from '../../renderer/src/explain/ExplainPanel';
 import { FindingForm } from '../../renderer/src/finding/FindingForm';
+import { RegionTools } from '../../renderer/src/region/RegionTools';
 import { DEFAULT_SETTINGS } from '../../renderer/src/explain/settings';
 import type { Display } from '../../renderer/src/viewer/Viewer';
 
@@ -31,6 +32,7 @@ function workspace() {
     overlay: { present: true, toggle: () => log.push('overlay'), opacity: (d) => log.push(`opacity ${d}`), threshold: (d) => log.push(`threshold ${d}`) },
     explain: { ready: true, running: true, selection: false, run: () => log.push('explain'), cancel: () => log.push('cancel'), toggleCompare: () => log.push('compare') },
     finding: { record: () => log.push('record'), recorded: 2, exportPdf: () => log.push('export') },
+    region: { tool: 'off', present: true, cycle: () => log.push('region tool'), clear: () => log.push('region clear') },
     toggleAudit: () => log.push('audit'),
     showDialog: (w) => log.push(`dialog ${w}`),
   };
@@ -81,7 +83,8 @@ test('every button the table places is drawn there, by the bound action', () => 
     viewer: renderToStaticMarkup(createElement(ViewerBar, { actions, presets: ctx.presets, win: { center: 40, width: 400 }, onDisplay: ctx.onDisplay, range: { min: -1024, max: 3071 }, frames: 4, frameNo: 1, setFrameNo: () => undefined })),
     toolbar: renderToStaticMarkup(createElement(Toolbar, { info: null, modelProblem: null, provider: null, mode: 'review', setMode: () => undefined, actions, path: '', setPath: () => undefined, busy: false, onOpen: () => undefined, onBrowse: null })),
     explain: renderToStaticMarkup(createElement(ExplainPanel, { settings: DEFAULT_SETTINGS, onSettings: () => undefined, settingsKey: '', job, actions })),
-    finding: renderToStaticMarkup(createElement(FindingForm, { explanation: null, scanKey: null, studyLabel: '', onRecorded: () => undefined })),
+    region: renderToStaticMarkup(createElement(RegionTools, { actions })),
+    finding: renderToStaticMarkup(createElement(FindingForm, { explanation: null, scanKey: null, studyLabel: '', region: null, onRecorded: () => undefined })),
   };
   for (const a of ACTIONS) {
     if (!a.button) continue;

@@ -4,20 +4,30 @@
  *
  * Every method's faithfulness metrics (mean over the pairs) and speed as one table, like the
  * NIB paper's. A pair is an image file with a report next to it (same name, .txt), or an entry
- * of `pairs.json` ([{ "image": "a.png", "text": "..." }]) in the folder.
+ * of `pairs.json` ([{ "image": "a.png", "text": "...", "mask": "a-box.png" }]) in the folder.
+ * A pair may carry a mask of where its text's finding is (`NAME.mask.png` beside the image, or
+ * "mask" in pairs.json; non-zero inside, the image's size): each method then also gets the
+ * localisation figures of its image maps (native-models/explain/localisation.ts), mean over the
+ * pairs with a mask.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { LAYER, METHODS, STEPS, type Method } from '../../api/contract';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import { explain } from '../../../native-models/explain/index';
+import { DEFAULT_TOP_PERCENT, halfPatchInScan, localisationMetrics, type ScanMask } from '../../../native-models/explain/localisation';
+import type { LocalisationMetrics } from '../../../native-models/explain/types';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
 export interface Pair {
   image: string;
   text: string;
+  /** A mask of the text's finding over the image (non-zero inside). */
+  mask?: string;
 }
+
+const MASK_SUFFIX = '.mask.png';
 
 export function findPairs(dir: string): Pair[] {
   if (!existsSync(dir)) throw new UsageError(`${dir}: folder not found`);
@@ -33,18 +43,50 @@ export function findPairs(dir: string): Pair[] {
     return list.map((p, i) => {
       const o = p as Record<string, unknown>;
       if (typeof o?.image !== 'string' || typeof o?.text !== 'string') throw new UsageError(`${manifest}: entry ${i} needs "image" and "text" strings`);
-      return { image: join(dir, o.image), text: o.text };
+      if (o.mask !== undefined && typeof o.mask !== 'string') throw new UsageError(`${manifest}: entry ${i}: "mask" must be a file name`);
+      return { image: join(dir, o.image), text: o.text, ...(typeof o.mask === 'string' ? { mask: join(dir, o.mask) } : {}) };
     });
   }
   const pairs: Pair[] = [];
   for (const f of readdirSync(dir).sort()) {
     const ext = extname(f).toLowerCase();
-    if (!['.png', '.dcm', '.jpg', '.jpeg'].includes(ext)) continue;
-    const txt = join(dir, `${basename(f, extname(f))}.txt`);
-    if (existsSync(txt)) pairs.push({ image: join(dir, f), text: readFileSync(txt, 'utf8') });
+    if (!['.png', '.dcm', '.jpg', '.jpeg'].includes(ext) || f.toLowerCase().endsWith(MASK_SUFFIX)) continue;
+    const name = basename(f, extname(f));
+    const txt = join(dir, `${name}.txt`);
+    const mask = join(dir, `${name}${MASK_SUFFIX}`);
+    if (existsSync(txt)) pairs.push({ image: join(dir, f), text: readFileSync(txt, 'utf8'), ...(existsSync(mask) ? { mask } : {}) });
   }
   if (pairs.length === 0) throw new UsageError(`${dir}: no image–report pairs (image files with a .txt of the same name, or pairs.json)`);
   return pairs;
+}
+
+/** Localisation figures of a method's image maps, mean over the pairs with a mask (rates for the pointing games). */
+export type LocalisationRow = Pick<LocalisationMetrics, (typeof LOCALISATION_KEYS)[number] | 'topPercent'> & {
+  /** Pairs with a mask and a map. */
+  pairs: number;
+};
+
+const LOCALISATION_KEYS = ['pointingGame', 'pointingGameTolerant', 'relevanceMass', 'relevanceRankAccuracy', 'iouTop'] as const;
+
+const LOCALISATION_COLUMNS: [(typeof LOCALISATION_KEYS)[number], string][] = [
+  ['pointingGame', 'pointing game ↑'], ['pointingGameTolerant', 'within ½ patch ↑'], ['relevanceMass', 'relevance mass ↑'], ['relevanceRankAccuracy', 'rank accuracy ↑'], ['iouTop', `IoU top ${DEFAULT_TOP_PERCENT} % ↑`],
+];
+
+/** Reads a pair's mask: the image's size, non-zero (in any channel) inside. */
+export async function readMask(file: string, width: number, height: number): Promise<ScanMask> {
+  let img;
+  try {
+    img = (await scanImageFromFile(file, 1, null)).image;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the mask: ${(e as Error).message}`);
+  }
+  if (img.width !== width || img.height !== height) throw new UsageError(`${file}: the mask is ${img.width}×${img.height}, its image ${width}×${height}`);
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) {
+    for (let c = 0; c < img.channels; c++) if (img.pixels[i * img.channels + c] !== 0) data[i] = 1;
+  }
+  if (!data.includes(1)) throw new UsageError(`${file}: the mask is empty (no non-zero pixel)`);
+  return { width, height, data };
 }
 
 export interface MethodRow {
@@ -52,6 +94,8 @@ export interface MethodRow {
   pairs: number;
   failures: number;
   metrics: Record<string, number>;
+  /** Present when some pair carries a mask. */
+  localisation?: LocalisationRow;
   /** median wall time per pair (image + text side, without metrics), ms */
   medianMs: number;
   imageMs: number;
@@ -70,12 +114,19 @@ function median(v: number[]): number {
 
 export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; extra?: Record<string, number>; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
   const images = [];
-  for (const p of pairs) images.push((await scanImageFromFile(p.image, 1, null)).image);
+  const masks: (ScanMask | null)[] = [];
+  for (const p of pairs) {
+    const { image } = await scanImageFromFile(p.image, 1, null);
+    images.push(image);
+    masks.push(p.mask ? await readMask(p.mask, image.width, image.height) : null);
+  }
+  const anyMask = masks.some((m) => m !== null);
   const rows: MethodRow[] = [];
   let done = 0;
   for (const method of methods) {
     const sums: Record<string, number[]> = {};
     const times: number[] = [], imageT: number[] = [], textT: number[] = [];
+    const loc = { pointingGame: 0, pointingGameTolerant: 0, relevanceMass: 0, relevanceRankAccuracy: 0, iouTop: 0, pairs: 0 };
     let failures = 0;
     for (let i = 0; i < pairs.length; i++) {
       try {
@@ -87,6 +138,13 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
         times.push((e.timings.imageMs ?? 0) + (e.timings.textMs ?? 0));
         imageT.push(e.timings.imageMs ?? 0);
         textT.push(e.timings.textMs ?? 0);
+        const mask = masks[i];
+        if (mask && e.image && e.image.map.values.length > 0) {
+          const tolerancePx = halfPatchInScan(e.image.grid, images[i].width, images[i].height, opts.letterbox ?? false);
+          const m = localisationMetrics(e.image.map, mask, { tolerancePx });
+          for (const k of LOCALISATION_KEYS) loc[k] += m[k];
+          loc.pairs++;
+        }
       } catch (err) {
         failures++;
         opts.stderr?.(`${method} on ${pairs[i].image}: ${(err as Error).message}\n`);
@@ -95,16 +153,24 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
     }
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) metrics[k] = v.reduce((a, b) => a + b, 0) / v.length;
-    rows.push({ method, pairs: pairs.length - failures, failures, metrics, medianMs: median(times), imageMs: median(imageT), textMs: median(textT) });
+    const row: MethodRow = { method, pairs: pairs.length - failures, failures, metrics, medianMs: median(times), imageMs: median(imageT), textMs: median(textT) };
+    if (anyMask) {
+      const mean = (k: (typeof LOCALISATION_KEYS)[number]) => (loc.pairs ? loc[k] / loc.pairs : NaN);
+      row.localisation = { pointingGame: mean('pointingGame'), pointingGameTolerant: mean('pointingGameTolerant'), relevanceMass: mean('relevanceMass'), relevanceRankAccuracy: mean('relevanceRankAccuracy'), iouTop: mean('iouTop'), topPercent: DEFAULT_TOP_PERCENT, pairs: loc.pairs };
+    }
+    rows.push(row);
   }
   return rows;
 }
 
 export function markdownTable(rows: MethodRow[]): string {
-  const head = ['method', ...METRIC_COLUMNS.map(([, h]) => h), 'image ms', 'text ms', 'pairs'];
+  const withLoc = rows.some((r) => r.localisation);
+  const head = ['method', ...METRIC_COLUMNS.map(([, h]) => h), ...(withLoc ? LOCALISATION_COLUMNS.map(([, h]) => h) : []), 'image ms', 'text ms', 'pairs'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const r of rows) {
-    const cells = [r.method, ...METRIC_COLUMNS.map(([k]) => (r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(k.endsWith('Auc') ? 4 : 2))), r.imageMs.toFixed(0), r.textMs.toFixed(0), String(r.pairs) + (r.failures ? ` (${r.failures} failed)` : '')];
+    const locCells = withLoc ? LOCALISATION_COLUMNS.map(([k]) => (r.localisation && r.localisation.pairs ? r.localisation[k].toFixed(2) : '–')) : [];
+    const pairsCell = String(r.pairs) + (r.failures ? ` (${r.failures} failed)` : '') + (r.localisation ? `, ${r.localisation.pairs} with a mask` : '');
+    const cells = [r.method, ...METRIC_COLUMNS.map(([k]) => (r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(k.endsWith('Auc') ? 4 : 2))), ...locCells, r.imageMs.toFixed(0), r.textMs.toFixed(0), pairsCell];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;

@@ -20,6 +20,8 @@ export interface ActionContext {
   explain: { ready: boolean; running: boolean; selection: boolean; run(): void; cancel(): void; toggleCompare(): void };
   /** The finding form's record, and the findings recorded in this window for the PDF export. */
   finding: { record(): void; recorded: number; exportPdf(): void };
+  /** The reader's region tool (off, box, outline) and its region. */
+  region: { tool: 'off' | 'box' | 'outline'; present: boolean; cycle(): void; clear(): void };
   toggleAudit(): void;
   showDialog(which: 'help' | 'tags' | 'pacs'): void;
 }
@@ -97,6 +99,8 @@ export function bindActions(c: ActionContext): Record<ActionId, Action> {
     exportPdf: { enabled: () => c.finding.recorded > 0, run: c.finding.exportPdf, caption: () => `Export session PDF${c.finding.recorded ? ` (${c.finding.recorded})` : ''}` },
     pacs: { run: () => c.showDialog('pacs') },
     help: { run: () => c.showDialog('help') },
+    regionTool: { ...scanOnly, run: c.region.cycle, caption: () => (c.region.tool === 'off' ? 'Region' : c.region.tool === 'box' ? 'Region: box' : 'Region: outline'), pressed: c.region.tool !== 'off' },
+    clearRegion: { shown: () => c.region.present, run: c.region.clear },
   };
   const out = {} as Record<ActionId, Action>;
   for (const spec of ACTIONS) {

@@ -9,10 +9,10 @@ export type ActionId =
   | 'preset' | 'invert' | 'reset' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'interpolation'
   | 'toggleOverlay' | 'opacityUp' | 'opacityDown' | 'thresholdUp' | 'thresholdDown'
   | 'explain' | 'cancel' | 'compare' | 'cine' | 'nextFrame' | 'prevFrame'
-  | 'tags' | 'audit' | 'recordFinding' | 'exportPdf' | 'pacs' | 'help';
+  | 'tags' | 'audit' | 'recordFinding' | 'exportPdf' | 'pacs' | 'help' | 'regionTool' | 'clearRegion';
 
 /** Where an action's button is drawn. */
-export type Place = 'toolbar' | 'viewer' | 'explain' | 'finding';
+export type Place = 'toolbar' | 'viewer' | 'explain' | 'finding' | 'region';
 
 export interface ActionSpec {
   id: ActionId;
@@ -44,6 +44,8 @@ export const ACTIONS: readonly ActionSpec[] = [
   { id: 'cine', label: 'Play', help: 'Play / pause cine (multi-frame scans)', keys: [' '], button: { place: 'viewer', testId: 'cine-play' } },
   { id: 'nextFrame', label: 'Next frame', help: 'Next frame', keys: ['ArrowRight'] },
   { id: 'prevFrame', label: 'Previous frame', help: 'Previous frame', keys: ['ArrowLeft'] },
+  { id: 'regionTool', label: 'Region', help: 'Region tool: off → box → freehand outline; drag on the scan to mark where the finding is (each map is scored against it)', keys: ['d'], button: { place: 'region', testId: 'region-tool' } },
+  { id: 'clearRegion', label: 'Clear', help: 'Clear the region (draw again to replace it)', keys: ['Delete', 'Backspace'], keysShown: 'Del', button: { place: 'region', testId: 'region-clear' } },
   { id: 'toggleOverlay', label: 'Overlay', help: 'Show or hide the attribution overlay', keys: ['o'] },
   { id: 'opacityUp', label: 'Opacity +', help: 'Overlay opacity up', keys: [']'] },
   { id: 'opacityDown', label: 'Opacity −', help: 'Overlay opacity down', keys: ['['] },

@@ -6,6 +6,7 @@ import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
 import { Viewer, type Display } from '../viewer/Viewer';
 import { integrityText, rowIntegrity, type Evidence } from './integrity';
 import { Provenance } from './Provenance';
+import { RecordedRegion } from '../region/RegionFigures';
 import { ReplayPanel } from './ReplayPanel';
 import { useReplay } from './useReplay';
 
@@ -64,7 +65,7 @@ export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, 
               Open the file in the review workspace to see it underneath.
             </div>
           ) : null}
-          <Viewer scan={scan.summary} frame={scan.frame} display={display} onDisplay={onDisplay} overlay={overlay} idPrefix="audit-" label={`${methodLabel(e.method)} as recorded`} />
+          <Viewer scan={scan.summary} frame={scan.frame} display={display} onDisplay={onDisplay} overlay={overlay} idPrefix="audit-" label={`${methodLabel(e.method)} as recorded`} region={entry.region?.region ?? null} />
           <div className="overlay-controls">
             <ColorBar label="attribution" testId="audit-colorbar" />
             <label className="small">opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(ev) => setOpacity(Number(ev.target.value))} /></label>
@@ -73,6 +74,7 @@ export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, 
       ) : (
         <p className="muted">This explanation has no image map.</p>
       )}
+      <RecordedRegion region={entry.region ?? null} idPrefix="audit-" />
       <Warnings explanation={e} idPrefix="audit-" />
       <ShadedText explanation={e} idPrefix="audit-" />
       <MetricsTable explanation={e} idPrefix="audit-" />

@@ -1,5 +1,5 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { DECISIONS, type Decision, type Explanation, type RecordedFinding } from '../../../electron/api/contract';
+import { DECISIONS, type Decision, type Explanation, type RecordedFinding, type Region } from '../../../electron/api/contract';
 import { keysShown, spec } from '../actions/table';
 import { call } from '../api';
 import { errorMessage } from '../errors';
@@ -26,11 +26,13 @@ interface Props {
   /** Identifies the scan on screen: another scan starts a fresh form. */
   scanKey: string | null;
   studyLabel: string;
+  /** The reader's region: recorded with the finding, its figures computed again by the main process. */
+  region: Region | null;
   onRecorded: (f: RecordedFinding) => void;
 }
 
 /** The reviewer's judgement of the model's explanation, saved with it to the audit log. */
-export const FindingForm = forwardRef<FindingFormHandle, Props>(function FindingForm({ explanation, scanKey, studyLabel, onRecorded }, ref) {
+export const FindingForm = forwardRef<FindingFormHandle, Props>(function FindingForm({ explanation, scanKey, studyLabel, region, onRecorded }, ref) {
   const [reviewer, setReviewer] = useState(rememberedReviewer);
   const [decision, setDecision] = useState<Decision | null>(null);
   const [note, setNote] = useState('');
@@ -82,7 +84,7 @@ export const FindingForm = forwardRef<FindingFormHandle, Props>(function Finding
       } catch {
         // Storage may be disabled; remembering the name is a convenience only.
       }
-      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel, ...(again ? { again: true } : {}) });
+      const f = await call('finding:record', { explanationId: explanation.id, reviewer: reviewer.trim(), decision, note, studyLabel, ...(again ? { again: true } : {}), ...(region && explanation.image?.map.values.length ? { region } : {}) });
       setSaved(f);
       setNote('');
       onRecorded(f);

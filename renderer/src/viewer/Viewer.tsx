@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
-import type { FramePixels, ScanSummary } from '../../../electron/api/contract';
+import type { FramePixels, Region, ScanSummary } from '../../../electron/api/contract';
+import type { Point, RegionTool } from '../region/drawing';
+import { RegionLayer } from '../region/RegionLayer';
+import { useRegionDraft } from '../region/useRegionDraft';
 import { readoutAt, readoutText, type Readout } from './readout';
-import { zoomAbout, type ViewTransform } from './transform';
+import { screenToImage, zoomAbout, type ViewTransform } from './transform';
 import { useCanvases } from './useCanvases';
 import { useStageFit } from './useStageFit';
 import { windowLabel } from './presets';
@@ -35,22 +38,35 @@ interface Props {
   idPrefix?: string;
   /** The viewer's element, for the workspace to measure and focus. */
   stageRef?: RefObject<HTMLDivElement | null>;
+  /** The reader's region, drawn in scan coordinates. */
+  region?: Region | null;
+  /** With a tool on and onRegion given, a left-drag draws a region instead of changing window/level. */
+  regionTool?: RegionTool;
+  onRegion?: (r: Region) => void;
 }
 
 /**
  * Scan viewer in the conventions of OHIF / Weasis / RadiAnt: left-drag window/level (right =
  * wider, down = higher level), middle- or shift-drag pan, right-drag or wheel zoom, double-click fit.
  */
-export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true, label, idPrefix = '', stageRef: outerRef }: Props) {
+export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true, label, idPrefix = '', stageRef: outerRef, region = null, regionTool = 'off', onRegion }: Props) {
   const ownRef = useRef<HTMLDivElement>(null);
   const stageRef = outerRef ?? ownRef;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
-  const drag = useRef<{ mode: 'window' | 'pan' | 'zoom'; x: number; y: number; start: Display } | null>(null);
+  const drag = useRef<{ mode: 'window' | 'pan' | 'zoom' | 'region'; x: number; y: number; start: Display } | null>(null);
   /** Where the mouse rests over the viewer (client coordinates), to keep the readout true when the view, frame or file changes under it. */
   const pointer = useRef<{ x: number; y: number } | null>(null);
   const [readout, setReadout] = useState<Readout | null>(null);
   const { win, invert, transform } = display;
+  const draft = useRegionDraft(regionTool, onRegion);
+  const scanPoint = (e: React.PointerEvent): Point | null => {
+    const stage = stageRef.current;
+    if (!stage || !transform) return null;
+    const r = stage.getBoundingClientRect();
+    const p = screenToImage(transform, e.clientX - r.left, e.clientY - r.top);
+    return [p.x, p.y];
+  };
 
   useStageFit(stageRef, transform, { width: frame.width, height: frame.height }, onDisplay);
   const overlayError = useCanvases(canvasRef, overlayRef, frame, scan.pixelPadding, transform?.zoom ?? null, win, invert, overlay);
@@ -73,8 +89,12 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true
   // Fractional data (an RT Dose in Gy) spans less than 1: the drag and its floor scale with the range.
   const range = scan.valueRange.max - scan.valueRange.min || 1;
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
-    const mode = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 ? 'zoom' : e.button === 0 ? 'window' : null;
+    const mode = e.button === 1 || (e.button === 0 && e.shiftKey) ? 'pan' : e.button === 2 ? 'zoom' : e.button === 0 ? (draft.active ? 'region' : 'window') : null;
     if (!mode) return;
+    if (mode === 'region') {
+      const p = scanPoint(e);
+      if (p) draft.begin(p);
+    }
     // preventDefault stops the mouse events that would move focus, so focus the viewer itself:
     // keyboard shortcuts must reach the viewer, not type into the report.
     e.preventDefault();
@@ -88,7 +108,10 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true
     const d = drag.current;
     if (!d) return;
     const dx = e.clientX - d.x, dy = e.clientY - d.y;
-    if (d.mode === 'window') {
+    if (d.mode === 'region') {
+      const p = scanPoint(e);
+      if (p && transform) draft.extend(p, transform.zoom);
+    } else if (d.mode === 'window') {
       // One screen pixel moves the window by 1/500 of the value range, as in common viewers.
       const k = range / 500;
       onDisplay((cur) => ({ ...cur, win: { center: d.start.win.center + dy * k, width: Math.max(range / 4096, d.start.win.width + dx * k) } }));
@@ -102,6 +125,7 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true
     }
   };
   const endDrag = () => {
+    if (drag.current?.mode === 'region') draft.finish();
     drag.current = null;
   };
   const onPointerLeave = () => {
@@ -143,6 +167,7 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true
               style={{ display: overlay.visible && !overlayError ? 'block' : 'none' }}
             />
           ) : null}
+          <RegionLayer width={frame.width} height={frame.height} region={region} draft={draft.points ? { points: draft.points, tool: regionTool } : null} idPrefix={idPrefix} />
         </div>
         {label ? <div className="viewer-label" data-testid={`${idPrefix}viewer-label`}>{label}</div> : null}
         <div className="viewer-corner" data-testid={`${idPrefix}wl`}>
