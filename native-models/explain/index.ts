@@ -16,6 +16,7 @@ import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
+import { mprt, type MprtSide } from './sanity';
 
 export { ExplainCancelled, ExplainError };
 export type { ExplanationCore };
@@ -35,6 +36,12 @@ export interface ExplainOptions {
    * the metrics. Checked against their limits; recorded in params where the spec says so.
    */
   extra?: Record<string, number>;
+  /**
+   * Run the model-parameter randomisation check (sanity.ts) on each explained side: costs one more
+   * run of the method per layer re-drawn. `fromLayers` overrides the cascade's steps (the lowest
+   * layer re-drawn at each; the layer count re-draws nothing).
+   */
+  sanity?: boolean | { seed?: number; fromLayers?: number[] };
 }
 
 export function defaultLayer(layers: number): number {
@@ -246,6 +253,28 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     metrics = await faithfulness(bundle, pixelValues, tok, enc, similarity, imageOut?.modelMap ?? null, textOut?.tokenNorm ?? null, extra.aucSteps ?? 16, ctl);
     timings.metricsMs = performance.now() - tM;
   }
+  let sanity: ExplanationCore['sanity'];
+  if (opts.sanity) {
+    const tS = performance.now();
+    const o = opts.sanity === true ? {} : opts.sanity;
+    const check = (side: MprtSide) => mprt(bundle, side, { ...o, signal, progress: (f) => progress('sanity', 0.95 + 0.05 * f) });
+    const wordRaw = (scores: Float64Array): number[] => words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
+    const image = imageSide && imageOut?.modelMap
+      ? await check({
+        kind: 'vision', layer: imageSide.reads === 'embeddings' ? 0 : vLayer, original: imageOut.out.tokenScores, shape: bundle.grid,
+        rerun: async (b) => (await attributeImage(b, imageSide, { ...sideInput(spec.params.image, enc.textEmbeds, { signal }), bundle: b }, pixelValues, enc.vision)).patch,
+      })
+      : null;
+    const text = textSide && rawText && textOut?.tokenNorm && words.length > 1
+      ? await check({
+        kind: 'text', layer: textSide.reads === 'embeddings' ? 0 : tLayer, original: wordRaw(rawText), shape: [1, words.length],
+        rerun: async (b) => wordRaw(await attributeText(textSide, { ...sideInput(spec.params.text, enc.imageEmbeds, { signal }), bundle: b }, tok.ids, enc.text)),
+      })
+      : null;
+    if ((imageSide && !image) || (textSide && !text)) warnings.push('the sanity check skips a side with no map to compare (a flat map, or a single word)');
+    sanity = { image, text };
+    timings.sanityMs = performance.now() - tS;
+  }
   timings.totalMs = performance.now() - t0;
   progress('done', 1);
   return {
@@ -259,6 +288,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     metrics,
     timings,
     warnings,
+    ...(sanity ? { sanity } : {}),
   };
 }
 
