@@ -20,9 +20,9 @@ export { METHODS, DECISIONS, TARGETS };
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
-export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
+export type { TokenScore, WordScore, ExplanationParams, SanityCheck } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
-export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
+export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableSanity, SANITY_FAILED, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);
@@ -72,6 +72,8 @@ export const ExplainRequestSchema = z.object({
   target: z.enum(TARGETS as [Target, ...Target[]]).default('both'),
   /** The VOI window applied before the model sees a grayscale scan; default: the scan's first preset. */
   window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
+  /** The model-parameter randomisation check (Explanation.sanity): one more run of the method per layer re-drawn, so off unless asked. */
+  sanity: z.boolean().default(false),
 });
 
 export const AuditFilterSchema = z.object({

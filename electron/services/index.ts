@@ -202,6 +202,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
           layer: req.layer,
           steps: req.steps,
           target: req.target,
+          sanity: req.sanity,
           signal,
           onProgress: progress,
         });
