@@ -4,7 +4,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';

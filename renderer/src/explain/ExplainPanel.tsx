@@ -5,6 +5,7 @@ import type { Action } from '../actions/bindings';
 import type { ActionId } from '../actions/table';
 import { sentence } from '../errors';
 import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
+import { SanityResult } from './SanityResult';
 import { describeExplanation, type SettingsInput } from './settings';
 import { SettingsForm } from './SettingsForm';
 import type { JobState, Phase } from './useExplainJob';
@@ -53,6 +54,7 @@ function Result({ e, idPrefix = '' }: { e: Explanation; idPrefix?: string }) {
     <>
       <div ref={ref} className="result">
         <Warnings explanation={e} idPrefix={idPrefix} />
+        <SanityResult explanation={e} idPrefix={idPrefix} />
         <ShadedText explanation={e} idPrefix={idPrefix} />
       </div>
       <MetricsTable explanation={e} idPrefix={idPrefix} />

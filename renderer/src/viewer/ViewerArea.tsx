@@ -1,5 +1,5 @@
 import { useMemo, type RefObject } from 'react';
-import { methodLabel, type Explanation } from '../../../electron/api/contract';
+import { methodLabel, SANITY_FAILED, type Explanation } from '../../../electron/api/contract';
 import type { Action } from '../actions/bindings';
 import type { ActionId } from '../actions/table';
 import { drawableMap } from '../explain/attribution';
@@ -27,6 +27,11 @@ function useOverlay(e: Explanation | null, style: OverlayStyle): OverlayInput | 
   }, [e, opacity, threshold, visible]);
 }
 
+/** The badge over a map whose sanity check failed. */
+function sanityBadge(e: Explanation | null): string | undefined {
+  return e?.sanity?.image && !e.sanity.image.passed ? SANITY_FAILED : undefined;
+}
+
 /** The scan on screen: its title, the viewer's controls, and one viewer (two when comparing methods). */
 export function ViewerArea({ session, actions, style, explanation, comparison, smooth, stageRef }: Props) {
   const overlay = useOverlay(explanation, style);
@@ -45,9 +50,9 @@ export function ViewerArea({ session, actions, style, explanation, comparison, s
       <ViewerBar actions={actions} presets={session.presets} win={display.win} onDisplay={session.onDisplay} range={scan.valueRange} frames={session.frames} frameNo={session.frameNo} setFrameNo={session.setFrameNo} />
       {overlay || compareOverlay ? <OverlayBar style={style} /> : null}
       <div className={comparison ? 'viewers two' : 'viewers'}>
-        <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={overlay} smooth={smooth} label={explanation ? methodLabel(explanation.method) : undefined} stageRef={stageRef} />
+        <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={overlay} smooth={smooth} label={explanation ? methodLabel(explanation.method) : undefined} badge={sanityBadge(explanation)} stageRef={stageRef} />
         {comparison ? (
-          <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={compareOverlay} smooth={smooth} label={methodLabel(comparison.method)} idPrefix="compare-" />
+          <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={compareOverlay} smooth={smooth} label={methodLabel(comparison.method)} badge={sanityBadge(comparison)} idPrefix="compare-" />
         ) : null}
       </div>
     </>
