@@ -17,6 +17,7 @@ import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
 export { METHODS, DECISIONS, TARGETS };
+export { negation, reportSentences, splitSentences, type Negation, type ReportSentence, type Span } from '../../native-models/explain/sentences';
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
