@@ -17,6 +17,7 @@ import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 import { mprt, type MprtSide } from './sanity';
+import { negatedWarning, reportSentences } from './sentences';
 
 export { ExplainCancelled, ExplainError };
 export type { ExplanationCore };
@@ -42,6 +43,22 @@ export interface ExplainOptions {
    * layer re-drawn at each; the layer count re-draws nothing).
    */
   sanity?: boolean | { seed?: number; fromLayers?: number[] };
+  /** Image-side work kept across explanations of the same image with other texts (explainSentences). */
+  shared?: SharedImageWork;
+}
+
+/**
+ * What explaining one image against several texts computes once: the preprocessed image (per
+ * letterbox choice) and the vision tower's run (per layer read). The tail and gradient sessions
+ * are cached on the bundle already.
+ */
+export interface SharedImageWork {
+  preprocessed: Map<string, ReturnType<typeof preprocess>>;
+  vision: Map<string, ReturnType<ClipBundle['runVision']>>;
+}
+
+export function sharedImageWork(): SharedImageWork {
+  return { preprocessed: new Map(), vision: new Map() };
 }
 
 export function defaultLayer(layers: number): number {
@@ -97,8 +114,15 @@ interface Encoded {
 }
 
 /** Both towers once: the embeddings, and the streams the method's sides read. */
-async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null): Promise<Encoded> {
-  const vOut = await bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null, shared?: { work: SharedImageWork; key: string }): Promise<Encoded> {
+  const runVision = () => bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+  let vOut: Awaited<ReturnType<typeof runVision>>;
+  if (shared) {
+    const key = `${shared.key}:${vLayer}`;
+    let p = shared.work.vision.get(key);
+    if (!p) shared.work.vision.set(key, (p = runVision()));
+    vOut = await p;
+  } else vOut = await runVision();
   const tOut = await bundle.runText(ids, [bundle.text.outputName, ...(tLayer === null ? [] : [bundle.text.layerInputs[tLayer]])]);
   return {
     imageEmbeds: vOut[bundle.vision.outputName].data as Float32Array,
@@ -202,10 +226,15 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   progress('preprocess', 0);
   checkAbort(signal);
   const letterbox = opts.letterbox ?? false;
-  const { pixelValues, transform } = preprocess(bundle, image, { letterbox });
+  const prepKey = `letterbox:${letterbox}`;
+  const prepared = opts.shared?.preprocessed.get(prepKey) ?? preprocess(bundle, image, { letterbox });
+  opts.shared?.preprocessed.set(prepKey, prepared);
+  const { pixelValues, transform } = prepared;
   const tok: Tokenized = bundle.tokenize(text);
   if (!tok.tokens.some((t) => !t.special)) throw new ExplainError('the report text has no words the tokenizer can read');
   if (tok.truncated) warnings.push(`the report is longer than the text model's ${bundle.contextLength} tokens: only the first part is explained`);
+  const sentences = reportSentences(text);
+  if (sentences.length === 1 && sentences[0].negated) warnings.push(negatedWarning(sentences[0].cue));
   const words = reportWords(text, tok.tokens);
   const coverage = coverageWarning(vocabularyCoverage(words, tok.tokens, bundle.tokenizer.unknownId));
   if (coverage) warnings.push(coverage);
@@ -213,7 +242,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
 
   progress('encode', 0.02);
   const tEnc = performance.now();
-  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer));
+  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer), opts.shared && { work: opts.shared, key: prepKey });
   const similarity = cosine(enc.textEmbeds, enc.imageEmbeds);
   timings.encodeMs = performance.now() - tEnc;
 

@@ -162,6 +162,11 @@ export function negation(sentence: string): Negation {
   return { negated: false, cue: null, scope: null };
 }
 
+/** Said with the explanation of a sentence that denies a finding, in the app and in every report. */
+export function negatedWarning(cue: string | null): string {
+  return `the text denies a finding (“${cue ?? 'no'}”): the map shows where the model looked for it, not that it is there`;
+}
+
 export interface ReportSentence extends Span, Negation {}
 
 /** The report's sentences, each with its negation. */
