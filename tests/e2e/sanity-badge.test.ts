@@ -6,8 +6,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Explanation, ExplainJobState } from '../../electron/api/contract';
-import { openWorkspace, type Workspace } from './harness';
+import type { Explanation } from '../../electron/api/contract';
+import { openWorkspace, serverExplanation, type Workspace } from './harness';
 import { DEMO_BUNDLE, writeBypassedBundle } from '../explain/bypassed-bundle';
 
 const SENTENCE = 'Solitary nodule in the right upper zone.';
@@ -24,17 +24,6 @@ async function start(modelDir: string): Promise<Workspace> {
   await ws.page.getByTestId('report-text').fill(SENTENCE);
   await ws.page.getByTestId('explain-target').selectOption('image');
   return ws;
-}
-
-async function serverExplanation(ws: Workspace, jobId: string): Promise<Explanation> {
-  const deadline = Date.now() + 120_000;
-  let state: ExplainJobState = await ws.call('explain:poll', { jobId });
-  while (state.state === 'running' && Date.now() < deadline) {
-    await new Promise((ok) => setTimeout(ok, 50));
-    state = await ws.call('explain:poll', { jobId });
-  }
-  assert.equal(state.state, 'done', JSON.stringify(state).slice(0, 300));
-  return (state as { explanation: Explanation }).explanation;
 }
 
 async function explain(ws: Workspace): Promise<Explanation> {
