@@ -8,6 +8,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Explanation } from '../../electron/api/contract';
 import { openWorkspace, serverExplanation, type Workspace } from './harness';
+import { testTempDir } from '../temp-dir';
+import { join } from 'node:path';
 import { DEMO_BUNDLE, writeBypassedBundle } from '../explain/bypassed-bundle';
 
 const SENTENCE = 'Solitary nodule in the right upper zone.';
@@ -17,7 +19,7 @@ after(async () => {
 });
 
 async function start(modelDir: string): Promise<Workspace> {
-  const ws = await openWorkspace({ modelDir });
+  const ws = await openWorkspace({ modelDir, dbPath: join(testTempDir('candor-sanity-'), 'audit.sqlite') });
   opened.push(ws);
   await ws.page.goto(ws.host.url);
   await ws.page.getByTestId('scan-title').waitFor();
@@ -56,6 +58,15 @@ test('a model whose top layer is bypassed: no check unless asked; asked, the bad
   const b = (await badge.boundingBox())!;
   assert.ok(b.y >= stage.y && b.y + b.height <= stage.y + stage.height + 40 && b.width > 50, `badge ${JSON.stringify(b)} over the viewer ${JSON.stringify(stage)}`);
   await ws.screenshot('sanity-badge-failed');
+
+  // Recorded, the auditor sees the same figures and the same badge.
+  await ws.call('finding:record', { explanationId: e.id, reviewer: 'Dr. Sanity', decision: 'disagree', note: '' });
+  await page.getByTestId('audit-tab').click();
+  await page.getByTestId('audit-row').first().click();
+  await page.getByTestId('audit-detail').waitFor();
+  assert.match(await page.getByTestId('audit-sanity-image').innerText(), new RegExp(`Image map: FAILED .*ρ 1\\.000, ${e.sanity!.image!.spearman[1]!.toFixed(3)}`));
+  assert.equal(await page.getByTestId('audit-sanity-badge').innerText(), '⚠ this map does not depend on the model’s learned weights');
+  await ws.screenshot('sanity-badge-audit');
 });
 
 test('the demo model: NIB passes the check, its figures are shown and there is no badge', async () => {

@@ -1,4 +1,9 @@
-import { readableSanity, type Explanation } from '../../../electron/api/contract';
+import { readableSanity, SANITY_FAILED, type Explanation } from '../../../electron/api/contract';
+
+/** The badge over a map whose sanity check failed (review and audit viewers). */
+export function sanityBadge(e: Explanation | null): string | undefined {
+  return e?.sanity?.image && !e.sanity.image.passed ? SANITY_FAILED : undefined;
+}
 
 /** The sanity check's figures per side, a failed side saying what it means (the viewer shows the badge). */
 export function SanityResult({ explanation, idPrefix = '' }: { explanation: Explanation; idPrefix?: string }) {

@@ -1,8 +1,9 @@
 import { useMemo, type RefObject } from 'react';
-import { methodLabel, SANITY_FAILED, type Explanation } from '../../../electron/api/contract';
+import { methodLabel, type Explanation } from '../../../electron/api/contract';
 import type { Action } from '../actions/bindings';
 import type { ActionId } from '../actions/table';
 import { drawableMap } from '../explain/attribution';
+import { sanityBadge } from '../explain/SanityResult';
 import type { ScanSession } from '../session/useScanSession';
 import { OverlayBar } from './OverlayBar';
 import type { OverlayStyle } from './useOverlayStyle';
@@ -25,11 +26,6 @@ function useOverlay(e: Explanation | null, style: OverlayStyle): OverlayInput | 
     const map = e ? drawableMap(e).map : null;
     return map ? { map, opacity, threshold, visible } : null;
   }, [e, opacity, threshold, visible]);
-}
-
-/** The badge over a map whose sanity check failed. */
-function sanityBadge(e: Explanation | null): string | undefined {
-  return e?.sanity?.image && !e.sanity.image.passed ? SANITY_FAILED : undefined;
 }
 
 /** The scan on screen: its title, the viewer's controls, and one viewer (two when comparing methods). */
