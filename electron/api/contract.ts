@@ -17,6 +17,7 @@ import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
 export { METHODS, DECISIONS, TARGETS };
+import type { ReportSentence } from '../../native-models/explain/sentences';
 export { negation, reportSentences, splitSentences, type Negation, type ReportSentence, type Span } from '../../native-models/explain/sentences';
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
@@ -34,6 +35,12 @@ export const WindowPresetSchema = z.object({
   width: z.number().positive(),
 });
 
+/** One sentence of the report explained with the others (explain:start with allSentences). */
+export interface SentenceExplanation {
+  sentence: ReportSentence;
+  explanation: Explanation;
+}
+
 /** A failure as it crosses the boundary: the taxonomy's code (or invalid-request for a request the schema refused) and one line. */
 export interface ApiError {
   code: ErrorCode | 'invalid-request';
@@ -42,7 +49,8 @@ export interface ApiError {
 
 export type ExplainJobState =
   | { state: 'running'; progress: number; stage: string }
-  | { state: 'done'; explanation: Explanation }
+  /** With allSentences: `explanation` is the first sentence's, `sentences` every sentence's (each recordable by its id). */
+  | { state: 'done'; explanation: Explanation; sentences?: SentenceExplanation[] }
   | { state: 'failed'; error: ApiError }
   | { state: 'cancelled' };
 
@@ -75,6 +83,8 @@ export const ExplainRequestSchema = z.object({
   window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
   /** The model-parameter randomisation check (Explanation.sanity): one more run of the method per layer re-drawn, so off unless asked. */
   sanity: z.boolean().default(false),
+  /** Every sentence of `text` explained against the scan in one job (the image's work shared), negated ones flagged. */
+  allSentences: z.boolean().default(false),
 });
 
 export const AuditFilterSchema = z.object({

@@ -51,3 +51,27 @@ test('each sentence explained with the others equals it explained alone', async 
     await bundle.dispose();
   }
 });
+
+test('the app\'s explain request with allSentences: one job, every sentence back with its negation, each recordable', async () => {
+  const { openServices } = await import('../electron/services-harness');
+  const s = openServices(join(DEMO, 'bundle'));
+  try {
+    const scan = await s.call('scan:open', { path: join(DEMO, 'studies', 'demo-01.dcm') });
+    const { jobId } = await s.call('explain:start', { scanId: scan.id, text: REPORT, allSentences: true, target: 'image' });
+    const done = await s.waitForJob(jobId);
+    assert.equal(done.state, 'done');
+    const sentences = (done as Extract<typeof done, { state: 'done' }>).sentences!;
+    assert.deepEqual(sentences.map((x) => [x.sentence.text, x.sentence.negated, x.explanation.input.text]), [
+      ['Solitary nodule in the right upper zone.', false, 'Solitary nodule in the right upper zone.'],
+      ['No mass is seen.', true, 'No mass is seen.'],
+      ['There is no pleural effusion.', true, 'There is no pleural effusion.'],
+      ['The mediastinum is normal.', false, 'The mediastinum is normal.'],
+    ]);
+    const rec = await s.call('finding:record', { explanationId: sentences[2].explanation.id, reviewer: 'Dr. All', decision: 'agree', note: '' });
+    assert.ok(rec.seq > 0);
+    const plain = await s.waitForJob((await s.call('explain:start', { scanId: scan.id, text: REPORT, target: 'image' })).jobId);
+    assert.equal((plain as { sentences?: unknown }).sentences, undefined, 'without the option: one explanation of the whole text');
+  } finally {
+    await s.services.dispose();
+  }
+});
