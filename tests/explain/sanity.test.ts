@@ -143,3 +143,22 @@ test('a model whose top layer is bypassed fails the check: its map does not depe
     await b.dispose();
   }
 });
+
+test('the check runs on the other families (post-LN BERT text, SigLIP attention pooling): exactly 1 with nothing re-drawn, below it with the top layer re-drawn', async () => {
+  const { FAMILY_BUNDLES } = await import('../clip/helpers');
+  const image = (await scanImageFromFile(DEMO_01, 1, null)).image;
+  for (const dir of Object.values(FAMILY_BUNDLES)) {
+    const b = await loadClipBundle(dir, { prefer: 'cpu' });
+    try {
+      const text = 'Round opacity in the left upper zone with a small effusion.';
+      const none = await explain(b, image, text, { method: 'nib', target: 'both', metrics: false, sanity: { fromLayers: [b.visionLayers] } });
+      assert.deepEqual(none.sanity!.image!.spearman, [1], dir);
+      const t = await explain(b, image, text, { method: 'nib', target: 'text', metrics: false, sanity: { fromLayers: [b.textLayers] } });
+      assert.deepEqual(t.sanity!.text!.spearman, [1], dir);
+      const top = await explain(b, image, text, { method: 'nib', target: 'both', metrics: false, sanity: true });
+      for (const c of [top.sanity!.image!, top.sanity!.text!]) assert.ok(c.spearman[0] < 0.9 && Number.isFinite(c.ssim[0]), `${dir}: ρ ${c.spearman}`);
+    } finally {
+      await b.dispose();
+    }
+  }
+});
