@@ -45,8 +45,8 @@ export const LAYERS = [
   ], noElectronPackage),
   restrict(['electron/api/**/*.ts'], [
     {
-      regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|errors|types)$)',
-      message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods, native-models/errors, db/types, imaging/types).',
+      regex: '^(\\.\\./)+(native-models|db)/(?!(explain/types|explain/methods|explain/sentences|errors|types)$)',
+      message: 'The contract composes the rooms\u2019 pure type modules only (native-models/explain/types|methods|sentences, native-models/errors, db/types, imaging/types).',
     },
     { regex: '^\\.\\./(?!(imaging|dicom-export|pacs)/types$|\\.\\./)', message: 'The contract reads only the pure type modules electron/imaging/types, electron/dicom-export/types and electron/pacs/types from the main process.' },
   ], noElectronPackage),

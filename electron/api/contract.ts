@@ -18,12 +18,14 @@ import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from 
 
 export { METHODS, DECISIONS, TARGETS, MAX_OUTLINE_POINTS };
 export type { Region, LocalisationMetrics, ReaderRegion };
+import type { ReportSentence } from '../../native-models/explain/sentences';
+export { negation, reportSentences, splitSentences, type Negation, type ReportSentence, type Span } from '../../native-models/explain/sentences';
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
-export type { TokenScore, WordScore, ExplanationParams } from '../../native-models/explain/types';
+export type { TokenScore, WordScore, ExplanationParams, SanityCheck } from '../../native-models/explain/types';
 export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
-export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableLocalisation, describeRegion, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
+export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableLocalisation, describeRegion, readableSanity, SANITY_FAILED, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
 const id = z.string().min(1).max(200);
@@ -49,6 +51,12 @@ export interface LocalisationResult {
   problem: string | null;
 }
 
+/** One sentence of the report explained with the others (explain:start with allSentences). */
+export interface SentenceExplanation {
+  sentence: ReportSentence;
+  explanation: Explanation;
+}
+
 /** A failure as it crosses the boundary: the taxonomy's code (or invalid-request for a request the schema refused) and one line. */
 export interface ApiError {
   code: ErrorCode | 'invalid-request';
@@ -57,7 +65,8 @@ export interface ApiError {
 
 export type ExplainJobState =
   | { state: 'running'; progress: number; stage: string }
-  | { state: 'done'; explanation: Explanation }
+  /** With allSentences: `explanation` is the first sentence's, `sentences` every sentence's (each recordable by its id). */
+  | { state: 'done'; explanation: Explanation; sentences?: SentenceExplanation[] }
   | { state: 'failed'; error: ApiError }
   | { state: 'cancelled' };
 
@@ -88,6 +97,10 @@ export const ExplainRequestSchema = z.object({
   target: z.enum(TARGETS as [Target, ...Target[]]).default('both'),
   /** The VOI window applied before the model sees a grayscale scan; default: the scan's first preset. */
   window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
+  /** The model-parameter randomisation check (Explanation.sanity): one more run of the method per layer re-drawn, so off unless asked. */
+  sanity: z.boolean().default(false),
+  /** Every sentence of `text` explained against the scan in one job (the image's work shared), negated ones flagged. */
+  allSentences: z.boolean().default(false),
 });
 
 export const AuditFilterSchema = z.object({

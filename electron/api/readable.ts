@@ -161,3 +161,25 @@ export function readableLocalisation(m: LocalisationMetrics): ReadableLine[] {
     { key: 'iouTop', label: `Overlap of the map’s top ${formatValue(m.topPercent)} % with the region (IoU)`, value: share(m.iouTop), note: '0–1, higher = the map’s hot spot and the region coincide' },
   ];
 }
+
+/** What a failed sanity check means, in the words the badge, the review panel and the PDF use. */
+export const SANITY_FAILED = 'this map does not depend on the model’s learned weights';
+
+/** One line per checked side of an explanation's sanity check (none when it was not run), and the rule they were judged by. */
+export function readableSanity(sanity: Explanation['sanity']): { lines: { side: 'image' | 'text'; passed: boolean; label: string; value: string }[]; rule: string } {
+  const lines: { side: 'image' | 'text'; passed: boolean; label: string; value: string }[] = [];
+  let rule = '';
+  for (const side of ['image', 'text'] as const) {
+    const c = sanity?.[side];
+    if (!c) continue;
+    const list = (v: number[]): string => v.map((x) => formatValue(x, 3)).join(', ');
+    lines.push({
+      side,
+      passed: c.passed,
+      label: `${side === 'image' ? 'Image map' : 'Word scores'}: ${c.passed ? 'passed' : 'FAILED'}`,
+      value: `${c.passed ? '' : `${SANITY_FAILED}. `}ρ ${list(c.spearman)}; SSIM ${list(c.ssim)} (layers ${c.layers.map((l) => `${l}–top`).join(', ')} re-drawn)`,
+    });
+    rule = `Weights re-drawn (seed ${c.seed}) from the top layer down to the explained one, the method run again at each step; ρ = Spearman rank correlation with the original scores, SSIM on the patch grid (text: the word sequence). Fails when ρ with the top layer re-drawn is ≥ ${c.threshold}.`;
+  }
+  return { lines, rule };
+}

@@ -6,7 +6,7 @@
  * further page, which then repeats the entry number.
  */
 import { encode as encodePng } from 'fast-png';
-import { METHOD_SPECS, SIMILARITY_INFO, describeRegion, formatTime, formatValue, methodLabel, readableLocalisation, readableMetrics, readableParams, type MethodSpec, type ReaderRegion } from '../api/contract';
+import { METHOD_SPECS, SIMILARITY_INFO, describeRegion, formatTime, formatValue, methodLabel, readableLocalisation, readableMetrics, readableParams, readableSanity, type MethodSpec, type ReaderRegion } from '../api/contract';
 import { colourBar, composeScanAndOverlay, type RgbImage } from './overlay';
 import { CONTENT_W, GREY, PAGE, Writer, shadedText } from './pdf-writer';
 import type { PdfInput } from './pdf';
@@ -70,7 +70,8 @@ function images(w: Writer, p: PdfInput): void {
   const gap = 16;
   const boxW = (CONTENT_W - gap) / 2;
   const aspect = scan ? scan.height / scan.width : overlay ? overlay.height / overlay.width : 1;
-  const boxH = Math.min(boxW * aspect, 140);
+  // The sanity section's lines come out of the pictures' height, so the finding stays on one page.
+  const boxH = Math.min(boxW * aspect, e.sanity ? 92 : 140);
   const imgW = boxH / aspect;
   w.ensure(boxH + 34);
   const top = w.y;
@@ -131,6 +132,15 @@ function readerRegion(w: Writer, p: PdfInput): void {
   w.pairs(readableLocalisation(r.metrics).map((m) => ({ label: m.label, value: m.value, note: m.note && `(${m.note})` })), { size: 8.5, labelW: 225, valueW: 40 });
 }
 
+/** The model-parameter randomisation check, when it was run (older records have none). */
+function sanity(w: Writer, p: PdfInput): void {
+  const { lines, rule } = readableSanity(p.finding.explanation.sanity);
+  if (lines.length === 0) return;
+  w.heading('Sanity check: does the map depend on the model’s learned weights? (MPRT)');
+  w.pairs(lines, { size: 8.5, labelW: 118 });
+  w.line(rule, { size: 7.5, color: GREY, gap: 3 });
+}
+
 function provenance(w: Writer, p: PdfInput): void {
   const f = p.finding;
   const e = f.explanation;
@@ -157,6 +167,7 @@ export function findingPages(doc: PDFKit.PDFDocument, p: PdfInput): number[] {
   method(w, p);
   metrics(w, p);
   readerRegion(w, p);
+  sanity(w, p);
   provenance(w, p);
   return w.pages;
 }

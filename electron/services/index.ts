@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { AnchorInput, Explanation, SampleStudy, ScanSummary } from '../api/contract';
+import type { AnchorInput, Explanation, SampleStudy, ScanSummary, SentenceExplanation } from '../api/contract';
 import type { ServiceTable } from '../ipc/handlers';
 import { errorMessage, ModelOutputError, NotFoundError, UnavailableError, UserInputError } from '../../native-models/errors';
-import { explain } from '../../native-models/explain/index';
+import { explain, type ExplainOptions } from '../../native-models/explain/index';
+import { explainSentences } from '../../native-models/explain/all-sentences';
 import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry, frameOf } from './scans';
 import { LruMap } from './lru';
@@ -103,7 +104,7 @@ interface MadeExplanation {
 
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
   const scans = new ScanRegistry();
-  const jobs = new JobRunner((explanation: Explanation) => ({ state: 'done' as const, explanation }));
+  const jobs = new JobRunner((r: { explanation: Explanation; sentences?: SentenceExplanation[] }) => ({ state: 'done' as const, ...r }));
   const model = new ModelHost(config.modelDir);
   const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
@@ -198,20 +199,18 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       const jobId = jobs.start(async (signal, progress) => {
         const { pixels } = await frameOf(scan, req.frame);
         const image = scanImageFor(summary, pixels, req.window);
-        const core = await explain(bundle, image, req.text, {
-          method: req.method,
-          layer: req.layer,
-          steps: req.steps,
-          target: req.target,
-          signal,
-          onProgress: progress,
-        });
-        if (!Number.isFinite(core.similarity)) {
-          throw new ModelOutputError(`${bundle.name}: the model returned a non-finite similarity (NaN or ∞) for this scan and text; its weights or this input are broken, so nothing is drawn`);
-        }
-        const explanation = completeExplanation(core, summary, req.frame, req.text, image.window);
-        made.set(explanation.id, { explanation, summary });
-        return explanation;
+        const opts: ExplainOptions = { method: req.method, layer: req.layer, steps: req.steps, target: req.target, sanity: req.sanity, signal, onProgress: progress };
+        const keep = (core: Awaited<ReturnType<typeof explain>>, text: string): Explanation => {
+          if (!Number.isFinite(core.similarity)) {
+            throw new ModelOutputError(`${bundle.name}: the model returned a non-finite similarity (NaN or ∞) for this scan and text; its weights or this input are broken, so nothing is drawn`);
+          }
+          const explanation = completeExplanation(core, summary, req.frame, text, image.window);
+          made.set(explanation.id, { explanation, summary });
+          return explanation;
+        };
+        if (!req.allSentences) return { explanation: keep(await explain(bundle, image, req.text, opts), req.text) };
+        const sentences = (await explainSentences(bundle, image, req.text, opts)).map((r) => ({ sentence: r.sentence, explanation: keep(r.explanation, r.sentence.text) }));
+        return { explanation: sentences[0].explanation, sentences };
       });
       return { jobId };
     },

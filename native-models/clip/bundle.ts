@@ -20,7 +20,7 @@ import { parsePreprocessorConfig, PreprocessError, type PreprocessConfig } from 
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
 import { BundleError, idsTensor, openTower, runTower, textFeeds, type Prefer, type Tower } from './tower';
 
-export { BundleError, idsTensor, textFeeds, type Prefer, type Tower };
+export { BundleError, idsTensor, runTower, textFeeds, type Prefer, type Tower };
 
 export interface Releasable { release(): Promise<void> }
 

@@ -37,7 +37,7 @@ export interface GradGraph {
   release(): Promise<void>;
 }
 
-function cached<T extends { release(): Promise<void> }>(bundle: ClipBundle, key: string, build: () => Promise<T>): Promise<T> {
+export function cached<T extends { release(): Promise<void> }>(bundle: ClipBundle, key: string, build: () => Promise<T>): Promise<T> {
   let p = bundle.cache.get(key) as Promise<T> | undefined;
   if (!p) {
     p = build();

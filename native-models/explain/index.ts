@@ -16,6 +16,8 @@ import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
+import { mprt, type MprtSide } from './sanity';
+import { negatedWarning, reportSentences } from './sentences';
 
 export { ExplainCancelled, ExplainError };
 export type { ExplanationCore };
@@ -35,6 +37,28 @@ export interface ExplainOptions {
    * the metrics. Checked against their limits; recorded in params where the spec says so.
    */
   extra?: Record<string, number>;
+  /**
+   * Run the model-parameter randomisation check (sanity.ts) on each explained side: costs one more
+   * run of the method per layer re-drawn. `fromLayers` overrides the cascade's steps (the lowest
+   * layer re-drawn at each; the layer count re-draws nothing).
+   */
+  sanity?: boolean | { seed?: number; fromLayers?: number[] };
+  /** Image-side work kept across explanations of the same image with other texts (explainSentences). */
+  shared?: SharedImageWork;
+}
+
+/**
+ * What explaining one image against several texts computes once: the preprocessed image (per
+ * letterbox choice) and the vision tower's run (per layer read). The tail and gradient sessions
+ * are cached on the bundle already.
+ */
+export interface SharedImageWork {
+  preprocessed: Map<string, ReturnType<typeof preprocess>>;
+  vision: Map<string, ReturnType<ClipBundle['runVision']>>;
+}
+
+export function sharedImageWork(): SharedImageWork {
+  return { preprocessed: new Map(), vision: new Map() };
 }
 
 export function defaultLayer(layers: number): number {
@@ -90,8 +114,15 @@ interface Encoded {
 }
 
 /** Both towers once: the embeddings, and the streams the method's sides read. */
-async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null): Promise<Encoded> {
-  const vOut = await bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+async function encode(bundle: ClipBundle, pixelValues: Float32Array, ids: number[], vLayer: number | null, tLayer: number | null, shared?: { work: SharedImageWork; key: string }): Promise<Encoded> {
+  const runVision = () => bundle.runVision(pixelValues, 1, [bundle.vision.outputName, ...(vLayer === null ? [] : [bundle.vision.layerInputs[vLayer]])]);
+  let vOut: Awaited<ReturnType<typeof runVision>>;
+  if (shared) {
+    const key = `${shared.key}:${vLayer}`;
+    let p = shared.work.vision.get(key);
+    if (!p) shared.work.vision.set(key, (p = runVision()));
+    vOut = await p;
+  } else vOut = await runVision();
   const tOut = await bundle.runText(ids, [bundle.text.outputName, ...(tLayer === null ? [] : [bundle.text.layerInputs[tLayer]])]);
   return {
     imageEmbeds: vOut[bundle.vision.outputName].data as Float32Array,
@@ -195,10 +226,15 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   progress('preprocess', 0);
   checkAbort(signal);
   const letterbox = opts.letterbox ?? false;
-  const { pixelValues, transform } = preprocess(bundle, image, { letterbox });
+  const prepKey = `letterbox:${letterbox}`;
+  const prepared = opts.shared?.preprocessed.get(prepKey) ?? preprocess(bundle, image, { letterbox });
+  opts.shared?.preprocessed.set(prepKey, prepared);
+  const { pixelValues, transform } = prepared;
   const tok: Tokenized = bundle.tokenize(text);
   if (!tok.tokens.some((t) => !t.special)) throw new ExplainError('the report text has no words the tokenizer can read');
   if (tok.truncated) warnings.push(`the report is longer than the text model's ${bundle.contextLength} tokens: only the first part is explained`);
+  const sentences = reportSentences(text);
+  if (sentences.length === 1 && sentences[0].negated) warnings.push(negatedWarning(sentences[0].cue));
   const words = reportWords(text, tok.tokens);
   const coverage = coverageWarning(vocabularyCoverage(words, tok.tokens, bundle.tokenizer.unknownId));
   if (coverage) warnings.push(coverage);
@@ -206,7 +242,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
 
   progress('encode', 0.02);
   const tEnc = performance.now();
-  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer));
+  const enc = await encode(bundle, pixelValues, tok.ids, streamLayer(imageSide, vLayer), streamLayer(textSide, tLayer), opts.shared && { work: opts.shared, key: prepKey });
   const similarity = cosine(enc.textEmbeds, enc.imageEmbeds);
   timings.encodeMs = performance.now() - tEnc;
 
@@ -246,6 +282,28 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     metrics = await faithfulness(bundle, pixelValues, tok, enc, similarity, imageOut?.modelMap ?? null, textOut?.tokenNorm ?? null, extra.aucSteps ?? 16, ctl);
     timings.metricsMs = performance.now() - tM;
   }
+  let sanity: ExplanationCore['sanity'];
+  if (opts.sanity) {
+    const tS = performance.now();
+    const o = opts.sanity === true ? {} : opts.sanity;
+    const check = (side: MprtSide) => mprt(bundle, side, { ...o, signal, progress: (f) => progress('sanity', 0.95 + 0.05 * f) });
+    const wordRaw = (scores: Float64Array): number[] => words.map((g) => g.tokenIndices.reduce((s, i) => s + scores[i], 0));
+    const image = imageSide && imageOut?.modelMap
+      ? await check({
+        kind: 'vision', layer: imageSide.reads === 'embeddings' ? 0 : vLayer, original: imageOut.out.tokenScores, shape: bundle.grid,
+        rerun: async (b) => (await attributeImage(b, imageSide, { ...sideInput(spec.params.image, enc.textEmbeds, { signal }), bundle: b }, pixelValues, enc.vision)).patch,
+      })
+      : null;
+    const text = textSide && rawText && textOut?.tokenNorm && words.length > 1
+      ? await check({
+        kind: 'text', layer: textSide.reads === 'embeddings' ? 0 : tLayer, original: wordRaw(rawText), shape: [1, words.length],
+        rerun: async (b) => wordRaw(await attributeText(textSide, { ...sideInput(spec.params.text, enc.imageEmbeds, { signal }), bundle: b }, tok.ids, enc.text)),
+      })
+      : null;
+    if ((imageSide && !image) || (textSide && !text)) warnings.push('the sanity check skips a side with no map to compare (a flat map, or a single word)');
+    sanity = { image, text };
+    timings.sanityMs = performance.now() - tS;
+  }
   timings.totalMs = performance.now() - t0;
   progress('done', 1);
   return {
@@ -259,6 +317,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     metrics,
     timings,
     warnings,
+    ...(sanity ? { sanity } : {}),
   };
 }
 

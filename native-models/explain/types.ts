@@ -37,6 +37,28 @@ export interface ExplanationParams {
   [k: string]: number | string | boolean;
 }
 
+/**
+ * Model-parameter randomisation (MPRT, Adebayo et al. 2018), one explained side: the tower's encoder
+ * layers re-drawn from the top down to the explained layer, one more per step, and the same method
+ * run again. A map that does not change when the weights it should depend on are destroyed does not
+ * explain the model.
+ */
+export interface SanityCheck {
+  test: 'mprt';
+  seed: number;
+  /** The layer the method explains (the cascade stops there). */
+  explainedLayer: number;
+  /** Step i re-draws the layers from layers[i] to the top: [top, top − 1, …, explainedLayer]. */
+  layers: number[];
+  /** Spearman's ρ between the original scores (patches; words) and each step's; 1 = the same ranking. */
+  spearman: number[];
+  /** SSIM of the min-max normalised patch grid (text: the word sequence) against each step's. */
+  ssim: number[];
+  /** The rule: passed when spearman[0] (the top layer re-drawn) is below this. */
+  threshold: number;
+  passed: boolean;
+}
+
 /** Everything needed to redraw an explanation and to audit it later. */
 export interface Explanation {
   id: string;
@@ -56,6 +78,8 @@ export interface Explanation {
   metrics: Record<string, number>;
   timings: Record<string, number>;
   warnings: string[];
+  /** Present when the sanity check was asked for (records made before it have none). */
+  sanity?: { image: SanityCheck | null; text: SanityCheck | null };
 }
 
 /** An explanation before the caller adds its id and what identifies the input. */

@@ -74,8 +74,8 @@ export function App() {
     stageRef.current.focus({ preventScroll: true });
   });
 
-  const explain = (text?: string) => {
-    const r = explainRequests({ scan, frame: session.frameNo, text: text ?? reports.toExplain(), settings, screenWindow: session.display?.win ?? null });
+  const explain = (text?: string, allSentences = false) => {
+    const r = explainRequests({ scan, frame: session.frameNo, text: text ?? (allSentences ? reports.text : reports.toExplain()), settings, screenWindow: session.display?.win ?? null, allSentences });
     if (!r.ok) return job.fail('bad-input', r.message);
     style.setVisible(true);
     void job.run(r.requests, settingsKey(settings));
@@ -102,6 +102,7 @@ export function App() {
       running: job.running,
       selection: reports.selection !== null,
       run: () => explain(),
+      runAll: () => explain(undefined, true),
       cancel: job.cancel,
       toggleCompare: () => onSettings({ compare: settings.compare ? '' : settings.method === 'm2ib' ? 'nib' : 'm2ib' }),
     },
@@ -147,7 +148,7 @@ export function App() {
           <aside className="side">
             <div className="side-scroll">
               <ReportPanel reports={reports} hasScan={scan !== null} running={job.running} onExplain={explain} />
-              <ExplainPanel settings={settings} onSettings={onSettings} settingsKey={settingsKey(settings)} job={job.state} actions={actions} />
+              <ExplainPanel settings={settings} onSettings={onSettings} settingsKey={settingsKey(settings)} job={job.state} actions={actions} onShowSentence={job.show} />
             </div>
             <FindingForm ref={findingRef} explanation={explanation} scanKey={session.current?.path ?? null} studyLabel={studyLabel} region={region.region} onRecorded={findings.add} />
           </aside>

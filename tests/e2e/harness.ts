@@ -13,7 +13,7 @@ import { createServices, type ServiceConfig } from '../../electron/services/inde
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import { decodeWire, encodeWire } from '../../electron/api/wire';
-import type { Channel, Request, Response } from '../../electron/api/contract';
+import type { Channel, Explanation, ExplainJobState, Request, Response } from '../../electron/api/contract';
 import { checkSnapshot } from './snapshots';
 import { SHARED } from '../shared-fixtures';
 
@@ -222,4 +222,16 @@ export async function canvasPixels(page: Page, testId: string): Promise<CanvasPi
     const n = Math.max(1, d.length / 4);
     return { width: c.width, height: c.height, covered: covered / n, meanAlpha: a / n, meanRed: r / n, meanGreen: g / n, meanBlue: b / n, hash: h };
   });
+}
+
+/** The explanation the server made for a job, once it is done (bounded): what the server says, not what the page shows. */
+export async function serverExplanation(ws: Pick<Workspace, 'call'>, jobId: string): Promise<Explanation> {
+  const deadline = Date.now() + 120_000;
+  let state: ExplainJobState = await ws.call('explain:poll', { jobId });
+  while (state.state === 'running' && Date.now() < deadline) {
+    await new Promise((ok) => setTimeout(ok, 50));
+    state = await ws.call('explain:poll', { jobId });
+  }
+  if (state.state !== 'done') throw new Error(`job ${jobId} did not finish: ${JSON.stringify(state).slice(0, 300)}`);
+  return state.explanation;
 }

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canvasPixels, canvasStats, openWorkspace, readoutUnder, sharedDir, type Workspace } from './harness';
-import type { Explanation, ExplainJobState, FramePixels } from '../../electron/api/contract';
+import { canvasPixels, canvasStats, openWorkspace, readoutUnder, serverExplanation as explanationOf, sharedDir, type Workspace } from './harness';
+import type { Explanation, FramePixels } from '../../electron/api/contract';
 import { decodeWire } from '../../electron/api/wire';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
@@ -45,15 +45,8 @@ async function waitForExplanation(prefix = ''): Promise<void> {
 }
 
 /** The explanation the server made for a job, once it is done (bounded). */
-async function serverExplanation(jobId: string): Promise<Explanation> {
-  const deadline = Date.now() + 120_000;
-  let state: ExplainJobState = await ws.call('explain:poll', { jobId });
-  while (state.state === 'running' && Date.now() < deadline) {
-    await new Promise((ok) => setTimeout(ok, 50));
-    state = await ws.call('explain:poll', { jobId });
-  }
-  assert.equal(state.state, 'done', JSON.stringify(state).slice(0, 300));
-  return (state as { explanation: Explanation }).explanation;
+function serverExplanation(jobId: string): Promise<Explanation> {
+  return explanationOf(ws, jobId);
 }
 
 /** The first study's scan as the server decodes it (modality values), independent of what the page drew. */

@@ -30,7 +30,7 @@ function workspace() {
     interpolation: { smooth: true, toggle: () => log.push('interpolation') },
     frames: { count: 4, step: (d) => log.push(`step ${d}`), cine: false, toggleCine: () => log.push('cine') },
     overlay: { present: true, toggle: () => log.push('overlay'), opacity: (d) => log.push(`opacity ${d}`), threshold: (d) => log.push(`threshold ${d}`) },
-    explain: { ready: true, running: true, selection: false, run: () => log.push('explain'), cancel: () => log.push('cancel'), toggleCompare: () => log.push('compare') },
+    explain: { ready: true, running: true, selection: false, run: () => log.push('explain'), runAll: () => log.push('explainAll'), cancel: () => log.push('cancel'), toggleCompare: () => log.push('compare') },
     finding: { record: () => log.push('record'), recorded: 2, exportPdf: () => log.push('export') },
     region: { tool: 'off', present: true, cycle: () => log.push('region tool'), clear: () => log.push('region clear') },
     toggleAudit: () => log.push('audit'),
@@ -82,7 +82,7 @@ test('every button the table places is drawn there, by the bound action', () => 
   const drawn: Record<Place, string> = {
     viewer: renderToStaticMarkup(createElement(ViewerBar, { actions, presets: ctx.presets, win: { center: 40, width: 400 }, onDisplay: ctx.onDisplay, range: { min: -1024, max: 3071 }, frames: 4, frameNo: 1, setFrameNo: () => undefined })),
     toolbar: renderToStaticMarkup(createElement(Toolbar, { info: null, modelProblem: null, provider: null, mode: 'review', setMode: () => undefined, actions, path: '', setPath: () => undefined, busy: false, onOpen: () => undefined, onBrowse: null })),
-    explain: renderToStaticMarkup(createElement(ExplainPanel, { settings: DEFAULT_SETTINGS, onSettings: () => undefined, settingsKey: '', job, actions })),
+    explain: renderToStaticMarkup(createElement(ExplainPanel, { settings: DEFAULT_SETTINGS, onSettings: () => undefined, settingsKey: '', job, actions, onShowSentence: () => undefined })),
     region: renderToStaticMarkup(createElement(RegionTools, { actions })),
     finding: renderToStaticMarkup(createElement(FindingForm, { explanation: null, scanKey: null, studyLabel: '', region: null, onRecorded: () => undefined })),
   };
@@ -115,4 +115,10 @@ test('the bound actions act on the workspace: keys and buttons run the same func
   assert.equal(a.explain.enabled(), false, 'no second explanation while one runs');
   assert.equal(a.cancel.enabled(), true);
   assert.equal(a.interpolation.caption(), 'Smooth');
+});
+
+test('Shift+E explains every sentence; E alone still explains the selection or report', () => {
+  assert.equal(actionForKey({ ...KEY_EVENT, key: 'E', shiftKey: true })?.id, 'explainAll');
+  assert.equal(actionForKey({ ...KEY_EVENT, key: 'e' })?.id, 'explain');
+  assert.equal(actionForKey({ ...KEY_EVENT, key: '?', shiftKey: true })?.id, 'help', 'a shifted symbol is the symbol');
 });

@@ -14,6 +14,7 @@ import { appVersion } from '../../version';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import type { ScanImage } from '../../../native-models/clip/preprocess';
 import { explain, type ExplanationCore } from '../../../native-models/explain/index';
+import { explainSentences } from '../../../native-models/explain/all-sentences';
 import { loadScan, type LoadedScan } from '../../imaging/index';
 import { intOption, parseArgs, UsageError, type CliIo } from '../io';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
@@ -55,6 +56,7 @@ export function explanationJson(e: ExplanationCore, extra: Record<string, unknow
     provider: e.provider,
     timings: e.timings,
     warnings: e.warnings,
+    ...(e.sanity ? { sanity: e.sanity } : {}),
   };
 }
 
@@ -72,11 +74,16 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--json OUT|-]
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--sanity] [--all-sentences] [--json OUT|-]
        [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT | --note-file FILE] [--study LABEL] [--pdf OUT] [--config-dir DIR] [--anchors-dir DIR] [--anchor-every N]] [--dicom OUTDIR]
   --db records the explanation as a finding in the audit log, exactly as the app does, and signs the chain head with this
   installation's key; every --anchor-every findings (default 20) a checkpoint file goes into the anchors folder. --pdf also
   writes its PDF report. --text and --note take at most ${MAX_TEXT_CHARS} characters: give longer ones as files (--report, --note-file).
+  --sanity adds the model-parameter randomisation check (MPRT): the explained tower's layers re-drawn from the top down to the
+  explained layer, the method run again per step; Spearman and SSIM against the original map; fails when the top layer's ρ ≥ 0.5.
+  --all-sentences explains every sentence of the report against the image in one job (the image's work shared), each flagged
+  when it denies a finding ("No pneumothorax."); the JSON holds { sentences: [{ sentence: { text, start, end, negated, cue, scope }, …explanation }] }.
+  It records nothing: record one sentence at a time.
   --dicom writes the results as DICOM objects in the scan's study (Parametric Map, Segmentation, Secondary Capture, SR; a DICOM scan only).`;
 /** --help adds the methods, the installation's folders and the exit codes (a usage error shows only the usage). */
 const HELP = `${USAGE}
@@ -122,9 +129,11 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet', 'sanity', 'all-sentences']);
     checkTextLimits(args, values);
     const record = recordingOptions(values);
+    const allSentences = flags.has('all-sentences');
+    if (allSentences && (record || values.dicom)) throw new UsageError('--all-sentences explains without recording: leave out --db and --dicom (record one sentence at a time)');
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.image) throw new UsageError('--image FILE is required');
     if ((values.text === undefined) === (values.report === undefined)) throw new UsageError('give exactly one of --text "..." or --report FILE');
@@ -152,7 +161,22 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
     bundle = await loadClipBundle(values.model, { prefer });
     const quiet = flags.has('quiet');
-    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), onProgress: quiet ? undefined : progressBar(io) });
+    if (allSentences) {
+      const t0 = performance.now();
+      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
+      const json = {
+        input: { image: values.image, frame, scanSha256: sha256, text },
+        sentences: all.map(({ sentence: s, explanation: e }) => explanationJson(e, { sentence: { text: s.text, start: s.start, end: s.end, negated: s.negated, cue: s.cue, scope: s.scope } })),
+        timings: { totalMs: performance.now() - t0 },
+      };
+      if (values.json === '-') io.stdout(`${JSON.stringify(json)}\n`);
+      else {
+        if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(json, null, 1)}\n`);
+        for (const [i, { sentence: s, explanation: e }] of all.entries()) io.stdout(`[${i + 1}] ${JSON.stringify(s.text)}${s.negated ? ` (negated: “${s.cue}”)` : ''}\n${summary(e)}`);
+      }
+      return 0;
+    }
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
     const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;
@@ -278,6 +302,9 @@ function summary(e: ExplanationCore): string {
   }
   const m = Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join('  ');
   if (m) lines.push(`metrics: ${m}`);
+  for (const [side, c] of Object.entries(e.sanity ?? {})) {
+    if (c) lines.push(`sanity (${side}, MPRT): ${c.passed ? 'passed' : 'FAILED: the map does not depend on the model\'s learned weights'}; Spearman ${c.spearman.map((v) => v.toFixed(3)).join(', ')}; SSIM ${c.ssim.map((v) => v.toFixed(3)).join(', ')} (layers re-drawn from ${c.layers.join(', ')} up)`);
+  }
   lines.push(`time: ${Object.entries(e.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('  ')}`);
   return `${lines.join('\n')}\n`;
 }

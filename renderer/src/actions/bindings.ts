@@ -17,7 +17,7 @@ export interface ActionContext {
   interpolation: { smooth: boolean; toggle(): void };
   frames: { count: number; step(delta: number): void; cine: boolean; toggleCine(): void };
   overlay: { present: boolean; toggle(): void; opacity(delta: number): void; threshold(delta: number): void };
-  explain: { ready: boolean; running: boolean; selection: boolean; run(): void; cancel(): void; toggleCompare(): void };
+  explain: { ready: boolean; running: boolean; selection: boolean; run(): void; runAll(): void; cancel(): void; toggleCompare(): void };
   /** The finding form's record, and the findings recorded in this window for the PDF export. */
   finding: { record(): void; recorded: number; exportPdf(): void };
   /** The reader's region tool (off, box, outline) and its region. */
@@ -92,6 +92,7 @@ export function bindActions(c: ActionContext): Record<ActionId, Action> {
       run: c.explain.run,
       caption: () => (c.explain.selection ? 'Explain selection' : 'Explain report'),
     },
+    explainAll: { enabled: () => c.explain.ready && !c.explain.running, run: c.explain.runAll },
     cancel: { enabled: () => c.explain.running, shown: () => c.explain.running, run: c.explain.cancel },
     compare: { run: c.explain.toggleCompare },
     recordFinding: { run: c.finding.record },

@@ -8,7 +8,7 @@
 export type ActionId =
   | 'preset' | 'invert' | 'reset' | 'fit' | 'actualSize' | 'zoomIn' | 'zoomOut' | 'interpolation'
   | 'toggleOverlay' | 'opacityUp' | 'opacityDown' | 'thresholdUp' | 'thresholdDown'
-  | 'explain' | 'cancel' | 'compare' | 'cine' | 'nextFrame' | 'prevFrame'
+  | 'explain' | 'explainAll' | 'cancel' | 'compare' | 'cine' | 'nextFrame' | 'prevFrame'
   | 'tags' | 'audit' | 'recordFinding' | 'exportPdf' | 'pacs' | 'help' | 'regionTool' | 'clearRegion';
 
 /** Where an action's button is drawn. */
@@ -52,6 +52,7 @@ export const ACTIONS: readonly ActionSpec[] = [
   { id: 'thresholdUp', label: 'Threshold +', help: 'Overlay threshold up', keys: ['}'] },
   { id: 'thresholdDown', label: 'Threshold −', help: 'Overlay threshold down', keys: ['{'] },
   { id: 'explain', label: 'Explain', help: 'Explain the selected text (or the whole report)', keys: ['e'], button: { place: 'explain', testId: 'explain-button' } },
+  { id: 'explainAll', label: 'All sentences', help: 'Explain every sentence of the report in one job; sentences that deny a finding are marked', keys: ['Shift+e'], keysShown: 'Shift+E', button: { place: 'explain', testId: 'explain-all-button' } },
   { id: 'cancel', label: 'Cancel', help: 'Cancel the running explanation (in a dialog: close it)', keys: ['Escape'], whileTyping: true, button: { place: 'explain', testId: 'explain-cancel' } },
   { id: 'compare', label: 'Compare', help: 'Compare with a second method side by side', keys: ['c'] },
   { id: 'recordFinding', label: 'Record finding', help: 'Record the finding (in the note field too)', keys: ['Mod+Enter'], whileTyping: true, button: { place: 'finding', testId: 'record-finding' } },
@@ -69,13 +70,14 @@ export function keysShown(a: ActionSpec): string {
 }
 
 /** The key as the table writes it, or null for a key no action may have (Alt combinations). */
-export function keyOf(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): string | null {
+export function keyOf(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey?: boolean }): string | null {
   if (e.altKey) return null;
   if (e.ctrlKey || e.metaKey) return `Mod+${e.key}`;
+  if (e.shiftKey && /^[a-z]$/i.test(e.key)) return `Shift+${e.key.toLowerCase()}`;
   return e.key.length === 1 ? e.key.toLowerCase() : e.key;
 }
 
-export function actionForKey(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): ActionSpec | null {
+export function actionForKey(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey?: boolean }): ActionSpec | null {
   const k = keyOf(e);
   return k === null ? null : (ACTIONS.find((a) => a.keys.includes(k)) ?? null);
 }

@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { formatTime, methodLabel, type FramePixels, type RecordedFinding, type ScanSummary } from '../../../electron/api/contract';
 import { drawableMap } from '../explain/attribution';
+import { SanityResult, sanityBadge } from '../explain/SanityResult';
 import { ColorBar } from '../overlay/ColorBar';
 import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
 import { Viewer, type Display } from '../viewer/Viewer';
@@ -65,7 +66,7 @@ export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, 
               Open the file in the review workspace to see it underneath.
             </div>
           ) : null}
-          <Viewer scan={scan.summary} frame={scan.frame} display={display} onDisplay={onDisplay} overlay={overlay} idPrefix="audit-" label={`${methodLabel(e.method)} as recorded`} region={entry.region?.region ?? null} />
+          <Viewer scan={scan.summary} frame={scan.frame} display={display} onDisplay={onDisplay} overlay={overlay} idPrefix="audit-" label={`${methodLabel(e.method)} as recorded`} region={entry.region?.region ?? null} badge={sanityBadge(e)} />
           <div className="overlay-controls">
             <ColorBar label="attribution" testId="audit-colorbar" />
             <label className="small">opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(ev) => setOpacity(Number(ev.target.value))} /></label>
@@ -76,6 +77,7 @@ export function AuditDetail({ entry, evidence, scan, display, setDisplay, busy, 
       )}
       <RecordedRegion region={entry.region ?? null} idPrefix="audit-" />
       <Warnings explanation={e} idPrefix="audit-" />
+      <SanityResult explanation={e} idPrefix="audit-" />
       <ShadedText explanation={e} idPrefix="audit-" />
       <MetricsTable explanation={e} idPrefix="audit-" />
       <Provenance entry={entry} />

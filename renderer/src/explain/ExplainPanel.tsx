@@ -5,6 +5,8 @@ import type { Action } from '../actions/bindings';
 import type { ActionId } from '../actions/table';
 import { sentence } from '../errors';
 import { MetricsTable, ShadedText, Warnings } from '../report/ShadedText';
+import { SanityResult } from './SanityResult';
+import { SentenceList } from './SentenceList';
 import { describeExplanation, type SettingsInput } from './settings';
 import { SettingsForm } from './SettingsForm';
 import type { JobState, Phase } from './useExplainJob';
@@ -16,6 +18,8 @@ interface Props {
   settingsKey: string;
   job: JobState;
   actions: Record<ActionId, Action>;
+  /** Brings one of the sentences explained at once to the viewer. */
+  onShowSentence: (e: Explanation) => void;
 }
 
 /** What happened to the last request: progress, a failure acted on by its code, or a quiet cancel. */
@@ -53,6 +57,7 @@ function Result({ e, idPrefix = '' }: { e: Explanation; idPrefix?: string }) {
     <>
       <div ref={ref} className="result">
         <Warnings explanation={e} idPrefix={idPrefix} />
+        <SanityResult explanation={e} idPrefix={idPrefix} />
         <ShadedText explanation={e} idPrefix={idPrefix} />
       </div>
       <MetricsTable explanation={e} idPrefix={idPrefix} />
@@ -61,7 +66,7 @@ function Result({ e, idPrefix = '' }: { e: Explanation; idPrefix?: string }) {
 }
 
 /** The explanation settings, the run and its status, and the result with the settings it was made with. */
-export function ExplainPanel({ settings, onSettings, settingsKey, job, actions }: Props) {
+export function ExplainPanel({ settings, onSettings, settingsKey, job, actions, onShowSentence }: Props) {
   const { explanation, comparison, shownKey, phase } = job;
   return (
     <section className="panel-section" data-testid="explain-panel">
@@ -69,9 +74,11 @@ export function ExplainPanel({ settings, onSettings, settingsKey, job, actions }
       <SettingsForm settings={settings} onChange={onSettings} />
       <div className="explain-actions">
         <ActionButton action={actions.explain} />
+        <ActionButton action={actions.explainAll} />
         <ActionButton action={actions.cancel} />
       </div>
       <Status phase={phase} />
+      {job.sentences ? <SentenceList sentences={job.sentences} shown={explanation} onShow={onShowSentence} /> : null}
       {explanation ? (
         <>
           <div className="shown-settings" data-testid="explain-shown" title="The settings this result was made with">{describeExplanation(explanation)}</div>

@@ -36,6 +36,9 @@ export function SettingsForm({ settings, onChange }: { settings: SettingsInput; 
           <option value="screen">window on screen</option>
         </select>
       </label>
+      <label className="field checkbox" title="Model-parameter randomisation (MPRT): the model's top layers re-drawn, the method run again per layer; warns when the map does not change. Costs one more run per layer.">
+        <input type="checkbox" data-testid="explain-sanity" checked={settings.sanity} onChange={(e) => onChange({ sanity: e.target.checked })} /> sanity check
+      </label>
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * and stops it through explain:cancel when the caller aborts. The UI stays responsive because
  * nothing here blocks: the work happens in the main process.
  */
-import type { Explanation, Request } from '../../../electron/api/contract';
+import type { Explanation, Request, SentenceExplanation } from '../../../electron/api/contract';
 import { call } from '../api';
 import { UiError } from '../errors';
 import { mapProblem } from '../overlay/heatmap';
@@ -28,7 +28,7 @@ export async function runExplainJob(
   request: Request<'explain:start'>,
   onProgress: (fraction: number, stage: string) => void,
   signal: AbortSignal,
-): Promise<Explanation> {
+): Promise<{ explanation: Explanation; sentences: SentenceExplanation[] | null }> {
   const done = await runPolledJob(
     {
       start: () => call('explain:start', request),
@@ -39,7 +39,7 @@ export async function runExplainJob(
     onProgress,
     signal,
   );
-  return checkExplanation(done.explanation);
+  return { explanation: checkExplanation(done.explanation), sentences: done.sentences?.map((s) => ({ ...s, explanation: checkExplanation(s.explanation) })) ?? null };
 }
 
 /** An explanation that would draw a wrong picture is refused with the reason, never shown. */

@@ -13,10 +13,12 @@ export interface SettingsInput {
   target: Target;
   /** What a grayscale scan looks like to the model: its default window (reproducible) or the one on screen. */
   modelSees: 'default' | 'screen';
+  /** Run the model-parameter randomisation check too (one more run per layer re-drawn, so off by default). */
+  sanity: boolean;
 }
 
 /** Steps default to the paper's 10; an empty layer lets the service pick ⌊¾·depth⌋. */
-export const DEFAULT_SETTINGS: SettingsInput = { method: 'nib', compare: '', layer: '', steps: String(STEPS.default), target: 'both', modelSees: 'default' };
+export const DEFAULT_SETTINGS: SettingsInput = { method: 'nib', compare: '', layer: '', steps: String(STEPS.default), target: 'both', modelSees: 'default', sanity: false };
 
 export interface Settings {
   methods: Method[];
@@ -24,6 +26,7 @@ export interface Settings {
   steps: number;
   target: Target;
   modelSees: 'default' | 'screen';
+  sanity: boolean;
 }
 
 export type Checked = { ok: true; settings: Settings } | { ok: false; message: string };
@@ -38,7 +41,7 @@ export function checkSettings(s: SettingsInput): Checked {
     return { ok: false, message: `Layer must be a whole number from ${LAYER.min} (the first layer) to ${LAYER.max}, or empty for ⌊¾·depth⌋; not “${s.layer}”.` };
   }
   const methods: Method[] = s.compare && s.compare !== s.method ? [s.method, s.compare] : [s.method];
-  return { ok: true, settings: { methods, layer, steps, target: s.target, modelSees: s.modelSees } };
+  return { ok: true, settings: { methods, layer, steps, target: s.target, modelSees: s.modelSees, sanity: s.sanity } };
 }
 
 /** Identifies what a run asked for, to tell whether the result on screen still matches the settings. */

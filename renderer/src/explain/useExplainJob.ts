@@ -4,7 +4,7 @@
  * change what is shown.
  */
 import { useCallback, useReducer, useRef } from 'react';
-import { methodLabel, type Explanation, type Request } from '../../../electron/api/contract';
+import { methodLabel, type Explanation, type Request, type SentenceExplanation } from '../../../electron/api/contract';
 import { errorCode, errorMessage, type UiErrorCode } from '../errors';
 import { runExplainJob } from './runJob';
 
@@ -20,11 +20,14 @@ export interface JobState {
   comparison: Explanation | null;
   /** The settings key the shown result was made with. */
   shownKey: string | null;
+  /** Every sentence's explanation, when the whole report was explained at once. */
+  sentences?: SentenceExplanation[] | null;
 }
 
 type Event =
   | { type: 'progress'; progress: number; stage: string; label: string }
-  | { type: 'result'; explanation: Explanation; first: boolean; key: string }
+  | { type: 'result'; explanation: Explanation; first: boolean; key: string; sentences?: SentenceExplanation[] | null }
+  | { type: 'show'; explanation: Explanation }
   | { type: 'done' }
   | { type: 'failed'; code: UiErrorCode; message: string }
   | { type: 'cancelled' }
@@ -38,7 +41,9 @@ export function jobReducer(s: JobState, e: Event): JobState {
     case 'progress':
       return { ...s, phase: { state: 'running', progress: e.progress, stage: e.stage, label: e.label } };
     case 'result':
-      return e.first ? { ...s, explanation: e.explanation, comparison: null, shownKey: e.key } : { ...s, comparison: e.explanation };
+      return e.first ? { ...s, explanation: e.explanation, comparison: null, shownKey: e.key, sentences: e.sentences ?? null } : { ...s, comparison: e.explanation };
+    case 'show':
+      return { ...s, explanation: e.explanation };
     case 'done':
       return { ...s, phase: { state: 'idle' } };
     case 'failed':
@@ -64,6 +69,8 @@ export interface ExplainJob {
   dismiss(): void;
   /** Stops any run and forgets the result (another scan is shown). */
   clear(): void;
+  /** Brings one of the sentences explained at once to the viewer. */
+  show(e: Explanation): void;
 }
 
 export function useExplainJob(onFailure?: (code: UiErrorCode, message: string) => void): ExplainJob {
@@ -79,9 +86,9 @@ export function useExplainJob(onFailure?: (code: UiErrorCode, message: string) =
         const name = methodLabel(request.method ?? 'nib');
         const label = requests.length > 1 ? `${name} (${k + 1} of ${requests.length})` : name;
         dispatch({ type: 'progress', progress: 0, stage: 'starting', label });
-        const e = await runExplainJob(request, (progress, stage) => !ctrl.signal.aborted && dispatch({ type: 'progress', progress, stage, label }), ctrl.signal);
+        const { explanation: e, sentences } = await runExplainJob(request, (progress, stage) => !ctrl.signal.aborted && dispatch({ type: 'progress', progress, stage, label }), ctrl.signal);
         if (ctrl.signal.aborted) return;
-        dispatch({ type: 'result', explanation: e, first: k === 0, key });
+        dispatch({ type: 'result', explanation: e, first: k === 0, key, sentences });
       }
       dispatch({ type: 'done' });
     } catch (err) {
@@ -108,7 +115,8 @@ export function useExplainJob(onFailure?: (code: UiErrorCode, message: string) =
     dispatch({ type: 'clear' });
   }, []);
   const dismiss = useCallback(() => dispatch({ type: 'dismiss' }), []);
+  const show = useCallback((explanation: Explanation) => dispatch({ type: 'show', explanation }), []);
   const fail = useCallback((code: UiErrorCode, message: string) => dispatch({ type: 'failed', code, message }), []);
 
-  return { state, running: state.phase.state === 'running', run, fail, cancel, dismiss, clear };
+  return { state, running: state.phase.state === 'running', run, fail, cancel, dismiss, clear, show };
 }

@@ -1,44 +1,8 @@
 /** Report text helpers: sentences to explain one at a time, and the text cut into shaded word segments. */
 import type { WordScore } from '../../../electron/api/contract';
 
-export interface Span {
-  start: number;
-  end: number;
-  text: string;
-}
-
-/** Full-width sentence ends (Chinese, Japanese): no space follows them, so they end a sentence wherever they stand. */
-const CJK_ENDS = new Set(['。', '！', '？', '；', '．', '｡']);
-
-/**
- * Sentences end at . ! ? followed by white space or the end, at CJK sentence punctuation (。！？；),
- * or at a line break; closing quotes and brackets right after the end stay with the sentence;
- * blank pieces are dropped.
- */
-export function splitSentences(text: string): Span[] {
-  const out: Span[] = [];
-  let start = 0;
-  const push = (end: number) => {
-    const raw = text.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    const trimmed = raw.trim();
-    if (trimmed) out.push({ start: start + lead, end: start + lead + trimmed.length, text: trimmed });
-    start = end;
-  };
-  const closers = /[」』）〉》】"'”’)\]]/;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\n') push(i + 1);
-    else if (CJK_ENDS.has(c)) {
-      let end = i + 1;
-      while (end < text.length && (closers.test(text[end]!) || CJK_ENDS.has(text[end]!))) end++;
-      push(end);
-      i = end - 1;
-    } else if ((c === '.' || c === '!' || c === '?') && (i + 1 === text.length || /\s/.test(text[i + 1]!))) push(i + 1);
-  }
-  push(text.length);
-  return out;
-}
+/** The report's sentences: the splitter the CLI's --all-sentences uses too (native-models/explain/sentences.ts). */
+export { splitSentences, type Span } from '../../../electron/api/contract';
 
 export interface Segment {
   text: string;

@@ -34,6 +34,8 @@ interface Props {
   smooth?: boolean;
   /** Shown in the corner, e.g. the method of the overlay in a side-by-side comparison. */
   label?: string;
+  /** A warning about the map drawn (a failed sanity check), shown over the scan. */
+  badge?: string;
   /** Prefix of the test ids, so two viewers side by side stay distinguishable. */
   idPrefix?: string;
   /** The viewer's element, for the workspace to measure and focus. */
@@ -49,7 +51,7 @@ interface Props {
  * Scan viewer in the conventions of OHIF / Weasis / RadiAnt: left-drag window/level (right =
  * wider, down = higher level), middle- or shift-drag pan, right-drag or wheel zoom, double-click fit.
  */
-export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true, label, idPrefix = '', stageRef: outerRef, region = null, regionTool = 'off', onRegion }: Props) {
+export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true, label, badge, idPrefix = '', stageRef: outerRef, region = null, regionTool = 'off', onRegion }: Props) {
   const ownRef = useRef<HTMLDivElement>(null);
   const stageRef = outerRef ?? ownRef;
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -170,6 +172,7 @@ export function Viewer({ scan, frame, display, onDisplay, overlay, smooth = true
           <RegionLayer width={frame.width} height={frame.height} region={region} draft={draft.points ? { points: draft.points, tool: regionTool } : null} idPrefix={idPrefix} />
         </div>
         {label ? <div className="viewer-label" data-testid={`${idPrefix}viewer-label`}>{label}</div> : null}
+        {badge ? <div className="viewer-badge" role="alert" data-testid={`${idPrefix}sanity-badge`}>⚠ {badge}</div> : null}
         <div className="viewer-corner" data-testid={`${idPrefix}wl`}>
           {windowLabel(win, scan.valueRange)}
           {invert ? ' · inverted' : ''}

@@ -6,6 +6,7 @@ import { drawableMap } from '../explain/attribution';
 import { LocalisationPanel } from '../region/RegionFigures';
 import { RegionTools } from '../region/RegionTools';
 import type { RegionState } from '../region/useRegion';
+import { sanityBadge } from '../explain/SanityResult';
 import type { ScanSession } from '../session/useScanSession';
 import { OverlayBar } from './OverlayBar';
 import type { OverlayStyle } from './useOverlayStyle';
@@ -51,9 +52,9 @@ export function ViewerArea({ session, actions, style, explanation, comparison, s
       <ViewerBar actions={actions} presets={session.presets} win={display.win} onDisplay={session.onDisplay} range={scan.valueRange} frames={session.frames} frameNo={session.frameNo} setFrameNo={session.setFrameNo} />
       {overlay || compareOverlay ? <OverlayBar style={style} /> : null}
       <div className={comparison ? 'viewers two' : 'viewers'}>
-        <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={overlay} smooth={smooth} label={explanation ? methodLabel(explanation.method) : undefined} stageRef={stageRef} {...regionProps} />
+        <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={overlay} smooth={smooth} label={explanation ? methodLabel(explanation.method) : undefined} badge={sanityBadge(explanation)} stageRef={stageRef} {...regionProps} />
         {comparison ? (
-          <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={compareOverlay} smooth={smooth} label={methodLabel(comparison.method)} idPrefix="compare-" {...regionProps} />
+          <Viewer scan={scan} frame={frame} display={display} onDisplay={session.onDisplay} overlay={compareOverlay} smooth={smooth} label={methodLabel(comparison.method)} badge={sanityBadge(comparison)} idPrefix="compare-" {...regionProps} />
         ) : null}
         <RegionTools actions={actions} />
       </div>
