@@ -62,6 +62,13 @@ export const CODES = {
   reviewDecision: candor('REVIEW-DECISION', 'Reviewer decision on the explanation'),
   explanationRegion: candor('EXPL-REGION', 'Explanation region'),
   highAttribution: candor('HIGH-ATTRIB', 'Region of high image attribution'),
+  imageRegion: dcm('111030', 'Image Region'),
+  readerRegion: candor('READER-REGION', 'Region marked by the reader'),
+  pointingGame: candor('POINTING-GAME', 'Map maximum inside the region (1 hit, 0 miss)'),
+  pointingGameTolerant: candor('POINTING-TOL', 'Map maximum within half a patch of the region'),
+  relevanceMass: candor('RELEVANCE-MASS', 'Share of the map relevance inside the region'),
+  relevanceRankAccuracy: candor('RANK-ACCURACY', 'Share of the top map pixels inside the region'),
+  iouTop: candor('IOU-TOP', 'IoU of the top map pixels with the region'),
 } as const;
 
 /** The concepts in the `99CANDOR` scheme, for its identification item. */

@@ -7,7 +7,7 @@ import { codeItem, type Code } from './codes';
 import type { Dataset } from './dcmjs';
 import { ds } from './geometry';
 
-export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'INFERRED FROM' | 'HAS PROPERTIES';
+export type Relationship = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'INFERRED FROM' | 'HAS PROPERTIES' | 'SELECTED FROM';
 
 /** A referenced instance: SOP Class and Instance, and the frame of a multi-frame image. */
 export interface InstanceRef {
@@ -65,7 +65,21 @@ export function num(relationship: Relationship, name: Code, value: number, unit:
 }
 
 export function image(relationship: Relationship, name: Code, ref: InstanceRef): Dataset {
-  return item(relationship, 'IMAGE', name, {
-    ReferencedSOPSequence: [{ ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid, ...(ref.frame ? { ReferencedFrameNumber: ref.frame } : {}) }],
-  });
+  return item(relationship, 'IMAGE', name, referencedSop(ref));
+}
+
+function referencedSop(ref: InstanceRef): Dataset {
+  return { ReferencedSOPSequence: [{ ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid, ...(ref.frame ? { ReferencedFrameNumber: ref.frame } : {}) }] };
+}
+
+/**
+ * A planar region on the referenced image as a closed POLYLINE (TID 1410 takes no other polygon
+ * form): column/row pairs in the image's pixel coordinates, (0, 0) its top-left corner, which is
+ * how Candor's regions are drawn. The image it lies on is a SELECTED FROM child, which has no
+ * concept name of its own.
+ */
+export function scoordPolygon(relationship: Relationship, name: Code, points: [number, number][], on: InstanceRef): Dataset {
+  const [first, last] = [points[0]!, points.at(-1)!];
+  const closed = first[0] === last[0] && first[1] === last[1] ? points : [...points, first];
+  return item(relationship, 'SCOORD', name, { GraphicType: 'POLYLINE', GraphicData: closed.flat() }, [{ RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE', ...referencedSop(on) }]);
 }

@@ -4,14 +4,16 @@
  * the image library, and one measurement group (TID 1501) holding the similarity, the
  * faithfulness metrics of the map (inferred from the Parametric Map), each with its method and
  * Algorithm Identification (TID 4019: the model's name, its SHA-256 as the version, the
- * parameters), the sentence explained, the reviewer's decision and note.
+ * parameters), the sentence explained, the reviewer's decision and note; and, when the reader
+ * marked a region, a TID 1410 group with the region and how the map agrees with it.
  */
 import type { DicomObject } from './types';
 import { algorithmIdentity } from './algorithm';
 import { CODES, DECISION_CODES, METHOD_CODES, metricCode, procedureFor } from './codes';
 import { MANUFACTURER, commonAttributes, type ObjectContext } from './common';
 import type { Dataset } from './dcmjs';
-import { code, container, image, num, personName, text, uidRef, type InstanceRef } from './sr-content';
+import { code, container, image, num, personName, scoordPolygon, text, uidRef, type InstanceRef } from './sr-content';
+import type { Region } from '../../native-models/explain/types';
 import { nameUid } from './uids';
 
 export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -65,6 +67,36 @@ function measurementGroup(ctx: ObjectContext, map: InstanceRef | null, source: I
   ], '1501');
 }
 
+/** A box as the polygon of its corners, clockwise from the top-left. */
+function regionPoints(r: Region): [number, number][] {
+  if (r.kind === 'outline') return r.points;
+  return [[r.x, r.y], [r.x + r.width, r.y], [r.x + r.width, r.y + r.height], [r.x, r.y + r.height]];
+}
+
+/**
+ * The reader's region (TID 1410, planar ROI measurements): the outline on the source image and
+ * how the map agrees with it, each figure with the method and algorithm like the other metrics.
+ */
+function regionGroup(ctx: ObjectContext, map: InstanceRef | null, source: InstanceRef): Dataset | null {
+  const recorded = ctx.finding?.region;
+  if (!recorded) return null;
+  const m = recorded.metrics;
+  const method = code('HAS CONCEPT MOD', CODES.measurementMethod, METHOD_CODES[ctx.explanation.method]);
+  const fromMap = map ? [image('INFERRED FROM', CODES.sourceOfMeasurement, map)] : [];
+  const figure = (name: (typeof CODES)[keyof typeof CODES], value: number): Dataset => num('CONTAINS', name, value, CODES.noUnits, [method, ...algorithmItems(ctx, false), ...fromMap]);
+  return container('CONTAINS', CODES.measurementGroup, [
+    text('HAS OBS CONTEXT', CODES.trackingIdentifier, `Candor finding ${ctx.finding!.seq} reader region`),
+    uidRef('HAS OBS CONTEXT', CODES.trackingUid, ctx.uid('region-tracking')),
+    code('CONTAINS', CODES.finding, CODES.readerRegion),
+    scoordPolygon('CONTAINS', CODES.imageRegion, regionPoints(recorded.region), source),
+    figure(CODES.pointingGame, m.pointingGame),
+    figure(CODES.pointingGameTolerant, m.pointingGameTolerant),
+    figure(CODES.relevanceMass, m.relevanceMass),
+    figure(CODES.relevanceRankAccuracy, m.relevanceRankAccuracy),
+    figure(CODES.iouTop, m.iouTop),
+  ], '1410');
+}
+
 /** Every instance the report references, grouped by series, for the evidence sequence. */
 function evidence(ctx: ObjectContext, written: Written[]): Dataset[] {
   const s = ctx.source;
@@ -86,7 +118,7 @@ export function structuredReportDataset(ctx: ObjectContext, written: Written[]):
     ...observerContext(ctx),
     code('HAS CONCEPT MOD', CODES.procedureReported, procedureFor(s.modality)),
     container('CONTAINS', CODES.imageLibrary, [container('CONTAINS', CODES.imageLibraryGroup, [image('CONTAINS', CODES.source, source)])]),
-    container('CONTAINS', CODES.imagingMeasurements, [measurementGroup(ctx, map, source)]),
+    container('CONTAINS', CODES.imagingMeasurements, [measurementGroup(ctx, map, source), ...[regionGroup(ctx, map, source)].filter((g) => g !== null)]),
   ], '1500');
   return {
     ...commonAttributes(ctx, {

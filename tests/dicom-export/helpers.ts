@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { AuditStore } from '../../db/audit-store';
 import type { Explanation, RecordedFinding } from '../../electron/api/contract';
+import type { ReaderRegion } from '../../db/types';
 import { scanImageFromFile } from '../../electron/cli/commands/explain';
 import { completeExplanation, findingInput } from '../../electron/services/explanations';
 import { loadClipBundle } from '../../native-models/clip/bundle';
@@ -32,11 +33,11 @@ export async function demoExplanation(scanPath = DEMO_SCAN, text = DEMO_SENTENCE
 }
 
 /** Records the explanation as a finding in a real audit database at `dbPath`. */
-export async function recordDemoFinding(dbPath: string, explanation: Explanation, scanPath = DEMO_SCAN): Promise<RecordedFinding> {
+export async function recordDemoFinding(dbPath: string, explanation: Explanation, scanPath = DEMO_SCAN, region: ReaderRegion | null = null): Promise<RecordedFinding> {
   const { summary } = await scanImageFromFile(scanPath, 1, null);
   const store = AuditStore.open(dbPath);
   try {
-    return store.recordFinding(findingInput({ explanation, summary, reviewer: 'Dr Ann Smith', decision: 'agree', note: 'The map sits on the nodule.', studyLabel: null, appVersion: 'test', storeIdentifying: false }));
+    return store.recordFinding(findingInput({ explanation, summary, reviewer: 'Dr Ann Smith', decision: 'agree', note: 'The map sits on the nodule.', studyLabel: null, appVersion: 'test', storeIdentifying: false, region }));
   } finally {
     store.close();
   }
