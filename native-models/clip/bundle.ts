@@ -9,6 +9,7 @@
  * by structure), which vision tokens are patches, and each tower's pooling, and validates the
  * shapes ([batch, tokens, width]) from one real onnxruntime run per tower.
  */
+import type { GraphCache } from '../runtime/graph-cache';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -51,6 +52,8 @@ export interface ClipBundle {
   warnings: string[];
   /** Per-bundle cache of derived graphs (tail + gradient sessions), released by dispose(). */
   cache: Map<string, Promise<Releasable>>;
+  /** Derived graphs on disk across processes (null: derived in every process). */
+  graphCache: GraphCache | null;
   tokenize(text: string): Tokenized;
   embedImages(pixelValues: Float32Array, batch: number): Promise<Float32Array>;
   embedTexts(texts: string[]): Promise<Float32Array>;
@@ -149,7 +152,7 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
   return basename(dir);
 }
 
-export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): Promise<ClipBundle> {
+export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null }): Promise<ClipBundle> {
   dir = resolve(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
   const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
@@ -268,6 +271,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
       text,
       warnings,
       cache,
+      graphCache: opts?.graphCache ?? null,
       tokenize(s: string): Tokenized {
         return tokenizer.encode(s);
       },
@@ -296,6 +300,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
         return res;
       },
       async dispose() {
+        // Graphs still being written to the disk cache are finished first.
+        await bundle.graphCache?.flush();
         for (const p of cache.values()) {
           try {
             await (await p).release();

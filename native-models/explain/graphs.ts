@@ -9,6 +9,7 @@ import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } fro
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
 import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
+import type { CacheKeyParts } from '../runtime/graph-cache';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
 /** Turns the vision last-layer specialization on or off (for benchmarks and checks). */
@@ -28,8 +29,8 @@ export interface GradGraph {
    * reassociated attention, or by slicing the row after the key/value projections.
    */
   specialized?: { applied: boolean; reason: string | null; via?: 'reassociated attention' | 'row slice' };
-  /** The model the tail was cut from (the tower's, or its specialized form). */
-  base: ModelProto;
+  /** The model the tail was cut from (the tower's, or its specialized form); made again on demand when the graph came from the disk cache. */
+  base(): Promise<ModelProto>;
   /** NIB's graph with the cut layer's projections folded (nib-graph.ts): the input that takes h, [1, T, D]. */
   direction?: string;
   /** Whether that fold applies here, and if not why (undefined: not tried). */
@@ -46,6 +47,37 @@ function cached<T extends { release(): Promise<void> }>(bundle: ClipBundle, key:
     p.catch(() => bundle.cache.delete(key));
   }
   return p;
+}
+
+function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
+  return bundle.provider === 'cpu' ? 'cpu' : 'auto';
+}
+
+/**
+ * A derived graph's session: from the bundle's disk cache when it holds the graph (no derivation),
+ * else derived, and its bytes stored for the next process. `derive` returns the session it made
+ * (derivations validate a graph by running it) with the bytes and what to record about it.
+ */
+export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
+  const disk = bundle.graphCache;
+  const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
+  const hit = disk ? await disk.get<M>(key) : null;
+  if (hit) {
+    try {
+      return { session: (await createSession(hit.file, { prefer: providerOf(bundle) })).session, meta: hit.meta, fromDisk: true };
+    } catch {
+      // a graph this onnxruntime cannot load after all: derive it again (and overwrite the entry)
+    }
+  }
+  const made = await derive();
+  if (disk && made.bytes) disk.put(key, made.bytes, made.meta);
+  return { session: made.session, meta: made.meta, fromDisk: false };
+}
+
+/** Memoized, so a graph from the disk cache derives its base model only if something asks for it. */
+function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () => (p ??= make());
 }
 
 export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): void {
@@ -132,7 +164,7 @@ async function embeddingDifference(session: ort.InferenceSession, probe: Record<
  * embedding must read one fixed row (CLS, the last position), and the cut must lie before the last
  * layer (the pattern search expects that layer inside the graph).
  */
-function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
+export function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   return specialize && tower.pooling.kind === 'token' && layer < tower.layers - 1;
 }
@@ -154,66 +186,76 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
   const special = specializes(bundle, kind, layer);
-  return cached(bundle, `tail:${kind}:${layer}:${special ? 'pooled-row' : 'plain'}`, async () => {
+  const variant = special ? 'pooled-row' : 'plain';
+  return cached(bundle, `tail:${kind}:${layer}:${variant}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
-    const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
-    const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
-      const bytes = await tailGradientModel(cutTail(base, tower, h), tower, h, probe);
-      return (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
-    };
-    let session: ort.InferenceSession | null = null;
     let base = tower.model;
-    let specialized: GradGraph['specialized'];
-    if (special) {
-      // The reassociated attention first (no key/value projections for the other tokens), then the
-      // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
-      const reasons: string[] = [];
-      let via: 'reassociated attention' | 'row slice' | undefined;
-      const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
-      for (const [name, candidate] of candidates) {
-        const s = await candidate();
-        if (!s.model) {
-          reasons.push(s.reason ?? 'not applicable');
-          continue;
-        }
-        try {
-          const cand = await build(s.model);
-          const diff = await embeddingDifference(cand, probe, tower.outputName, probeEmb);
-          if (diff.ok) {
-            session = cand;
-            via = name;
-            base = s.model;
-            break;
+    const { session, meta } = await diskCached(bundle, { graph: 'tail-gradient', kind, layer, variant }, async () => {
+      const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
+      const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
+        const bytes = await tailGradientModel(cutTail(from, tower, h), tower, h, probe);
+        return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes };
+      };
+      let built: { session: ort.InferenceSession; bytes: Uint8Array } | null = null;
+      let specialized: GradGraph['specialized'];
+      if (special) {
+        // The reassociated attention first (no key/value projections for the other tokens), then the
+        // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
+        const reasons: string[] = [];
+        let via: 'reassociated attention' | 'row slice' | undefined;
+        const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
+        for (const [name, candidate] of candidates) {
+          const s = await candidate();
+          if (!s.model) {
+            reasons.push(s.reason ?? 'not applicable');
+            continue;
           }
-          reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
-          await cand.release();
-        } catch (e) {
-          // another export pattern: try the next, else keep the plain tail
-          reasons.push((e as Error).message);
+          try {
+            const cand = await build(s.model);
+            const diff = await embeddingDifference(cand.session, probe, tower.outputName, probeEmb);
+            if (diff.ok) {
+              built = cand;
+              via = name;
+              base = s.model;
+              break;
+            }
+            reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
+            await cand.session.release();
+          } catch (e) {
+            // another export pattern: try the next, else keep the plain tail
+            reasons.push((e as Error).message);
+          }
         }
+        specialized = built ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
       }
-      specialized = session ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
-    }
-    session ??= await build(tower.model);
-    const s = session;
-    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base, release: () => s.release() };
+      built ??= await build(tower.model);
+      return { session: built.session, bytes: built.bytes, meta: { specialized: specialized ?? null } };
+    });
+    const specialized = meta.specialized ?? undefined;
+    const baseOf = lazy(async () => {
+      if (base !== tower.model || !specialized?.applied) return base;
+      const s = specialized.via === 'row slice' ? specializedBase(tower) : await pooledAttentionBase(tower);
+      return s.model ?? tower.model;
+    });
+    return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base: baseOf, release: () => session.release() };
   });
 }
 
 export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
   return cached(bundle, 'input-grad:vision', async () => {
     const tower = bundle.vision;
-    const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
     const S = bundle.imageSize;
     const probe: Record<string, ort.Tensor> = {
       [tower.inputName]: new ort.Tensor('float32', new Float32Array(2 * 3 * S * S), [2, 3, S, S]),
       target_embeds: new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]),
     };
-    const grad = await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe });
-    const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
-    const session = info.session;
-    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: tower.model, release: () => session.release() };
+    const { session } = await diskCached(bundle, { graph: 'input-gradient', kind: 'vision' }, async () => {
+      const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
+      const bytes = serializeModel(await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe }));
+      return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes, meta: {} };
+    });
+    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: async () => tower.model, release: () => session.release() };
   });
 }
 

@@ -11,6 +11,8 @@ import { basename, extname, join } from 'node:path';
 import { LAYER, METHODS, STEPS, type Method } from '../../api/contract';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import { explain } from '../../../native-models/explain/index';
+import { defaultConfigDir } from '../../../db/installation';
+import { graphCacheIn } from '../../services/graph-cache';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
@@ -132,7 +134,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
     const limit = intOption(values, 'limit', 1, 1e6);
     let pairs = findPairs(values.pairs);
     if (limit) pairs = pairs.slice(0, limit);
-    bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer });
+    bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer, graphCache: graphCacheIn(defaultConfigDir()) });
     const rows = await evaluate(bundle, pairs, methods, { layer, steps, extra, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
     const md = markdownTable(rows);
     io.stdout(md);
