@@ -173,11 +173,15 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
 
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType);
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/vision_model.onnx']);
+  // Read what loading needs from each parsed model, then let it go before the next file is read:
+  // the two parsed models and the sessions need not all be in memory at once.
+  const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+  vis.tower.releaseModel();
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType);
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/text_model.onnx']);
   } catch (e) {
     await vis.tower.session.release();
     throw e;
@@ -188,7 +192,6 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   };
   try {
     // Image size: the export's static size if any, else config / preprocessor.
-    const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
     let prepProbe: PreprocessConfig;
     try {
       prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
@@ -214,6 +217,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       throw e;
     }
     const rows = embeddingRows(txt.tower.model, 'input_ids') ?? int(tcfg.vocab_size);
+    txt.tower.releaseModel();
     const maxId = tokenizerMaxId(tokJson);
     if (rows !== null && maxId >= rows) {
       throw new BundleError(`${join(dir, 'tokenizer.json')}: the tokenizer has ids up to ${maxId} but the text model's token embedding has ${rows} rows: this tokenizer does not belong to ${txt.tower.file}`);
@@ -246,8 +250,9 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
     }
     if (tEmb[1] !== vEmb[1]) throw new BundleError(`${dir}: image_embeds (${vEmb[1]}) and text_embeds (${tEmb[1]}) have different sizes`);
 
-    const vision: Tower = { ...vis.tower, width: vh[2], tokens: vTokens };
-    const text: Tower = { ...txt.tower, width: dims(tOut[txt.tower.layerInputs[0]])[2], tokens: probe.ids.length };
+    // Assigned, not spread: a spread would read the model once and keep it.
+    const vision: Tower = Object.assign(vis.tower, { width: vh[2], tokens: vTokens });
+    const text: Tower = Object.assign(txt.tower, { width: dims(tOut[txt.tower.layerInputs[0]])[2], tokens: probe.ids.length });
     const cache = new Map<string, Promise<Releasable>>();
     const bundle: ClipBundle = {
       dir,

@@ -6,6 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } from '../clip/bundle';
+import { TOKEN_SCALE } from '../clip/tower';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
 import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
@@ -74,10 +75,19 @@ export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, de
   return { session: made.session, meta: made.meta, fromDisk: false };
 }
 
-/** Memoized, so a graph from the disk cache derives its base model only if something asks for it. */
-function lazy<T>(make: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | null = null;
-  return () => (p ??= make());
+/**
+ * Made on demand and held only weakly: a model derived from the tower's shares its weights, and a
+ * strong reference kept with a cached graph would keep the whole parsed model in memory.
+ */
+function weakLazy<T extends object>(make: () => Promise<T>, first: T | null = null): () => Promise<T> {
+  let ref = first ? new WeakRef(first) : null;
+  return async () => {
+    const held = ref?.deref();
+    if (held) return held;
+    const made = await make();
+    ref = new WeakRef(made);
+    return made;
+  };
 }
 
 export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): void {
@@ -190,7 +200,7 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
   return cached(bundle, `tail:${kind}:${layer}:${variant}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
-    let base = tower.model;
+    let base: ModelProto | null = null;
     const { session, meta } = await diskCached(bundle, { graph: 'tail-gradient', kind, layer, variant }, async () => {
       const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
       const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
@@ -233,11 +243,12 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
       return { session: built.session, bytes: built.bytes, meta: { specialized: specialized ?? null } };
     });
     const specialized = meta.specialized ?? undefined;
-    const baseOf = lazy(async () => {
-      if (base !== tower.model || !specialized?.applied) return base;
+    const baseOf = weakLazy(async () => {
+      if (!specialized?.applied) return tower.model;
       const s = specialized.via === 'row slice' ? specializedBase(tower) : await pooledAttentionBase(tower);
       return s.model ?? tower.model;
-    });
+    }, base);
+    base = null;
     return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base: baseOf, release: () => session.release() };
   });
 }
@@ -265,43 +276,16 @@ export interface ScaledText {
   release(): Promise<void>;
 }
 
-/** The token-embedding lookup: Gather(initializer, input_ids or Cast(input_ids)). */
-function tokenEmbeddingNode(model: ModelProto, idsName: string): number {
-  const g = model.graph;
-  const nodes = g?.node ?? [];
-  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
-  const aliases = new Set([idsName]);
-  for (const n of nodes) if ((n.opType === 'Cast' || n.opType === 'Reshape') && n.input?.[0] === idsName && n.output?.[0]) aliases.add(n.output[0]);
-  const k = nodes.findIndex((n) => n.opType === 'Gather' && inits.has(n.input?.[0] ?? '') && aliases.has(n.input?.[1] ?? ''));
-  return k;
-}
-
+/**
+ * Text embeddings with each token's embedding scaled (text metrics, RISE): the text tower's own
+ * session takes `token_scale` (tower.ts), so no second copy of the text weights is loaded.
+ */
 export function scaledTextModel(bundle: ClipBundle): Promise<ScaledText> {
-  return cached(bundle, 'text:token-scale', async () => {
-    const tower = bundle.text;
-    const m = tower.model;
-    const g = m.graph;
-    if (!g) throw new BundleError(`${tower.file}: no graph`);
-    const k = tokenEmbeddingNode(m, tower.inputName);
-    if (k < 0) throw new BundleError(`${tower.file}: cannot find the token-embedding lookup (Gather on input_ids), needed to scale token embeddings`);
-    const nodes = [...(g.node ?? [])];
-    const gather = nodes[k];
-    const out = gather.output?.[0] as string;
-    const raw = `${out}/unscaled`;
-    nodes[k] = { ...gather, output: [raw] };
-    nodes.splice(k + 1, 0, { opType: 'Mul', name: 'candor/token_scale', input: [raw, 'token_scale'], output: [out] });
-    const model: ModelProto = {
-      ...m,
-      graph: {
-        ...g,
-        node: nodes,
-        input: [...(g.input ?? []), { name: 'token_scale', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } }],
-      },
-    };
-    const info = await createSession(serializeModel(model), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
-    const session = info.session;
-    return { session, tower, release: () => session.release() };
-  });
+  const tower = bundle.text;
+  if (!tower.session.inputNames.includes(TOKEN_SCALE)) {
+    return Promise.reject(new BundleError(`${tower.file}: cannot find the token-embedding lookup (Gather on input_ids), needed to scale token embeddings`));
+  }
+  return Promise.resolve({ session: tower.session, tower, release: async () => undefined });
 }
 
 /** Text embeddings with token embeddings scaled per position: scales is [batch][T]. */
@@ -309,7 +293,7 @@ export async function embedScaledTexts(bundle: ClipBundle, ids: number[], scales
   const st = await scaledTextModel(bundle);
   const T = ids.length;
   const feeds = textFeeds(st.session, st.tower, ids, batch);
-  feeds.token_scale = new ort.Tensor('float32', scales, [batch, T, 1]);
+  feeds[TOKEN_SCALE] = new ort.Tensor('float32', scales, [batch, T, 1]);
   const out = await st.session.run(feeds, [st.tower.outputName]);
   return out[st.tower.outputName].data as Float32Array;
 }
