@@ -63,14 +63,18 @@ export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, de
   const disk = bundle.graphCache;
   const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
   const hit = disk ? await disk.get<M>(key) : null;
-  if (hit) {
+  const t0 = performance.now();
+  if (hit && disk) {
     try {
-      return { session: (await createSession(hit.file, { prefer: providerOf(bundle) })).session, meta: hit.meta, fromDisk: true };
+      const session = (await createSession(hit.file, { prefer: providerOf(bundle) })).session;
+      disk.stats.sessionMs += performance.now() - t0;
+      return { session, meta: hit.meta, fromDisk: true };
     } catch {
       // a graph this onnxruntime cannot load after all: derive it again (and overwrite the entry)
     }
   }
   const made = await derive();
+  if (disk) disk.stats.deriveMs += performance.now() - t0;
   if (disk && made.bytes) disk.put(key, made.bytes, made.meta);
   return { session: made.session, meta: made.meta, fromDisk: false };
 }

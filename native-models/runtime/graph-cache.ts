@@ -49,8 +49,11 @@ async function fileSha256(file: string): Promise<string> {
 export class GraphCache {
   /** What a cache of this process and machine adds to every key. */
   readonly environment: CacheKeyParts;
-  /** Outcomes since this object was made (the bench and tests read them). */
-  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0 };
+  /**
+   * Outcomes since this object was made (the bench and tests read them); times in ms: checking hits
+   * (size, SHA-256), creating sessions from them, deriving what missed (with its validation runs).
+   */
+  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0 };
   private pending = new Set<Promise<void>>();
 
   readonly maxBytes: number;
@@ -84,6 +87,7 @@ export class GraphCache {
       this.stats.misses++;
       return null;
     }
+    const t0 = performance.now();
     try {
       const ok = record.format === GRAPH_CACHE_FORMAT && typeof record.sha256 === 'string' && (await stat(`${stem}.onnx`)).size === record.bytes && (await fileSha256(`${stem}.onnx`)) === record.sha256;
       if (!ok) throw new Error('mismatch');
@@ -93,6 +97,7 @@ export class GraphCache {
       return null;
     }
     this.stats.hits++;
+    this.stats.checkMs += performance.now() - t0;
     // Used now: the size cap removes the entries used longest ago.
     const now = new Date();
     await utimes(`${stem}.json`, now, now).catch(() => undefined);
