@@ -173,15 +173,17 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
 
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/vision_model.onnx']);
-  // Read what loading needs from each parsed model, then let it go before the next file is read:
-  // the two parsed models and the sessions need not all be in memory at once.
-  const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
-  vis.tower.releaseModel();
+  // What loading needs from each parsed model is read while openTower holds it (it lets it go after).
+  const looked: { pvDims: ReturnType<typeof staticDims>; rows: number | null } = { pvDims: null, rows: null };
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/vision_model.onnx'], (m) => {
+    looked.pvDims = staticDims((m.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+  });
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/text_model.onnx']);
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/text_model.onnx'], (m) => {
+      looked.rows = embeddingRows(m, 'input_ids');
+    });
   } catch (e) {
     await vis.tower.session.release();
     throw e;
@@ -192,6 +194,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   };
   try {
     // Image size: the export's static size if any, else config / preprocessor.
+    const pvDims = looked.pvDims;
     let prepProbe: PreprocessConfig;
     try {
       prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
@@ -216,8 +219,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       if (e instanceof TokenizerError) throw new BundleError(e.message);
       throw e;
     }
-    const rows = embeddingRows(txt.tower.model, 'input_ids') ?? int(tcfg.vocab_size);
-    txt.tower.releaseModel();
+    const rows = looked.rows ?? int(tcfg.vocab_size);
     const maxId = tokenizerMaxId(tokJson);
     if (rows !== null && maxId >= rows) {
       throw new BundleError(`${join(dir, 'tokenizer.json')}: the tokenizer has ids up to ${maxId} but the text model's token embedding has ${rows} rows: this tokenizer does not belong to ${txt.tower.file}`);

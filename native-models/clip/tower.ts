@@ -5,11 +5,13 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
+import { releaseGarbage } from '../runtime/memory';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
 import { UserInputError } from '../errors';
@@ -169,7 +171,15 @@ function exposedInPlace(model: ModelProto, names: string[], read: { bytes: Buffe
   return read.bytes.subarray(0, read.size + tail.byteLength);
 }
 
-export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null = null, sha256: string | null = null): Promise<{ tower: OpenedTower; provider: string; fallbackReason: string | null }> {
+/** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
+interface Inspected {
+  tower: Omit<OpenedTower, 'session' | 'model' | 'releaseModel'>;
+  copy: ModelCopy;
+  /** The exposed graph in a private temporary file (removed once loaded), or in memory where it could not be written. */
+  graph: { file: string; dir: string } | { bytes: Uint8Array };
+}
+
+function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, configLayers: number | null, warnings: string[], modelType: string | null, sha256: string | null, look: ((model: ModelProto) => void) | undefined): Inspected {
   const file = join(dir, 'onnx', `${kind}_model.onnx`);
   let model: ModelProto;
   let read: { bytes: Buffer; size: number };
@@ -215,24 +225,57 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
     if (configLayers !== null && layerInputs.length - 1 !== configLayers) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
   }
   const scaled = kind === 'text' ? withTokenScale(model, inputName) : null;
-  let info;
+  const bytes = scaled ? serializeModel(exposeTensors(scaled, layerInputs)) : exposedInPlace(model, layerInputs, read);
+  let graph: Inspected['graph'];
   try {
-    info = await createSession(scaled ? serializeModel(exposeTensors(scaled, layerInputs)) : exposedInPlace(model, layerInputs, read), { prefer });
-  } catch (e) {
-    throw new BundleError(`${file}: onnxruntime cannot load it: ${(e as Error).message}`);
+    const tmp = mkdtempSync(join(tmpdir(), 'candor-tower-'));
+    graph = { file: join(tmp, 'model.onnx'), dir: tmp };
+    writeFileSync(graph.file, bytes, { mode: 0o600 });
+  } catch {
+    graph = { bytes };
   }
   const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
   const ones = (ids: readonly number[]): number[] => ids.map(() => 1);
+  look?.(model);
   const copy = new ModelCopy(file, model, sha256);
+  copy.release();
   return {
     tower: {
-      kind, file, session: info.session, inputName, outputName, layerInputs, cuts,
+      kind, file, inputName, outputName, layerInputs, cuts,
+      pooling: detectPooling(model, layerInputs[layerInputs.length - 1]),
+      layers: layerInputs.length - 1, extraInputs, idsType: idsElem === 6 ? 'int32' : 'int64', mask: ones,
+    },
+    copy,
+    graph,
+  };
+}
+
+/**
+ * Opens a tower: its structure read from the file (`look` sees the parsed model while it is held),
+ * then its session. The parsed model and the graph's bytes are let go and collected before
+ * onnxruntime loads the graph, and onnxruntime loads it from a file: it needs about half the peak
+ * memory for a path as for the same bytes in memory (ViT-B/32 vision tower alone: 483 against
+ * 1012 MiB peak RSS, measured), so the weights are not held twice while the session is built.
+ */
+export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null = null, sha256: string | null = null, look?: (model: ModelProto) => void): Promise<{ tower: OpenedTower; provider: string; fallbackReason: string | null }> {
+  const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, sha256, look);
+  let info;
+  try {
+    await releaseGarbage();
+    info = await createSession('file' in graph ? graph.file : graph.bytes, { prefer });
+  } catch (e) {
+    throw new BundleError(`${tower.file}: onnxruntime cannot load it: ${(e as Error).message}`);
+  } finally {
+    if ('dir' in graph) rmSync(graph.dir, { recursive: true, force: true });
+  }
+  return {
+    tower: {
+      ...tower,
+      session: info.session,
       get model() {
         return copy.get();
       },
       releaseModel: () => copy.release(),
-      pooling: detectPooling(model, layerInputs[layerInputs.length - 1]),
-      layers: layerInputs.length - 1, extraInputs, idsType: idsElem === 6 ? 'int32' : 'int64', mask: ones,
     },
     provider: info.provider,
     fallbackReason: info.fallbackReason,
