@@ -17,6 +17,7 @@ import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
 import { median, phantom } from './scan';
+import { appVersion } from '../../electron/version';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TEXT = 'Small left pleural effusion with adjacent atelectasis; no pneumothorax.';
@@ -35,7 +36,8 @@ interface ChildResult {
 }
 
 async function child(dir: string, cacheDir: string): Promise<ChildResult> {
-  const cache = new GraphCache(cacheDir, { candorVersion: 'bench' });
+  // Keyed as the CLI keys it (graphCacheIn), so the CLI row below finds these entries.
+  const cache = new GraphCache(cacheDir, { candorVersion: appVersion() });
   let t = performance.now();
   const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache });
   const loadS = (performance.now() - t) / 1000;
