@@ -2,9 +2,9 @@
  * Collects garbage now, where a step has just dropped hundreds of MB (a parsed model, its serialized
  * copy). Those live in ArrayBuffers outside V8's heap, which V8 does not weigh as heap pressure, and
  * onnxruntime's own allocations are invisible to it: left alone they stay until some later
- * collection, while the next tower's session is built beside them (measured on ViT-B/32: peak RSS of
- * loading 1.70 GiB without, see npm run bench startup for with). Waits one turn of the event loop
- * first: an object a WeakRef was made for in the current turn is kept until the turn ends.
+ * collection, while the next tower's session is built beside them (ViT-B/32, measured: peak RSS of
+ * loading 1697 MiB without this and openTower's ordering, 1174 MiB with). Waits one turn of the event
+ * loop first: an object a WeakRef was made for in the current turn is kept until the turn ends.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
