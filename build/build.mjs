@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Builds the Electron main and preload bundles (esbuild, CommonJS as Electron loads them)
-// and the renderer (Vite). Native modules stay external: electron-builder unpacks them.
+// the CLI (build/cli-bundle.mjs) and the renderer (Vite). Native modules stay external: electron-builder unpacks them.
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { buildCli, NATIVE_EXTERNALS } from './cli-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const external = ['electron', 'onnxruntime-node', 'better-sqlite3', 'pdfkit', '@cornerstonejs/*'];
+const external = NATIVE_EXTERNALS;
 
 await build({
   absWorkingDir: root,
@@ -25,5 +26,7 @@ await build({
   banner: { js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 });
 
+await buildCli();
+
 await viteBuild({ configFile: fileURLToPath(new URL('../renderer/vite.config.ts', import.meta.url)) });
-console.log('built dist/electron and dist/renderer');
+console.log('built dist/electron, dist/cli and dist/renderer');

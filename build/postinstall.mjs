@@ -8,6 +8,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
+// The CLI runs as built JavaScript (bin/candor.mjs builds it on first run too, where this could not).
+try {
+  const { buildCli } = await import('./cli-bundle.mjs');
+  await buildCli();
+} catch (err) {
+  console.log(`candor: the CLI was not built now (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`candor\` builds it on first run.`);
+}
+
 if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) process.exit(0);
 const require = createRequire(import.meta.url);
 let electronDir;

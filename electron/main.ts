@@ -54,6 +54,7 @@ async function createWindow(): Promise<void> {
     // A folder of its own: on macOS and Windows userData is also the config folder, where the signing
     // key lives, and the key must not sit in (or under) the database's folder.
     dbPath: process.env.CANDOR_DB ?? join(app.getPath('userData'), 'audit-log', 'candor-audit.sqlite'),
+    cacheFolder: app.getPath('userData'),
     // The signing key is kept encrypted by the OS keychain where it offers one.
     safeStorage,
     log: (line) => console.error(line),

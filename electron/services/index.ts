@@ -11,6 +11,7 @@ import { AuditStore } from '../../db/audit-store';
 import { ScanRegistry, frameOf } from './scans';
 import { LruMap } from './lru';
 import { JobRunner } from './explain-jobs';
+import { graphCacheIn } from './graph-cache';
 import { ModelHost } from './model-host';
 import { completeExplanation, findingInput, scanImageFor } from './explanations';
 import { localise } from './localisation';
@@ -45,6 +46,8 @@ export interface ServiceConfig {
    * defaultConfigDir(): CANDOR_CONFIG_DIR, else the user's config folder. Never the database's folder.
    */
   configDir?: string;
+  /** Where derived model graphs are kept across restarts (the app: userData); default <configDir>; see graph-cache.ts. */
+  cacheFolder?: string;
   /** Where checkpoint files (anchors) are written; default <configDir>/anchors. */
   anchorsDir?: string;
   /** An anchor is written after this many findings (and at dispose(), the app's exit); default 20. */
@@ -105,11 +108,11 @@ interface MadeExplanation {
 export function createServices(config: ServiceConfig): ServiceTable & { dispose(): Promise<void> } {
   const scans = new ScanRegistry();
   const jobs = new JobRunner((r: { explanation: Explanation; sentences?: SentenceExplanation[] }) => ({ state: 'done' as const, ...r }));
-  const model = new ModelHost(config.modelDir);
+  const paths = installationPaths(config.configDir ?? defaultConfigDir());
+  const model = new ModelHost(config.modelDir, graphCacheIn(config.cacheFolder ?? paths.configDir));
   const made = new LruMap<string, MadeExplanation>(MAX_KEPT_EXPLANATIONS);
   const samples = readSampleStudies(config.samplesIndex);
   let store: AuditStore | null = null;
-  const paths = installationPaths(config.configDir ?? defaultConfigDir());
   const anchorsDir = resolve(config.anchorsDir ?? paths.anchorsDir);
   const guard = protectedPaths({ databases: config.dbPath ? [config.dbPath] : [], installation: { ...paths, anchorsDir } });
   const log = config.log ?? (() => undefined);

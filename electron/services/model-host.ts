@@ -2,6 +2,7 @@
 import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
 import { prepareExplainer } from '../../native-models/explain/index';
 import { errorMessage, UnavailableError } from '../../native-models/errors';
+import type { GraphCache } from '../../native-models/runtime/graph-cache';
 
 export class ModelHost {
   private loading: Promise<ClipBundle> | null = null;
@@ -9,13 +10,17 @@ export class ModelHost {
   private preparing: Promise<void> = Promise.resolve();
   private loadError: string | null = null;
 
-  constructor(private readonly dir: string | null) {}
+  /** `graphCache`: where derived graphs are kept across restarts (null: derived in every process). */
+  constructor(
+    private readonly dir: string | null,
+    private readonly graphCache: GraphCache | null = null,
+  ) {}
 
   get(): Promise<ClipBundle> {
     if (!this.dir) return Promise.reject(new ModelUnavailableError('no model bundle is configured (set CANDOR_MODEL_DIR or pass --model DIR)'));
     if (!this.loading) {
       // A model that does not load makes explaining unavailable; its own error says which file and why.
-      this.loading = loadClipBundle(this.dir).catch((err: unknown) => {
+      this.loading = loadClipBundle(this.dir, { graphCache: this.graphCache }).catch((err: unknown) => {
         throw err instanceof UnavailableError ? err : new ModelUnavailableError(errorMessage(err), { cause: err });
       });
       // Build the default NIB graphs while the reviewer reads, not on the first click.

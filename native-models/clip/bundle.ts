@@ -9,6 +9,7 @@
  * by structure), which vision tokens are patches, and each tower's pooling, and validates the
  * shapes ([batch, tokens, width]) from one real onnxruntime run per tower.
  */
+import type { GraphCache } from '../runtime/graph-cache';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -51,6 +52,8 @@ export interface ClipBundle {
   warnings: string[];
   /** Per-bundle cache of derived graphs (tail + gradient sessions), released by dispose(). */
   cache: Map<string, Promise<Releasable>>;
+  /** Derived graphs on disk across processes (null: derived in every process). */
+  graphCache: GraphCache | null;
   tokenize(text: string): Tokenized;
   embedImages(pixelValues: Float32Array, batch: number): Promise<Float32Array>;
   embedTexts(texts: string[]): Promise<Float32Array>;
@@ -149,7 +152,7 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
   return basename(dir);
 }
 
-export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): Promise<ClipBundle> {
+export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null }): Promise<ClipBundle> {
   dir = resolve(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
   const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
@@ -170,11 +173,17 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
 
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType);
+  // What loading needs from each parsed model is read while openTower holds it (it lets it go after).
+  const looked: { pvDims: ReturnType<typeof staticDims>; rows: number | null } = { pvDims: null, rows: null };
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/vision_model.onnx'], (m) => {
+    looked.pvDims = staticDims((m.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+  });
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType);
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/text_model.onnx'], (m) => {
+      looked.rows = embeddingRows(m, 'input_ids');
+    });
   } catch (e) {
     await vis.tower.session.release();
     throw e;
@@ -185,7 +194,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
   };
   try {
     // Image size: the export's static size if any, else config / preprocessor.
-    const pvDims = staticDims((vis.tower.model.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+    const pvDims = looked.pvDims;
     let prepProbe: PreprocessConfig;
     try {
       prepProbe = parsePreprocessorConfig(prepJson, int(vcfg.image_size) ?? 224, join(dir, 'preprocessor_config.json'));
@@ -210,7 +219,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
       if (e instanceof TokenizerError) throw new BundleError(e.message);
       throw e;
     }
-    const rows = embeddingRows(txt.tower.model, 'input_ids') ?? int(tcfg.vocab_size);
+    const rows = looked.rows ?? int(tcfg.vocab_size);
     const maxId = tokenizerMaxId(tokJson);
     if (rows !== null && maxId >= rows) {
       throw new BundleError(`${join(dir, 'tokenizer.json')}: the tokenizer has ids up to ${maxId} but the text model's token embedding has ${rows} rows: this tokenizer does not belong to ${txt.tower.file}`);
@@ -243,8 +252,9 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
     }
     if (tEmb[1] !== vEmb[1]) throw new BundleError(`${dir}: image_embeds (${vEmb[1]}) and text_embeds (${tEmb[1]}) have different sizes`);
 
-    const vision: Tower = { ...vis.tower, width: vh[2], tokens: vTokens };
-    const text: Tower = { ...txt.tower, width: dims(tOut[txt.tower.layerInputs[0]])[2], tokens: probe.ids.length };
+    // Assigned, not spread: a spread would read the model once and keep it.
+    const vision: Tower = Object.assign(vis.tower, { width: vh[2], tokens: vTokens });
+    const text: Tower = Object.assign(txt.tower, { width: dims(tOut[txt.tower.layerInputs[0]])[2], tokens: probe.ids.length });
     const cache = new Map<string, Promise<Releasable>>();
     const bundle: ClipBundle = {
       dir,
@@ -268,6 +278,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
       text,
       warnings,
       cache,
+      graphCache: opts?.graphCache ?? null,
       tokenize(s: string): Tokenized {
         return tokenizer.encode(s);
       },
@@ -296,6 +307,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer }): P
         return res;
       },
       async dispose() {
+        // Graphs still being written to the disk cache are finished first.
+        await bundle.graphCache?.flush();
         for (const p of cache.values()) {
           try {
             await (await p).release();

@@ -6,9 +6,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import { BundleError, textFeeds as towerFeeds, type ClipBundle, type Tower } from '../clip/bundle';
+import { TOKEN_SCALE } from '../clip/tower';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
 import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
+import type { CacheKeyParts } from '../runtime/graph-cache';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
 /** Turns the vision last-layer specialization on or off (for benchmarks and checks). */
@@ -28,8 +30,8 @@ export interface GradGraph {
    * reassociated attention, or by slicing the row after the key/value projections.
    */
   specialized?: { applied: boolean; reason: string | null; via?: 'reassociated attention' | 'row slice' };
-  /** The model the tail was cut from (the tower's, or its specialized form). */
-  base: ModelProto;
+  /** The model the tail was cut from (the tower's, or its specialized form); made again on demand when the graph came from the disk cache. */
+  base(): Promise<ModelProto>;
   /** NIB's graph with the cut layer's projections folded (nib-graph.ts): the input that takes h, [1, T, D]. */
   direction?: string;
   /** Whether that fold applies here, and if not why (undefined: not tried). */
@@ -46,6 +48,50 @@ export function cached<T extends { release(): Promise<void> }>(bundle: ClipBundl
     p.catch(() => bundle.cache.delete(key));
   }
   return p;
+}
+
+function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
+  return bundle.provider === 'cpu' ? 'cpu' : 'auto';
+}
+
+/**
+ * A derived graph's session: from the bundle's disk cache when it holds the graph (no derivation),
+ * else derived, and its bytes stored for the next process. `derive` returns the session it made
+ * (derivations validate a graph by running it) with the bytes and what to record about it.
+ */
+export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
+  const disk = bundle.graphCache;
+  const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
+  const hit = disk ? await disk.get<M>(key) : null;
+  const t0 = performance.now();
+  if (hit && disk) {
+    try {
+      const session = (await createSession(hit.file, { prefer: providerOf(bundle) })).session;
+      disk.stats.sessionMs += performance.now() - t0;
+      return { session, meta: hit.meta, fromDisk: true };
+    } catch {
+      // a graph this onnxruntime cannot load after all: derive it again (and overwrite the entry)
+    }
+  }
+  const made = await derive();
+  if (disk) disk.stats.deriveMs += performance.now() - t0;
+  if (disk && made.bytes) disk.put(key, made.bytes, made.meta);
+  return { session: made.session, meta: made.meta, fromDisk: false };
+}
+
+/**
+ * Made on demand and held only weakly: a model derived from the tower's shares its weights, and a
+ * strong reference kept with a cached graph would keep the whole parsed model in memory.
+ */
+function weakLazy<T extends object>(make: () => Promise<T>, first: T | null = null): () => Promise<T> {
+  let ref = first ? new WeakRef(first) : null;
+  return async () => {
+    const held = ref?.deref();
+    if (held) return held;
+    const made = await make();
+    ref = new WeakRef(made);
+    return made;
+  };
 }
 
 export function checkLayer(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): void {
@@ -132,7 +178,7 @@ async function embeddingDifference(session: ort.InferenceSession, probe: Record<
  * embedding must read one fixed row (CLS, the last position), and the cut must lie before the last
  * layer (the pattern search expects that layer inside the graph).
  */
-function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
+export function specializes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   return specialize && tower.pooling.kind === 'token' && layer < tower.layers - 1;
 }
@@ -154,66 +200,77 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
   const special = specializes(bundle, kind, layer);
-  return cached(bundle, `tail:${kind}:${layer}:${special ? 'pooled-row' : 'plain'}`, async () => {
+  const variant = special ? 'pooled-row' : 'plain';
+  return cached(bundle, `tail:${kind}:${layer}:${variant}`, async () => {
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
-    const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
-    const build = async (base: ModelProto): Promise<ort.InferenceSession> => {
-      const bytes = await tailGradientModel(cutTail(base, tower, h), tower, h, probe);
-      return (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
-    };
-    let session: ort.InferenceSession | null = null;
-    let base = tower.model;
-    let specialized: GradGraph['specialized'];
-    if (special) {
-      // The reassociated attention first (no key/value projections for the other tokens), then the
-      // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
-      const reasons: string[] = [];
-      let via: 'reassociated attention' | 'row slice' | undefined;
-      const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
-      for (const [name, candidate] of candidates) {
-        const s = await candidate();
-        if (!s.model) {
-          reasons.push(s.reason ?? 'not applicable');
-          continue;
-        }
-        try {
-          const cand = await build(s.model);
-          const diff = await embeddingDifference(cand, probe, tower.outputName, probeEmb);
-          if (diff.ok) {
-            session = cand;
-            via = name;
-            base = s.model;
-            break;
+    let base: ModelProto | null = null;
+    const { session, meta } = await diskCached(bundle, { graph: 'tail-gradient', kind, layer, variant }, async () => {
+      const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
+      const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
+        const bytes = await tailGradientModel(cutTail(from, tower, h), tower, h, probe);
+        return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes };
+      };
+      let built: { session: ort.InferenceSession; bytes: Uint8Array } | null = null;
+      let specialized: GradGraph['specialized'];
+      if (special) {
+        // The reassociated attention first (no key/value projections for the other tokens), then the
+        // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
+        const reasons: string[] = [];
+        let via: 'reassociated attention' | 'row slice' | undefined;
+        const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
+        for (const [name, candidate] of candidates) {
+          const s = await candidate();
+          if (!s.model) {
+            reasons.push(s.reason ?? 'not applicable');
+            continue;
           }
-          reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
-          await cand.release();
-        } catch (e) {
-          // another export pattern: try the next, else keep the plain tail
-          reasons.push((e as Error).message);
+          try {
+            const cand = await build(s.model);
+            const diff = await embeddingDifference(cand.session, probe, tower.outputName, probeEmb);
+            if (diff.ok) {
+              built = cand;
+              via = name;
+              base = s.model;
+              break;
+            }
+            reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
+            await cand.session.release();
+          } catch (e) {
+            // another export pattern: try the next, else keep the plain tail
+            reasons.push((e as Error).message);
+          }
         }
+        specialized = built ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
       }
-      specialized = session ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
-    }
-    session ??= await build(tower.model);
-    const s = session;
-    return { session: s, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base, release: () => s.release() };
+      built ??= await build(tower.model);
+      return { session: built.session, bytes: built.bytes, meta: { specialized: specialized ?? null } };
+    });
+    const specialized = meta.specialized ?? undefined;
+    const baseOf = weakLazy(async () => {
+      if (!specialized?.applied) return tower.model;
+      const s = specialized.via === 'row slice' ? specializedBase(tower) : await pooledAttentionBase(tower);
+      return s.model ?? tower.model;
+    }, base);
+    base = null;
+    return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base: baseOf, release: () => session.release() };
   });
 }
 
 export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
   return cached(bundle, 'input-grad:vision', async () => {
     const tower = bundle.vision;
-    const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
     const S = bundle.imageSize;
     const probe: Record<string, ort.Tensor> = {
       [tower.inputName]: new ort.Tensor('float32', new Float32Array(2 * 3 * S * S), [2, 3, S, S]),
       target_embeds: new ort.Tensor('float32', new Float32Array(2 * bundle.projectionDim).fill(0.1), [2, bundle.projectionDim]),
     };
-    const grad = await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe });
-    const info = await createSession(serializeModel(grad), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
-    const session = info.session;
-    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: tower.model, release: () => session.release() };
+    const { session } = await diskCached(bundle, { graph: 'input-gradient', kind: 'vision' }, async () => {
+      const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
+      const bytes = serializeModel(await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe }));
+      return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes, meta: {} };
+    });
+    return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: async () => tower.model, release: () => session.release() };
   });
 }
 
@@ -223,43 +280,16 @@ export interface ScaledText {
   release(): Promise<void>;
 }
 
-/** The token-embedding lookup: Gather(initializer, input_ids or Cast(input_ids)). */
-function tokenEmbeddingNode(model: ModelProto, idsName: string): number {
-  const g = model.graph;
-  const nodes = g?.node ?? [];
-  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
-  const aliases = new Set([idsName]);
-  for (const n of nodes) if ((n.opType === 'Cast' || n.opType === 'Reshape') && n.input?.[0] === idsName && n.output?.[0]) aliases.add(n.output[0]);
-  const k = nodes.findIndex((n) => n.opType === 'Gather' && inits.has(n.input?.[0] ?? '') && aliases.has(n.input?.[1] ?? ''));
-  return k;
-}
-
+/**
+ * Text embeddings with each token's embedding scaled (text metrics, RISE): the text tower's own
+ * session takes `token_scale` (tower.ts), so no second copy of the text weights is loaded.
+ */
 export function scaledTextModel(bundle: ClipBundle): Promise<ScaledText> {
-  return cached(bundle, 'text:token-scale', async () => {
-    const tower = bundle.text;
-    const m = tower.model;
-    const g = m.graph;
-    if (!g) throw new BundleError(`${tower.file}: no graph`);
-    const k = tokenEmbeddingNode(m, tower.inputName);
-    if (k < 0) throw new BundleError(`${tower.file}: cannot find the token-embedding lookup (Gather on input_ids), needed to scale token embeddings`);
-    const nodes = [...(g.node ?? [])];
-    const gather = nodes[k];
-    const out = gather.output?.[0] as string;
-    const raw = `${out}/unscaled`;
-    nodes[k] = { ...gather, output: [raw] };
-    nodes.splice(k + 1, 0, { opType: 'Mul', name: 'candor/token_scale', input: [raw, 'token_scale'], output: [out] });
-    const model: ModelProto = {
-      ...m,
-      graph: {
-        ...g,
-        node: nodes,
-        input: [...(g.input ?? []), { name: 'token_scale', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } }],
-      },
-    };
-    const info = await createSession(serializeModel(model), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
-    const session = info.session;
-    return { session, tower, release: () => session.release() };
-  });
+  const tower = bundle.text;
+  if (!tower.session.inputNames.includes(TOKEN_SCALE)) {
+    return Promise.reject(new BundleError(`${tower.file}: cannot find the token-embedding lookup (Gather on input_ids), needed to scale token embeddings`));
+  }
+  return Promise.resolve({ session: tower.session, tower, release: async () => undefined });
 }
 
 /** Text embeddings with token embeddings scaled per position: scales is [batch][T]. */
@@ -267,7 +297,7 @@ export async function embedScaledTexts(bundle: ClipBundle, ids: number[], scales
   const st = await scaledTextModel(bundle);
   const T = ids.length;
   const feeds = textFeeds(st.session, st.tower, ids, batch);
-  feeds.token_scale = new ort.Tensor('float32', scales, [batch, T, 1]);
+  feeds[TOKEN_SCALE] = new ort.Tensor('float32', scales, [batch, T, 1]);
   const out = await st.session.run(feeds, [st.tower.outputName]);
   return out[st.tower.outputName].data as Float32Array;
 }

@@ -10,7 +10,8 @@ import type { ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
 import type { Tokenized, Word } from '../clip/tokenizer';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
-import { checkLayer, tailGradient } from './graphs';
+import { checkLayer, scaledTextModel } from './graphs';
+import { nibGradient } from './nib-graph';
 import { modelMapToScan, normalize, poolToGrid, upsampleBilinear, type NormalizeProblem } from './maps';
 import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
@@ -66,12 +67,15 @@ export function defaultLayer(layers: number): number {
 }
 
 /**
- * Builds the NIB graphs (tail + gradient at the layer, both towers) ahead of the first explanation,
- * which otherwise pays for it (seconds for a ViT-B/32). Call after loading a bundle; safe to call twice.
+ * Builds NIB's graphs at the layer (both towers; from the disk cache when the bundle has one) and the
+ * text metrics' graph ahead of the first explanation, which otherwise pays for them (seconds for a
+ * ViT-B/32). Call after loading a bundle; safe to call twice, and an explanation that arrives
+ * meanwhile waits for the same graphs rather than building them again.
  */
-export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number }): Promise<void> {
-  await tailGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers));
-  await tailGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers));
+export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number; metrics?: boolean }): Promise<void> {
+  await nibGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers));
+  await nibGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers));
+  if (opts?.metrics !== false) await scaledTextModel(bundle);
 }
 
 const IMAGE_PROBLEMS: Record<NormalizeProblem, string> = {

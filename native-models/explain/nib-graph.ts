@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
 import { createSession } from '../clip/engine';
-import { checkLayer, cutTail, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { checkLayer, cutTail, diskCached, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 
 let fold = process.env.CANDOR_NO_NIB_FOLD !== '1';
@@ -38,7 +38,7 @@ async function probeScores(graph: GradGraph, h0: ort.Tensor, probe: Record<strin
 /** The folded graph, serialized, with the probe's direction h0 [1, T, D] (null where the fold does not apply). */
 async function foldedBytes(bundle: ClipBundle, plain: GradGraph): Promise<{ bytes: Uint8Array; h0: ort.Tensor; probe: Record<string, ort.Tensor> } | { reason: string }> {
   const h = plain.wrt;
-  const f = foldCutLayer(cutTail(plain.base, plain.tower, h), h);
+  const f = foldCutLayer(cutTail(await plain.base(), plain.tower, h), h);
   if (!f.model) return { reason: f.reason ?? 'not applicable' };
   const { probe } = await tailProbe(bundle, plain.tower.kind, h);
   const hp = probe[h];
@@ -57,8 +57,11 @@ export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'tex
   const built = fold ? await foldedBytes(bundle, plain) : { reason: 'off' };
   if ('bytes' in built) return { bytes: built.bytes, wrt: plain.wrt, direction: NIB_DIRECTION };
   const { probe } = await tailProbe(bundle, kind, plain.wrt);
-  return { bytes: await tailGradientModel(cutTail(plain.base, plain.tower, plain.wrt), plain.tower, plain.wrt, probe), wrt: plain.wrt, direction: null };
+  return { bytes: await tailGradientModel(cutTail(await plain.base(), plain.tower, plain.wrt), plain.tower, plain.wrt, probe), wrt: plain.wrt, direction: null };
 }
+
+/** Why the fold does not apply to a graph (the plain tail runs NIB then). */
+class NotFolded extends Error {}
 
 export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
@@ -66,31 +69,42 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
   let p = bundle.cache.get(key) as Promise<GradGraph> | undefined;
   if (p) return p;
   p = (async (): Promise<GradGraph> => {
-    const plain = await tailGradient(bundle, kind, layer);
     // The plain tail is cached on its own: what is returned here must not release it twice.
-    const reuse = (folded: GradGraph['folded']): GradGraph => ({ ...plain, folded, release: async () => undefined });
-    if (!fold) return reuse(undefined);
-    const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
-    let session: ort.InferenceSession | null = null;
+    const reuse = (plain: GradGraph, folded: GradGraph['folded']): GradGraph => ({ ...plain, folded, release: async () => undefined });
+    if (!fold) return reuse(await tailGradient(bundle, kind, layer), undefined);
+    // From the disk cache the folded graph needs no plain tail; one is made only to derive it, or where it does not apply.
+    let plainP: Promise<GradGraph> | null = null;
+    const plain = (): Promise<GradGraph> => (plainP ??= tailGradient(bundle, kind, layer));
+    const tower = kind === 'vision' ? bundle.vision : bundle.text;
+    const h = tower.layerInputs[layer];
     try {
-      const built = await foldedBytes(bundle, plain);
-      if (!('bytes' in built)) return reuse({ applied: false, reason: built.reason });
-      const { bytes, h0, probe } = built;
-      const T = Number(h0.dims[1]);
-      session = (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
-      const graph: GradGraph = { ...plain, session, direction: NIB_DIRECTION, folded: { applied: true, reason: null }, release: () => session!.release() };
-      const [a, b] = [await probeScores(plain, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
-      let max = 0, scale = 1e-12;
-      for (let t = 0; t < T; t++) {
-        max = Math.max(max, Math.abs(a[t] - b[t]));
-        scale = Math.max(scale, Math.abs(a[t]));
-      }
-      if (max <= 1e-4 * scale) return graph;
-      await session.release();
-      return reuse({ applied: false, reason: `the folded graph's scores differ from the plain tail's (max ${max} of ${scale})` });
+      const { session, meta } = await diskCached(bundle, { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer) }, async () => {
+        const pl = await plain();
+        const built = await foldedBytes(bundle, pl);
+        if (!('bytes' in built)) throw new NotFolded(built.reason);
+        const { bytes, h0, probe } = built;
+        const T = Number(h0.dims[1]);
+        const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
+        const session = (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+        try {
+          const graph: GradGraph = { ...pl, session, direction: NIB_DIRECTION };
+          const [a, b] = [await probeScores(pl, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
+          let max = 0, scale = 1e-12;
+          for (let t = 0; t < T; t++) {
+            max = Math.max(max, Math.abs(a[t] - b[t]));
+            scale = Math.max(scale, Math.abs(a[t]));
+          }
+          if (max > 1e-4 * scale) throw new NotFolded(`the folded graph's scores differ from the plain tail's (max ${max} of ${scale})`);
+        } catch (e) {
+          await session.release();
+          throw e;
+        }
+        return { session, bytes, meta: { specialized: pl.specialized ?? null } };
+      });
+      const base = async (): Promise<Awaited<ReturnType<GradGraph['base']>>> => (await plain()).base();
+      return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized: meta.specialized ?? undefined, direction: NIB_DIRECTION, folded: { applied: true, reason: null }, base, release: () => session.release() };
     } catch (e) {
-      await session?.release();
-      return reuse({ applied: false, reason: (e as Error).message });
+      return reuse(await plain(), { applied: false, reason: (e as Error).message });
     }
   })();
   bundle.cache.set(key, p);

@@ -399,10 +399,10 @@ async function replayCommand(db: string, opts: Record<string, string>, flags: Se
   let report: ReplayReport;
   try {
     const finding = store.getFinding(store.findingIdAt(seq));
-    const [{ loadScan }, { loadClipBundle }, { replayFinding }] = await Promise.all([import('../../imaging/index'), import('../../../native-models/clip/bundle'), import('../../services/replay')]);
+    const [{ loadScan }, { loadClipBundle }, { replayFinding }, { graphCacheIn }] = await Promise.all([import('../../imaging/index'), import('../../../native-models/clip/bundle'), import('../../services/replay'), import('../../services/graph-cache')]);
     const scan = await loadScan(lists.scan[0]);
     // The provider the finding was recorded on, unless told otherwise: another provider's kernels round differently.
-    const bundle = await loadClipBundle(opts.model, { prefer: (prefer ?? (finding.explanation.provider === 'cpu' ? 'cpu' : 'auto')) as 'auto' });
+    const bundle = await loadClipBundle(opts.model, { prefer: (prefer ?? (finding.explanation.provider === 'cpu' ? 'cpu' : 'auto')) as 'auto', graphCache: graphCacheIn(cliInstallation(opts).paths.configDir) });
     try {
       report = await replayFinding(finding, { bundle, scan });
     } finally {

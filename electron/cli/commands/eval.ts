@@ -17,6 +17,8 @@ import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-mo
 import { explain } from '../../../native-models/explain/index';
 import { DEFAULT_TOP_PERCENT, halfPatchInScan, localisationMetrics, type ScanMask } from '../../../native-models/explain/localisation';
 import type { LocalisationMetrics } from '../../../native-models/explain/types';
+import { defaultConfigDir } from '../../../db/installation';
+import { graphCacheIn } from '../../services/graph-cache';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
 import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
 
@@ -198,7 +200,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
     const limit = intOption(values, 'limit', 1, 1e6);
     let pairs = findPairs(values.pairs);
     if (limit) pairs = pairs.slice(0, limit);
-    bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer });
+    bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer, graphCache: graphCacheIn(defaultConfigDir()) });
     const rows = await evaluate(bundle, pairs, methods, { layer, steps, extra, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
     const md = markdownTable(rows);
     io.stdout(md);

@@ -22,6 +22,7 @@ import { cliGuard, cliInstallation, INSTALLATION_HELP, type CliInstallation } fr
 import { installationKey } from '../../../db/installation-key';
 import { checkOutputPath, type ProtectedPaths } from '../../../db/file-guard';
 import { errorMessage } from '../../../native-models/errors';
+import { graphCacheIn } from '../../services/graph-cache';
 
 export { intOption, parseArgs, UsageError, type CliIo };
 import { scanImageFor } from '../../services/explanations';
@@ -159,7 +160,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
-    bundle = await loadClipBundle(values.model, { prefer });
+    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir) });
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();

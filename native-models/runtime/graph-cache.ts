@@ -1,0 +1,177 @@
+/**
+ * Derived ONNX graphs kept on disk between processes, so a restart or the CLI does not derive them
+ * again (seconds for a ViT-B/32 tail and its gradient). An entry is two files named by its key:
+ * `<key>.onnx` (the graph onnxruntime loads) and `<key>.json` (what the deriving code recorded about
+ * it, with the graph's size and SHA-256), written in that order, each to a temporary name then
+ * renamed, so a reader sees a whole entry or none. The key hashes everything the graph depends on:
+ * the model's SHA-256, the graph's name, layer and options, the derivation format, Candor's and
+ * onnxruntime's versions and the CPU. A file that is missing, truncated, corrupt or of another
+ * format is a miss: the graph is derived again and the entry rewritten; the cache never fails an
+ * explanation. The folder is capped in size: the entries used longest ago go first.
+ */
+import * as ort from 'onnxruntime-node';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+/** Bumped whenever the derivation of a cached graph changes what it produces. */
+export const GRAPH_CACHE_FORMAT = 1;
+export const DEFAULT_GRAPH_CACHE_BYTES = 2 * 1024 ** 3;
+
+export type CacheKeyParts = Record<string, string | number | boolean | null>;
+
+export interface CachedGraph<M> {
+  /** Path of the graph file (give it to onnxruntime). */
+  file: string;
+  meta: M;
+}
+
+interface EntryRecord<M> {
+  format: number;
+  key: CacheKeyParts;
+  bytes: number;
+  sha256: string;
+  meta: M;
+}
+
+function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export class GraphCache {
+  /** What a cache of this process and machine adds to every key. */
+  readonly environment: CacheKeyParts;
+  /**
+   * Outcomes since this object was made (the bench and tests read them); times in ms: checking hits
+   * (size, SHA-256), creating sessions from them, deriving what missed (with its validation runs).
+   */
+  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0 };
+  private pending = new Set<Promise<void>>();
+
+  readonly maxBytes: number;
+
+  constructor(
+    readonly dir: string,
+    opts: { candorVersion: string; maxBytes?: number },
+  ) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_GRAPH_CACHE_BYTES;
+    this.environment = { format: GRAPH_CACHE_FORMAT, candor: opts.candorVersion, onnxruntime: ort.env.versions.common ?? 'unknown', cpu: cpus()[0]?.model ?? 'unknown', arch: process.arch };
+  }
+
+  /** The entry's file name stem: the SHA-256 of the key parts and the environment, canonically ordered. */
+  keyOf(parts: CacheKeyParts): string {
+    const all: CacheKeyParts = { ...this.environment, ...parts };
+    const canonical = JSON.stringify(Object.keys(all).sort().map((k) => [k, all[k]]));
+    return sha256Hex(canonical);
+  }
+
+  /**
+   * The entry for `parts`, checked whole (record readable, same format and key, graph of the recorded
+   * size and SHA-256), else null after removing what was there.
+   */
+  async get<M>(parts: CacheKeyParts): Promise<CachedGraph<M> | null> {
+    const stem = join(this.dir, this.keyOf(parts));
+    let record: EntryRecord<M>;
+    try {
+      record = JSON.parse(await readFile(`${stem}.json`, 'utf8')) as EntryRecord<M>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await this.reject(stem);
+      this.stats.misses++;
+      return null;
+    }
+    const t0 = performance.now();
+    try {
+      const ok = record.format === GRAPH_CACHE_FORMAT && typeof record.sha256 === 'string' && (await stat(`${stem}.onnx`)).size === record.bytes && (await fileSha256(`${stem}.onnx`)) === record.sha256;
+      if (!ok) throw new Error('mismatch');
+    } catch {
+      await this.reject(stem);
+      this.stats.misses++;
+      return null;
+    }
+    this.stats.hits++;
+    this.stats.checkMs += performance.now() - t0;
+    // Used now: the size cap removes the entries used longest ago.
+    const now = new Date();
+    await utimes(`${stem}.json`, now, now).catch(() => undefined);
+    return { file: `${stem}.onnx`, meta: record.meta };
+  }
+
+  /**
+   * Stores a graph in the background (the caller does not wait for the disk); flush() waits.
+   * A failed write leaves no entry behind and is only counted.
+   */
+  put<M>(parts: CacheKeyParts, bytes: Uint8Array, meta: M): void {
+    const p = this.write(parts, bytes, meta).catch(async () => {
+      this.stats.writeErrors++;
+      await rm(join(this.dir, `${this.keyOf(parts)}.json`), { force: true }).catch(() => undefined);
+    });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Waits for the writes under way. */
+  async flush(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  private async write<M>(parts: CacheKeyParts, bytes: Uint8Array, meta: M): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const stem = join(this.dir, this.keyOf(parts));
+    const tmp = `.${randomBytes(6).toString('hex')}.tmp`;
+    const record: EntryRecord<M> = { format: GRAPH_CACHE_FORMAT, key: { ...this.environment, ...parts }, bytes: bytes.byteLength, sha256: sha256Hex(bytes), meta };
+    // The record goes last: it is what makes the entry exist.
+    await rm(`${stem}.json`, { force: true });
+    await writeFile(`${stem}.onnx${tmp}`, bytes);
+    await rename(`${stem}.onnx${tmp}`, `${stem}.onnx`);
+    await writeFile(`${stem}.json${tmp}`, JSON.stringify(record));
+    await rename(`${stem}.json${tmp}`, `${stem}.json`);
+    this.stats.written++;
+    await this.trim();
+  }
+
+  private async reject(stem: string): Promise<void> {
+    this.stats.rejected++;
+    await rm(`${stem}.json`, { force: true }).catch(() => undefined);
+    await rm(`${stem}.onnx`, { force: true }).catch(() => undefined);
+  }
+
+  /** Removes the entries used longest ago until the folder is within maxBytes; strays (no record, old temporaries) go too. */
+  async trim(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const entries: { stem: string; used: number; size: number }[] = [];
+    for (const n of names) {
+      const m = /^([0-9a-f]{64})\.json$/.exec(n);
+      if (!m) continue;
+      const stem = join(this.dir, m[1]);
+      const [j, o] = await Promise.all([stat(`${stem}.json`).catch(() => null), stat(`${stem}.onnx`).catch(() => null)]);
+      if (j && o) entries.push({ stem, used: j.mtimeMs, size: j.size + o.size });
+    }
+    const known = new Set(entries.map((e) => e.stem));
+    const hour = Date.now() - 3600_000;
+    for (const n of names) {
+      const m = /^([0-9a-f]{64})\.onnx$/.exec(n);
+      const stray = (m && !known.has(join(this.dir, m[1]))) || n.endsWith('.tmp');
+      if (!stray) continue;
+      // A temporary or a graph whose record is still being written may belong to a live writer.
+      const s = await stat(join(this.dir, n)).catch(() => null);
+      if (s && s.mtimeMs < hour) await rm(join(this.dir, n), { force: true }).catch(() => undefined);
+    }
+    entries.sort((a, b) => a.used - b.used);
+    let total = entries.reduce((s, e) => s + e.size, 0);
+    for (const e of entries) {
+      if (total <= this.maxBytes) break;
+      await this.reject(e.stem);
+      this.stats.rejected--;
+      this.stats.evicted++;
+      total -= e.size;
+    }
+  }
+}

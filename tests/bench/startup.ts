@@ -1,0 +1,174 @@
+// What a user meets first, on the paper-speed bundles (the paper's seeded ViT-B/32 and B/16 weights,
+// /tmp/refbundle-b32, -b16; PAPER_BUNDLE_B32 / _B16; STARTUP_SHAPES, default b32,b16):
+// - fresh processes: the first image and text maps and the first metrics with no graph cache (graphs
+//   derived) and with it (graphs read from disk), then warm runs; per phase (bundle load, graph from
+//   disk: check + session, derivation) and peak RSS of each process against the model's file size;
+// - the CLI: start-up to first output (built bundle vs tsx), and one `candor explain --target both`
+//   with metrics, wall time and peak RSS (GNU time), with the cache present;
+// - the paper's own PyTorch code on the same weights in the same run (bench_reference.py, paper_seq,
+//   3 runs, 2 threads; its median is the warm figure the targets compare with).
+// The CPU model, core count and load average are printed: this machine may be shared.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadClipBundle } from '../../native-models/clip/bundle';
+import { explain } from '../../native-models/explain/index';
+import { GraphCache } from '../../native-models/runtime/graph-cache';
+import { median, phantom } from './scan';
+import { appVersion } from '../../electron/version';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TEXT = 'Small left pleural effusion with adjacent atelectasis; no pneumothorax.';
+const WARM = 3;
+
+interface ChildResult {
+  loadS: number;
+  firstImageS: number;
+  warmImageS: number;
+  firstTextS: number;
+  warmTextS: number;
+  firstMetricsS: number;
+  warmMetricsS: number;
+  peakMiB: number;
+  cache: GraphCache['stats'];
+}
+
+async function child(dir: string, cacheDir: string): Promise<ChildResult> {
+  // Keyed as the CLI keys it (graphCacheIn), so the CLI row below finds these entries.
+  const cache = new GraphCache(cacheDir, { candorVersion: appVersion() });
+  let t = performance.now();
+  const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache });
+  const loadS = (performance.now() - t) / 1000;
+  const image = phantom(512);
+  const opts = { method: 'nib' as const, layer: 9, steps: 10, metrics: false };
+  const side = async (target: 'image' | 'text'): Promise<{ first: number; warm: number }> => {
+    const ms = (e: Awaited<ReturnType<typeof explain>>): number => (target === 'image' ? e.timings.imageMs : e.timings.textMs) / 1000;
+    const first = ms(await explain(bundle, image, TEXT, { ...opts, target }));
+    const warm: number[] = [];
+    for (let i = 0; i < WARM; i++) warm.push(ms(await explain(bundle, image, TEXT, { ...opts, target })));
+    return { first, warm: median(warm) };
+  };
+  const img = await side('image');
+  const txt = await side('text');
+  t = performance.now();
+  const m1 = await explain(bundle, image, TEXT, { ...opts, target: 'both', metrics: true });
+  const m2 = await explain(bundle, image, TEXT, { ...opts, target: 'both', metrics: true });
+  await bundle.dispose();
+  return {
+    loadS, firstImageS: img.first, warmImageS: img.warm, firstTextS: txt.first, warmTextS: txt.warm,
+    firstMetricsS: m1.timings.metricsMs / 1000, warmMetricsS: m2.timings.metricsMs / 1000,
+    peakMiB: process.resourceUsage().maxRSS / 1024, cache: cache.stats,
+  };
+}
+
+function runChild(dir: string, cacheDir: string): ChildResult | null {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) {
+    console.log(`  child failed (${r.status}): ${r.stderr.split('\n').slice(-4).join(' ')}`);
+    return null;
+  }
+  return JSON.parse(line) as ChildResult;
+}
+
+/** Seconds from spawning to the first byte on stdout. */
+function firstOutput(cmd: string, args: string[]): Promise<number> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const p = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen: number | null = null;
+    p.stdout.on('data', () => (seen ??= (performance.now() - t0) / 1000));
+    p.on('error', fail);
+    p.on('close', () => (seen === null ? fail(new Error(`${cmd} ${args.join(' ')}: no output`)) : done(seen)));
+  });
+}
+
+/** Wall seconds and peak RSS (MiB, from GNU time where installed) of one command. */
+function timed(args: string[], env: NodeJS.ProcessEnv): { wallS: number; peakMiB: number | null; ok: boolean; tail: string } {
+  const gnuTime = existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'PEAK_KIB %M', process.execPath, ...args], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wallS = (performance.now() - t0) / 1000;
+  const m = /PEAK_KIB (\d+)/.exec(r.stderr ?? '');
+  return { wallS, peakMiB: m ? Number(m[1]) / 1024 : null, ok: r.status === 0, tail: (r.stderr ?? '').split('\n').slice(-3).join(' ') };
+}
+
+function paperWarm(config: string): number | null {
+  const tools = process.env.PAPER_SPEED_DIR ?? [join(ROOT, '..', 'shared', 'tools', 'paper-speed'), join(ROOT, '..', '..', 'shared', 'tools', 'paper-speed')].find((d) => existsSync(d));
+  if (!tools || !existsSync(join(tools, 'bench_reference.py')) || !existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', [join(tools, 'bench_reference.py'), '--config', config, '--variants', 'paper_seq', '--runs', '3', '--threads', '2', '--no-check'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const m = /paper_seq\s+median ([\d.]+) s\/image/.exec(r.stdout);
+  return m ? Number(m[1]) : null;
+}
+
+const s3 = (v: number): string => v.toFixed(3);
+const load = (): string => loadavg()[0].toFixed(2);
+
+export async function run(): Promise<void> {
+  const cpu = spawnSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).stdout.trim() || cpus()[0]?.model;
+  console.log(`CPU: ${cpu}, ${cpus().length} cores; load average ${load()}`);
+
+  const bin = join(ROOT, 'bin', 'candor.mjs');
+  const built: number[] = [], tsx: number[] = [];
+  await firstOutput(process.execPath, [bin, '--help']); // builds dist/cli if it is missing or stale
+  for (let i = 0; i < 3; i++) {
+    built.push(await firstOutput(process.execPath, [bin, '--help']));
+    tsx.push(await firstOutput(process.execPath, ['--import', 'tsx', join(ROOT, 'electron', 'cli', 'main.ts'), '--help']));
+  }
+  console.log(`CLI start-up to first output (candor --help, median of 3): built bundle ${s3(median(built))} s, through tsx ${s3(median(tsx))} s`);
+
+  for (const config of (process.env.STARTUP_SHAPES ?? 'b32,b16').split(',')) {
+    const dir = process.env[`PAPER_BUNDLE_${config.toUpperCase()}`] ?? `/tmp/refbundle-${config}`;
+    if (!existsSync(join(dir, 'onnx', 'vision_model.onnx'))) {
+      console.log(`\n${config}: skipped, no bundle at ${dir} (make it with the paper-speed tools: export_bundle.py ${config} ${dir} --seed 0)`);
+      continue;
+    }
+    const modelMiB = (statSync(join(dir, 'onnx', 'vision_model.onnx')).size + statSync(join(dir, 'onnx', 'text_model.onnx')).size) / 2 ** 20;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'candor-bench-graphs-'));
+    try {
+      console.log(`\n${config}: model files ${modelMiB.toFixed(0)} MiB; NIB layer 9, 10 steps; each row a fresh process (load ${load()})`);
+      console.log('| process | bundle load s | first image map s | warm image map s | first text map s | warm text map s | first metrics s | warm metrics s | graphs from disk: check s + sessions s | derived s | peak RSS MiB (× model) |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      const rows: Record<string, ChildResult> = {};
+      for (const name of ['no graph cache (cold)', 'graph cache present']) {
+        const r = runChild(dir, cacheDir);
+        if (!r) continue;
+        rows[name] = r;
+        const c = r.cache;
+        console.log(`| ${name} | ${s3(r.loadS)} | ${s3(r.firstImageS)} | ${s3(r.warmImageS)} | ${s3(r.firstTextS)} | ${s3(r.warmTextS)} | ${s3(r.firstMetricsS)} | ${s3(r.warmMetricsS)} | ${c.hits} hits: ${s3(c.checkMs / 1000)} + ${s3(c.sessionMs / 1000)} | ${s3(c.deriveMs / 1000)} | ${r.peakMiB.toFixed(0)} (${(r.peakMiB / modelMiB).toFixed(2)}×) |`);
+      }
+
+      const env = { ...process.env, CANDOR_CACHE_DIR: cacheDir };
+      const cli = timed([bin, 'explain', '--model', dir, '--image', join(ROOT, 'native-models', 'demo', 'studies', 'demo-01.png'), '--text', TEXT, '--target', 'both', '--prefer', 'cpu', '--quiet', '--json', join(cacheDir, 'out.json')], env);
+      console.log(`CLI: candor explain --target both with metrics, graph cache present: ${cli.ok ? `${s3(cli.wallS)} s wall` : `failed: ${cli.tail}`}${cli.peakMiB ? `, peak RSS ${cli.peakMiB.toFixed(0)} MiB (${(cli.peakMiB / modelMiB).toFixed(2)}× the model files)` : ''} (load ${load()})`);
+
+      const paper = paperWarm(config);
+      const cached = rows['graph cache present'];
+      if (paper === null) console.log('paper code: not run (paper-speed tools or /usr/bin/python3 not found)');
+      else {
+        console.log(`paper code (PyTorch, paper_seq, median of 3, 2 threads): ${s3(paper)} s per image map (load ${load()})`);
+        if (cached) {
+          console.log(`→ first image map in a fresh process with the graph cache: ${s3(cached.firstImageS)} s = ${(paper / cached.firstImageS).toFixed(2)}× the paper code's warm figure (target ≥ 1.5×); warm ${s3(cached.warmImageS)} s = ${(paper / cached.warmImageS).toFixed(2)}× (target ≥ 3×)`);
+        }
+      }
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }
+}
+
+const argv = process.argv;
+const at = argv.indexOf('--child');
+if (at >= 0) {
+  child(argv[at + 1], argv[at + 2]).then(
+    (r) => console.log(JSON.stringify(r)),
+    (e: Error) => {
+      console.error(e.stack ?? e.message);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,116 @@
+// The on-disk cache of derived graphs: a hit gives the same explanation as a derivation; a missing,
+// truncated, corrupt or foreign entry is derived again (never an error); the size cap removes the
+// entries used longest ago; the key changes with what the graph depends on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadClipBundle } from '../../native-models/clip/bundle';
+import { explain } from '../../native-models/explain/index';
+import { nibGradient } from '../../native-models/explain/nib-graph';
+import { GraphCache } from '../../native-models/runtime/graph-cache';
+import { MINI, REF, readCase, readPng } from '../clip/helpers';
+import { testTempDir } from '../temp-dir';
+
+const c = readCase('case01');
+const img = readPng(join(REF, c.image));
+const OPTS = { method: 'nib' as const, layer: 1, steps: 5, target: 'both' as const, metrics: false };
+
+/** One explanation in a fresh bundle (a fresh process, as far as the graphs go) with `cache`. */
+async function explainWith(cache: GraphCache | null): Promise<{ image: number[]; text: number[]; folded: boolean | undefined }> {
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache });
+  try {
+    const e = await explain(bundle, img, c.text, OPTS);
+    const g = await nibGradient(bundle, 'vision', 1);
+    return { image: e.image!.tokenScores, text: e.text!.tokens.map((t) => t.raw), folded: g.folded?.applied };
+  } finally {
+    await bundle.dispose();
+  }
+}
+
+function graphFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => join(dir, f));
+}
+
+test('a graph from the cache explains exactly as the derived one; nothing is derived again', async () => {
+  const dir = testTempDir('candor-graph-cache-');
+  const derived = await explainWith(null);
+  const first = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await explainWith(first), derived);
+  assert.equal(first.stats.hits, 0);
+  assert.ok(first.stats.written >= 2, `both towers' NIB graphs are stored (${first.stats.written} written)`);
+  const second = new GraphCache(dir, { candorVersion: 'test' });
+  const again = await explainWith(second);
+  assert.deepEqual(again, derived);
+  assert.equal(again.folded, true);
+  assert.equal(second.stats.hits, 2, 'vision and text NIB graphs come from the disk');
+  assert.equal(second.stats.written, 0, 'and the plain tails are not derived to make them');
+});
+
+for (const damage of ['truncated', 'flipped byte', 'garbage record', 'graph missing'] as const) {
+  test(`a ${damage} entry is derived again and rewritten, and the explanation is unchanged`, async () => {
+    const dir = testTempDir('candor-graph-cache-');
+    const derived = await explainWith(new GraphCache(dir, { candorVersion: 'test' }));
+    for (const f of graphFiles(dir)) {
+      const json = f.replace(/\.onnx$/, '.json');
+      if (damage === 'truncated') truncateSync(f, Math.floor(statSync(f).size / 2));
+      if (damage === 'flipped byte') {
+        const b = readFileSync(f);
+        b[b.length >> 1] ^= 0x40;
+        writeFileSync(f, b);
+      }
+      if (damage === 'garbage record') writeFileSync(json, '{"format": 1, "bytes": ');
+      if (damage === 'graph missing') truncateSync(f, 0);
+    }
+    const cache = new GraphCache(dir, { candorVersion: 'test' });
+    assert.deepEqual(await explainWith(cache), derived);
+    assert.equal(cache.stats.hits, 0);
+    assert.ok(cache.stats.rejected >= 2, `the damaged entries are thrown away (${cache.stats.rejected})`);
+    assert.ok(cache.stats.written >= 2, 'and written again');
+    const healed = new GraphCache(dir, { candorVersion: 'test' });
+    assert.deepEqual(await explainWith(healed), derived);
+    assert.equal(healed.stats.hits, 2);
+  });
+}
+
+test('another Candor version, layer or graph is another entry', () => {
+  const a = new GraphCache('/nowhere', { candorVersion: '1.0.0' });
+  const b = new GraphCache('/nowhere', { candorVersion: '1.0.1' });
+  const parts = { model: 'abc', graph: 'nib-gradient', kind: 'vision', layer: 9 };
+  assert.notEqual(a.keyOf(parts), b.keyOf(parts));
+  assert.notEqual(a.keyOf(parts), a.keyOf({ ...parts, layer: 8 }));
+  assert.notEqual(a.keyOf(parts), a.keyOf({ ...parts, model: 'abd' }));
+  assert.equal(a.keyOf(parts), a.keyOf({ layer: 9, kind: 'vision', graph: 'nib-gradient', model: 'abc' }), 'the order of the parts does not matter');
+  assert.match(a.keyOf(parts), /^[0-9a-f]{64}$/);
+});
+
+test('the size cap removes the entries used longest ago, and a hit counts as a use', async () => {
+  const dir = testTempDir('candor-graph-cache-cap-');
+  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 10_000 });
+  const kib = (n: number): Uint8Array => new Uint8Array(n * 1024).fill(n);
+  for (const n of [1, 2, 3]) {
+    cache.put({ n }, kib(3), { n });
+    await cache.flush();
+    // one entry per second of age: the oldest first
+    const stem = join(dir, cache.keyOf({ n }));
+    const t = new Date(Date.now() - (10 - n) * 1000);
+    utimesSync(`${stem}.json`, t, t);
+  }
+  assert.ok((await cache.get({ n: 1 })) !== null, 'entry 1 is used now');
+  cache.put({ n: 4 }, kib(3), { n: 4 });
+  await cache.flush();
+  assert.equal(await cache.get({ n: 2 }), null, 'the one used longest ago is gone');
+  assert.deepEqual((await cache.get<{ n: number }>({ n: 1 }))?.meta, { n: 1 });
+  assert.ok((await cache.get({ n: 3 })) !== null);
+  assert.ok((await cache.get({ n: 4 })) !== null);
+  assert.equal(cache.stats.evicted, 1);
+});
+
+test('an unwritable cache folder costs nothing but the cache', async () => {
+  const file = join(testTempDir('candor-graph-cache-file-'), 'not-a-folder');
+  writeFileSync(file, 'x');
+  const cache = new GraphCache(file, { candorVersion: 'test' });
+  const derived = await explainWith(null);
+  assert.deepEqual(await explainWith(cache), derived);
+  assert.ok(cache.stats.writeErrors >= 1);
+});
