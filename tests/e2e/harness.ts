@@ -42,7 +42,7 @@ export interface Workspace {
 }
 
 /** Text drawn over a viewer: hidden in snapshots, whose fonts differ between machines. */
-const VIEWER_TEXT = '.viewer-label, .viewer-corner, .viewer-readout, .viewer-warning { visibility: hidden !important; }';
+const VIEWER_TEXT = '.viewer-label, .viewer-corner, .viewer-readout, .viewer-warning, .viewer-badge, .region-tools { visibility: hidden !important; }';
 
 export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promise<Workspace> {
   const resources = resolveResources(repoRoot());
