@@ -29,7 +29,7 @@ export const GROUPS = {
     mutate: ['electron/imaging/voi.ts', 'electron/imaging/modality.ts', 'electron/imaging/stored.ts'],
     tests: [
       'tests/imaging/voi.test.ts', 'tests/imaging/modality-lut-padding.test.ts', 'tests/imaging/odd-frames.test.ts', 'tests/imaging/float-pixels.test.ts',
-      'tests/imaging/load-basic.test.ts', 'tests/imaging/semantics.test.ts', 'tests/imaging/stored-units.test.ts',
+      'tests/imaging/load-basic.test.ts', 'tests/imaging/semantics.test.ts', 'tests/imaging/stored-units.test.ts', 'tests/imaging/lut-units.test.ts',
     ],
   },
   db: {
