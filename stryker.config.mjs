@@ -34,7 +34,10 @@ export const GROUPS = {
   },
   db: {
     mutate: ['db/chain.ts', 'db/canonical.ts'],
-    tests: ['tests/db/canonical.test.ts', 'tests/db/tamper.test.ts', 'tests/db/audit-store.test.ts', 'tests/db/legacy.test.ts', 'tests/db/legacy-schemas.test.ts'],
+    tests: [
+      'tests/db/canonical.test.ts', 'tests/db/fast-pass.test.ts', 'tests/db/tamper.test.ts', 'tests/db/audit-store.test.ts', 'tests/db/legacy.test.ts', 'tests/db/legacy-schemas.test.ts',
+      'tests/db/parallel-verify.test.ts',
+    ],
   },
   clip: {
     mutate: ['native-models/clip/tokenizer.ts'],
