@@ -105,6 +105,8 @@ test('padding settings that cannot be used are refused, naming the file; other s
   assert.equal(longest.maxLength, 16);
   assert.deepEqual(longest.encode(TEXT).ids.length, 6);
   assert.equal(new ClipTokenizer(withPadding({ strategy: {} }), siglip.config, 32, 'empty').padding, null);
+  for (const strategy of [undefined, null, 'Fixed']) assert.equal(new ClipTokenizer(withPadding({ strategy, pad_id: 212 }), siglip.config, 32, 'odd').padding, null, `strategy ${strategy}`);
+  assert.equal(new ClipTokenizer(withPadding(null, { max_length: '8' }), siglip.config, 32, 'text').maxLength, 32, 'a max_length that is no number is ignored');
   assert.equal(new ClipTokenizer(withPadding(null, null), siglip.config, 32, 'none').maxLength, 32);
   assert.equal(new ClipTokenizer(withPadding(null, { max_length: 0 }), siglip.config, 32, 'zero').maxLength, 32, 'a truncation to 0 is no truncation');
   assert.equal(new ClipTokenizer(withPadding(null, { max_length: 40 }), siglip.config, 32, 'longer').maxLength, 32, 'the model limit holds when truncation allows more');
