@@ -51,10 +51,10 @@ test('Modality LUT: stored values outside the table take its first or last entry
 });
 
 test('the range without padding: both padding limits are inclusive; all padding gives null', () => {
-  const stored = Int16Array.from([-2000, -1000, 5, -999, 40]);
-  const values = Float32Array.from([-3000, -2000, 5, -1999, 40]);
-  assert.deepEqual(unpaddedRange(values, stored, { low: -2000, high: -1000 }), { min: -1999, max: 40 });
-  assert.deepEqual(unpaddedRange(values, stored, { low: -2000, high: -999 }), { min: 5, max: 40 });
+  const stored = Int16Array.from([-2000, -1000, 5, -999, 40, -2001]);
+  const values = Float32Array.from([-3000, -2000, 5, -1999, 40, -2500]);
+  assert.deepEqual(unpaddedRange(values, stored, { low: -2000, high: -1000 }), { min: -2500, max: 40 }, 'a value below the padding range is no padding');
+  assert.deepEqual(unpaddedRange(values, stored, { low: -2000, high: -999 }), { min: -2500, max: 40 });
   assert.deepEqual(unpaddedRange(Float32Array.from([9, 1]), Int16Array.from([9, 1]), { low: 0, high: 0 }), { min: 1, max: 9 });
   assert.equal(unpaddedRange(values, stored, { low: -5000, high: 5000 }), null);
 });
@@ -75,11 +75,18 @@ test('LINEAR with a width under 1 is a threshold at the centre − ½; padding i
   const width2 = applyVoi([9, 9.5, 10], { kind: 'window', center: 10, width: 2 });
   assert.deepEqual([...width2], [0, 0.5, 1]);
   const pad = { min: -2000, max: -1000 };
-  const shown = applyVoi([-2000, -1500, -1000, -999, 100], { kind: 'window', center: 0, width: 200, fn: 'LINEAR_EXACT' }, { padding: pad, invert: true });
-  assert.deepEqual([...shown], [0, 0, 0, 1, 0]);
+  const shown = applyVoi([-2000, -1500, -1000, -999, 100, -2001], { kind: 'window', center: 0, width: 200, fn: 'LINEAR_EXACT' }, { padding: pad, invert: true });
+  assert.deepEqual([...shown], [0, 0, 0, 1, 0, 1]);
   const plain = applyVoi([-2001, -1000, 100], { kind: 'window', center: 0, width: 200, fn: 'LINEAR_EXACT' }, { padding: pad });
   assert.deepEqual([...plain], [0, 0, 1]);
   assert.deepEqual([...applyVoi([0], { kind: 'window', center: 0, width: 200 }, { padding: null, invert: false })], [Math.fround((0 - -0.5) / 199 + 0.5)]);
+});
+
+test('LINEAR_EXACT: a value at the lower end of the window is exactly 0 (not the rounding of its ramp)', () => {
+  // c − w/2 − c is not exactly −w/2 in binary for these: the ramp would give −1.1e-16 there.
+  for (const [c, w] of [[-3.3, 7.7], [10.7, 3.3]] as const) {
+    assert.ok(Object.is(applyVoi([c - w / 2], { kind: 'window', center: c, width: w, fn: 'LINEAR_EXACT' })[0], 0), `c ${c} w ${w}`);
+  }
 });
 
 test('8-bit display rounds to the nearest level; a full-range window spans min..max (at least 1 wide)', () => {
