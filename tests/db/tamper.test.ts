@@ -351,3 +351,27 @@ test('resuming at the head: nothing new to read, the prefix is the answer', () =
   db.close();
   assert.deepEqual(v, { ok: true, events: N, verifiedHead: { seq: N, hash: head.hash }, firstBroken: null, reason: null, missingProtections: [], checkpoints: 1 });
 });
+
+test('the last event deleted and one forged past the head: the deletion is named first; a system event without payload text hashes as the empty text', () => {
+  const last = base.events[N - 1];
+  const v = tamper((db) => {
+    db.prepare('DELETE FROM audit_events WHERE seq = ?').run(N);
+    db.prepare('INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(N + 1, last.time, 'mallory', last.action, last.entity_type, last.entity_id, last.payload, last.payload_hash, last.hash, 'b'.repeat(64));
+  });
+  expectBroken(v, N, 'deleted', 'last deleted, one past the head added');
+  assert.equal(v.reason, `event ${N} was deleted`);
+  const first = base.events[0];
+  assert.notEqual(first.action, 'finding.record');
+  const empty = tamper((db) => {
+    db.prepare('UPDATE audit_events SET payload = NULL, payload_hash = ? WHERE seq = 1').run(sha256Hex(''));
+    relinkFrom(db, 1);
+  });
+  // Event 1's own check passes (no payload, the empty text's hash); the relinked chain is then caught by the checkpoint.
+  expectBroken(empty, base.checkpointSeq, 'edited', 'payload NULL on event 1, chain relinked');
+});
+
+test('an empty log (no events, no head) verifies at the genesis hash', () => {
+  const v = tamper((db) => db.exec('DELETE FROM findings; DELETE FROM audit_events; DELETE FROM chain_head'));
+  assert.equal(v.ok, true, v.reason ?? '');
+  assert.deepEqual([v.events, v.verifiedHead, v.checkpoints], [0, { seq: 0, hash: GENESIS_HASH }, 0]);
+});
