@@ -58,7 +58,7 @@ export const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'tests/output/**', 'reports/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'tests/output/**', 'reports/**', '.stryker-tmp/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -28,17 +28,20 @@ export const GROUPS = {
   imaging: {
     mutate: ['electron/imaging/voi.ts', 'electron/imaging/modality.ts', 'electron/imaging/stored.ts'],
     tests: [
-      'tests/imaging/voi.test.ts', 'tests/imaging/modality-lut-padding.test.ts', 'tests/imaging/odd-frames.test.ts', 'tests/imaging/float-pixels.test.ts',
+      'tests/imaging/lut-units.test.ts', 'tests/imaging/voi.test.ts', 'tests/imaging/modality-lut-padding.test.ts', 'tests/imaging/odd-frames.test.ts', 'tests/imaging/float-pixels.test.ts',
       'tests/imaging/load-basic.test.ts', 'tests/imaging/semantics.test.ts', 'tests/imaging/stored-units.test.ts',
     ],
   },
   db: {
     mutate: ['db/chain.ts', 'db/canonical.ts'],
-    tests: ['tests/db/canonical.test.ts', 'tests/db/tamper.test.ts', 'tests/db/audit-store.test.ts', 'tests/db/legacy.test.ts', 'tests/db/legacy-schemas.test.ts'],
+    tests: [
+      'tests/db/canonical.test.ts', 'tests/db/fast-pass.test.ts', 'tests/db/tamper.test.ts', 'tests/db/audit-store.test.ts', 'tests/db/legacy.test.ts', 'tests/db/legacy-schemas.test.ts',
+      'tests/db/parallel-verify.test.ts',
+    ],
   },
   clip: {
     mutate: ['native-models/clip/tokenizer.ts'],
-    tests: ['tests/clip/bpe-offsets.test.ts', 'tests/clip/preprocess.test.ts', 'tests/explain/unicode-words.test.ts', 'tests/clip/tokenizer-units.test.ts'],
+    tests: ['tests/clip/tokenizer-units.test.ts', 'tests/clip/bpe-offsets.test.ts', 'tests/clip/preprocess.test.ts', 'tests/explain/unicode-words.test.ts'],
   },
 };
 

@@ -56,7 +56,9 @@ function usesByteLevel(json: TokenizerJsonShape): boolean {
   return JSON.stringify(json.pre_tokenizer ?? null).includes('ByteLevel') || JSON.stringify(json.decoder ?? null).includes('ByteLevel');
 }
 
+// `json.model?.`: a tokenizer.json without a model never gets this far (the Tokenizer refuses it).
 function kindOf(json: TokenizerJsonShape): TokenizerKind {
+  // Stryker disable next-line OptionalChaining: see above
   const t = json.model?.type;
   if (t === 'WordPiece') return 'wordpiece';
   if (t === 'BPE') return 'bpe';
@@ -107,8 +109,11 @@ export class ClipTokenizer {
     }
     this.kind = kindOf(json);
     this.byteLevel = usesByteLevel(json);
+    // Stryker disable next-line OptionalChaining: see kindOf
     this.suffix = json.model?.end_of_word_suffix ?? (JSON.stringify(json.decoder ?? null).includes('</w>') ? '</w>' : null);
+    // Stryker disable next-line OptionalChaining: see kindOf
     this.prefix = json.model?.continuing_subword_prefix ?? (this.kind === 'wordpiece' ? '##' : null);
+    // Stryker disable next-line OptionalChaining: see kindOf
     this.unk = json.model?.unk_token ?? (typeof config.unk_token === 'string' ? config.unk_token : null);
     this.specialIds = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.id));
     // An unknown-word marker stands for report text, unless it doubles as BOS/EOS (CLIP's BPE uses <|endoftext|>).
@@ -235,10 +240,11 @@ export function groupWords(text: string, tokens: TextToken[]): Word[] {
   tokens.forEach((t, i) => {
     if (t.special || t.start === null || t.end === null) return;
     const punct = isPunct(t.text);
-    if (cur && !punct && !isPunct(cur.text) && t.start <= cur.end && /^\S*$/.test(text.slice(cur.end, t.start))) {
+    // Spans that touch or overlap have nothing, so no whitespace, between them.
+    if (cur && !punct && !isPunct(cur.text) && t.start <= cur.end) {
       cur.end = Math.max(cur.end, t.end);
       cur.text = text.slice(cur.start, cur.end);
-      if (!cur.tokenIndices.includes(i)) cur.tokenIndices.push(i);
+      cur.tokenIndices.push(i);
       return;
     }
     if (cur && t.start === cur.start && t.end === cur.end) {

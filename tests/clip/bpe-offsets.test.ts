@@ -105,3 +105,12 @@ test('byte-level BPE has no unknown-word token: any text is spelled with known t
   const r = tk.encode('Épanchement pleural gauche');
   assert.ok(r.tokens.slice(1, -1).every((t) => !t.special && t.start !== null), 'every piece of an unseen word is a known byte token with a span');
 });
+
+test('byte-level is recognised from the pre-tokenizer alone: the byte tokens still decode to their characters; its unknown token is never a report word', () => {
+  const { json, config } = clipBpe(['left', 'small']);
+  const tk = new ClipTokenizer({ ...json, decoder: null }, { ...config, eos_token: '</s>', bos_token: '<s>' }, 77, 'bpe');
+  assert.equal(tk.kind, 'bpe');
+  assert.equal(tk.unknownId, null, 'a byte-level unk_token (here not the end token) is never produced');
+  const text = 'smäll left';
+  assert.deepEqual(tk.encode(text).tokens.slice(1, -1).map((t) => [t.text, t.start, t.end]), [['sm', 0, 2], ['ä', 2, 3], ['ä', 2, 3], ['l', 3, 4], ['l', 4, 5], ['left', 6, 10]]);
+});

@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
 import { canonicalFlat, GENESIS_HASH } from '../../db/canonical';
 import { canonicalNumberText } from '../../db/fast-scan';
-import { eventHash, scanRange, verifyChain, type EventRow } from '../../db/chain';
+import { eventHash, fastVerify, scanRange, verifyChain, type EventRow } from '../../db/chain';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
-import { inTempDir, makeInput } from './helpers';
+import { inTempDir, makeInput, TEST_KEY } from './helpers';
 
 const AWKWARD = ['dr. "O\'Neil"\t\\ \u0001\u001f\u007f', 'Zoë ≥ 😀 \u2028\u2029 \r\n', '</script>\b\f', 'plain'];
 
@@ -79,4 +79,46 @@ test('a value SQLite prints another way (a REAL 2/3) is rechecked exactly and ac
 test('the similarity printer the workers use gives canonicalFlat\'s text for every kind of value', () => {
   const values = [0, -0, 1, -1, 2 / 3, 0.1, 1e21, 1e-7, 5e-324, -1.7976931348623157e308, NaN, Infinity, -Infinity, null, 'text "quoted"\n', 'Zoë 😀'];
   for (const v of values) assert.equal(canonicalNumberText(v), canonicalFlat([v as number]).slice(1, -1), String(v));
+});
+
+test('an intact chain with a checkpoint is settled by the fast pass alone (in this thread and with workers, from the start or a prefix); a broken one never is', () => {
+  inTempDir((dir) => {
+    const file = join(dir, 'audit.db');
+    const store = AuditStore.open(file, { signingKey: TEST_KEY });
+    for (const seed of [1, 2, 3]) store.recordFinding(makeInput({ seed }));
+    store.signCheckpoint();
+    for (const seed of [4, 5]) store.recordFinding(makeInput({ seed }));
+    const events = store.events();
+    store.close();
+    const n = events.length;
+    const cp = events.find((e) => e.action === 'checkpoint.sign')!.seq;
+    const db = new Database(file);
+    const whole = { ok: true, events: n, verifiedHead: { seq: n, hash: events[n - 1].hash }, firstBroken: null, reason: null, missingProtections: ['m'], checkpoints: 1 };
+    assert.deepEqual(fastVerify(db, null, ['m'], false), whole);
+    assert.deepEqual(fastVerify(db, null, ['m'], true), whole);
+    assert.deepEqual(fastVerify(db, { seq: 2, hash: events[1].hash, checkpoints: 0 }, ['m'], false), whole);
+    assert.deepEqual(fastVerify(db, { seq: cp, hash: events[cp - 1].hash, checkpoints: 1 }, ['m'], true), whole);
+    assert.equal(fastVerify(db, { seq: 2, hash: events[0].hash, checkpoints: 0 }, [], false), null, 'a prefix that does not link');
+    // verify maps the file for its one long pass and gives the connection its own setting back.
+    db.pragma('mmap_size = 65536');
+    assert.deepEqual({ ...verifyChain(db), missingProtections: ['m'] }, whole);
+    assert.equal(db.pragma('mmap_size', { simple: true }), 65536);
+    for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER ${t.name}`);
+    db.pragma('foreign_keys = OFF');
+    const broken = (label: string, sql: string) => {
+      db.exec('SAVEPOINT t');
+      db.exec(sql);
+      assert.equal(fastVerify(db, null, [], false), null, label);
+      assert.equal(verifyChain(db).ok, false, label);
+      db.exec('ROLLBACK TO t');
+      db.exec('RELEASE t');
+    };
+    broken('head moved on', 'UPDATE chain_head SET seq = seq + 1');
+    broken('first event gone', 'DELETE FROM audit_events WHERE seq = 1');
+    broken('event before the start', `INSERT INTO audit_events SELECT 0, time, actor, action, entity_type, entity_id, payload, payload_hash, prev_hash, hash FROM audit_events WHERE seq = 1`);
+    broken('a finding without its event', `INSERT INTO findings SELECT 'extra', ${n + 3}, explanation_row, time, reviewer, decision, note, study_label, app_version, store_identifying FROM findings LIMIT 1`);
+    broken('a finding moved to a system event', `UPDATE findings SET seq = ${cp} WHERE seq = ${cp + 1}`);
+    broken('checkpoint signature', `UPDATE audit_events SET payload = replace(payload, '"signature":"', '"signature":"AA') WHERE seq = ${cp}`);
+    db.close();
+  });
 });

@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import { AuditStore } from '../../db/audit-store';
 import type { RecordedFinding } from '../../electron/api/contract';
 import { eventHash, verifyChain, type EventRow, type VerifyResult } from '../../db/chain';
-import { GENESIS_HASH } from '../../db/canonical';
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../db/canonical';
 import { payloadHashOf, STORED_FINDING_SQL, type StoredFinding } from '../../db/finding-codec';
-import type { Checkpoint } from '../../db/signing';
+import { signHead, type Checkpoint } from '../../db/signing';
 import { inTempDir, makeInput, TEST_KEY } from './helpers';
 
 interface Base {
@@ -66,6 +66,18 @@ function expectBroken(v: Pick<VerifyResult, 'ok' | 'reasonCode' | 'firstBroken' 
   assert.ok(v.reason && v.reason.length > 10, `${label}: a reason is given`);
 }
 
+/** What an insider who knows the algorithm does after an edit: every hash from `seq` on recomputed, and the head. */
+function relinkFrom(db: Database.Database, seq: number): void {
+  let prev = seq > 1 ? (db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(seq - 1) as { hash: string }).hash : GENESIS_HASH;
+  for (const e of db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').all(seq) as EventRow[]) {
+    const hash = eventHash({ ...e, prev_hash: prev });
+    db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, e.seq);
+    prev = hash;
+  }
+  const last = db.prepare('SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number };
+  db.prepare('UPDATE chain_head SET seq = ?, hash = ?').run(last.seq, prev);
+}
+
 function differentHex(h: string): string {
   return (h[0] === '0' ? '1' : '0') + h.slice(1);
 }
@@ -111,6 +123,8 @@ test('an edit with a recomputed hash is still caught, by the next link or the ch
       db.prepare('UPDATE audit_events SET actor = ?, hash = ? WHERE seq = ?').run('mallory', eventHash(edited), e.seq);
     });
     expectBroken(v, e.seq, 'edited', `rehashed edit of ${e.seq}`);
+    assert.match(v.reason!, new RegExp(`^event ${e.seq} was rewritten: its hash is not the (one event ${e.seq + 1} links to|recorded chain head)$`));
+    assert.equal(v.checkpoints, e.seq < base.checkpointSeq ? 0 : 1, 'checkpoints counted up to the break');
   }
 });
 
@@ -207,14 +221,7 @@ test('a whole chain rewritten with recomputed hashes: the stored checkpoint and 
       db.prepare('UPDATE audit_events SET seq = seq - 1 WHERE seq > ?').run(base.checkpointSeq);
       db.prepare('UPDATE findings SET seq = seq - 1 WHERE seq > ?').run(base.checkpointSeq);
     }
-    let prev = (db.prepare('SELECT hash FROM audit_events WHERE seq = ?').get(target.seq - 1) as { hash: string }).hash;
-    for (const e of db.prepare('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').all(target.seq) as EventRow[]) {
-      const hash = eventHash({ ...e, prev_hash: prev });
-      db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, e.seq);
-      prev = hash;
-    }
-    const last = db.prepare('SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number };
-    db.prepare('UPDATE chain_head SET seq = ?, hash = ?').run(last.seq, prev);
+    relinkFrom(db, target.seq);
   };
   const withCheckpoint = tamper((db) => rewrite(db, false));
   expectBroken(withCheckpoint, base.checkpointSeq, 'edited', 'rewrite under a stored checkpoint');
@@ -258,4 +265,113 @@ test('verify through a real file copy opened by AuditStore (as the CLI does)', (
     assert.deepEqual(v.missingProtections, ['audit_events_no_delete']);
     store.close();
   });
+});
+
+test('several events deleted, and a chain head moved past the last event, are named with their range', () => {
+  const v = tamper((db) => db.prepare('DELETE FROM audit_events WHERE seq IN (3, 4)').run());
+  expectBroken(v, 3, 'deleted', 'delete 3 and 4');
+  assert.equal(v.reason, 'events 3..4 were deleted');
+  expectBroken(tamper((db) => db.prepare('DELETE FROM audit_events WHERE seq = 4').run()), 4, 'deleted', 'delete 4');
+  const one = tamper((db) => db.exec('UPDATE chain_head SET seq = seq + 1'));
+  expectBroken(one, N + 1, 'deleted', 'head one further');
+  assert.equal(one.reason, `event ${N + 1} (the last) was deleted`);
+  const two = tamper((db) => db.exec('UPDATE chain_head SET seq = seq + 2'));
+  expectBroken(two, N + 1, 'deleted', 'head two further');
+  assert.equal(two.reason, `events ${N + 1}..${N + 2} (the last) were deleted`);
+});
+
+test('findings that point past the events, before them, or whose id or explanation changed are named', () => {
+  const [f1] = base.findings;
+  const copyOf = (db: Database.Database, id: string, seq: number) => {
+    const row = db.prepare('SELECT * FROM findings WHERE id = ?').get(f1.id) as Record<string, unknown>;
+    db.prepare('INSERT INTO findings (id, seq, explanation_row, time, reviewer, decision, note, study_label, app_version, store_identifying) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, seq, row.explanation_row, row.time, 'mallory', 'agree', '', null, '0', 0);
+  };
+  const before = tamper((db) => copyOf(db, 'early', 0));
+  expectBroken(before, 0, 'inserted', 'finding before the first event');
+  assert.equal(before.reason, 'finding early refers to event 0, which does not exist');
+  const after = tamper((db) => copyOf(db, 'late', N + 5));
+  expectBroken(after, N + 5, 'inserted', 'finding after the last event');
+  assert.equal(after.reason, `finding late refers to event ${N + 5}, which does not exist`);
+  const renamed = tamper((db) => db.prepare("UPDATE findings SET id = 'renamed' WHERE id = ?").run(f1.id));
+  expectBroken(renamed, f1.seq, 'payload', 'finding renamed');
+  assert.equal(renamed.reason, `event ${f1.seq} records finding ${f1.id} but the findings table gives renamed for it`);
+  const gone = tamper((db) => db.prepare('DELETE FROM explanations WHERE id = (SELECT explanation_row FROM findings WHERE id = ?)').run(f1.id));
+  assert.equal(gone.reason, `the explanation of finding ${f1.id} is missing`);
+});
+
+test('a stored checkpoint that cannot be read, is not validly signed, or signs an event that does not exist is named, even with the chain relinked', () => {
+  const cp = base.checkpointSeq;
+  const withPayload = (payload: string) =>
+    tamper((db) => {
+      db.prepare('UPDATE audit_events SET payload = ?, payload_hash = ? WHERE seq = ?').run(payload, sha256Hex(payload), cp);
+      relinkFrom(db, cp);
+    });
+  for (const text of ['{not json', 'null']) {
+    const v = withPayload(text);
+    expectBroken(v, cp, 'edited', `checkpoint payload ${text}`);
+  }
+  assert.equal(withPayload('{not json').reason, `checkpoint event ${cp} has an unreadable payload`);
+  const forged = withPayload(canonicalJson({ ...base.checkpoint, signature: Buffer.alloc(64, 1).toString('base64') }));
+  expectBroken(forged, cp, 'edited', 'bad signature');
+  assert.equal(forged.reason, `the signature of checkpoint event ${cp} is not valid`);
+  const nowhere = withPayload(canonicalJson(signHead(TEST_KEY, N + 7, 'a'.repeat(64))));
+  expectBroken(nowhere, cp, 'edited', 'checkpoint of a missing event');
+  assert.equal(nowhere.reason, `event ${N + 7} no longer has the hash signed by checkpoint ${cp} (the chain was rewritten)`);
+  const fractional = withPayload(canonicalJson({ ...signHead(TEST_KEY, 2, base.events[1].hash), seq: 2.5 }));
+  expectBroken(fractional, cp, 'edited', 'checkpoint of seq 2.5');
+});
+
+test('a verification resumed after a prefix: a checkpoint signing an event inside the prefix still holds; an event copied from the prefix is an edit', () => {
+  const cp = base.checkpointSeq;
+  const signed = base.checkpoint.seq;
+  assert.ok(signed < cp, 'the checkpoint signs an earlier event');
+  const resume = (at: number) => ({ seq: at, hash: base.events[at - 1].hash, checkpoints: 0 });
+  // An edit after the checkpoint makes the walk run; it must pass the checkpoint first.
+  const db = new Database(base.image);
+  for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER ${t.name}`);
+  db.prepare("UPDATE audit_events SET actor = 'mallory' WHERE seq = ?").run(N);
+  const v = verifyChain(db, resume(signed));
+  expectBroken(v, N, 'edited', 'edit after a resumed checkpoint');
+  assert.equal(v.checkpoints, 1);
+  // Event 2's row written over event 7 (its own seq kept): no event after the prefix has that hash.
+  const e2 = base.events[1];
+  db.prepare('UPDATE audit_events SET actor = ?, action = ?, time = ?, entity_type = ?, entity_id = ?, payload = ?, payload_hash = ?, prev_hash = ?, hash = ? WHERE seq = 7')
+    .run(e2.actor, e2.action, e2.time, e2.entity_type, e2.entity_id, e2.payload, e2.payload_hash, e2.prev_hash, e2.hash);
+  const copied = verifyChain(db, resume(cp));
+  expectBroken(copied, 7, 'edited', 'event 2 copied over 7, verified from 6');
+  expectBroken(verifyChain(db), 7, 'reordered', 'the same, verified in full');
+  db.close();
+});
+
+test('resuming at the head: nothing new to read, the prefix is the answer', () => {
+  const db = new Database(base.image);
+  const head = { seq: N, hash: base.events[N - 1].hash, checkpoints: 1 };
+  const v = verifyChain(db, head);
+  db.close();
+  assert.deepEqual(v, { ok: true, events: N, verifiedHead: { seq: N, hash: head.hash }, firstBroken: null, reason: null, missingProtections: [], checkpoints: 1 });
+});
+
+test('the last event deleted and one forged past the head: the deletion is named first; a system event without payload text hashes as the empty text', () => {
+  const last = base.events[N - 1];
+  const v = tamper((db) => {
+    db.prepare('DELETE FROM audit_events WHERE seq = ?').run(N);
+    db.prepare('INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(N + 1, last.time, 'mallory', last.action, last.entity_type, last.entity_id, last.payload, last.payload_hash, last.hash, 'b'.repeat(64));
+  });
+  expectBroken(v, N, 'deleted', 'last deleted, one past the head added');
+  assert.equal(v.reason, `event ${N} was deleted`);
+  const first = base.events[0];
+  assert.notEqual(first.action, 'finding.record');
+  const empty = tamper((db) => {
+    db.prepare('UPDATE audit_events SET payload = NULL, payload_hash = ? WHERE seq = 1').run(sha256Hex(''));
+    relinkFrom(db, 1);
+  });
+  // Event 1's own check passes (no payload, the empty text's hash); the relinked chain is then caught by the checkpoint.
+  expectBroken(empty, base.checkpointSeq, 'edited', 'payload NULL on event 1, chain relinked');
+});
+
+test('an empty log (no events, no head) verifies at the genesis hash', () => {
+  const v = tamper((db) => db.exec('DELETE FROM findings; DELETE FROM audit_events; DELETE FROM chain_head'));
+  assert.equal(v.ok, true, v.reason ?? '');
+  assert.deepEqual([v.events, v.verifiedHead, v.checkpoints], [0, { seq: 0, hash: GENESIS_HASH }, 0]);
 });

@@ -92,4 +92,10 @@ test('YBR_FULL and YBR_FULL_422 to RGB, clamped at both ends', () => {
   const odd = ybrFull422ToRgb(src, 3, 1, 8);
   assert.equal(odd.length, 9);
   assert.deepEqual(Array.from(odd), [...rgbOf(10, 100, 150, 8), ...rgbOf(20, 100, 150, 8), ...rgbOf(30, 90, 160, 8)]);
+  // Two rows of an odd width: the second row starts right after the first row's three pixels.
+  const twoRows = ybrFull422ToRgb(Uint8Array.from([...src.slice(0, 8), ...src.slice(4, 12)]), 3, 2, 8);
+  assert.deepEqual(Array.from(twoRows), [
+    ...rgbOf(10, 100, 150, 8), ...rgbOf(20, 100, 150, 8), ...rgbOf(30, 90, 160, 8),
+    ...rgbOf(30, 90, 160, 8), ...rgbOf(40, 90, 160, 8), ...rgbOf(50, 80, 170, 8),
+  ]);
 });
