@@ -20,7 +20,7 @@ export function applyRescale(stored: StoredArray, t: ModalityTransform): Float32
 /** Colour samples scaled to 0..255 whatever their bit depth. */
 export function colourTo255(stored: StoredArray, bitsStored: number): Float32Array {
   const out = new Float32Array(stored.length);
-  if (bitsStored <= 8) out.set(stored);
+  if (bitsStored === 8) out.set(stored);
   else {
     const k = 255 / (2 ** bitsStored - 1);
     for (let i = 0; i < stored.length; i++) out[i] = stored[i]! * k;

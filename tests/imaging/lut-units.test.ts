@@ -15,13 +15,15 @@ test('rescale: slope and intercept each apply on their own; identity copies', ()
   assert.deepEqual([...applyRescale(stored, { slope: 0.5, intercept: 10 })], [9, 10, 11.5]);
 });
 
-test('colour samples above 8 bits are scaled to 0..255; 8-bit ones are kept', () => {
+test('colour samples of any depth but 8 bits are scaled to 0..255; 8-bit ones are kept', () => {
   assert.deepEqual([...colourTo255(Uint8Array.from([0, 7, 255]), 8)], [0, 7, 255]);
   const twelve = colourTo255(Uint16Array.from([0, 2048, 4095]), 12);
   assert.equal(twelve[0], 0);
   assert.ok(Math.abs(twelve[1]! - (255 * 2048) / 4095) < 1e-4);
   assert.equal(twelve[2], 255);
   assert.equal(colourTo255(Uint16Array.from([511]), 9)[0], 255);
+  // Bits Stored 6 in an 8-bit sample: 0..63 is the full range (it was passed through as 0..63, a dark image).
+  assert.deepEqual([...colourTo255(Uint8Array.from([0, 21, 63]), 6)], [0, 85, 255]);
 });
 
 test('palette colour: indices below the first mapped value take the first entry, at or past the end the last; 16-bit entries scaled by 1/257', () => {
