@@ -56,6 +56,7 @@ export async function forScaledSteps(h: Float32Array, steps: number, maxBatch: n
     checkAbort(ctl.signal);
     const b = Math.min(batch, steps - first + 1);
     const x = new Float32Array(b * h.length);
+    // Stryker disable next-line EqualityOperator: one more point would be written past the end of x, which a typed array ignores
     for (let j = 0; j < b; j++) scaledCopy(h, first + j, steps, x, j * h.length);
     await run(x, first, b);
     ctl.progress?.(Math.min(1, (first + b - 1) / steps));
@@ -100,6 +101,7 @@ export function gaussian(rand: () => number): () => number {
       return s;
     }
     let u = 0;
+    // Stryker disable next-line EqualityOperator: the generator yields multiples of 2^-32, never exactly 1e-300
     while (u <= 1e-300) u = rand();
     const v = rand();
     const r = Math.sqrt(-2 * Math.log(u));

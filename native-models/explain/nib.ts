@@ -24,11 +24,13 @@ export async function nibAttribution(bundle: ClipBundle, hidden: Hidden, target:
     const { grad, similarity } = await runTailGrad(graph, x, b, T, D, target, ids, h);
     for (let j = 0; j < b; j++) {
       const off = j * T * D;
+      // Stryker disable next-line EqualityOperator: a write one past the end of a Float64Array is ignored
       for (let k = 0; k < T * D; k++) gsum[k] += grad[off + k];
       stepLosses.push(similarity[j]);
     }
   });
   const scores = new Float64Array(T);
+  // Stryker disable next-line EqualityOperator: a write one past the end of a Float64Array is ignored
   for (let t = 0; t < T; t++) {
     let s = 0;
     // A plain sum (the paper's nansum would hide them): NaN here must be reported, not drawn.

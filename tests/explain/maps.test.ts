@@ -82,3 +82,32 @@ test('pooling a pixel map into patches sums each patch, uneven patches included'
   assert.deepEqual(poolToGrid(map, 5, 2, 2, 2), [6, 9, 60, 90]);
   assert.deepEqual(poolToGrid([1, 1, 1, 1], 2, 2, 1, 1), [4]);
 });
+
+test("model space to scan space: the view's edges are inside, one pixel past them is not", () => {
+  // Pixel centres at 0.5 … 5.5 with offset 0.5 land on model coordinates 0 … 5: 0 and 4 are the edges of a 4-pixel view.
+  const t: ModelToScan = { modelWidth: 4, modelHeight: 4, scanWidth: 6, scanHeight: 6, scaleX: 1, scaleY: 1, offsetX: 0.5, offsetY: 0.5, letterbox: false };
+  const v = modelMapToScan(new Array(16).fill(1), t).values;
+  const expected = Array.from({ length: 36 }, (_, k) => (Math.floor(k / 6) <= 4 && k % 6 <= 4 ? 1 : 0));
+  assert.deepEqual(Array.from(v), expected);
+});
+
+test('model space to scan space: a view wider than the scan leaves the rows below it at 0', () => {
+  // The model (4×4, scale 1) sees past the scan's right edge (the scan is 2 wide) but only its top 4 of 8 rows.
+  const t: ModelToScan = { modelWidth: 4, modelHeight: 4, scanWidth: 2, scanHeight: 8, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, letterbox: false };
+  const v = modelMapToScan(new Array(16).fill(1), t).values;
+  assert.deepEqual(Array.from(v), [...new Array(8).fill(1), ...new Array(8).fill(0)]);
+});
+
+test('model space to scan space: a reduced output samples each row at its own centre', () => {
+  // Rows of the model map hold their index; the 8×8 scan (scale 2) drawn 4×4 samples scan rows 1, 3, 5, 7 = model rows 0.5 … 3.5.
+  const t: ModelToScan = { modelWidth: 4, modelHeight: 4, scanWidth: 8, scanHeight: 8, scaleX: 2, scaleY: 2, offsetX: 0, offsetY: 0, letterbox: false };
+  const map = Array.from({ length: 16 }, (_, i) => Math.floor(i / 4));
+  const s = modelMapToScan(map, t, 4);
+  assert.deepEqual([s.width, s.height], [4, 4]);
+  close(Array.from(s.values.filter((_, k) => k % 4 === 0)), [0, 1, 2, 3], 1e-6);
+});
+
+test('pooling into fewer patch rows than pixel rows', () => {
+  // One column of 4 pixels into 2 patch rows: rows 0–1 and 2–3.
+  assert.deepEqual(poolToGrid([1, 2, 3, 4], 1, 4, 2, 1), [3, 7]);
+});

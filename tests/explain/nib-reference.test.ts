@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';
 import { nibAttribution } from '../../native-models/explain/nib';
-import type { Hidden } from '../../native-models/explain/core';
+import { ExplainError, runTailGrad, type Hidden } from '../../native-models/explain/core';
+import { nibGradient } from '../../native-models/explain/nib-graph';
 import { CASES, MINI, REF, maxAbsDiff, readCase, readPixelsBin, readPng, type RefCase } from '../clip/helpers';
 import { assertEvenStepsGiveReference, assertMatchesReference, oracleNib, type OracleNib } from './reference';
 
@@ -120,3 +121,10 @@ for (const name of ['case03', 'case07']) {
     }
   });
 }
+
+test("NIB's folded graph refuses to run without h, the direction it was folded along", async () => {
+  const graph = await nibGradient(bundle, 'vision', bundle.visionLayers - 1);
+  assert.ok(graph.direction, 'the mini bundle gets the folded graph');
+  const T = bundle.vision.tokens, D = bundle.vision.width;
+  await assert.rejects(runTailGrad(graph, new Float32Array(T * D), 1, T, D, new Float32Array(bundle.projectionDim), null), (e: unknown) => e instanceof ExplainError && /folded graph needs h/.test(e.message));
+});

@@ -52,3 +52,10 @@ test('the coverage warning: from below 80% known words, naming at most five unkn
   assert.match(coverageWarning(cov(6, five))!, /\(not: “a”, “b”, “c”, “d”, “e”\);/, 'five are all named, without an ellipsis');
   assert.match(coverageWarning(cov(7, [...five, 'f']))!, /\(not: “a”, “b”, “c”, “d”, “e”, …\);/, 'a sixth is left out');
 });
+
+test('a word is dropped only when it is punctuation from its first character to its last', () => {
+  // "'s" + "table" (CLIP's BPE splits a leading "'s" off), "effusion." as one token, and "..." as one token.
+  const text = "'stable effusion. ...";
+  const words = reportWords(text, tokens(text, [[0, 2], [2, 7], [8, 17], [18, 21]]));
+  assert.deepEqual(words.map((w) => w.text), ["'stable", 'effusion.']);
+});
