@@ -91,11 +91,11 @@ test("model space to scan space: the view's edges are inside, one pixel past the
   assert.deepEqual(Array.from(v), expected);
 });
 
-test('model space to scan space: a view wider than the scan leaves the rows below it at 0', () => {
-  // The model (4×4, scale 1) sees past the scan's right edge (the scan is 2 wide) but only its top 4 of 8 rows.
-  const t: ModelToScan = { modelWidth: 4, modelHeight: 4, scanWidth: 2, scanHeight: 8, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, letterbox: false };
+test('model space to scan space: a view wider than the scan leaves the rows above and below it at 0', () => {
+  // The model (4×4, scale 1) sees past the scan's right edge (the scan is 2 wide) but only rows 1–4 of 8 (model y −0.5, 0.5 … 3.5, 4.5 …).
+  const t: ModelToScan = { modelWidth: 4, modelHeight: 4, scanWidth: 2, scanHeight: 8, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 1, letterbox: false };
   const v = modelMapToScan(new Array(16).fill(1), t).values;
-  assert.deepEqual(Array.from(v), [...new Array(8).fill(1), ...new Array(8).fill(0)]);
+  assert.deepEqual(Array.from(v), [0, 0, ...new Array(8).fill(1), ...new Array(6).fill(0)]);
 });
 
 test('model space to scan space: a reduced output samples each row at its own centre', () => {
