@@ -22,7 +22,7 @@ type WebNode = Extract<PacsNode, { kind: 'dicomweb' }>;
 const MAX_INSTANCE_BYTES = 2 ** 31 - 1;
 const MAX_JSON_BYTES = 64 * 2 ** 20;
 /** Instances fetched at once, and the most a study may list (a guard against a runaway listing). */
-const PARALLEL = 3;
+export const RETRIEVE_PARALLEL = 3;
 const PAGE = 1000;
 const MAX_INSTANCES = 100_000;
 
@@ -173,7 +173,7 @@ export class DicomWebClient implements PacsClient {
     // One report at a time, in order: a consumer that awaits (say, to show or check something) holds every fetcher.
     let reports: Promise<void> = Promise.resolve(opts.onProgress?.({ done, total: refs.length, bytes }));
     await reports;
-    await eachLimited(refs, PARALLEL, opts.signal, async (ref, i, signal) => {
+    await eachLimited(refs, RETRIEVE_PARALLEL, opts.signal, async (ref, i, signal) => {
       const a = await this.fetchInstance(studyUid, ref, signal);
       if (a.status === 404 || a.status === 410) {
         throw new PacsNotFoundError(this.node.label, `study ${studyUid} changed during the transfer: instance ${ref.sop} (${i + 1} of ${refs.length}) is no longer there; nothing was kept`);
