@@ -188,7 +188,7 @@ async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: 
     const ic = await imageConfidence(bundle, pixelValues, modelMap, enc.textEmbeds, similarity);
     metrics.vdrop = ic.vdrop;
     metrics.vincr = ic.vincr;
-    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl);
+    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl, enc.imageEmbeds);
     metrics.deletionAuc = di.deletion;
     metrics.insertionAuc = di.insertion;
   }
