@@ -97,6 +97,19 @@ function sha256File(file: string): string {
   return h.digest('hex');
 }
 
+/** Releases the derived graphs cached on the bundle (a later use makes them again: from the disk cache where there is one). */
+export async function releaseDerived(bundle: Pick<ClipBundle, 'cache'>): Promise<void> {
+  const held = [...bundle.cache.values()];
+  bundle.cache.clear();
+  for (const p of held) {
+    try {
+      await (await p).release();
+    } catch {
+      // a failed build has nothing to release
+    }
+  }
+}
+
 function int(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }
@@ -320,14 +333,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       async dispose() {
         // Graphs still being written to the disk cache are finished first.
         await bundle.graphCache?.flush();
-        for (const p of cache.values()) {
-          try {
-            await (await p).release();
-          } catch {
-            // a failed build has nothing to release
-          }
-        }
-        cache.clear();
+        await releaseDerived(bundle);
         await release();
       },
     };
