@@ -5,12 +5,12 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
+import { createSession, exposeTensors, parseModel, replaceNodeInBytes, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
 import { releaseGarbage } from '../runtime/memory';
 import { sha256OffThread, sharedBytes } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
@@ -190,12 +190,26 @@ export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
  * after the bytes read; serialized whole where that room is too small.
  */
 function exposedInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }): Uint8Array {
-  const have = new Set((model.graph?.output ?? []).map((o) => o.name));
-  const added = (exposeTensors(model, names).graph?.output ?? []).filter((o) => !have.has(o.name));
-  const tail = serializeModel({ graph: { output: added } });
+  const tail = serializeModel({ graph: { output: addedOutputs(model, names) } });
   if (tail.byteLength > read.bytes.byteLength - read.size) return serializeModel(exposeTensors(model, names));
   read.bytes.set(tail, read.size);
   return read.bytes.subarray(0, read.size + tail.byteLength);
+}
+
+/** The graph outputs exposeTensors adds for `names`. */
+function addedOutputs(model: ModelProto, names: string[]): ValueInfoProto[] {
+  const have = new Set((model.graph?.output ?? []).map((o) => o.name));
+  return (exposeTensors(model, names).graph?.output ?? []).filter((o) => !have.has(o.name));
+}
+
+/**
+ * The text model with `token_scale` and `names` exposed, as pieces of the file's own bytes around
+ * the edited lookup node (splice.ts): no second copy of the text weights in memory while the session
+ * is built (ViT-B/32's text tower: 254 MB); serialized whole where the bytes are not laid out plainly.
+ */
+function scaledInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }, edit: TokenScaleEdit): Uint8Array[] {
+  const pieces = replaceNodeInBytes(read.bytes.subarray(0, read.size), edit.index, edit.nodes, { graph: { input: [edit.input], output: addedOutputs(model, names) } });
+  return pieces ?? [serializeModel(exposeTensors(applyTokenScale(model, edit), names))];
 }
 
 /** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
@@ -251,15 +265,20 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
     cuts = { source: 'structure', layout: found.layout };
     if (configLayers !== null && layerInputs.length - 1 !== configLayers) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
   }
-  const scaled = kind === 'text' ? withTokenScale(model, inputName) : null;
-  const bytes = scaled ? serializeModel(exposeTensors(scaled, layerInputs)) : exposedInPlace(model, layerInputs, held);
+  const edit = kind === 'text' ? tokenScaleEdit(model, inputName) : null;
+  const pieces = edit ? scaledInPlace(model, layerInputs, held, edit) : [exposedInPlace(model, layerInputs, held)];
   let graph: Inspected['graph'];
   try {
     const tmp = mkdtempSync(join(tmpdir(), 'candor-tower-'));
     graph = { file: join(tmp, 'model.onnx'), dir: tmp };
-    writeFileSync(graph.file, bytes, { mode: 0o600 });
+    const fd = openSync(graph.file, 'w', 0o600);
+    try {
+      for (const p of pieces) writeSync(fd, p);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    graph = { bytes };
+    graph = { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
   }
   const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
   const ones = (ids: readonly number[]): number[] => ids.map(() => 1);
@@ -340,22 +359,35 @@ function tokenEmbeddingNode(model: ModelProto, idsName: string): number {
 }
 
 /**
- * The text model with its token embeddings multiplied by a `token_scale` input (the text metrics and
+ * The text model gets its token embeddings multiplied by a `token_scale` input (the text metrics and
  * RISE scale them; every other run feeds ones, which leaves the numbers exactly as they were), so one
- * session serves both; null where the lookup is not found.
+ * session serves both. What adds it: the lookup node's index, the nodes that replace it (the lookup,
+ * then the Mul), the new input.
  */
-export function withTokenScale(model: ModelProto, idsName: string): ModelProto | null {
-  const g = model.graph;
+interface TokenScaleEdit {
+  index: number;
+  nodes: NodeProto[];
+  input: ValueInfoProto;
+}
+
+function tokenScaleEdit(model: ModelProto, idsName: string): TokenScaleEdit | null {
   const k = tokenEmbeddingNode(model, idsName);
-  if (!g || k < 0) return null;
-  const nodes = [...(g.node ?? [])];
-  const gather = nodes[k];
+  if (!model.graph || k < 0) return null;
+  const gather = (model.graph.node ?? [])[k];
   const out = gather.output?.[0] as string;
   const raw = `${out}/unscaled`;
-  nodes[k] = { ...gather, output: [raw] };
-  nodes.splice(k + 1, 0, { opType: 'Mul', name: 'candor/token_scale', input: [raw, TOKEN_SCALE], output: [out] });
-  const input = [...(g.input ?? []), { name: TOKEN_SCALE, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } }];
-  return { ...model, graph: { ...g, node: nodes, input } };
+  return {
+    index: k,
+    nodes: [{ ...gather, output: [raw] }, { opType: 'Mul', name: 'candor/token_scale', input: [raw, TOKEN_SCALE], output: [out] }],
+    input: { name: TOKEN_SCALE, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } },
+  };
+}
+
+function applyTokenScale(model: ModelProto, edit: TokenScaleEdit): ModelProto {
+  const g = model.graph ?? {};
+  const nodes = [...(g.node ?? [])];
+  nodes.splice(edit.index, 1, ...edit.nodes);
+  return { ...model, graph: { ...g, node: nodes, input: [...(g.input ?? []), edit.input] } };
 }
 
 export function idsTensor(ids: readonly number[], type: 'int64' | 'int32', batch = 1): ort.Tensor {
