@@ -19,7 +19,7 @@ import type { ModelProto } from './engine';
 import { patchLayout } from './patches';
 import { parsePreprocessorConfig, PreprocessError, type PreprocessConfig } from './preprocess';
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
-import { BundleError, idsTensor, openTower, runTower, textFeeds, type Prefer, type Tower } from './tower';
+import { BundleError, idsTensor, openTower, readTowerFile, runTower, textFeeds, type Prefer, type Tower, type TowerFile } from './tower';
 
 export { BundleError, idsTensor, runTower, textFeeds, type Prefer, type Tower };
 
@@ -97,6 +97,19 @@ function sha256File(file: string): string {
   return h.digest('hex');
 }
 
+/** Releases the derived graphs cached on the bundle (a later use makes them again: from the disk cache where there is one). */
+export async function releaseDerived(bundle: Pick<ClipBundle, 'cache'>): Promise<void> {
+  const held = [...bundle.cache.values()];
+  bundle.cache.clear();
+  for (const p of held) {
+    try {
+      await (await p).release();
+    } catch {
+      // a failed build has nothing to release
+    }
+  }
+}
+
 function int(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }
@@ -169,25 +182,36 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
 
   const files = [...REQUIRED, 'tokenizer_config.json', 'nib.json'].filter((f) => existsSync(join(dir, f))).sort();
   const fileHashes: Record<string, string> = {};
-  for (const f of files) fileHashes[f] = sha256File(join(dir, f));
-  const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
+  // The towers' files are hashed as openTower reads them (once, on a worker thread); the others here.
+  for (const f of files) if (!f.startsWith('onnx/')) fileHashes[f] = sha256File(join(dir, f));
 
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
   // What loading needs from each parsed model is read while openTower holds it (it lets it go after).
   const looked: { pvDims: ReturnType<typeof staticDims>; rows: number | null } = { pvDims: null, rows: null };
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/vision_model.onnx'], (m) => {
+  // The text tower's file is read, and its hash started, while onnxruntime builds the vision session.
+  let textRead: TowerFile | null = null;
+  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, readTowerFile(dir, 'vision'), (m) => {
     looked.pvDims = staticDims((m.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
+  }, () => {
+    try {
+      textRead = readTowerFile(dir, 'text');
+    } catch {
+      // read again below, where its error names the text tower
+    }
   });
+  fileHashes['onnx/vision_model.onnx'] = vis.sha256;
   let txt;
   try {
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, fileHashes['onnx/text_model.onnx'], (m) => {
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, textRead ?? readTowerFile(dir, 'text'), (m) => {
       looked.rows = embeddingRows(m, 'input_ids');
     });
   } catch (e) {
     await vis.tower.session.release();
     throw e;
   }
+  fileHashes['onnx/text_model.onnx'] = txt.sha256;
+  const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
   const release = async (): Promise<void> => {
     await vis.tower.session.release();
     await txt.tower.session.release();
@@ -309,14 +333,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       async dispose() {
         // Graphs still being written to the disk cache are finished first.
         await bundle.graphCache?.flush();
-        for (const p of cache.values()) {
-          try {
-            await (await p).release();
-          } catch {
-            // a failed build has nothing to release
-          }
-        }
-        cache.clear();
+        await releaseDerived(bundle);
         await release();
       },
     };

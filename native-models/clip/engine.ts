@@ -1,5 +1,6 @@
 /** The engine functions this room uses (native-models/onnx, native-models/runtime), in one place. */
-export { parseModel, serializeModel, type ModelProto } from '../onnx/model';
+export { parseModel, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/model';
+export { replaceNodeInBytes } from '../onnx/splice';
 export { exposeTensors, extractSubgraph } from '../onnx/surgery';
 export { appendCosineObjective } from '../onnx/objective';
 export { buildGradientModel } from '../onnx/autodiff';

@@ -5,13 +5,14 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { createSession, exposeTensors, parseModel, serializeModel, type ModelProto } from './engine';
+import { createSession, exposeTensors, parseModel, replaceNodeInBytes, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
 import { releaseGarbage } from '../runtime/memory';
+import { sha256OffThread, sharedBytes } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
 import { UserInputError } from '../errors';
@@ -110,10 +111,12 @@ class ModelCopy {
   private strong: ModelProto | null;
   private weak: WeakRef<ModelProto> | null = null;
 
+  /** The SHA-256 the file must still have when it is read again (known once its hash has finished). */
+  sha256: string | null = null;
+
   constructor(
     private readonly file: string,
     model: ModelProto,
-    private readonly sha256: string | null,
   ) {
     this.strong = model;
   }
@@ -139,18 +142,42 @@ class ModelCopy {
 /** Room after the file's bytes for what exposedInPlace appends (a few hundred bytes per tensor). */
 const APPEND_ROOM = 256 * 1024;
 
-function readWithRoom(file: string): { bytes: Buffer; size: number } {
-  const fd = openSync(file, 'r');
+/** A tower's file read once, with room after its bytes, and the SHA-256 of those bytes under way on a worker thread. */
+export interface TowerFile {
+  file: string;
+  /** Null once openTower has let them go (the session is built from a file, not from these). */
+  bytes: Buffer | null;
+  size: number;
+  sha256: Promise<string>;
+}
+
+/**
+ * Reads a tower's file into shared memory and starts hashing it there: the hash recorded for the
+ * bundle is of the very bytes parsed and loaded, read once, computed while the main thread parses.
+ */
+export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
+  const file = join(dir, 'onnx', `${kind}_model.onnx`);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
+  }
   try {
     const size = fstatSync(fd).size;
-    const bytes = Buffer.allocUnsafe(size + APPEND_ROOM);
+    const bytes = sharedBytes(size + APPEND_ROOM);
     let at = 0;
     while (at < size) {
       const n = readSync(fd, bytes, at, size - at, at);
       if (n === 0) break;
       at += n;
     }
-    return { bytes, size: at };
+    const sha256 = sha256OffThread(bytes.subarray(0, at));
+    // Awaited later; a failure then is reported there, not as an unhandled rejection now.
+    sha256.catch(() => undefined);
+    return { file, bytes, size: at, sha256 };
+  } catch (e) {
+    throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   } finally {
     closeSync(fd);
   }
@@ -163,12 +190,26 @@ function readWithRoom(file: string): { bytes: Buffer; size: number } {
  * after the bytes read; serialized whole where that room is too small.
  */
 function exposedInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }): Uint8Array {
-  const have = new Set((model.graph?.output ?? []).map((o) => o.name));
-  const added = (exposeTensors(model, names).graph?.output ?? []).filter((o) => !have.has(o.name));
-  const tail = serializeModel({ graph: { output: added } });
+  const tail = serializeModel({ graph: { output: addedOutputs(model, names) } });
   if (tail.byteLength > read.bytes.byteLength - read.size) return serializeModel(exposeTensors(model, names));
   read.bytes.set(tail, read.size);
   return read.bytes.subarray(0, read.size + tail.byteLength);
+}
+
+/** The graph outputs exposeTensors adds for `names`. */
+function addedOutputs(model: ModelProto, names: string[]): ValueInfoProto[] {
+  const have = new Set((model.graph?.output ?? []).map((o) => o.name));
+  return (exposeTensors(model, names).graph?.output ?? []).filter((o) => !have.has(o.name));
+}
+
+/**
+ * The text model with `token_scale` and `names` exposed, as pieces of the file's own bytes around
+ * the edited lookup node (splice.ts): no second copy of the text weights in memory while the session
+ * is built (ViT-B/32's text tower: 254 MB); serialized whole where the bytes are not laid out plainly.
+ */
+function scaledInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }, edit: TokenScaleEdit): Uint8Array[] {
+  const pieces = replaceNodeInBytes(read.bytes.subarray(0, read.size), edit.index, edit.nodes, { graph: { input: [edit.input], output: addedOutputs(model, names) } });
+  return pieces ?? [serializeModel(exposeTensors(applyTokenScale(model, edit), names))];
 }
 
 /** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
@@ -179,13 +220,13 @@ interface Inspected {
   graph: { file: string; dir: string } | { bytes: Uint8Array };
 }
 
-function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, configLayers: number | null, warnings: string[], modelType: string | null, sha256: string | null, look: ((model: ModelProto) => void) | undefined): Inspected {
-  const file = join(dir, 'onnx', `${kind}_model.onnx`);
+function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look: ((model: ModelProto) => void) | undefined): Inspected {
+  const file = read.file;
+  if (!read.bytes) throw new Error(`${file}: the tower's bytes were already released`);
+  const held = { bytes: read.bytes, size: read.size };
   let model: ModelProto;
-  let read: { bytes: Buffer; size: number };
   try {
-    read = readWithRoom(file);
-    model = parseModel(read.bytes.subarray(0, read.size), file);
+    model = parseModel(held.bytes.subarray(0, held.size), file);
   } catch (e) {
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   }
@@ -224,20 +265,27 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
     cuts = { source: 'structure', layout: found.layout };
     if (configLayers !== null && layerInputs.length - 1 !== configLayers) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
   }
-  const scaled = kind === 'text' ? withTokenScale(model, inputName) : null;
-  const bytes = scaled ? serializeModel(exposeTensors(scaled, layerInputs)) : exposedInPlace(model, layerInputs, read);
+  const edit = kind === 'text' ? tokenScaleEdit(model, inputName) : null;
+  const pieces = edit ? scaledInPlace(model, layerInputs, held, edit) : [exposedInPlace(model, layerInputs, held)];
   let graph: Inspected['graph'];
   try {
     const tmp = mkdtempSync(join(tmpdir(), 'candor-tower-'));
     graph = { file: join(tmp, 'model.onnx'), dir: tmp };
-    writeFileSync(graph.file, bytes, { mode: 0o600 });
+    const fd = openSync(graph.file, 'w', 0o600);
+    try {
+      for (const p of pieces) writeSync(fd, p);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
-    graph = { bytes };
+    graph = { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
   }
   const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
   const ones = (ids: readonly number[]): number[] => ids.map(() => 1);
   look?.(model);
-  const copy = new ModelCopy(file, model, sha256);
+  // Held weakly from here: a local holding the parsed model across openTower's awaits would keep
+  // the file's bytes (which it points into) alive while the session is built.
+  const copy = new ModelCopy(file, model);
   copy.release();
   return {
     tower: {
@@ -251,16 +299,30 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
 }
 
 /**
- * Opens a tower: its structure read from the file (`look` sees the parsed model while it is held),
- * then its session. The parsed model and the graph's bytes are let go and collected before
- * onnxruntime loads the graph, and onnxruntime loads it from a file: it needs about half the peak
- * memory for a path as for the same bytes in memory (ViT-B/32 vision tower alone: 483 against
- * 1012 MiB peak RSS, measured), so the weights are not held twice while the session is built.
+ * Opens a tower from its file as read (readTowerFile): its structure (`look` sees the parsed model
+ * while it is held), then its session. The file's hash is awaited before the session is made (it
+ * ran meanwhile), so the bytes are not held while onnxruntime builds the session. The parsed model
+ * and the graph's bytes are let go and collected before onnxruntime loads the graph, and
+ * onnxruntime loads it from a file: it needs about half the peak memory for a path as for the same
+ * bytes in memory (ViT-B/32 vision tower alone: 483 against 1012 MiB peak RSS, measured), so the
+ * weights are not held twice while the session is built. `beforeSession` runs just before that
+ * (the bundle starts reading the next tower there).
  */
-export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null = null, sha256: string | null = null, look?: (model: ModelProto) => void): Promise<{ tower: OpenedTower; provider: string; fallbackReason: string | null }> {
-  const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, sha256, look);
+export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
+  const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, read, look);
+  let sha256: string;
+  try {
+    sha256 = await read.sha256;
+  } catch (e) {
+    read.bytes = null;
+    if ('dir' in graph) rmSync(graph.dir, { recursive: true, force: true });
+    throw new BundleError(`${read.file}: cannot hash the model: ${(e as Error).message}`);
+  }
+  read.bytes = null;
+  copy.sha256 = sha256;
   let info;
   try {
+    beforeSession?.();
     await releaseGarbage();
     info = await createSession('file' in graph ? graph.file : graph.bytes, { prefer });
   } catch (e) {
@@ -277,6 +339,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
       },
       releaseModel: () => copy.release(),
     },
+    sha256,
     provider: info.provider,
     fallbackReason: info.fallbackReason,
   };
@@ -296,22 +359,35 @@ function tokenEmbeddingNode(model: ModelProto, idsName: string): number {
 }
 
 /**
- * The text model with its token embeddings multiplied by a `token_scale` input (the text metrics and
+ * The text model gets its token embeddings multiplied by a `token_scale` input (the text metrics and
  * RISE scale them; every other run feeds ones, which leaves the numbers exactly as they were), so one
- * session serves both; null where the lookup is not found.
+ * session serves both. What adds it: the lookup node's index, the nodes that replace it (the lookup,
+ * then the Mul), the new input.
  */
-export function withTokenScale(model: ModelProto, idsName: string): ModelProto | null {
-  const g = model.graph;
+interface TokenScaleEdit {
+  index: number;
+  nodes: NodeProto[];
+  input: ValueInfoProto;
+}
+
+function tokenScaleEdit(model: ModelProto, idsName: string): TokenScaleEdit | null {
   const k = tokenEmbeddingNode(model, idsName);
-  if (!g || k < 0) return null;
-  const nodes = [...(g.node ?? [])];
-  const gather = nodes[k];
+  if (!model.graph || k < 0) return null;
+  const gather = (model.graph.node ?? [])[k];
   const out = gather.output?.[0] as string;
   const raw = `${out}/unscaled`;
-  nodes[k] = { ...gather, output: [raw] };
-  nodes.splice(k + 1, 0, { opType: 'Mul', name: 'candor/token_scale', input: [raw, TOKEN_SCALE], output: [out] });
-  const input = [...(g.input ?? []), { name: TOKEN_SCALE, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } }];
-  return { ...model, graph: { ...g, node: nodes, input } };
+  return {
+    index: k,
+    nodes: [{ ...gather, output: [raw] }, { opType: 'Mul', name: 'candor/token_scale', input: [raw, TOKEN_SCALE], output: [out] }],
+    input: { name: TOKEN_SCALE, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimValue: 1 }] } } } },
+  };
+}
+
+function applyTokenScale(model: ModelProto, edit: TokenScaleEdit): ModelProto {
+  const g = model.graph ?? {};
+  const nodes = [...(g.node ?? [])];
+  nodes.splice(edit.index, 1, ...edit.nodes);
+  return { ...model, graph: { ...g, node: nodes, input: [...(g.input ?? []), edit.input] } };
 }
 
 export function idsTensor(ids: readonly number[], type: 'int64' | 'int32', batch = 1): ort.Tensor {

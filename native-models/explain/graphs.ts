@@ -62,17 +62,10 @@ function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
 export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
   const disk = bundle.graphCache;
   const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
-  const hit = disk ? await disk.get<M>(key) : null;
+  // A graph this onnxruntime cannot load after all is a miss: derived again (and the entry overwritten).
+  const hit = disk ? await disk.open<M, ort.InferenceSession>(key, async (file) => (await createSession(file, { prefer: providerOf(bundle) })).session, (s) => s.release()) : null;
+  if (hit) return { session: hit.value, meta: hit.meta, fromDisk: true };
   const t0 = performance.now();
-  if (hit && disk) {
-    try {
-      const session = (await createSession(hit.file, { prefer: providerOf(bundle) })).session;
-      disk.stats.sessionMs += performance.now() - t0;
-      return { session, meta: hit.meta, fromDisk: true };
-    } catch {
-      // a graph this onnxruntime cannot load after all: derive it again (and overwrite the entry)
-    }
-  }
   const made = await derive();
   if (disk) disk.stats.deriveMs += performance.now() - t0;
   if (disk && made.bytes) disk.put(key, made.bytes, made.meta);

@@ -6,7 +6,7 @@
  * preprocess → encode → attribute (the method's entry in the registry) → map → metrics.
  */
 import { METHODS, TARGETS, type ExplanationCore, type Method, type Target, type TokenScore, type WordScore } from './types';
-import type { ClipBundle } from '../clip/bundle';
+import { releaseDerived, type ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
 import type { Tokenized, Word } from '../clip/tokenizer';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
@@ -46,6 +46,12 @@ export interface ExplainOptions {
   sanity?: boolean | { seed?: number; fromLayers?: number[] };
   /** Image-side work kept across explanations of the same image with other texts (explainSentences). */
   shared?: SharedImageWork;
+  /**
+   * For a caller that explains once (the CLI): each side's derived graphs (tail, gradient) are
+   * released as soon as its map is made, so the next side and the metrics do not run beside them
+   * (ViT-B/32: the NIB graphs hold 125 MB of weights besides their working memory).
+   */
+  releaseGraphs?: boolean;
 }
 
 /**
@@ -188,7 +194,7 @@ async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: 
     const ic = await imageConfidence(bundle, pixelValues, modelMap, enc.textEmbeds, similarity);
     metrics.vdrop = ic.vdrop;
     metrics.vincr = ic.vincr;
-    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl);
+    const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl, enc.imageEmbeds);
     metrics.deletionAuc = di.deletion;
     metrics.insertionAuc = di.insertion;
   }
@@ -267,6 +273,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     imageRes = await attributeImage(bundle, imageSide, sideInput(spec.params.image, enc.textEmbeds, { signal, progress: report('image', wImage) }), pixelValues, enc.vision);
     timings.imageMs = performance.now() - tI;
     stageBase += wImage;
+    if (opts.releaseGraphs) await releaseDerived(bundle);
   }
   let rawText: Float64Array | null = null;
   if (textSide) {
@@ -274,6 +281,7 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
     rawText = await attributeText(textSide, sideInput(spec.params.text, enc.imageEmbeds, { signal, progress: report('text', wText) }), tok.ids, enc.text);
     timings.textMs = performance.now() - tT;
     stageBase += wText;
+    if (opts.releaseGraphs) await releaseDerived(bundle);
   }
 
   const imageOut = imageRes ? imageMap(bundle, imageRes, transform, () => attributor.imageCaveat?.(vLayer, bundle) ?? null, warnings) : null;

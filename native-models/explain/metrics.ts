@@ -49,43 +49,57 @@ export async function textConfidence(bundle: ClipBundle, tok: Pick<Tokenized, 'i
   return { tdrop: Math.max(0, s0 - s1) * 100, tincr: s1 > s0 ? 100 : 0 };
 }
 
-export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control): Promise<{ deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] }> {
+/**
+ * The curves' images, each embedded once: both curves end at the all-zero image (deletion's last,
+ * insertion's first) and at the unchanged image (deletion's first, insertion's last: its embedding is
+ * `imageEmbeds` where the caller has it, as explain does from its encoding), so 2K − 1 of the 2K + 2
+ * images are run, in batches that mix the two curves (ViT-B/32, K = 16: 31 images in 4 runs, not 34
+ * in 6).
+ */
+export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control, imageEmbeds?: Float32Array): Promise<{ deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] }> {
   const S = bundle.imageSize;
   const N = S * S;
+  const K = aucSteps;
   const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => modelMap[b] - modelMap[a] || a - b);
   const rank = new Int32Array(N);
   order.forEach((p, r) => (rank[p] = r));
   const P = bundle.projectionDim;
-  const curves: number[][] = [];
-  for (const mode of ['deletion', 'insertion'] as const) {
-    checkAbort(ctl.signal);
-    const K = aucSteps;
-    const x = new Float32Array((K + 1) * 3 * N);
-    for (let k = 0; k <= K; k++) {
-      const cut = Math.round((k / K) * N);
-      for (let c = 0; c < 3; c++) {
-        for (let p = 0; p < N; p++) {
-          const top = rank[p] < cut;
-          const keepPixel = mode === 'deletion' ? !top : top;
-          x[(k * 3 + c) * N + p] = keepPixel ? pixelValues[c * N + p] : 0;
-        }
+  // The images to run: the zero image, the unchanged one where not given, then each curve's inner steps.
+  const jobs: { mode: 'zero' | 'original' | 'deletion' | 'insertion'; k: number }[] = [{ mode: 'zero', k: 0 }];
+  if (!imageEmbeds) jobs.push({ mode: 'original', k: 0 });
+  for (const mode of ['deletion', 'insertion'] as const) for (let k = 1; k < K; k++) jobs.push({ mode, k });
+  const fill = (x: Float32Array, at: number, job: (typeof jobs)[number]): void => {
+    if (job.mode === 'zero') return;
+    const cut = Math.round((job.k / K) * N);
+    for (let c = 0; c < 3; c++) {
+      for (let p = 0; p < N; p++) {
+        const top = rank[p] < cut;
+        const keepPixel = job.mode === 'original' || (job.mode === 'deletion' ? !top : top);
+        if (keepPixel) x[at + c * N + p] = pixelValues[c * N + p];
       }
     }
-    const curve: number[] = [];
-    // In chunks: a batch of K+1 full images can be large for big models.
-    const chunk = 8;
-    for (let first = 0; first <= K; first += chunk) {
-      const b = Math.min(chunk, K + 1 - first);
-      const emb = await bundle.embedImages(x.slice(first * 3 * N, (first + b) * 3 * N), b);
-      for (let j = 0; j < b; j++) curve.push(cosine(emb, textEmbeds, j * P, 0, P));
-    }
-    curves.push(curve);
-    ctl.progress?.(mode === 'deletion' ? 0.5 : 1);
+  };
+  const cosines: number[] = [];
+  // In chunks: a batch of many full images can be large for big models.
+  const chunk = 8;
+  for (let first = 0; first < jobs.length; first += chunk) {
+    checkAbort(ctl.signal);
+    const b = Math.min(chunk, jobs.length - first);
+    const x = new Float32Array(b * 3 * N);
+    for (let j = 0; j < b; j++) fill(x, j * 3 * N, jobs[first + j]);
+    const emb = await bundle.embedImages(x, b);
+    for (let j = 0; j < b; j++) cosines.push(cosine(emb, textEmbeds, j * P, 0, P));
+    ctl.progress?.((first + b) / jobs.length);
   }
+  const zero = cosines[0];
+  const original = imageEmbeds ? cosine(imageEmbeds, textEmbeds, 0, 0, P) : cosines[1];
+  const inner = imageEmbeds ? 1 : 2;
+  const deletionCurve = [original, ...cosines.slice(inner, inner + K - 1), zero];
+  const insertionCurve = [zero, ...cosines.slice(inner + K - 1, inner + 2 * (K - 1)), original];
   const auc = (c: number[]): number => {
     let s = 0;
     for (let k = 0; k < c.length - 1; k++) s += (c[k] + c[k + 1]) / 2;
     return s / (c.length - 1);
   };
-  return { deletion: auc(curves[0]), insertion: auc(curves[1]), deletionCurve: curves[0], insertionCurve: curves[1] };
+  return { deletion: auc(deletionCurve), insertion: auc(insertionCurve), deletionCurve, insertionCurve };
 }

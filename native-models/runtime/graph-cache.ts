@@ -11,10 +11,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileSha256OffThread } from './hash-worker';
 
 /** Bumped whenever the derivation of a cached graph changes what it produces. */
 export const GRAPH_CACHE_FORMAT = 1;
@@ -38,12 +38,6 @@ interface EntryRecord<M> {
 
 function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function fileSha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 export class GraphCache {
@@ -79,25 +73,72 @@ export class GraphCache {
    */
   async get<M>(parts: CacheKeyParts): Promise<CachedGraph<M> | null> {
     const stem = join(this.dir, this.keyOf(parts));
-    let record: EntryRecord<M>;
+    const record = await this.record<M>(stem);
+    if (!record) return null;
+    const t0 = performance.now();
+    if (!(await this.check(stem, record))) return null;
+    this.stats.checkMs += performance.now() - t0;
+    return this.hit(stem, record);
+  }
+
+  /**
+   * The entry for `parts` opened by `load` (onnxruntime building a session from the graph file)
+   * while the graph's size and SHA-256 are checked on a worker thread: the first use of a cached
+   * graph does not wait for reading and hashing it first (ViT-B/32's NIB graph: 86 MB). What `load`
+   * made is handed out only once the check has passed; where it fails, it is disposed of and the
+   * entry removed (null, as for a miss). A load that throws is a miss too (the caller derives the
+   * graph again and overwrites the entry).
+   */
+  async open<M, T>(parts: CacheKeyParts, load: (file: string) => Promise<T>, dispose: (value: T) => Promise<void>): Promise<{ value: T; meta: M } | null> {
+    const stem = join(this.dir, this.keyOf(parts));
+    const record = await this.record<M>(stem);
+    if (!record) return null;
+    const t0 = performance.now();
+    const checked = this.check(stem, record);
+    let value: T;
     try {
-      record = JSON.parse(await readFile(`${stem}.json`, 'utf8')) as EntryRecord<M>;
+      value = await load(`${stem}.onnx`);
+    } catch {
+      if (await checked) this.stats.misses++;
+      return null;
+    }
+    const t1 = performance.now();
+    this.stats.sessionMs += t1 - t0;
+    const ok = await checked;
+    this.stats.checkMs += performance.now() - t1;
+    if (!ok) {
+      await dispose(value);
+      return null;
+    }
+    return { value, meta: (await this.hit(stem, record)).meta };
+  }
+
+  /** The entry's record (null after counting a miss, and removing an unreadable record). */
+  private async record<M>(stem: string): Promise<EntryRecord<M> | null> {
+    try {
+      return JSON.parse(await readFile(`${stem}.json`, 'utf8')) as EntryRecord<M>;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await this.reject(stem);
       this.stats.misses++;
       return null;
     }
-    const t0 = performance.now();
+  }
+
+  /** Whether the graph matches its record (format, size, SHA-256); a mismatch is removed and counted as a miss. */
+  private async check(stem: string, record: EntryRecord<unknown>): Promise<boolean> {
     try {
-      const ok = record.format === GRAPH_CACHE_FORMAT && typeof record.sha256 === 'string' && (await stat(`${stem}.onnx`)).size === record.bytes && (await fileSha256(`${stem}.onnx`)) === record.sha256;
+      const ok = record.format === GRAPH_CACHE_FORMAT && typeof record.sha256 === 'string' && (await stat(`${stem}.onnx`)).size === record.bytes && (await fileSha256OffThread(`${stem}.onnx`)) === record.sha256;
       if (!ok) throw new Error('mismatch');
+      return true;
     } catch {
       await this.reject(stem);
       this.stats.misses++;
-      return null;
+      return false;
     }
+  }
+
+  private async hit<M>(stem: string, record: EntryRecord<M>): Promise<CachedGraph<M>> {
     this.stats.hits++;
-    this.stats.checkMs += performance.now() - t0;
     // Used now: the size cap removes the entries used longest ago.
     const now = new Date();
     await utimes(`${stem}.json`, now, now).catch(() => undefined);

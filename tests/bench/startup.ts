@@ -4,12 +4,12 @@
 //   derived) and with it (graphs read from disk), then warm runs; per phase (bundle load, graph from
 //   disk: check + session, derivation) and peak RSS of each process against the model's file size;
 // - the CLI: start-up to first output (built bundle vs tsx), and one `candor explain --target both`
-//   with metrics, wall time and peak RSS (GNU time), with the cache present;
+//   with metrics, wall time and peak RSS (GNU time), with the cache present, and its phases;
 // - the paper's own PyTorch code on the same weights in the same run (bench_reference.py, paper_seq,
 //   3 runs, 2 threads; its median is the warm figure the targets compare with).
 // The CPU model, core count and load average are printed: this machine may be shared.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,17 @@ function timed(args: string[], env: NodeJS.ProcessEnv): { wallS: number; peakMiB
   return { wallS, peakMiB: m ? Number(m[1]) / 1024 : null, ok: r.status === 0, tail: (r.stderr ?? '').split('\n').slice(-3).join(' ') };
 }
 
+/** The CLI's own timings (its --json output) and what the rest of the wall time went to (start-up, bundle load, writing). */
+function cliPhases(json: string, wallS: number): string {
+  try {
+    const t = (JSON.parse(readFileSync(json, 'utf8')) as { timings: Record<string, number> }).timings;
+    const named = ['preprocessMs', 'encodeMs', 'imageMs', 'textMs', 'metricsMs'].filter((k) => t[k] !== undefined).map((k) => `${k.replace(/Ms$/, '')} ${s3(t[k] / 1000)}`);
+    return `${named.join(' + ')} s of explain; start-up + bundle load + output ${s3(wallS - t.totalMs / 1000)} s`;
+  } catch (e) {
+    return `not read (${(e as Error).message})`;
+  }
+}
+
 function paperWarm(config: string): number | null {
   const tools = process.env.PAPER_SPEED_DIR ?? [join(ROOT, '..', 'shared', 'tools', 'paper-speed'), join(ROOT, '..', '..', 'shared', 'tools', 'paper-speed')].find((d) => existsSync(d));
   if (!tools || !existsSync(join(tools, 'bench_reference.py')) || !existsSync('/usr/bin/python3')) return null;
@@ -145,6 +156,7 @@ export async function run(): Promise<void> {
       const env = { ...process.env, CANDOR_CACHE_DIR: cacheDir };
       const cli = timed([bin, 'explain', '--model', dir, '--image', join(ROOT, 'native-models', 'demo', 'studies', 'demo-01.png'), '--text', TEXT, '--target', 'both', '--prefer', 'cpu', '--quiet', '--json', join(cacheDir, 'out.json')], env);
       console.log(`CLI: candor explain --target both with metrics, graph cache present: ${cli.ok ? `${s3(cli.wallS)} s wall` : `failed: ${cli.tail}`}${cli.peakMiB ? `, peak RSS ${cli.peakMiB.toFixed(0)} MiB (${(cli.peakMiB / modelMiB).toFixed(2)}× the model files)` : ''} (load ${load()})`);
+      if (cli.ok) console.log(`  its phases: ${cliPhases(join(cacheDir, 'out.json'), cli.wallS)}`);
 
       const paper = paperWarm(config);
       const cached = rows['graph cache present'];

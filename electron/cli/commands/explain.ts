@@ -177,7 +177,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       }
       return 0;
     }
-    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
+    // One explanation per process: each side's graphs go once its map is made (less memory for the metrics).
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
     const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;

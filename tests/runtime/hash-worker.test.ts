@@ -1,0 +1,42 @@
+// SHA-256 on a worker thread: the same digest as node:crypto on this thread, for bytes in shared
+// memory (hashed where they lie), for ordinary bytes (hashed here) and for a file; a missing file is
+// an error, not a hang.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileSha256OffThread, sha256OffThread, sharedBytes } from '../../native-models/runtime/hash-worker';
+import { testTempDir } from '../temp-dir';
+
+const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function pattern(n: number): Uint8Array {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = (i * 131 + (i >> 9)) & 255;
+  return a;
+}
+
+test('bytes in shared memory are hashed on a worker thread: only the view given, not the whole buffer', async () => {
+  const data = pattern(3 << 20);
+  const shared = sharedBytes(data.length + 1000);
+  assert.ok(shared.buffer instanceof SharedArrayBuffer);
+  shared.set(data, 17);
+  shared.fill(7, 0, 17);
+  const view = shared.subarray(17, 17 + data.length);
+  assert.equal(await sha256OffThread(view), hex(data));
+  assert.notEqual(await sha256OffThread(shared), hex(data));
+});
+
+test('ordinary bytes are hashed too (on this thread)', async () => {
+  const data = pattern(4099);
+  assert.equal(await sha256OffThread(data), hex(data));
+});
+
+test("a file is read and hashed on a worker thread; a missing file's error is reported", async () => {
+  const dir = testTempDir('candor-hash-');
+  const data = pattern((9 << 20) + 5);
+  writeFileSync(join(dir, 'f.bin'), data);
+  assert.equal(await fileSha256OffThread(join(dir, 'f.bin')), hex(data));
+  await assert.rejects(fileSha256OffThread(join(dir, 'missing.bin')), /ENOENT|no such file/);
+});
