@@ -1,0 +1,108 @@
+// The int8 rewrite of weight products (native-models/onnx/quantize.ts): onnxruntime runs it, each
+// output lies within the bound of the two rounding steps computed here independently in float64,
+// the transposed weights of a backward product are found, and the fp32 model is left as it was.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { serializeModel, type ModelProto } from '../../native-models/onnx/model';
+import { quantizeMatMuls, quantizePerColumn } from '../../native-models/onnx/quantize';
+import { DT, makeTensor } from '../../native-models/onnx/tensors';
+
+const [K, N, M] = [48, 40, 6];
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+/** y = x·W (W stored [K, N]) and z = x·(Vᵀ) (V stored [N, K], read through a Transpose, as a gradient reads weights). */
+function model(w: Float32Array, v: Float32Array): ModelProto {
+  const io = (name: string, n: number) => ({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimParam: 'm' }, { dimValue: n }] } } } });
+  return {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'products',
+      node: [
+        { opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] },
+        { opType: 'Transpose', name: 't', input: ['V'], output: ['Vt'], attribute: [{ name: 'perm', type: 7, ints: [1, 0] }] },
+        { opType: 'MatMul', name: 'mmT', input: ['x', 'Vt'], output: ['z'] },
+      ],
+      initializer: [makeTensor('W', DT.FLOAT, [K, N], w), makeTensor('V', DT.FLOAT, [N, K], v)],
+      input: [io('x', K)],
+      output: [io('y', N), io('z', N)],
+    },
+  };
+}
+
+/** The bound of quantize.ts on |Δy| per output, from the activation's uint8 step and each column's int8 step. */
+function bound(x: Float32Array, w: Float32Array): Float64Array {
+  let lo = 0, hi = 0;
+  for (const v of x) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const a = (hi - lo) / 255;
+  const { scale } = quantizePerColumn(w, K, N);
+  const out = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
+    let e = 0;
+    for (let k = 0; k < K; k++) e += Math.abs(x[m * K + k]) * scale[n] / 2 + Math.abs(w[k * N + n]) * a / 2 + a * scale[n] / 4;
+    out[m * N + n] = e;
+  }
+  return out;
+}
+
+function product(x: Float32Array, w: Float32Array): Float64Array {
+  const y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) y[m * N + n] += x[m * K + k] * w[k * N + n];
+  return y;
+}
+
+test('int8 products: within the rounding bound of the exact product, the transposed weights included; fp32 model untouched', async () => {
+  const r = rng(7);
+  // Columns of very different size: per-column steps keep the small ones accurate.
+  const w = Float32Array.from({ length: K * N }, (_, i) => r() * (1 + (i % N)) * 0.05);
+  const v = Float32Array.from({ length: N * K }, () => r() * 0.3);
+  const x = Float32Array.from({ length: M * K }, () => r() * 2 + 0.3);
+  const vt = new Float32Array(K * N);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) vt[k * N + n] = v[n * K + k];
+
+  const fp32 = model(w, v);
+  const before = serializeModel(fp32);
+  const q = quantizeMatMuls(fp32);
+  assert.equal(q.quantized, 2);
+  assert.equal(q.weights, 2 * K * N);
+  assert.deepEqual(serializeModel(fp32), before, 'the fp32 model is not changed');
+  const ops = q.model.graph!.node!.map((n) => `${n.domain ?? ''}:${n.opType}`);
+  assert.deepEqual(ops, ['com.microsoft:DynamicQuantizeMatMul', 'com.microsoft:DynamicQuantizeMatMul'], 'the Transpose only the product read is gone');
+  assert.deepEqual(q.model.graph!.initializer!.map((t) => t.dataType).sort(), [DT.FLOAT, DT.FLOAT, DT.INT8, DT.INT8].sort());
+
+  const feeds = { x: new ort.Tensor('float32', x, [M, K]) };
+  const [sf, sq] = [await ort.InferenceSession.create(serializeModel(fp32)), await ort.InferenceSession.create(serializeModel(q.model))];
+  const [of, oq] = [await sf.run(feeds), await sq.run(feeds)];
+  for (const [out, weights] of [['y', w], ['z', vt]] as const) {
+    const exact = product(x, weights);
+    const b = bound(x, weights);
+    const got = oq[out].data as Float32Array;
+    const f = of[out].data as Float32Array;
+    let worst = 0, any = 0;
+    for (let i = 0; i < M * N; i++) {
+      const err = Math.abs(got[i] - exact[i]);
+      // float32 accumulation of the dequantized result adds ~1e-6 relative
+      assert.ok(err <= b[i] + 1e-5 * Math.abs(exact[i]) + 1e-6, `${out}[${i}]: int8 ${got[i]} vs exact ${exact[i]}: error ${err} over the bound ${b[i]}`);
+      assert.ok(Math.abs(f[i] - exact[i]) <= 1e-4 * (1 + Math.abs(exact[i])), `${out}[${i}]: fp32 path ${f[i]} vs ${exact[i]}`);
+      worst = Math.max(worst, err / b[i]);
+      any = Math.max(any, Math.abs(got[i] - f[i]));
+    }
+    // It is quantized for real (a copy of the fp32 product would pass the bound trivially) and the bound is not loose by orders.
+    assert.ok(any > 1e-5, `${out}: the int8 product equals fp32 (${any}): not quantized`);
+    assert.ok(worst > 0.01, `${out}: the errors use under 1% of the bound (${worst}): the bound derivation is off`);
+  }
+  await sf.release();
+  await sq.release();
+});
+
+test('int8 products: per-column steps are max|column|/127 and round to nearest, zero columns stay zero', () => {
+  const w = Float32Array.from([1, 0, -0.51, 0, 0.26, 0]);
+  const { q, scale } = quantizePerColumn(w, 3, 2);
+  assert.deepEqual(Array.from(scale), [1 / 127, 1].map(Math.fround));
+  assert.deepEqual(Array.from(q), [127, 0, -65, 0, 33, 0]);
+});
