@@ -18,6 +18,7 @@ import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 import { mprt, type MprtSide } from './sanity';
+import { int8Units } from '../runtime/int8-units';
 import { negatedWarning, reportSentences } from './sentences';
 
 export { ExplainCancelled, ExplainError };
@@ -258,7 +259,12 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const params: ExplanationCore['params'] = { layer: imageSide ? vLayer : tLayer, steps, target: opts.target, letterbox };
   if (imageSide && textSide && vLayer !== tLayer) params.textLayer = tLayer;
   // fp32 is not written: every record made before the setting existed was fp32, and replays compare params.
-  if (precision !== 'fp32') params.precision = precision;
+  if (precision === 'int8') {
+    const cpu = int8Units();
+    params.precision = precision;
+    params['int8.weightBits'] = cpu.weightBits;
+    if (!cpu.fast) warnings.push('int8 was asked for, but this CPU has no integer dot-product units (VNNI, AMX) that onnxruntime uses: it runs with 7-bit weights (so that its 8-bit products cannot overflow) and is likely no faster than fp32');
+  }
   const sideInput = (group: ParamGroup | null, target: Float32Array, ctl: Control): SideInput => {
     const { values, recorded } = resolveParams(spec, group, extra);
     Object.assign(params, recorded);

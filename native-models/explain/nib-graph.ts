@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
 import { createSession, parseModel, serializeModel } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
+import { int8Units } from '../runtime/int8-units';
 import { cached, checkLayer, cutTail, diskCached, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 import type { Precision } from './types';
@@ -70,7 +71,7 @@ async function plainBytes(bundle: ClipBundle, plain: GradGraph): Promise<Uint8Ar
 }
 
 function int8Bytes(bytes: Uint8Array): Uint8Array {
-  return serializeModel(quantizeMatMuls(parseModel(bytes, 'NIB tail+gradient graph')).model);
+  return serializeModel(quantizeMatMuls(parseModel(bytes, 'NIB tail+gradient graph'), { weightBits: int8Units().weightBits }).model);
 }
 
 /**
@@ -82,7 +83,7 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
   return cached(bundle, `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}:int8`, async () => {
     const fp32 = await nibGradient(bundle, kind, layer);
     const folded = fp32.direction !== undefined;
-    const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8' };
+    const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
     const { session } = await diskCached(bundle, parts, async () => {
       const plain = await tailGradient(bundle, kind, layer);
       const built = folded ? await foldedBytes(bundle, plain) : null;

@@ -14,6 +14,7 @@ import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle
 import { explain, ExplainError } from '../../native-models/explain/index';
 import { nibGradient } from '../../native-models/explain/nib-graph';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
+import { int8Units } from '../../native-models/runtime/int8-units';
 import { ExplainRequestSchema } from '../../electron/api/contract';
 import { explainCommand } from '../../electron/cli/commands/explain';
 import { DEMO_BUNDLE } from './bypassed-bundle';
@@ -44,6 +45,7 @@ test('int8 NIB agrees with fp32 on every demo study (image map ranks, word score
     // Really another computation: an int8 run that fell back to the fp32 graph would agree exactly.
     assert.ok(a.wordRawMax > 0 && a.patchSpearman < 1, `${at}: int8 equals fp32`);
     assert.equal(int8.params.precision, 'int8');
+    assert.equal(int8.params['int8.weightBits'], int8Units().weightBits);
     assert.equal('precision' in fp32.params, false, 'fp32 is not written: records made before the setting read the same');
   }
 });
