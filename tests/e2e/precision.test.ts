@@ -5,10 +5,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openWorkspace, serverExplanation, type Workspace } from './harness';
+import { exportedEntryPdfText, openWorkspace, serverExplanation, type Workspace } from './harness';
 import { testTempDir } from '../temp-dir';
 import { DEMO_BUNDLE } from '../explain/bypassed-bundle';
 
@@ -47,12 +45,7 @@ test('int8 is opt-in, and an int8 map says so in the result, the audit view and 
   await page.getByTestId('audit-detail').waitFor();
   assert.match(await page.getByTestId('audit-detail').innerText(), /Arithmetic precision\s+int8 weight products, \d-bit weights \(reduced precision/);
 
-  await page.getByTestId('export-entry-pdf').click();
-  const note = page.getByTestId('pdf-result');
-  await note.waitFor({ timeout: 60_000 });
-  const pdfPath = /PDF written: (.+\.pdf) \(/.exec(await note.innerText())?.[1];
-  assert.ok(pdfPath && existsSync(pdfPath), `a PDF was written: ${await note.innerText()}`);
-  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  const text = await exportedEntryPdfText(page);
   assert.match(text, /Arithmetic precision int8 weight products, \d-bit weights \(reduced precision: close to fp32, not equal\)/);
   assert.deepEqual(ws.pageErrors, []);
 });
