@@ -57,11 +57,11 @@ async function foldedBytes(bundle: ClipBundle, plain: GradGraph): Promise<{ byte
  * the tail's; its feeds are `wrt` [batch, T, D], `target_embeds` [batch, projection] and, when
  * `direction` is set, h [1, T, D] under that name.
  */
-export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision = 'fp32'): Promise<{ bytes: Uint8Array; wrt: string; direction: string | null }> {
+export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<{ bytes: Uint8Array; wrt: string; direction: string | null }> {
   const plain = await tailGradient(bundle, kind, layer);
   const built = fold ? await foldedBytes(bundle, plain) : { reason: 'off' };
-  const bytes = 'bytes' in built ? built.bytes : await plainBytes(bundle, plain);
-  return { bytes: precision === 'int8' ? int8Bytes(bytes) : bytes, wrt: plain.wrt, direction: 'bytes' in built ? NIB_DIRECTION : null };
+  if ('bytes' in built) return { bytes: built.bytes, wrt: plain.wrt, direction: NIB_DIRECTION };
+  return { bytes: await plainBytes(bundle, plain), wrt: plain.wrt, direction: null };
 }
 
 /** The plain tail+gradient graph, serialized. */
