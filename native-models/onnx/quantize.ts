@@ -16,8 +16,8 @@
  * backward products read the gradient, whose rows differ by orders of magnitude (the pooled token's
  * against the patches'), and one step for all of them rounds the small rows away. Measured here (npm
  * run bench precision, 2-core AMD EPYC with AVX-512 VNNI): on one 500×768·768×3072 product with rows
- * of sizes 1 to 1/1000 the fused op is 3.3× fp32 but its error reaches 100 % of a small row, the
- * per-row form 2.0× with 0.8 %; in NIB on the ViT-B/32-shaped bundle the fused op gave patch-score
+ * of sizes 1 to 1/1000 the fused op is 2.7–3.3× fp32 but its error reaches 100 % of a small row, the
+ * per-row form 2.0–3.3× (runs on a shared machine) with 0.8 %; in NIB on the ViT-B/32-shaped bundle the fused op gave patch-score
  * Spearman 0.79–0.95 against fp32 over the demo studies, the per-row form 0.998–0.999, at about the
  * same CPU time for the whole graph.
  *
