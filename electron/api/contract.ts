@@ -8,7 +8,7 @@
  * types from here.
  */
 import { z } from 'zod';
-import { METHODS, TARGETS, type Explanation, type LocalisationMetrics, type Method, type Region, type Target } from '../../native-models/explain/types';
+import { METHODS, PRECISIONS, TARGETS, type Precision, type Explanation, type LocalisationMetrics, type Method, type Region, type Target } from '../../native-models/explain/types';
 import { LAYER, STEPS } from '../../native-models/explain/methods';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, MAX_OUTLINE_POINTS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type ReaderRegion, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
@@ -16,15 +16,15 @@ import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../im
 import type { ObjectKind, SavedDicom } from '../dicom-export/types';
 import type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery } from '../pacs/types';
 
-export { METHODS, DECISIONS, TARGETS, MAX_OUTLINE_POINTS };
+export { METHODS, DECISIONS, TARGETS, PRECISIONS, MAX_OUTLINE_POINTS };
 export type { Region, LocalisationMetrics, ReaderRegion };
 import type { ReportSentence } from '../../native-models/explain/sentences';
 export { negation, reportSentences, splitSentences, type Negation, type ReportSentence, type Span } from '../../native-models/explain/sentences';
 export type { Explanation, Method, Target, Decision, AuditRow, ChainStatus, RecordedFinding, FramePixels, ScanSummary, VoiLutPreset, WindowPreset, ErrorCode, ObjectKind, SavedDicom };
 export type { AnchorInput, AnchorCheck, Coverage, EvidenceBreak, EvidenceBreakCode, ReplayPart, ReplayPartResult, ReplayReport, SeqRange, SignerSummary, Verdict, VerifyReport } from '../../db/types';
 export type { NodeConfig, PullResult, PushResult, StudyMatch, StudyQuery };
-export type { TokenScore, WordScore, ExplanationParams, SanityCheck } from '../../native-models/explain/types';
-export { METHOD_SPECS, STEPS, LAYER, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
+export type { TokenScore, WordScore, ExplanationParams, SanityCheck, Precision } from '../../native-models/explain/types';
+export { METHOD_SPECS, STEPS, LAYER, INT8_SUMMARY, methodLabel, paramOption, withinLimit, describeLimit, type MethodSpec, type ParamGroup, type ParamSpec, type Limit } from '../../native-models/explain/methods';
 export { METRIC_INFO, SIMILARITY_INFO, readableMetrics, readableParams, readableLocalisation, describeRegion, readableSanity, SANITY_FAILED, formatTime, formatValue, type MetricInfo, type ReadableLine } from './readable';
 
 const path = z.string().min(1, 'a file path is required').max(4096);
@@ -95,6 +95,8 @@ export const ExplainRequestSchema = z.object({
   layer: z.number().int().min(LAYER.min).max(LAYER.max).optional(),
   steps: z.number().int().min(STEPS.min).max(STEPS.max).optional(),
   target: z.enum(TARGETS as [Target, ...Target[]]).default('both'),
+  /** The arithmetic: fp32, or int8 (NIB only; opt-in, never the default; recorded in the explanation's params). */
+  precision: z.enum(PRECISIONS).default('fp32'),
   /** The VOI window applied before the model sees a grayscale scan; default: the scan's first preset. */
   window: z.object({ center: z.number(), width: z.number().positive() }).optional(),
   /** The model-parameter randomisation check (Explanation.sanity): one more run of the method per layer re-drawn, so off unless asked. */
@@ -257,6 +259,7 @@ export type _SchemasAgreeWithRoomTypes = [
   Assert<Same<z.infer<typeof WindowPresetSchema>, WindowPreset>>,
   Assert<Same<z.output<typeof ExplainRequestSchema>['method'], Method>>,
   Assert<Same<z.output<typeof ExplainRequestSchema>['target'], Target>>,
+  Assert<Same<z.output<typeof ExplainRequestSchema>['precision'], Precision>>,
   Assert<Same<z.output<(typeof channels)['finding:record']['request']>['decision'], Decision>>,
   Assert<Same<z.output<typeof AnchorInputSchema>, AnchorInput>>,
   Assert<Same<z.output<typeof RegionSchema>, Region>>,

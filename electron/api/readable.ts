@@ -118,10 +118,15 @@ export function readableParams(e: Pick<Explanation, 'method' | 'params'>): Reada
   if ('letterbox' in p) {
     add('letterbox', 'Fit to the model’s square input', p.letterbox ? 'letterbox (whole scan, padded)' : 'centre crop (a wide or tall scan loses its edges)');
   }
+  // Only a method that offers a choice says it; absent means fp32 (every record before the setting).
+  if (spec && spec.precisions.length > 1) {
+    const bits = typeof p['int8.weightBits'] === 'number' ? `, ${p['int8.weightBits']}-bit weights` : '';
+    add('precision', 'Arithmetic precision', p.precision === 'int8' ? `int8 weight products${bits} (reduced precision: close to fp32, not equal)` : 'fp32 (full precision)');
+  }
   if (typeof p.windowCenter === 'number' && typeof p.windowWidth === 'number') {
     add('window', 'Window the model was shown', `centre ${formatValue(p.windowCenter)}, width ${formatValue(p.windowWidth)} (stored pixel units, e.g. HU)`);
   }
-  const done = new Set(['target', 'layer', 'textLayer', 'steps', 'letterbox', 'windowCenter', 'windowWidth']);
+  const done = new Set(['target', 'layer', 'textLayer', 'steps', 'letterbox', 'precision', 'int8.weightBits', 'windowCenter', 'windowWidth']);
   const rest = Object.keys(p).filter((k) => !done.has(k));
   const described = rest.filter((k) => methodSetting(spec, k) !== null);
   for (const key of described) add(key, methodSetting(spec, key)!, valueText(p[key]!));

@@ -3,7 +3,7 @@
  * (every method with its label, what it explains, the shared settings it reads, its own settings
  * with limits and defaults) and the method settings as options (--beta 0.2, --text-masks 100).
  */
-import { describeLimit, LAYER, METHOD_SPECS, paramOption, STEPS, withinLimit, type Method, type MethodSpec, type ParamGroup } from '../api/contract';
+import { describeLimit, INT8_SUMMARY, LAYER, METHOD_SPECS, paramOption, PRECISIONS, STEPS, withinLimit, type Method, type MethodSpec, type ParamGroup, type Precision } from '../api/contract';
 import { UsageError } from './io';
 
 /** CLI spelling of an extra key: textMasks → text-masks. */
@@ -42,6 +42,8 @@ export function methodsHelp(): string {
     }
   }
   lines.push(`--layer L: ${describeLimit(LAYER)} within the model's depth (default ¾ of it); --steps N: ${describeLimit(STEPS)} (default ${STEPS.default}).`);
+  const reduced = Object.values(METHOD_SPECS).filter((s) => s.precisions.length > 1).map((s) => s.label);
+  lines.push(`--precision ${PRECISIONS.join('|')} (default fp32; ${reduced.join(', ')} only): int8 = ${INT8_SUMMARY}.`);
   return lines.join('\n');
 }
 
@@ -62,4 +64,14 @@ export function methodExtra(methods: Method[], values: Record<string, string>): 
     extra[paramOption(name, p)] = n;
   }
   return extra;
+}
+
+/** --precision, checked against what the chosen methods run in (absent: fp32). */
+export function methodPrecision(methods: Method[], value: string | undefined): Precision {
+  if (value === undefined) return 'fp32';
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UsageError(`--precision must be ${PRECISIONS.join(' or ')} (got "${value}")`);
+  const p = value as Precision;
+  const cannot = methods.filter((m) => !METHOD_SPECS[m].precisions.includes(p));
+  if (cannot.length) throw new UsageError(`--precision ${p}: ${cannot.map((m) => METHOD_SPECS[m].label).join(', ')} run${cannot.length === 1 ? 's' : ''} in ${METHOD_SPECS[cannot[0]].precisions.join(' or ')} only`);
+  return p;
 }

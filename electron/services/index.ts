@@ -202,7 +202,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       const jobId = jobs.start(async (signal, progress) => {
         const { pixels } = await frameOf(scan, req.frame);
         const image = scanImageFor(summary, pixels, req.window);
-        const opts: ExplainOptions = { method: req.method, layer: req.layer, steps: req.steps, target: req.target, sanity: req.sanity, signal, onProgress: progress };
+        const opts: ExplainOptions = { method: req.method, layer: req.layer, steps: req.steps, target: req.target, precision: req.precision, sanity: req.sanity, signal, onProgress: progress };
         const keep = (core: Awaited<ReturnType<typeof explain>>, text: string): Explanation => {
           if (!Number.isFinite(core.similarity)) {
             throw new ModelOutputError(`${bundle.name}: the model returned a non-finite similarity (NaN or ∞) for this scan and text; its weights or this input are broken, so nothing is drawn`);

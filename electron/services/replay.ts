@@ -101,6 +101,8 @@ export async function replayFinding(finding: RecordedFinding, inputs: { bundle: 
     steps: p.steps,
     target: p.target,
     letterbox: p.letterbox === true,
+    // Absent: fp32 (records made before the setting, and every fp32 run, leave it out).
+    precision: p.precision === 'int8' ? 'int8' : undefined,
     extra: recordedExtra(e.method, p),
     metrics: false,
     signal: inputs.signal,

@@ -5,7 +5,7 @@
  *
  * preprocess → encode → attribute (the method's entry in the registry) → map → metrics.
  */
-import { METHODS, TARGETS, type ExplanationCore, type Method, type Target, type TokenScore, type WordScore } from './types';
+import { METHODS, PRECISIONS, TARGETS, type ExplanationCore, type Method, type Precision, type Target, type TokenScore, type WordScore } from './types';
 import { releaseDerived, type ClipBundle } from '../clip/bundle';
 import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess';
 import type { Tokenized, Word } from '../clip/tokenizer';
@@ -18,6 +18,7 @@ import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 import { mprt, type MprtSide } from './sanity';
+import { int8Units } from '../runtime/int8-units';
 import { negatedWarning, reportSentences } from './sentences';
 
 export { ExplainCancelled, ExplainError };
@@ -29,6 +30,8 @@ export interface ExplainOptions {
   steps?: number;
   target: Target;
   letterbox?: boolean;
+  /** The arithmetic (default fp32): one of the method spec's precisions; int8 is recorded in params. */
+  precision?: Precision;
   signal?: AbortSignal;
   onProgress?: (fraction: number, stage: string) => void;
   metrics?: boolean;
@@ -78,9 +81,9 @@ export function defaultLayer(layers: number): number {
  * ViT-B/32). Call after loading a bundle; safe to call twice, and an explanation that arrives
  * meanwhile waits for the same graphs rather than building them again.
  */
-export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number; metrics?: boolean }): Promise<void> {
-  await nibGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers));
-  await nibGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers));
+export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number; metrics?: boolean; precision?: Precision }): Promise<void> {
+  await nibGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers), opts?.precision);
+  await nibGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers), opts?.precision);
   if (opts?.metrics !== false) await scaledTextModel(bundle);
 }
 
@@ -217,6 +220,9 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
   const spec = attributor.spec;
   if (!TARGETS.includes(opts.target)) throw new ExplainError(`unknown target "${opts.target}" (image, text or both)`);
   if (typeof text !== 'string' || text.trim() === '') throw new ExplainError('the report text is empty: give the report (or a sentence of it) to explain');
+  const precision = opts.precision ?? 'fp32';
+  if (!(PRECISIONS as readonly string[]).includes(precision)) throw new ExplainError(`unknown precision "${String(precision)}" (choose one of ${PRECISIONS.join(', ')})`);
+  if (!spec.precisions.includes(precision)) throw new ExplainError(`${spec.label} runs in ${spec.precisions.join(' or ')} only, not ${precision}`);
   const steps = opts.steps ?? STEPS.default;
   if (!withinLimit(STEPS, steps)) throw new ExplainError(`steps must be ${describeLimit(STEPS)} (got ${steps})`);
   const imageSide = opts.target !== 'text' ? attributor.image : null;
@@ -258,10 +264,17 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
 
   const params: ExplanationCore['params'] = { layer: imageSide ? vLayer : tLayer, steps, target: opts.target, letterbox };
   if (imageSide && textSide && vLayer !== tLayer) params.textLayer = tLayer;
+  // fp32 is not written: every record made before the setting existed was fp32, and replays compare params.
+  if (precision === 'int8') {
+    const cpu = int8Units();
+    params.precision = precision;
+    params['int8.weightBits'] = cpu.weightBits;
+    if (!cpu.fast) warnings.push('int8 was asked for, but this CPU has no integer dot-product units (VNNI, AMX) that onnxruntime uses: it runs with 7-bit weights (so that its 8-bit products cannot overflow) and is likely no faster than fp32');
+  }
   const sideInput = (group: ParamGroup | null, target: Float32Array, ctl: Control): SideInput => {
     const { values, recorded } = resolveParams(spec, group, extra);
     Object.assign(params, recorded);
-    return { bundle, target, steps, params: values, ctl };
+    return { bundle, target, steps, params: values, precision, ctl };
   };
   const wImage = imageSide ? (textSide ? 0.5 : 0.85) : 0;
   const wText = textSide ? (imageSide ? 0.3 : 0.85) : 0;

@@ -5,7 +5,7 @@
  * functions, and explain() applies the defaults and checks the limits. Pure data: importable by
  * the renderer.
  */
-import type { Method } from './types';
+import type { Method, Precision } from './types';
 
 export interface Limit {
   min: number;
@@ -48,6 +48,8 @@ export interface MethodSpec {
   usesSteps: boolean;
   /** The method's own settings per side (null: none). */
   params: { image: ParamGroup | null; text: ParamGroup | null };
+  /** The arithmetic precisions it runs in, fp32 (the default) first. */
+  precisions: readonly Precision[];
 }
 
 /** The integration steps every method that uses steps accepts (the paper's default is 10). */
@@ -106,30 +108,35 @@ const RISE_TEXT: ParamGroup = {
   },
 };
 
+const FP32_ONLY: readonly Precision[] = ['fp32'];
+
+/** What int8 means and where it helps, for help texts and the settings panel. */
+export const INT8_SUMMARY = 'int8 weight products in the tail+gradient graph (opt-in; the default is fp32): faster only on CPUs with integer dot-product units (AVX-512 VNNI, AMX); the map agrees with fp32 closely but not exactly, and the explanation records the precision';
+
 export const METHOD_SPECS: Readonly<Record<Method, MethodSpec>> = {
   nib: {
     id: 'nib', label: 'NIB', summary: 'Narrowing Information Bottleneck (the paper’s method): h ⊙ ∂cos/∂x along x = h·i/n at layer L',
-    sides: { image: true, text: true }, usesLayer: true, usesSteps: true, params: { image: STEP_BATCH, text: STEP_BATCH },
+    sides: { image: true, text: true }, usesLayer: true, usesSteps: true, params: { image: STEP_BATCH, text: STEP_BATCH }, precisions: ['fp32', 'int8'],
   },
   m2ib: {
     id: 'm2ib', label: 'M2IB', summary: 'Multi-modal information bottleneck: a learned per-element bottleneck at layer L',
-    sides: { image: true, text: true }, usesLayer: true, usesSteps: false, params: { image: M2IB, text: M2IB },
+    sides: { image: true, text: true }, usesLayer: true, usesSteps: false, params: { image: M2IB, text: M2IB }, precisions: FP32_ONLY,
   },
   gradcam: {
     id: 'gradcam', label: 'Grad-CAM', summary: 'ReLU(Σ h ⊙ ∂cos/∂h) on the layer-L tokens',
-    sides: { image: true, text: true }, usesLayer: true, usesSteps: false, params: { image: null, text: null },
+    sides: { image: true, text: true }, usesLayer: true, usesSteps: false, params: { image: null, text: null }, precisions: FP32_ONLY,
   },
   rise: {
     id: 'rise', label: 'RISE', summary: 'Random masks, weighted by the similarity they leave',
-    sides: { image: true, text: true }, usesLayer: false, usesSteps: false, params: { image: RISE_IMAGE, text: RISE_TEXT },
+    sides: { image: true, text: true }, usesLayer: false, usesSteps: false, params: { image: RISE_IMAGE, text: RISE_TEXT }, precisions: FP32_ONLY,
   },
   saliency: {
     id: 'saliency', label: 'Saliency', summary: '|∂cos/∂input| (image pixels, text embeddings)',
-    sides: { image: true, text: true }, usesLayer: false, usesSteps: false, params: { image: null, text: null },
+    sides: { image: true, text: true }, usesLayer: false, usesSteps: false, params: { image: null, text: null }, precisions: FP32_ONLY,
   },
   ig: {
     id: 'ig', label: 'Integrated gradients', summary: 'Integrated gradients on the input from a zero baseline',
-    sides: { image: true, text: true }, usesLayer: false, usesSteps: true, params: { image: PIXEL_STEP_BATCH, text: STEP_BATCH },
+    sides: { image: true, text: true }, usesLayer: false, usesSteps: true, params: { image: PIXEL_STEP_BATCH, text: STEP_BATCH }, precisions: FP32_ONLY,
   },
 };
 

@@ -3,12 +3,17 @@
  * graphs.ts), and the cut layer's Q/K/V projections folded so that they run once for all steps
  * (nib-fold.ts). The fold gives exact NIB scores but not the full gradient, so it is NIB's own graph,
  * kept only where its scores reproduce the plain tail's on a probe; elsewhere NIB runs the plain tail.
+ * At precision int8 (opt-in, never the default) that same graph runs with its weight products in
+ * int8 (onnx/quantize.ts); the forward to the cut stays fp32.
  */
 import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
-import { createSession } from '../clip/engine';
-import { checkLayer, cutTail, diskCached, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { createSession, parseModel, serializeModel } from '../clip/engine';
+import { quantizeMatMuls } from '../onnx/quantize';
+import { int8Units } from '../runtime/int8-units';
+import { cached, checkLayer, cutTail, diskCached, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
+import type { Precision } from './types';
 
 let fold = process.env.CANDOR_NO_NIB_FOLD !== '1';
 /** Turns the cut-layer fold on or off (for benchmarks and checks). */
@@ -56,15 +61,46 @@ export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'tex
   const plain = await tailGradient(bundle, kind, layer);
   const built = fold ? await foldedBytes(bundle, plain) : { reason: 'off' };
   if ('bytes' in built) return { bytes: built.bytes, wrt: plain.wrt, direction: NIB_DIRECTION };
-  const { probe } = await tailProbe(bundle, kind, plain.wrt);
-  return { bytes: await tailGradientModel(cutTail(await plain.base(), plain.tower, plain.wrt), plain.tower, plain.wrt, probe), wrt: plain.wrt, direction: null };
+  return { bytes: await plainBytes(bundle, plain), wrt: plain.wrt, direction: null };
+}
+
+/** The plain tail+gradient graph, serialized. */
+async function plainBytes(bundle: ClipBundle, plain: GradGraph): Promise<Uint8Array> {
+  const { probe } = await tailProbe(bundle, plain.tower.kind, plain.wrt);
+  return tailGradientModel(cutTail(await plain.base(), plain.tower, plain.wrt), plain.tower, plain.wrt, probe);
+}
+
+function int8Bytes(bytes: Uint8Array): Uint8Array {
+  return serializeModel(quantizeMatMuls(parseModel(bytes, 'NIB tail+gradient graph'), { weightBits: int8Units().weightBits }).model);
+}
+
+/**
+ * NIB's graph at int8: the fp32 graph's derivation (folded where the fp32 graph is), its weight
+ * products quantized. Not checked against fp32 here: how far it agrees is measured (npm run bench
+ * precision) and tested (tests/explain/precision.test.ts), and the explanation records the precision.
+ */
+function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
+  return cached(bundle, `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}:int8`, async () => {
+    const fp32 = await nibGradient(bundle, kind, layer);
+    const folded = fp32.direction !== undefined;
+    const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
+    const { session } = await diskCached(bundle, parts, async () => {
+      const plain = await tailGradient(bundle, kind, layer);
+      const built = folded ? await foldedBytes(bundle, plain) : null;
+      const bytes = int8Bytes(built && 'bytes' in built ? built.bytes : await plainBytes(bundle, plain));
+      return { session: (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session, bytes, meta: {} };
+    });
+    // The fp32 graph is cached on its own: this one releases only its session.
+    return { ...fp32, session, release: () => session.release() };
+  });
 }
 
 /** Why the fold does not apply to a graph (the plain tail runs NIB then). */
 class NotFolded extends Error {}
 
-export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
+export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision = 'fp32'): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
+  if (precision === 'int8') return int8NibGradient(bundle, kind, layer);
   const key = `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}`;
   let p = bundle.cache.get(key) as Promise<GradGraph> | undefined;
   if (p) return p;

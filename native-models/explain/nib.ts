@@ -7,6 +7,7 @@
 import type { ClipBundle } from '../clip/bundle';
 import { forScaledSteps, runTailGrad, type Control, type Hidden } from './core';
 import { nibGradient } from './nib-graph';
+import type { Precision } from './types';
 
 export interface TokenAttribution {
   /** Σ_d A[t, d] per token (raw, units of cosine similarity). */
@@ -15,9 +16,9 @@ export interface TokenAttribution {
   stepLosses: number[];
 }
 
-export async function nibAttribution(bundle: ClipBundle, hidden: Hidden, target: Float32Array, steps: number, ids: number[] | null, ctl: Control & { maxBatch: number }): Promise<TokenAttribution> {
+export async function nibAttribution(bundle: ClipBundle, hidden: Hidden, target: Float32Array, steps: number, ids: number[] | null, ctl: Control & { maxBatch: number; precision?: Precision }): Promise<TokenAttribution> {
   const { h, T, D } = hidden;
-  const graph = await nibGradient(bundle, hidden.kind, hidden.layer);
+  const graph = await nibGradient(bundle, hidden.kind, hidden.layer, ctl.precision);
   const gsum = new Float64Array(T * D);
   const stepLosses: number[] = [];
   await forScaledSteps(h, steps, ctl.maxBatch, ctl, async (x, _first, b) => {

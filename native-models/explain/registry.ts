@@ -11,7 +11,7 @@ import {
 import { ExplainError, type Control, type Hidden } from './core';
 import { describeLimit, METHOD_SPECS, paramOption, withinLimit, type MethodSpec, type ParamGroup } from './methods';
 import { nibAttribution } from './nib';
-import type { Method } from './types';
+import type { Method, Precision } from './types';
 
 /** A side's settings: its ParamGroup's defaults, overridden by ExplainOptions.extra. */
 export type ParamValues = Readonly<Record<string, number>>;
@@ -22,6 +22,8 @@ interface RunInput {
   target: Float32Array;
   steps: number;
   params: ParamValues;
+  /** One of the method spec's precisions (explain() checks it). */
+  precision: Precision;
   ctl: Control;
 }
 
@@ -59,7 +61,7 @@ export interface Attributor {
 
 const nib: StreamSide = {
   reads: 'layer',
-  run: async (x) => (await nibAttribution(x.bundle, x.hidden, x.target, x.steps, x.ids, { ...x.ctl, maxBatch: x.params.batch })).scores,
+  run: async (x) => (await nibAttribution(x.bundle, x.hidden, x.target, x.steps, x.ids, { ...x.ctl, maxBatch: x.params.batch, precision: x.precision })).scores,
 };
 
 const m2ib: StreamSide = {

@@ -6,6 +6,13 @@
 export const METHODS = ['nib', 'm2ib', 'gradcam', 'rise', 'saliency', 'ig'] as const;
 export type Method = (typeof METHODS)[number];
 
+/**
+ * The arithmetic of a method's model runs: fp32, or (opt-in, NIB only) int8 weight products in the
+ * tail+gradient graph, faster on CPUs with integer dot-product units (VNNI, AMX) and close to fp32.
+ */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export type Target = 'image' | 'text' | 'both';
 export const TARGETS: readonly Target[] = ['image', 'text', 'both'];
 

@@ -21,6 +21,15 @@ export function tensorDims(t: TensorProto): number[] {
   return (t.dims ?? []).map(toNumber);
 }
 
+/** A float tensor's values as a Float32Array (raw data read in place of a copy through numbers). */
+export function floatValues(t: TensorProto): Float32Array {
+  const raw = t.rawData;
+  if ((t.dataType ?? 0) === DT.FLOAT && raw && raw.byteLength > 0) {
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  }
+  return Float32Array.from(tensorValues(t));
+}
+
 /** Reads a (small) tensor's values as numbers, from raw data or the typed fields. */
 export function tensorValues(t: TensorProto): number[] {
   const dt = t.dataType ?? 0;
@@ -54,6 +63,7 @@ export function makeTensor(name: string, dataType: number, dims: number[], value
   else if (dataType === DT.INT64) bytes = new Uint8Array(BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v)))).buffer);
   else if (dataType === DT.INT32) bytes = new Uint8Array(Int32Array.from(values).buffer);
   else if (dataType === DT.BOOL || dataType === DT.UINT8) bytes = Uint8Array.from(values);
+  else if (dataType === DT.INT8) bytes = new Uint8Array(Int8Array.from(values).buffer);
   else throw new OnnxError(`makeTensor: unsupported data type ${dataType} for "${name}"`);
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== n) throw new OnnxError(`makeTensor: "${name}" has ${n} values for shape [${dims.join(', ')}]`);

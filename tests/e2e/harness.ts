@@ -3,6 +3,7 @@
  * Chromium through playwright-core. Every request the page makes is recorded so tests can
  * prove nothing leaves the host.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -234,4 +235,14 @@ export async function serverExplanation(ws: Pick<Workspace, 'call'>, jobId: stri
   }
   if (state.state !== 'done') throw new Error(`job ${jobId} did not finish: ${JSON.stringify(state).slice(0, 300)}`);
   return state.explanation;
+}
+
+/** The audit entry on screen exported as a PDF (its button in the audit detail), read back as text with pdftotext, whitespace collapsed. */
+export async function exportedEntryPdfText(page: Page): Promise<string> {
+  await page.getByTestId('export-entry-pdf').click();
+  const note = page.getByTestId('pdf-result');
+  await note.waitFor({ timeout: 60_000 });
+  const pdfPath = /PDF written: (.+\.pdf) \(/.exec(await note.innerText())?.[1];
+  if (!pdfPath || !existsSync(pdfPath)) throw new Error(`no PDF was written: ${await note.innerText()}`);
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
 }

@@ -6,13 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { decode } from 'fast-png';
-import { openWorkspace, type Workspace } from './harness';
+import { exportedEntryPdfText, openWorkspace, type Workspace } from './harness';
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 
@@ -135,12 +134,7 @@ test('the region and its figures are recorded and come back identical in the aud
   assert.equal(await page.getByTestId('audit-region-shape').count(), 1, 'the recorded region is drawn over the recorded map');
   await ws.screenshot('71-region-audit-detail');
 
-  await page.getByTestId('export-entry-pdf').click();
-  const note = page.getByTestId('pdf-result');
-  await note.waitFor({ timeout: 60_000 });
-  const pdfPath = /PDF written: (.+\.pdf) \(/.exec(await note.innerText())?.[1];
-  assert.ok(pdfPath && existsSync(pdfPath), `a PDF was written: ${await note.innerText()}`);
-  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  const text = await exportedEntryPdfText(page);
   assert.ok(text.includes(`Reader’s region (outlined on the images): ${live.description}`), 'the PDF names the region');
   assert.match(text, new RegExp(`Map maximum inside the region \\(pointing game\\) ${live.values.pointingGame}`));
   assert.match(text, new RegExp(`Share of the map inside the region \\(relevance mass\\) ${live.values.relevanceMass.replace('.', '\\.')}`));

@@ -45,7 +45,7 @@ test('unknown channels are refused; valid requests reach the service with defaul
   if (!unknown.ok) assert.match(unknown.error.message, /unknown channel/);
   const ok = await dispatch('explain:start', { scanId: 's', text: 'Small nodule.' });
   assert.equal(ok.ok, true);
-  assert.deepEqual(calls[0], ['explain:start', { scanId: 's', text: 'Small nodule.', frame: 1, method: 'nib', target: 'both', sanity: false, allSentences: false }]);
+  assert.deepEqual(calls[0], ['explain:start', { scanId: 's', text: 'Small nodule.', frame: 1, method: 'nib', target: 'both', precision: 'fp32', sanity: false, allSentences: false }]);
 });
 
 test('user-facing errors keep their message; unexpected errors are marked internal', async () => {

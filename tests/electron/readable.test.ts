@@ -23,7 +23,12 @@ test('method settings are named by METHOD_SPECS, with the side where a method ha
     ['Explained', 'the image only', null],
     ['Layer L explained', '6', null],
     ['Integration steps', '10', null],
+    ['Arithmetic precision', 'fp32 (full precision)', null],
   ]);
+  const int8 = readableParams({ method: 'nib', params: { layer: 6, steps: 10, target: 'image', precision: 'int8', 'int8.weightBits': 7 } });
+  assert.match(int8.find((l) => l.key === 'precision')?.value ?? '', /^int8 weight products, 7-bit weights \(reduced precision/, 'an int8 record says so, with its weights');
+  assert.equal(int8.filter((l) => /precision|weightBits/.test(l.key)).length, 1, 'not listed twice (once named, once by its key)');
+  assert.equal(rise.find((l) => l.key === 'precision'), undefined, 'a method with no choice of precision does not name one');
   const m2ib = readableParams({ method: 'm2ib', params: { layer: 6, steps: 10, target: 'both', 'm2ib.lr': 1 } });
   assert.equal(m2ib.find((l) => l.key === 'm2ib.lr')?.label, 'Adam learning rate', 'one group for both sides: no side named');
   const unknown = readableParams({ method: 'nib', params: { layer: 1, steps: 1, target: 'both', mystery: 'x' } });

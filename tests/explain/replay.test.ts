@@ -1,6 +1,6 @@
 /**
  * Replay: 20 findings recorded with `candor explain --db` on the demo model (every method, method
- * settings, layers, steps, a window, letterbox, each target) are run again from their records and
+ * settings, layers, steps, a window, letterbox, each target, NIB at int8) are run again from their records and
  * match; another model or a changed scan is named as such; a record whose map is not what the
  * model gives is caught. And the premise: onnxruntime on the CPU is bit-identical run to run and
  * across intra-op thread counts.
@@ -36,7 +36,7 @@ const io = () => {
   return { r, io: { stdout: (s: string) => (r.out += s), stderr: (s: string) => (r.err += s) } };
 };
 
-/** Four settings per study: five studies, 20 findings. */
+/** Settings in turn over the five studies: 20 findings. */
 const SETTINGS: string[][] = [
   ['--method', 'nib'],
   ['--method', 'nib', '--layer', '2', '--steps', '6', '--letterbox'],
@@ -46,6 +46,7 @@ const SETTINGS: string[][] = [
   ['--method', 'saliency', '--target', 'image'],
   ['--method', 'ig', '--steps', '4', '--target', 'text'],
   ['--method', 'nib', '--target', 'image', '--steps', '3'],
+  ['--method', 'nib', '--precision', 'int8'],
 ];
 
 test('intra-op threads 1, 2 and 4 give bit-identical outputs on the demo towers (the premise of replay)', async () => {

@@ -29,7 +29,7 @@ const map = (values: number[], w: number, h: number) => ({ grid: [2, 2] as [numb
 
 test('settings are checked against the contract’s STEPS and LAYER limits', () => {
   assert.equal(DEFAULT_SETTINGS.steps, String(STEPS.default));
-  assert.deepEqual(checkSettings({ ...DEFAULT_SETTINGS, compare: 'gradcam' }), { ok: true, settings: { methods: ['nib', 'gradcam'], layer: undefined, steps: 10, target: 'both', modelSees: 'default', sanity: false } });
+  assert.deepEqual(checkSettings({ ...DEFAULT_SETTINGS, compare: 'gradcam' }), { ok: true, settings: { methods: ['nib', 'gradcam'], layer: undefined, steps: 10, target: 'both', modelSees: 'default', sanity: false, precision: 'fp32' } });
   assert.match((checkSettings({ ...DEFAULT_SETTINGS, steps: String(STEPS.max + 1) }) as { message: string }).message, new RegExp(`from ${STEPS.min} to ${STEPS.max}, not “${STEPS.max + 1}”`));
   assert.equal(checkSettings({ ...DEFAULT_SETTINGS, steps: '' }).ok, false);
   assert.equal(checkSettings({ ...DEFAULT_SETTINGS, layer: '2.5' }).ok, false);
@@ -37,12 +37,17 @@ test('settings are checked against the contract’s STEPS and LAYER limits', () 
   assert.notEqual(settingsKey(DEFAULT_SETTINGS), settingsKey({ ...DEFAULT_SETTINGS, method: 'm2ib' }), 'another method is another request');
   assert.equal(settingsKey(DEFAULT_SETTINGS), settingsKey({ ...DEFAULT_SETTINGS, steps: ' 10' }), 'the same numbers are the same request');
   const r = explainRequests({ scan: { id: 's1', channels: 1 } as never, frame: 2, text: '  Heart normal. ', settings: { ...DEFAULT_SETTINGS, modelSees: 'screen' }, screenWindow: { center: 40, width: 0 } });
-  assert.deepEqual(r, { ok: true, requests: [{ scanId: 's1', frame: 2, text: 'Heart normal.', method: 'nib', steps: 10, layer: undefined, target: 'both', window: { center: 40, width: 1 }, sanity: false }] });
+  assert.deepEqual(r, { ok: true, requests: [{ scanId: 's1', frame: 2, text: 'Heart normal.', method: 'nib', steps: 10, layer: undefined, target: 'both', window: { center: 40, width: 1 }, sanity: false, precision: 'fp32' }] });
+  // int8 is opt-in and goes only to a method that offers it: the method compared with runs fp32.
+  const int8 = explainRequests({ scan: { id: 's1', channels: 1 } as never, frame: 1, text: 'x', settings: { ...DEFAULT_SETTINGS, compare: 'gradcam', precision: 'int8' }, screenWindow: null });
+  assert.deepEqual(int8.ok && int8.requests.map((q) => [q.method, q.precision]), [['nib', 'int8'], ['gradcam', 'fp32']]);
+  assert.notEqual(settingsKey(DEFAULT_SETTINGS), settingsKey({ ...DEFAULT_SETTINGS, precision: 'int8' }), 'another precision is another request');
   assert.deepEqual(explainRequests({ scan: null, frame: 1, text: 'x', settings: DEFAULT_SETTINGS, screenWindow: null }), { ok: false, message: 'Open a scan first.' });
 });
 
 test('a result states its settings with the method’s one display name, and only the settings the method reads', () => {
   assert.equal(describeExplanation(explanation()), 'NIB · layer 4 · steps 10 · image + text');
+  assert.equal(describeExplanation(explanation({ params: { layer: 4, steps: 10, target: 'both', precision: 'int8' } })), 'NIB · layer 4 · steps 10 · image + text · int8');
   assert.equal(describeExplanation(explanation({ method: 'ig', params: { layer: 4, steps: 20, target: 'text' } })), `${METHOD_SPECS.ig.label} · steps 20 · text`);
   assert.equal(describeExplanation(explanation({ method: 'gradcam' })), 'Grad-CAM · layer 4 · image + text');
   assert.equal(describeExplanation(explanation({ method: 'rise' })), 'RISE · image + text');

@@ -1,7 +1,7 @@
 /**
  * `candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE)
  *   [--method METHOD] [--layer L] [--steps N] [--target image|text|both] [method settings]
- *   [--window C,W] [--letterbox] [--no-metrics] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
+ *   [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
  * (the methods and their settings: methodsHelp(), from the registry's specs)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { explain, type ExplanationCore } from '../../../native-models/explain/in
 import { explainSentences } from '../../../native-models/explain/all-sentences';
 import { loadScan, type LoadedScan } from '../../imaging/index';
 import { intOption, parseArgs, UsageError, type CliIo } from '../io';
-import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
+import { methodExtra, methodOptionNames, methodPrecision, methodsHelp } from '../method-options';
 import { cliGuard, cliInstallation, INSTALLATION_HELP, type CliInstallation } from '../installation';
 import { installationKey } from '../../../db/installation-key';
 import { checkOutputPath, type ProtectedPaths } from '../../../db/file-guard';
@@ -75,7 +75,7 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--window C,W] [--letterbox] [--no-metrics] [--sanity] [--all-sentences] [--json OUT|-]
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics] [--sanity] [--all-sentences] [--json OUT|-]
        [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT | --note-file FILE] [--study LABEL] [--pdf OUT] [--config-dir DIR] [--anchors-dir DIR] [--anchor-every N]] [--dicom OUTDIR]
   --db records the explanation as a finding in the audit log, exactly as the app does, and signs the chain head with this
   installation's key; every --anchor-every findings (default 20) a checkpoint file goes into the anchors folder. --pdf also
@@ -130,7 +130,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet', 'sanity', 'all-sentences']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'precision', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet', 'sanity', 'all-sentences']);
     checkTextLimits(args, values);
     const record = recordingOptions(values);
     const allSentences = flags.has('all-sentences');
@@ -148,6 +148,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const layer = intOption(values, 'layer', LAYER.min, LAYER.max);
     const steps = intOption(values, 'steps', STEPS.min, STEPS.max);
     const extra = methodExtra([method], values);
+    const precision = methodPrecision([method], values.precision);
     const window = parseWindow(values.window);
     const text = values.report !== undefined ? readTextFile(values.report, 'report') : values.text;
     if (text.trim() === '') throw new UsageError(values.report !== undefined ? `${values.report}: the report is empty` : 'the report text is empty');
@@ -164,7 +165,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
-      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
+      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
       const json = {
         input: { image: values.image, frame, scanSha256: sha256, text },
         sentences: all.map(({ sentence: s, explanation: e }) => explanationJson(e, { sentence: { text: s.text, start: s.start, end: s.end, negated: s.negated, cue: s.cue, scope: s.scope } })),
@@ -178,7 +179,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       return 0;
     }
     // One explanation per process: each side's graphs go once its map is made (less memory for the metrics).
-    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
     const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;
@@ -296,7 +297,7 @@ function openRecorder(opts: RecordingOptions, inst: CliInstallation, guard: Prot
 }
 
 function summary(e: ExplanationCore): string {
-  const lines = [`method ${e.method}  similarity ${e.similarity.toFixed(4)}  model ${e.model.name} (${e.model.sha256.slice(0, 12)})  provider ${e.provider}`];
+  const lines = [`method ${e.method}${e.params.precision ? ` (${e.params.precision})` : ''}  similarity ${e.similarity.toFixed(4)}  model ${e.model.name} (${e.model.sha256.slice(0, 12)})  provider ${e.provider}`];
   if (e.image) lines.push(`image: grid ${e.image.grid.join('×')}, map ${e.image.map.width}×${e.image.map.height}`);
   if (e.text) {
     const top = [...e.text.words].sort((a, b) => b.raw - a.raw).slice(0, 5);

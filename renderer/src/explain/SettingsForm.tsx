@@ -1,4 +1,4 @@
-import { LAYER, METHOD_SPECS, METHODS, STEPS, methodLabel, type Method, type Target } from '../../../electron/api/contract';
+import { INT8_SUMMARY, LAYER, METHOD_SPECS, METHODS, STEPS, methodLabel, type Method, type Precision, type Target } from '../../../electron/api/contract';
 import { TARGET_LABEL, type SettingsInput } from './settings';
 
 const TARGETS: Target[] = ['both', 'image', 'text'];
@@ -34,6 +34,12 @@ export function SettingsForm({ settings, onChange }: { settings: SettingsInput; 
         <select data-testid="explain-window" value={settings.modelSees} onChange={(e) => onChange({ modelSees: e.target.value as 'default' | 'screen' })}>
           <option value="default">default window</option>
           <option value="screen">window on screen</option>
+        </select>
+      </label>
+      <label className="field" title={spec.precisions.length > 1 ? `int8 = ${INT8_SUMMARY}` : `${spec.label} runs in fp32 only`}>precision
+        <select data-testid="explain-precision" value={spec.precisions.includes(settings.precision) ? settings.precision : 'fp32'} disabled={spec.precisions.length < 2} onChange={(e) => onChange({ precision: e.target.value as Precision })}>
+          <option value="fp32">fp32</option>
+          <option value="int8">int8</option>
         </select>
       </label>
       <label className="field checkbox" title="Model-parameter randomisation (MPRT): the model's top layers re-drawn, the method run again per layer; warns when the map does not change. Costs one more run per layer.">
