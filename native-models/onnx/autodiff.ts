@@ -17,6 +17,10 @@ import { getAttr, makeTensor } from './tensors';
 
 export const GRAD_PREFIX = 'grad:';
 
+const inputsOf = (n: NodeProto): string[] => n.input ?? [];
+const outputsOf = (n: NodeProto): string[] => n.output ?? [];
+const isNonDifferentiable = (n: NodeProto): boolean => NON_DIFFERENTIABLE.has(n.opType ?? '');
+
 export interface GradientOptions {
   /** Scalar tensor, or a per-item tensor whose sum is differentiated. */
   objective: string;
@@ -49,7 +53,8 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const metas = await probeModel(model, feeds);
 
   const src = model.graph!;
-  const graph = { ...src, node: [...(src.node ?? [])], initializer: [...(src.initializer ?? [])], output: [...(src.output ?? [])] };
+  const nodes = src.node ?? [];
+  const graph = { ...src, node: [...nodes], initializer: [...(src.initializer ?? [])], output: [...(src.output ?? [])] };
   const out: ModelProto = {
     ...model,
     opsetImport: (model.opsetImport ?? []).map((o) =>
@@ -61,8 +66,10 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const b = new GraphBuilder(graph, 'grad/');
 
   const constants = new Map<string, TensorProto>();
+  // Stryker disable next-line ConditionalExpression: an initializer without a name cannot be referenced, so where it is kept changes nothing
   for (const t of src.initializer ?? []) if (t.name) constants.set(t.name, t);
-  for (const n of src.node ?? []) {
+  for (const n of nodes) {
+    // Stryker disable next-line OptionalChaining: a node without outputs has already been refused by the probe run
     if (n.opType === 'Constant' && n.output?.[0]) {
       const v = getAttr(n, 'value');
       if (v?.t) constants.set(n.output[0], v.t);
@@ -83,28 +90,31 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     throw new OnnxError(`${label}: the objective "${opts.objective}" is not a floating-point tensor`);
   }
 
-  const nodes = src.node ?? [];
   const diffInputs = (n: NodeProto): number[] => {
     const fixed = DIFFERENTIABLE_INPUTS[n.opType ?? ''];
-    return fixed ?? (n.input ?? []).map((_, i) => i);
+    return fixed ?? inputsOf(n).map((_, i) => i);
   };
 
   // forward: tensors that depend on a wrt tensor through float values
   const active = new Set<string>(opts.wrt);
   for (const n of nodes) {
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
-    const ins = n.input ?? [];
+    if (isNonDifferentiable(n)) continue;
+    const ins = inputsOf(n);
     if (!diffInputs(n).some((i) => ins[i] && active.has(ins[i]))) continue;
-    for (const o of n.output ?? []) if (o && isFloatMeta(metas.get(o))) active.add(o);
+    for (const o of outputsOf(n)) if (o && isFloatMeta(metas.get(o))) active.add(o);
   }
   // backward: active tensors the objective depends on
+  // A tensor is active when an input of its node that carries gradient is active, so an inactive objective has
+  // no active inputs to mark and nothing else is needed: its guard below only skips work.
   const needed = new Set<string>();
+  // Stryker disable next-line ConditionalExpression: see above (an inactive objective marks nothing)
   if (active.has(opts.objective)) needed.add(opts.objective);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    if (!(n.output ?? []).some((o) => needed.has(o))) continue;
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
-    const ins = n.input ?? [];
+    if (!outputsOf(n).some((o) => needed.has(o))) continue;
+    // Stryker disable next-line ConditionalExpression: the pass below skips these nodes, so inputs marked needed here would get no gradient and their producers would be skipped
+    if (isNonDifferentiable(n)) continue;
+    const ins = inputsOf(n);
     for (const i of diffInputs(n)) if (ins[i] && active.has(ins[i])) needed.add(ins[i]);
   }
 
@@ -116,7 +126,7 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   };
   const gradOf = (name: string): string | null => {
     const list = contributions.get(name);
-    if (!list || list.length === 0) return null;
+    if (!list) return null; // a list is created with its first gradient
     if (list.length > 1) {
       const s = b.op1('Sum', list);
       contributions.set(name, [s]);
@@ -127,21 +137,25 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
 
   const ctx = new GradContext(b, metas as Map<string, TensorMeta>, constants, label);
   const objMeta = metas.get(opts.objective)!;
-  const seed = objMeta.dims.length === 0
-    ? b.scalar(objMeta.dtype, 1)
-    : b.op1('ConstantOfShape', [b.op1('Shape', [opts.objective])], { value: makeTensor('value', objMeta.dtype, [1], [1]) });
+  // ones of the objective's shape (of a scalar's empty shape: the scalar 1)
+  const seed = b.op1('ConstantOfShape', [b.op1('Shape', [opts.objective])], { value: makeTensor('value', objMeta.dtype, [1], [1]) });
+  // Stryker disable next-line ConditionalExpression: an objective that is not needed is no wrt and no node's output is needed, so its seed is never read
   if (needed.has(opts.objective)) addGrad(opts.objective, seed);
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    const outs = n.output ?? [];
+    const outs = outputsOf(n);
     if (!outs.some((o) => needed.has(o))) continue;
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
+    if (isNonDifferentiable(n)) continue;
     const gs = outs.map((o) => (needed.has(o) ? gradOf(o) : null));
+    // Every rule returns a gradient for each input it is asked for, so a needed output always has one, and a
+    // node with a needed output has a needed input (that is what made the output active): both guards are defensive.
+    // Stryker disable next-line ConditionalExpression,ArrowFunction: defensive, see above
     if (gs.every((g) => g === null)) continue;
-    const ins = n.input ?? [];
+    const ins = inputsOf(n);
     const allowed = new Set(diffInputs(n));
     const need = ins.map((x, i) => !!x && allowed.has(i) && needed.has(x));
+    // Stryker disable next-line ConditionalExpression: defensive, see above
     if (!need.some(Boolean)) continue;
     const standard = !n.domain || n.domain === 'ai.onnx';
     const rule = standard ? RULES[n.opType ?? ''] : undefined;

@@ -563,9 +563,10 @@ const tile: GradRule = (c, g) => {
   const x = inp(c, 0);
   const xd = c.dims(x);
   const reps = c.constValues(inp(c, 1), 'Tile repeats');
-  const split: number[] = [];
-  xd.forEach((d, i) => split.push(reps[i], d));
-  const r = c.op('Reshape', [gy, c.ints(split)]);
+  // g viewed as [reps0, d0, reps1, d1, …]; the d's are read at run time (the probe's batch is not the runs')
+  const column = (v: string): string => c.op('Unsqueeze', [v, c.ints([1])]);
+  const split = c.op('Reshape', [c.op('Concat', [column(c.ints(reps)), column(c.shape(x))], { axis: 1 }), c.ints([-1])]);
+  const r = c.op('Reshape', [gy, split]);
   const summed = c.op('ReduceSum', [r, c.ints(xd.map((_, i) => 2 * i))], { keepdims: 0 });
   return [c.reshapeLike(summed, x)];
 };

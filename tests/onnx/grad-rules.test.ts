@@ -110,6 +110,7 @@ const cases: [string, OpCase][] = [
   ['LeakyRelu', { op: 'LeakyRelu', inputs: [{ name: 'x', dims: [B, 4], awayFromZero: 0.1 }], attrs: { alpha: { float: 0.2 } } }],
   ['Softplus', { op: 'Softplus', inputs: [{ name: 'x', dims: [B, 3] }], ...f32 }],
   ['Tile', { op: 'Tile', inputs: [{ name: 'x', dims: [2, 3] }, { name: 'r', dims: [2], ints: [3, 2], constant: true }] }],
+  ['Tile of the batch axis (sizes read at run time)', { op: 'Tile', inputs: [{ name: 'x', dims: [B, 2] }, { name: 'r', dims: [2], ints: [2, 3], constant: true }] }],
   ['Mean of two, broadcast', { op: 'Mean', inputs: [{ name: 'a', dims: [B, 3] }, { name: 'b', dims: [3] }], ...f32 }],
 ];
 
