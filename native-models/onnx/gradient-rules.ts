@@ -120,13 +120,9 @@ const matmul: GradRule = (c, g, need) => {
       db = c.op('MatMul', [c.op('Transpose', [af], { perm: [1, 0] }), gf]);
       if (bVec) db = c.reshapeLike(db, inp(c, 1));
     } else {
-      let raw = c.op('MatMul', [swapLast(c, a, ra), gg]);
-      let rawDims = [...batch, bd[rb - 2], bd[rb - 1]];
-      if (bVec) {
-        raw = c.op('Squeeze', [raw, c.ints([-1])]);
-        rawDims = rawDims.slice(0, -1);
-      }
-      db = c.reduceTo(raw, rawDims, inp(c, 1));
+      // (a vector B has rank 2 here, so it took the branch above)
+      const raw = c.op('MatMul', [swapLast(c, a, ra), gg]);
+      db = c.reduceTo(raw, [...batch, bd[rb - 2], bd[rb - 1]], inp(c, 1));
     }
   }
   return [da, db];
