@@ -102,6 +102,34 @@ test('integer casts and non-differentiable ops stop gradients; ops off the activ
   await checkGraphGradient(m, 'x', (b) => ({ x: xs(b, 0.3), c: c(b) }));
 });
 
+test('piecewise-constant and random ops with float outputs stop the gradient (no rule is looked for)', async () => {
+  // loss = Σ x·(floor + ceil + round + sign + eye)(x) + Σ 0·(random like x): d/dx is the sum of those constants
+  const stops = ['Floor', 'Ceil', 'Round', 'Sign', 'EyeLike'];
+  const m = model([f64('x')], (op) => {
+    for (const s of stops) op(s, ['x'], s);
+    op('RandomNormalLike', ['x'], 'rn');
+    op('RandomUniformLike', ['x'], 'ru');
+    op('Sum', [...stops, 'rn', 'ru'], 'sum');
+    op('Mul', ['x', 'sum'], 'xs');
+    op('ReduceSum', ['xs'], 'xs_sum', { keepdims: 0 });
+    op('Mul', ['rn', 'ru'], 'rr');
+    op('ReduceSum', ['rr'], 'rr_sum', { keepdims: 0 });
+    op('Sub', ['xs_sum', 'rr_sum'], 'loss');
+  });
+  const x = xs(2);
+  const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x'], probe: { x } });
+  g.graph!.output!.push({ name: 'rn' }, { name: 'ru' }); // this run's random values
+  const r = await run(g, { x });
+  const v = x.data as Float64Array;
+  const got = r['grad:x'].data as Float64Array;
+  const rn = r.rn.data as Float64Array;
+  const ru = r.ru.data as Float64Array;
+  for (let i = 0; i < 6; i++) {
+    const want = Math.floor(v[i]) + Math.ceil(v[i]) + Math.round(v[i]) + Math.sign(v[i]) + (i === 0 || i === 4 ? 1 : 0) + rn[i] + ru[i];
+    assert.ok(Math.abs(got[i] - want) < 1e-12, `grad:x[${i}] = ${got[i]}, want ${want}`);
+  }
+});
+
 test('a wrt tensor made by a non-differentiable op gets its gradient; the path through that op is not followed', async () => {
   // loss = Σ x·t with t = floor(x) as a second wrt: ∂/∂x = t, ∂/∂t = x (Floor has no rule and is not differentiated)
   const m = model([f64('x')], (op) => {
@@ -127,6 +155,22 @@ test('a per-item objective is seeded with ones of its shape', async () => {
   assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), [0.5, -2, 3, 0.5, -2, 3, 0.5, -2, 3]);
 });
 
+test('an op without a rule on the path is named with the wrt tensors; an unreachable float64 wrt gets float64 zeros', async () => {
+  const m = model([f64('x'), f64('y'), f64('z')], (op) => {
+    op('ReduceMax', ['x'], 'mx', { axes: [1] });
+    op('Mul', ['mx', 'y'], 'my');
+    op('ReduceSum', ['my'], 'loss', { keepdims: 0 });
+  });
+  const feeds = { x: xs(2), y: xs(2), z: xs(2) };
+  await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['x', 'y'], probe: feeds }), rejectsWith(/no gradient rule for op "ReduceMax" \(ReduceMax node "fwd\/ReduceMax_node_\d+"\), which lies between the objective and "x", "y"$/));
+  const g = await buildGradientModel(m, { objective: 'loss', wrt: ['y', 'z'], probe: feeds });
+  const r = await run(g, feeds);
+  assert.equal(r['grad:z'].type, 'float64');
+  assert.deepEqual(Array.from(r['grad:z'].data as Float64Array), [0, 0, 0, 0, 0, 0]);
+  const mx = [0, 1].map((i) => Math.max(...Array.from(feeds.x.data as Float64Array).slice(3 * i, 3 * i + 3)));
+  assert.deepEqual(Array.from(r['grad:y'].data as Float64Array), [0, 1].flatMap((i) => [mx[i], mx[i], mx[i]]));
+});
+
 test('an objective that is not floating-point is refused by name', async () => {
   const m = model([f64('x')], (op) => {
     op('Shape', ['x'], 's');
@@ -135,7 +179,7 @@ test('an objective that is not floating-point is refused by name', async () => {
   await assert.rejects(buildGradientModel(m, { objective: 's', wrt: ['x'], probe: { x: xs(2) } }), rejectsWith(/model "units": the objective "s" is not a floating-point tensor/));
 });
 
-test('the gradient model: opset raised for the standard domain only, new names under grad/, typed outputs, one Sum per shared tensor', async () => {
+test('the gradient model: opset raised for the standard domain only (named either way), new names under grad/, typed outputs, one Sum per shared tensor', async () => {
   // loss = Σ (x·x + sin(x)): x feeds two ops (one Sum of contributions), sin(x) one (none)
   const m = model([f64('x')], (op) => {
     op('Mul', ['x', 'x'], 'sq');
@@ -143,6 +187,7 @@ test('the gradient model: opset raised for the standard domain only, new names u
     op('Add', ['sq', 's'], 'a');
     op('ReduceSum', ['a'], 'loss', { keepdims: 0 });
   }, { opset: [{ domain: 'ai.onnx', version: 14 }, { domain: 'com.microsoft', version: 1 }] });
+  m.graph!.node!.find((n) => n.opType === 'Sin')!.domain = 'ai.onnx'; // the standard domain by its long name
   const before = new Set(m.graph!.node!.map((n) => n.name));
   const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x'], probe: { x: xs(2) } });
   assert.deepEqual(g.opsetImport, [{ domain: 'ai.onnx', version: 16 }, { domain: 'com.microsoft', version: 1 }]);

@@ -45,6 +45,25 @@ const cases: [string, OpCase][] = [
   ['Max of one input', { op: 'Max', inputs: [{ name: 'a', dims: [B, 3] }] }],
   ['Clip with a maximum only', { op: 'Clip', inputs: [{ name: 'x', dims: [B, 5], values: [-0.9, -0.3, 0.05, 0.4, 0.85] }, { name: '', dims: [] }, { name: 'hi', dims: [], constant: true, values: [0.5], wrt: false }], gradOps: { Where: 1, GreaterOrEqual: 0 } }],
   ['Clip without bounds (identity)', { op: 'Clip', inputs: [{ name: 'x', dims: [B, 3] }], gradOps: { Where: 0 } }],
+  // attributes at their defaults and set otherwise
+  ['ReduceSum noop_with_empty_axes without axes (identity)', { op: 'ReduceSum', inputs: [{ name: 'x', dims: [B, 3] }], attrs: { noop_with_empty_axes: 1 } }],
+  ['ReduceSum with an empty axes input (every axis)', { op: 'ReduceSum', inputs: [{ name: 'x', dims: [B, 3] }, { name: 'ax', dims: [0], ints: [], constant: true }], attrs: { keepdims: 0 } }],
+  ['Softmax default axis (the last) of rank 3', { op: 'Softmax', inputs: [{ name: 'x', dims: [B, 2, 3] }] }],
+  ['LogSoftmax default axis (the last) of rank 3', { op: 'LogSoftmax', inputs: [{ name: 'x', dims: [B, 2, 3] }] }],
+  ['LogSoftmax axis 1 of rank 3', { op: 'LogSoftmax', inputs: [{ name: 'x', dims: [B, 3, 2] }], attrs: { axis: 1 } }],
+  ['LayerNormalization default axis, epsilon 0.1, no bias, input only', { op: 'LayerNormalization', inputs: [{ name: 'x', dims: [B, 2, 3] }, { name: 's', dims: [3], constant: true, wrt: false }], attrs: { epsilon: { float: 0.1 } } }],
+  ['LayerNormalization input only, bias given', { op: 'LayerNormalization', inputs: [{ name: 'x', dims: [B, 3] }, { name: 's', dims: [3], constant: true, wrt: false }, { name: 'b', dims: [3], constant: true, wrt: false }], gradOps: { ReduceSum: 6 } }],
+  ['Conv stride 2 on an even size (output padding)', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 1, 6, 6] }, { name: 'w', dims: [2, 1, 3, 3] }], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, ...f32 }],
+  ['Conv 1-D with a bias, weight and bias only', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 2, 6], wrt: false }, { name: 'w', dims: [3, 2, 2] }, { name: 'b', dims: [3] }], attrs: { strides: [2] }, ...f32 }],
+  ['BatchNormalization of [B, 3] (rank 2), all five inputs', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 3] }, ...['s', 'b', 'm'].map((name) => ({ name, dims: [3] })), { name: 'v', dims: [3], positive: true }] }],
+  ['BatchNormalization of [B, 2, 3] (rank 3), all five inputs', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 2, 3] }, ...['s', 'b', 'm'].map((name) => ({ name, dims: [2] })), { name: 'v', dims: [2], positive: true }] }],
+  ['MatMul, the weight side only', { op: 'MatMul', inputs: [{ name: 'a', dims: [3, 4], constant: true, wrt: false }, { name: 'b', dims: [4, 2] }], gradOps: { MatMul: 2 } }],
+  ['MatMul vector x matrix', { op: 'MatMul', inputs: [{ name: 'a', dims: [4] }, { name: 'b', dims: [4, 3] }] }],
+  ['Pow, the exponent only', { op: 'Pow', inputs: [{ name: 'a', dims: [3], constant: true, wrt: false, positive: true }, { name: 'p', dims: [B, 3] }], gradOps: { Pow: 1 } }],
+  ['MaxPool with its indices output (no second MaxPool)', { op: 'MaxPool', inputs: [{ name: 'x', dims: [B, 1, 4, 4], values: Array.from({ length: 48 }, (_, i) => ((i * 29) % 48) / 24 - 1) }], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, outputs: 2, lossOutputs: [0], fdStep: 1e-3, gradOps: { MaxPool: 1 }, ...f32 }],
+  // exact and tanh Gelu differ by up to 9e-4 in slope near |x| = 2: a tighter tolerance tells them apart
+  ['Gelu exact near |x| = 2', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 4], values: [-2.1, -1.9, 1.9, 2.1] }], opset: 20, tol: 2e-4, ...f32 }],
+  ['Gelu tanh near |x| = 2', { op: 'Gelu', inputs: [{ name: 'x', dims: [B, 4], values: [-2.1, -1.9, 1.9, 2.1] }], attrs: { approximate: 'tanh' }, opset: 20, tol: 2e-4, ...f32 }],
 ];
 
 for (const [name, c] of cases) {
@@ -54,6 +73,7 @@ for (const [name, c] of cases) {
 }
 
 const refused: [string, OpCase, RegExp][] = [
+  ['ReduceSum axes fed at run time', { op: 'ReduceSum', inputs: [{ name: 'x', dims: [B, 3] }, { name: 'ax', dims: [1], ints: [1] }] }, /reduction axes \("ax"\) must be a constant/],
   ['Max of three inputs', { op: 'Max', inputs: ['a', 'b', 'c'].map((name) => ({ name, dims: [B, 2] })) }, /gradient of Max with 3 inputs is not supported/],
   ['the weight of a grouped Conv', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 4, 3, 3] }, { name: 'w', dims: [4, 2, 2, 2] }], attrs: { group: 2 }, ...f32 }, /weight gradient of a grouped Conv \(group=2\)/],
   ['BatchNormalization in training mode', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 2, 3] }, ...['s', 'b', 'm', 'v'].map((name) => ({ name, dims: [2], constant: true, wrt: false, positive: true }))], attrs: { training_mode: 1 }, outputs: 3, lossOutputs: [0], opset: 15 }, /training mode is not supported/],
