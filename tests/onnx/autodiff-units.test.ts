@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { OnnxError, serializeModel, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../native-models/onnx/model';
+import { OnnxError, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../native-models/onnx/model';
 import { GraphBuilder } from '../../native-models/onnx/builder';
 import { DT, makeTensor, type AttrValue } from '../../native-models/onnx/tensors';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
-import { checkGraphGradient } from './fd-harness';
+import { checkGraphGradient, countOps, runModel } from './fd-harness';
 
 const f64 = (name: string, dims: (number | 'B')[] = ['B', 3]): ValueInfoProto => ({
   name,
@@ -26,16 +26,7 @@ function model(inputs: ValueInfoProto[], emit: (op: (type: string, ins: string[]
 
 const xs = (batch: number, from = -0.9): ort.Tensor => new ort.Tensor('float64', Float64Array.from({ length: batch * 3 }, (_, i) => from + 0.37 * i - 0.05 * (i % 2)), [batch, 3]);
 
-async function run(m: ModelProto, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(serializeModel(m));
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
 
-const count = (m: ModelProto, op: string): number => m.graph!.node!.filter((n) => n.opType === op).length;
 const rejectsWith = (pattern: RegExp) => (e: unknown): boolean => e instanceof OnnxError && pattern.test(e.message);
 
 test('Constant nodes (value tensor, value_ints, value_int, value_float) are read as constants', async () => {
@@ -59,10 +50,10 @@ test('Constant nodes (value tensor, value_ints, value_int, value_float) are read
   const w = new ort.Tensor('float64', Float64Array.from([0.5, -1.5, 2]), [3]);
   await checkGraphGradient(m, 'x', (b) => ({ x: xs(b), w }));
   const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x'], probe: { x: xs(2), w } });
-  assert.equal(count(g, 'ScatterElements'), 0, 'Gather of a constant scalar index is differentiated by padding');
-  assert.equal(count(g, 'Pow'), 1, 'the gradient of x^2 is 2x, without a Pow');
+  assert.equal(countOps(g, 'ScatterElements'), 0, 'Gather of a constant scalar index is differentiated by padding');
+  assert.equal(countOps(g, 'Pow'), 1, 'the gradient of x^2 is 2x, without a Pow');
   // d/dx: 2 (tile twice) + 2x (squares) + [0,0,1] (last column) + 2x·w (power)
-  const r = await run(g, { x: xs(2), w });
+  const r = await runModel(g, { x: xs(2), w });
   const x = xs(2).data as Float64Array;
   const got = r['grad:x'].data as Float64Array;
   for (let i = 0; i < 6; i++) {
@@ -119,7 +110,7 @@ test('piecewise-constant and random ops with float outputs stop the gradient (no
   const x = xs(2);
   const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x'], probe: { x } });
   g.graph!.output!.push({ name: 'rn' }, { name: 'ru' }); // this run's random values
-  const r = await run(g, { x });
+  const r = await runModel(g, { x });
   const v = x.data as Float64Array;
   const got = r['grad:x'].data as Float64Array;
   const rn = r.rn.data as Float64Array;
@@ -139,7 +130,7 @@ test('a wrt tensor made by a non-differentiable op gets its gradient; the path t
   });
   const x = xs(2, 0.3);
   const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x', 't'], probe: { x } });
-  const r = await run(g, { x });
+  const r = await runModel(g, { x });
   assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), Array.from(x.data as Float64Array, Math.floor));
   assert.deepEqual(Array.from(r['grad:t'].data as Float64Array), Array.from(x.data as Float64Array));
 });
@@ -150,7 +141,7 @@ test('a per-item objective is seeded with ones of its shape', async () => {
   const m = model([f64('x')], (op) => op('Mul', ['x', 'w'], 'y'), { initializer: [w] });
   m.graph!.output = [{ name: 'y' }];
   const g = await buildGradientModel(m, { objective: 'y', wrt: ['x'], probe: { x: xs(2) } });
-  const r = await run(g, { x: xs(3) });
+  const r = await runModel(g, { x: xs(3) });
   assert.deepEqual([...r['grad:x'].dims], [3, 3]);
   assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), [0.5, -2, 3, 0.5, -2, 3, 0.5, -2, 3]);
 });
@@ -164,7 +155,7 @@ test('an op without a rule on the path is named with the wrt tensors; an unreach
   const feeds = { x: xs(2), y: xs(2), z: xs(2) };
   await assert.rejects(buildGradientModel(m, { objective: 'loss', wrt: ['x', 'y'], probe: feeds }), rejectsWith(/no gradient rule for op "ReduceMax" \(ReduceMax node "fwd\/ReduceMax_node_\d+"\), which lies between the objective and "x", "y"$/));
   const g = await buildGradientModel(m, { objective: 'loss', wrt: ['y', 'z'], probe: feeds });
-  const r = await run(g, feeds);
+  const r = await runModel(g, feeds);
   assert.equal(r['grad:z'].type, 'float64');
   assert.deepEqual(Array.from(r['grad:z'].data as Float64Array), [0, 0, 0, 0, 0, 0]);
   const mx = [0, 1].map((i) => Math.max(...Array.from(feeds.x.data as Float64Array).slice(3 * i, 3 * i + 3)));
@@ -197,10 +188,10 @@ test('the gradient model: opset raised for the standard domain only (named eithe
     assert.ok(n.name!.startsWith('grad/'), `node ${n.name}`);
     for (const o of n.output ?? []) assert.ok(o.startsWith('grad/') || o === 'grad:x', `tensor ${o}`);
   }
-  assert.equal(count(g, 'Sum'), 1, 'x has two contributions, the other tensors one each');
+  assert.equal(countOps(g, 'Sum'), 1, 'x has two contributions, the other tensors one each');
   assert.deepEqual(g.graph!.output!.at(-1), { name: 'grad:x', type: { tensorType: { elemType: DT.DOUBLE } } });
   assert.equal(m.graph!.node!.length, before.size, 'the source model is left as it was');
-  const r = await run(g, { x: xs(2) });
+  const r = await runModel(g, { x: xs(2) });
   const x = xs(2).data as Float64Array;
   (r['grad:x'].data as Float64Array).forEach((v, i) => assert.ok(Math.abs(v - (2 * x[i] + Math.cos(x[i]))) < 1e-12));
 });
@@ -208,6 +199,6 @@ test('the gradient model: opset raised for the standard domain only (named eithe
 test('the objective may be the wrt input itself (a graph without nodes)', async () => {
   const m: ModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'empty', input: [f64('x')], output: [f64('x')] } };
   const g = await buildGradientModel(m, { objective: 'x', wrt: ['x'] });
-  const r = await run(g, { x: xs(2) });
+  const r = await runModel(g, { x: xs(2) });
   assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), [1, 1, 1, 1, 1, 1]);
 });

@@ -150,6 +150,19 @@ function floatTensor(t: 'float32' | 'float64', v: number[], dims: number[]): ort
   return new ort.Tensor(t, t === 'float64' ? Float64Array.from(v) : Float32Array.from(v), dims);
 }
 
+/** Runs a model once in a session of its own. */
+export async function runModel(m: ModelProto, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const s = await ort.InferenceSession.create(serializeModel(m));
+  try {
+    return await s.run(feeds);
+  } finally {
+    await s.release();
+  }
+}
+
+/** How many nodes of an op a model has. */
+export const countOps = (m: ModelProto, op: string): number => m.graph!.node!.filter((n) => n.opType === op).length;
+
 async function session(model: ModelProto): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(serializeModel(model), { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
 }
@@ -190,7 +203,7 @@ export async function checkGradients(c: OpCase, seed = 1): Promise<number> {
   const batches = c.batches ?? [2, 3];
   const { probe, gradModel } = await buildCase(c, seed);
   for (const [op, n] of Object.entries(c.gradOps ?? {})) {
-    assert.equal(gradModel.graph!.node!.filter((x) => x.opType === op).length, n, `${c.op}: ${op} nodes in the gradient model`);
+    assert.equal(countOps(gradModel, op), n, `${c.op}: ${op} nodes in the gradient model`);
   }
   const gradSession = await session(gradModel);
   const fdModel = initializersToInputs(probe.model, c.inputs.filter((s) => s.constant && probe.wrt.includes(s.name)).map((s) => s.name));
