@@ -121,6 +121,21 @@ test('piecewise-constant and random ops with float outputs stop the gradient (no
   }
 });
 
+test('a gradient crossing a Cast is cast back to the input type', async () => {
+  // loss = double(Σ float(x)·w): d/dx = w, as float64
+  const w = makeTensor('w', DT.FLOAT, [3], [0.5, -2, 0.25]);
+  const m = model([f64('x')], (op) => {
+    op('Cast', ['x'], 'xf', { to: DT.FLOAT });
+    op('Mul', ['xf', 'w'], 'p');
+    op('ReduceSum', ['p'], 's', { keepdims: 0 });
+    op('Cast', ['s'], 'loss', { to: DT.DOUBLE });
+  }, { initializer: [w] });
+  const g = await buildGradientModel(m, { objective: 'loss', wrt: ['x'], probe: { x: xs(2) } });
+  const r = await runModel(g, { x: xs(3) });
+  assert.equal(r['grad:x'].type, 'float64');
+  assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), [0.5, -2, 0.25, 0.5, -2, 0.25, 0.5, -2, 0.25]);
+});
+
 test('a wrt tensor made by a non-differentiable op gets its gradient; the path through that op is not followed', async () => {
   // loss = Σ x·t with t = floor(x) as a second wrt: ∂/∂x = t, ∂/∂t = x (Floor has no rule and is not differentiated)
   const m = model([f64('x')], (op) => {

@@ -57,6 +57,8 @@ const cases: [string, OpCase][] = [
   ['Conv 1-D with a bias, weight and bias only', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 2, 6], wrt: false }, { name: 'w', dims: [3, 2, 2] }, { name: 'b', dims: [3] }], attrs: { strides: [2] }, ...f32 }],
   ['BatchNormalization of [B, 3] (rank 2), all five inputs', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 3] }, ...['s', 'b', 'm'].map((name) => ({ name, dims: [3] })), { name: 'v', dims: [3], positive: true }] }],
   ['BatchNormalization of [B, 2, 3] (rank 3), all five inputs', { op: 'BatchNormalization', inputs: [{ name: 'x', dims: [B, 2, 3] }, ...['s', 'b', 'm'].map((name) => ({ name, dims: [2] })), { name: 'v', dims: [2], positive: true }] }],
+  ['Div, the divisor only', { op: 'Div', inputs: [{ name: 'a', dims: [3], constant: true, wrt: false }, { name: 'b', dims: [B, 3], positive: true }] }],
+  ['Conv 1-D whose last input column is unused (weight gradient cropped)', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 3, 7] }, { name: 'w', dims: [2, 3, 2] }], attrs: { strides: [2] }, ...f32 }],
   ['MatMul, the weight side only', { op: 'MatMul', inputs: [{ name: 'a', dims: [3, 4], constant: true, wrt: false }, { name: 'b', dims: [4, 2] }], gradOps: { MatMul: 2 } }],
   ['MatMul vector x matrix', { op: 'MatMul', inputs: [{ name: 'a', dims: [4] }, { name: 'b', dims: [4, 3] }] }],
   ['Pow, the exponent only', { op: 'Pow', inputs: [{ name: 'a', dims: [3], constant: true, wrt: false, positive: true }, { name: 'p', dims: [B, 3] }], gradOps: { Pow: 1 } }],
