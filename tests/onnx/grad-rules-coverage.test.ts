@@ -30,6 +30,7 @@ const cases: [string, OpCase][] = [
   ['AveragePool 3x3 stride 2, SAME_UPPER', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 1, 5, 4] }], attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' }, ...f32 }],
   ['AveragePool 2x2 stride 1, SAME_LOWER counting the padding', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 1, 4, 3] }], attrs: { kernel_shape: [2, 2], auto_pad: 'SAME_LOWER', count_include_pad: 1 }, ...f32 }],
   ['AveragePool 2x2 stride 2, VALID (pads attribute ignored)', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 2, 5, 5] }], attrs: { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'VALID' }, ...f32 }],
+  ['AveragePool 2x2 dilation 2 (opset 19)', { op: 'AveragePool', inputs: [{ name: 'x', dims: [B, 1, 5, 5] }], attrs: { kernel_shape: [2, 2], dilations: [2, 2] }, opset: 19, ...f32 }],
   ['Conv 2x2, SAME_LOWER', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 1, 4, 5] }, { name: 'w', dims: [2, 1, 2, 2] }], attrs: { auto_pad: 'SAME_LOWER' }, ...f32 }],
   ['Conv 3x3 stride 2, VALID, input side only', { op: 'Conv', inputs: [{ name: 'x', dims: [B, 1, 5, 5] }, { name: 'w', dims: [2, 1, 3, 3], constant: true, wrt: false }, { name: 'b', dims: [2], constant: true, wrt: false }], attrs: { strides: [2, 2], auto_pad: 'VALID' }, gradOps: { ConvTranspose: 1, Conv: 1, ReduceSum: 1 }, ...f32 }],
   // only some inputs differentiated: the other gradients are not emitted
