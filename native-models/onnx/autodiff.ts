@@ -27,7 +27,8 @@ const isNonDifferentiable = (n: NodeProto): boolean => NON_DIFFERENTIABLE.has(op
 /** A tensor of x's (run-time) shape filled with v. */
 function filledLike(b: GraphBuilder, x: string, dtype: number, v: number): string {
   // Stryker disable next-line StringLiteral: the name of the tensor inside the attribute is not read
-  return b.op1('ConstantOfShape', [b.op1('Shape', [x])], { value: makeTensor('value', dtype, [1], [v]) });
+  const value = makeTensor('value', dtype, [1], [v]);
+  return b.op1('ConstantOfShape', [b.op1('Shape', [x])], { value });
 }
 
 export interface GradientOptions {
@@ -76,8 +77,7 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const b = new GraphBuilder(graph, 'grad/');
 
   const constants = new Map<string, TensorProto>();
-  // Stryker disable next-line ConditionalExpression,ArrayDeclaration: an initializer without a name cannot be referenced, so where it is kept changes nothing
-  for (const t of src.initializer ?? []) if (t.name) constants.set(t.name, t);
+  for (const t of graph.initializer) constants.set(t.name!, t);
   for (const n of nodes) {
     // Stryker disable next-line OptionalChaining: a node without outputs has already been refused by the probe run
     if (n.opType === 'Constant' && n.output?.[0]) {
@@ -88,8 +88,9 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
       const vi = getAttr(n, 'value_int');
       if (vi) constants.set(n.output[0], makeTensor(n.output[0], 7, [], [toNumber(vi.i)]));
       const vis = getAttr(n, 'value_ints');
-      // Stryker disable next-line OptionalChaining,ArrayDeclaration: a decoded attribute always has its ints array (protobufjs defaults repeated fields to [])
-      if (vis) constants.set(n.output[0], makeTensor(n.output[0], 7, [vis.ints?.length ?? 0], (vis.ints ?? []).map(toNumber)));
+      // Stryker disable next-line ArrayDeclaration: a decoded attribute always has its ints array (protobufjs defaults repeated fields to [])
+      const ints = (vis?.ints ?? []).map(toNumber);
+      if (vis) constants.set(n.output[0], makeTensor(n.output[0], 7, [ints.length], ints));
     }
   }
   const wrtSet = new Set(opts.wrt);
@@ -114,17 +115,12 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     if (!diffInputs(n).some((i) => ins[i] && active.has(ins[i]))) continue;
     for (const o of outputsOf(n)) if (o && isFloatMeta(metas.get(o))) active.add(o);
   }
-  // backward: active tensors the objective depends on
-  // A tensor is active when an input of its node that carries gradient is active, so an inactive objective has
-  // no active inputs to mark and nothing else is needed: its guard below only skips work.
-  const needed = new Set<string>();
-  // Stryker disable next-line ConditionalExpression: see above (an inactive objective marks nothing)
-  if (active.has(opts.objective)) needed.add(opts.objective);
+  // backward: active tensors the objective depends on (an inactive objective has no active inputs to mark, as a
+  // tensor is active when an input of its node that carries gradient is)
+  const needed = new Set<string>([opts.objective]);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    // Stryker disable next-line ConditionalExpression: inputs marked needed off the objective's path receive no gradient, and their producers are skipped (no output gradient)
     if (!outputsOf(n).some((o) => needed.has(o))) continue;
-    // Stryker disable next-line ConditionalExpression: the pass below skips these nodes, so inputs marked needed here would get no gradient and their producers would be skipped
     if (isNonDifferentiable(n)) continue;
     const ins = inputsOf(n);
     for (const i of diffInputs(n)) if (ins[i] && active.has(ins[i])) needed.add(ins[i]);
@@ -151,24 +147,20 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const objMeta = metas.get(opts.objective)!;
   // ones of the objective's shape (of a scalar's empty shape: the scalar 1)
   const seed = filledLike(b, opts.objective, objMeta.dtype, 1);
-  // Stryker disable next-line ConditionalExpression: an objective that is not needed is no wrt and no node's output is needed, so its seed is never read
-  if (needed.has(opts.objective)) addGrad(opts.objective, seed);
+  addGrad(opts.objective, seed);
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
     const outs = outputsOf(n);
-    // Stryker disable next-line ConditionalExpression: a node without needed outputs has no output gradient, and is skipped by that guard below
     if (!outs.some((o) => needed.has(o))) continue;
     if (isNonDifferentiable(n)) continue;
     const gs = outs.map((o) => (needed.has(o) ? gradOf(o) : null));
     // Every rule returns a gradient for each input it is asked for, so a needed output always has one, and a
     // node with a needed output has a needed input (that is what made the output active): both guards are defensive.
-    // Stryker disable next-line ConditionalExpression,ArrowFunction: defensive, see above
     if (gs.every((g) => g === null)) continue;
     const ins = inputsOf(n);
     const allowed = new Set(diffInputs(n));
     const need = ins.map((x, i) => !!x && allowed.has(i) && needed.has(x));
-    // Stryker disable next-line ConditionalExpression: defensive, see above
     if (!need.some(Boolean)) continue;
     const standard = !n.domain || n.domain === 'ai.onnx';
     const rule = standard ? RULES[opOf(n)] : undefined;

@@ -113,14 +113,11 @@ const matmul: GradRule = (c, g, need) => {
   if (need[1]) {
     if (rb === 2) {
       // weight-like B: fold A's leading dimensions into rows, so one GEMM gives the summed gradient
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: flattening a rank-2 tensor at axis 1 changes nothing
-      const af = ra > 2 ? c.op('Flatten', [a], { axis: ra - 1 }) : a;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: as above
-      const gf = ra > 2 ? c.op('Flatten', [gg], { axis: ra - 1 }) : gg;
+      // (at rank 2 the Flattens change nothing, and the Reshape matters for a vector B only)
+      const af = c.op('Flatten', [a], { axis: ra - 1 });
+      const gf = c.op('Flatten', [gg], { axis: ra - 1 });
       // Stryker disable next-line ObjectLiteral: [1, 0] is Transpose's default (reversed axes) for rank 2
-      db = c.op('MatMul', [c.op('Transpose', [af], { perm: [1, 0] }), gf]);
-      // Stryker disable next-line ConditionalExpression: db already has B's shape when B is a matrix
-      if (bVec) db = c.reshapeLike(db, inp(c, 1));
+      db = c.reshapeLike(c.op('MatMul', [c.op('Transpose', [af], { perm: [1, 0] }), gf]), inp(c, 1));
     } else {
       // (a vector B has rank 2 here, so it took the branch above)
       const raw = c.op('MatMul', [swapLast(c, a, ra), gg]);
@@ -156,11 +153,10 @@ const div: GradRule = (c, g, need) => {
   const gy = one(c, g);
   const od = c.dims(out(c, 0));
   const [a, b] = [inp(c, 0), inp(c, 1)];
-  // Stryker disable next-line ConditionalExpression: a rule runs only when one of its inputs is needed
-  const ga = need[0] || need[1] ? c.op('Div', [gy, b]) : null;
+  const ga = c.op('Div', [gy, b]); // a rule runs only when one of its inputs is needed
   return [
-    need[0] ? c.reduceTo(ga!, od, a) : null,
-    need[1] ? c.reduceTo(c.op('Neg', [c.op('Mul', [ga!, out(c, 0)])]), od, b) : null,
+    need[0] ? c.reduceTo(ga, od, a) : null,
+    need[1] ? c.reduceTo(c.op('Neg', [c.op('Mul', [ga, out(c, 0)])]), od, b) : null,
   ];
 };
 
@@ -369,7 +365,6 @@ function runTimeAxis(c: GradContext, axis: number): { size: string; at: (v: numb
   const size = c.op('Gather', [c.shape(inp(c, 0)), c.ints([axis])], { axis: 0 });
   const zero = c.ints([0]);
   const at = (v: number): string => {
-    // Stryker disable next-line EqualityOperator: at exactly 2^31 both ways are clamped to the same extent below
     const big = Math.abs(v) >= 2 ** 31;
     const raw = big ? (v > 0 ? size : zero) : v < 0 ? c.op('Add', [size, c.ints([v])]) : c.ints([v]);
     return c.op('Min', [c.op('Max', [raw, zero]), size]);
