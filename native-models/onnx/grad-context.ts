@@ -52,6 +52,22 @@ export class GradContext {
     return tensorValues(t);
   }
 
+  /** The node's inputs ('' for an omitted optional one) and outputs. */
+  get inputs(): string[] {
+    return this.node.input ?? [];
+  }
+
+  get outputs(): string[] {
+    return this.node.output ?? [];
+  }
+
+  /** Emits the node's own op, with its attributes, on other inputs (e.g. positions instead of values). */
+  sameOp(inputs: string[], outputs = 1): string[] {
+    const outs = this.b.op(this.node.opType!, inputs, {}, outputs);
+    this.b.nodes[this.b.nodes.length - 1].attribute = [...(this.node.attribute ?? [])];
+    return outs;
+  }
+
   optionalInput(i: number): string | null {
     const n = this.node.input?.[i];
     return n ? n : null;
@@ -75,8 +91,12 @@ export class GradContext {
   }
 
   zerosLike(x: string): string {
-    const dt = this.dtype(x);
-    return this.op('ConstantOfShape', [this.shape(x)], { value: makeTensor('value', dt, [1], [0]) });
+    return this.filledLike(x, 0);
+  }
+
+  /** A tensor of x's run-time shape and type filled with v. */
+  filledLike(x: string, v: number): string {
+    return this.op('ConstantOfShape', [this.shape(x)], { value: makeTensor('value', this.dtype(x), [1], [v]) });
   }
 
   reshapeLike(g: string, x: string): string {

@@ -1,28 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { readModel, serializeModel, type ModelProto } from '../../native-models/onnx/model';
+import { readModel } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph } from '../../native-models/onnx/surgery';
 import { appendCosineObjective } from '../../native-models/onnx/objective';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { MINI_CLIP_ONNX } from './fixtures';
+import { countOps, runModel } from './fd-harness';
 
 const DIR = MINI_CLIP_ONNX;
 const ids = new ort.Tensor('int64', BigInt64Array.from([211n, 5n, 9n, 40n, 212n, 211n, 7n, 212n, 0n, 0n]), [2, 5]);
 const target = new ort.Tensor('float32', Float32Array.from({ length: 32 }, (_, i) => Math.sin(i + 0.5)), [1, 32]);
 
-async function run(m: ModelProto, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-  const s = await ort.InferenceSession.create(serializeModel(m));
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
 
-function count(m: ModelProto, op: string): number {
-  return m.graph!.node!.filter((n) => n.opType === op).length;
-}
 
 test('only gradients leading to wrt are emitted: no weight gradients, one data-side MatMul per linear layer', async () => {
   const cut = '/vision_model/encoder/layers.1/Add_1_output_0';
@@ -35,8 +25,8 @@ test('only gradients leading to wrt are emitted: no weight gradients, one data-s
   const activations = fwd.length - withWeight;
   assert.equal(withWeight, 2 * 6 + 1, 'two layers of six linear maps, plus the projection');
   assert.equal(activations, 2 * 2);
-  assert.equal(count(g, 'MatMul'), fwd.length + withWeight + 2 * activations);
-  assert.equal(count(g, 'Conv') + count(g, 'ConvTranspose'), 0);
+  assert.equal(countOps(g, 'MatMul'), fwd.length + withWeight + 2 * activations);
+  assert.equal(countOps(g, 'Conv') + countOps(g, 'ConvTranspose'), 0);
   const outputs = g.graph!.output!.map((o) => o.name);
   assert.deepEqual(outputs, ['image_embeds', 'similarity', 'objective', `grad:${cut}`]);
 });
@@ -45,11 +35,11 @@ test('gradient with respect to an intermediate tensor of the whole model equals 
   const cut = '/text_model/encoder/layers.1/Add_1_output_0';
   const full = appendCosineObjective(readModel(`${DIR}/text_model.onnx`), { embedding: 'text_embeds' });
   const gFull = await buildGradientModel(full, { objective: 'objective', wrt: [cut], probe: { input_ids: ids, target_embeds: target } });
-  const rFull = await run(exposeTensors(gFull, [cut]), { input_ids: ids, target_embeds: target });
+  const rFull = await runModel(exposeTensors(gFull, [cut]), { input_ids: ids, target_embeds: target });
   const tail = appendCosineObjective(extractSubgraph(readModel(`${DIR}/text_model.onnx`), { inputs: [cut], outputs: ['text_embeds'] }), { embedding: 'text_embeds' });
   const feeds = { [cut]: rFull[cut], input_ids: ids, target_embeds: target };
   const gTail = await buildGradientModel(tail, { objective: 'similarity', wrt: [cut], probe: feeds });
-  const rTail = await run(gTail, feeds);
+  const rTail = await runModel(gTail, feeds);
   const a = rFull[`grad:${cut}`].data as Float32Array;
   const b = rTail[`grad:${cut}`].data as Float32Array;
   assert.equal(a.length, 2 * 5 * 64);
