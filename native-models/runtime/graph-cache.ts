@@ -16,8 +16,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileSha256OffThread } from './hash-worker';
 
-/** Bumped whenever the derivation of a cached graph changes what it produces. */
-export const GRAPH_CACHE_FORMAT = 1;
+/**
+ * Bumped whenever the derivation of a cached graph changes what it produces. 2: the gradient rules'
+ * forms changed (Tile's gradient reads the input's sizes at run time instead of the probe's batch).
+ */
+export const GRAPH_CACHE_FORMAT = 2;
 export const DEFAULT_GRAPH_CACHE_BYTES = 2 * 1024 ** 3;
 
 export type CacheKeyParts = Record<string, string | number | boolean | null>;
