@@ -44,7 +44,11 @@ before(async () => {
   ws = await openWorkspace({ modelDir: resources.demoBundle, samplesIndex: resources.samplesIndex, dbPath });
   await ws.page.setViewportSize({ width: W, height: H });
   await ws.page.goto(ws.host.url);
+  // The toolbar widens when the model has loaded (its name and provider appear) and moves the tab: a click
+  // before then can land beside it on a loaded machine.
+  await ws.page.getByTestId('provider').filter({ hasText: 'provider:' }).waitFor();
   await ws.page.getByTestId('audit-tab').click();
+  await ws.page.locator('[data-testid="audit-tab"].active').waitFor();
   await ws.page.getByTestId('audit-row').nth(recorded.length - 1).waitFor();
 });
 after(async () => {
