@@ -14,7 +14,7 @@ import { formatTime, type Method, type RecordedFinding } from '../../electron/ap
 import { resolveResources } from '../../electron/paths';
 import { repoRoot } from '../../electron/version';
 import { MODEL_SHA, makeInput } from '../db/helpers';
-import { openWorkspace, type Workspace } from './harness';
+import { openWorkspace, waitForModel, type Workspace } from './harness';
 import { testTempDir } from '../temp-dir';
 
 const W = 1280;
@@ -44,9 +44,7 @@ before(async () => {
   ws = await openWorkspace({ modelDir: resources.demoBundle, samplesIndex: resources.samplesIndex, dbPath });
   await ws.page.setViewportSize({ width: W, height: H });
   await ws.page.goto(ws.host.url);
-  // The toolbar widens when the model has loaded (its name and provider appear) and moves the tab: a click
-  // before then can land beside it on a loaded machine.
-  await ws.page.getByTestId('provider').filter({ hasText: 'provider:' }).waitFor();
+  await waitForModel(ws.page);
   await ws.page.getByTestId('audit-tab').click();
   await ws.page.locator('[data-testid="audit-tab"].active').waitFor();
   await ws.page.getByTestId('audit-row').nth(recorded.length - 1).waitFor();

@@ -135,6 +135,14 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
 }
 
 /** Grey-level statistics of the scan canvas as drawn (mean and standard deviation of red). */
+/**
+ * Waits until the model has loaded. The toolbar widens then (the model's name and provider appear)
+ * and its buttons move: a click on one of them before that can land beside it on a loaded machine.
+ */
+export async function waitForModel(page: Page): Promise<void> {
+  await page.getByTestId('provider').filter({ hasText: 'provider:' }).waitFor();
+}
+
 export async function canvasStats(page: Page, testId = 'scan-canvas'): Promise<{ mean: number; std: number; width: number; height: number }> {
   return page.getByTestId(testId).evaluate((el) => {
     const c = el as HTMLCanvasElement;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canvasPixels, canvasStats, openWorkspace, type Workspace } from './harness';
+import { canvasPixels, canvasStats, openWorkspace, waitForModel, type Workspace } from './harness';
 import { freePort, startOrthanc, type Orthanc } from '../pacs/orthanc';
 import { demoScan, tagOf } from '../pacs/helpers';
 
@@ -24,6 +24,7 @@ before(async () => {
   await orthanc.upload(demoScan(3), demoScan(1));
   ws = await openWorkspace({ samplesIndex: null, dbPath: join(tmp, 'audit.sqlite'), pacsCacheDir: join(tmp, 'cache'), pacsTimeouts: { idleMs: 3000 } });
   await ws.page.goto(ws.host.url);
+  await waitForModel(ws.page);
 });
 after(async () => {
   await ws?.close();
