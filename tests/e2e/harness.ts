@@ -136,8 +136,8 @@ export async function openWorkspace(config: Partial<ServiceConfig> = {}): Promis
 
 /** Grey-level statistics of the scan canvas as drawn (mean and standard deviation of red). */
 /**
- * Waits until the model has loaded. The toolbar widens then (the model's name and provider appear)
- * and its buttons move: a click on one of them before that can land beside it on a loaded machine.
+ * Waits until the model has loaded (its provider is shown). The toolbar keeps its layout meanwhile
+ * (layout.test.ts holds it to that); tests wait so that what they click next has a model behind it.
  */
 export async function waitForModel(page: Page): Promise<void> {
   await page.getByTestId('provider').filter({ hasText: 'provider:' }).waitFor();

@@ -76,3 +76,32 @@ test('at 1280×720 a CT with all its window presets still has one-row toolbars',
   await onScreen(page.getByTestId('record-finding'), '"Record finding"');
   assert.deepEqual(ws.pageErrors, []);
 });
+
+test('the toolbar buttons do not move when the model finishes loading (a click during loading lands where the reader aimed)', async () => {
+  const { page } = ws;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const isInfo = (url: URL) => url.pathname === `/api/${encodeURIComponent('app:info')}`;
+  await page.route(isInfo, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await page.getByTestId('model-info').filter({ hasText: 'loading…' }).waitFor();
+  const controls = ['review-tab', 'audit-tab', 'pacs-button', 'toolbar-export', 'path-input', 'open-button', 'help-button'];
+  const boxes = async () => {
+    const out: Record<string, string> = {};
+    for (const id of controls) {
+      const b = await page.getByTestId(id).boundingBox();
+      assert.ok(b, `${id} is shown`);
+      out[id] = `${b.x.toFixed(1)},${b.y.toFixed(1)} ${b.width.toFixed(1)}×${b.height.toFixed(1)}`;
+    }
+    return out;
+  };
+  const loading = await boxes();
+  release();
+  await page.getByTestId('provider').filter({ hasText: 'provider:' }).waitFor();
+  await page.getByTestId('model-info').filter({ hasText: /^model / }).waitFor();
+  assert.deepEqual(await boxes(), loading, 'every toolbar control keeps its place and size once the model name and provider appear');
+  await page.unroute(isInfo);
+});

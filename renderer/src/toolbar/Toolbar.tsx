@@ -28,7 +28,7 @@ export function Toolbar({ info, modelProblem, provider, mode, setMode, actions, 
       <span className={modelProblem ? 'model-info model-problem' : 'muted model-info'} data-testid="model-info" title={modelProblem ?? model?.dir ?? ''} role={modelProblem ? 'status' : undefined}>
         {modelText}
       </span>
-      <span className="badge" data-testid="provider" title="Where the model runs">{provider ? `provider: ${provider.toUpperCase()}` : ''}</span>
+      <span className="badge provider" data-testid="provider" title="Where the model runs">{provider ? `provider: ${provider.toUpperCase()}` : ''}</span>
       <div className="mode-switch">
         <button className={mode === 'review' ? 'active' : ''} data-testid="review-tab" onClick={() => setMode('review')}>Review</button>
         <button className={mode === 'audit' ? 'active' : ''} data-testid="audit-tab" onClick={() => setMode('audit')} title={spec('audit').help}>
