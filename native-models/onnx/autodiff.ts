@@ -31,6 +31,23 @@ function filledLike(b: GraphBuilder, x: string, dtype: number, v: number): strin
   return b.op1('ConstantOfShape', [b.op1('Shape', [x])], { value });
 }
 
+/** Inputs outside DIFFERENTIABLE_INPUTS whose gradient is truly zero: Dropout's ratio has no effect at inference. */
+const ZERO_GRADIENT_INPUTS: Record<string, number[]> = { Dropout: [1] };
+
+/**
+ * Clip's bounds and Pad's value carry gradient that no rule computes: a wrt tensor reaching the objective
+ * through one of them would silently get a wrong (zero) part of its gradient, so it is refused instead.
+ */
+function refuseUndifferentiatedPath(n: NodeProto, k: number, active: Set<string>, allowed: number[], label: string, wrt: string[]): void {
+  const zero = ZERO_GRADIENT_INPUTS[opOf(n)] ?? [];
+  inputsOf(n).forEach((x, i) => {
+    if (!x || !active.has(x) || allowed.includes(i) || zero.includes(i)) return;
+    throw new OnnxError(
+      `${label}: input ${i} ("${x}") of ${nodeLabel(n, k)} depends on ${wrt.map((w) => `"${w}"`).join(', ')}, but ${opOf(n)} is differentiated only through its input ${allowed.join(', ')}; the gradient would miss that path`,
+    );
+  });
+}
+
 export interface GradientOptions {
   /** Scalar tensor, or a per-item tensor whose sum is differentiated. */
   objective: string;
@@ -107,12 +124,13 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     return fixed ?? inputsOf(n).map((_, i) => i);
   };
 
-  // forward: tensors that depend on a wrt tensor through float values
+  // forward: tensors that depend on a wrt tensor through float values (also through inputs no rule
+  // differentiates, so that such a path is refused below rather than silently dropped)
   const active = new Set<string>(opts.wrt);
   for (const n of nodes) {
     if (isNonDifferentiable(n)) continue;
-    const ins = inputsOf(n);
-    if (!diffInputs(n).some((i) => ins[i] && active.has(ins[i]))) continue;
+    const zero = ZERO_GRADIENT_INPUTS[opOf(n)] ?? [];
+    if (!inputsOf(n).some((x, i) => x && active.has(x) && !zero.includes(i))) continue;
     for (const o of outputsOf(n)) if (o && isFloatMeta(metas.get(o))) active.add(o);
   }
   // backward: active tensors the objective depends on (an inactive objective has no active inputs to mark, as a
@@ -123,6 +141,7 @@ export async function buildGradientModel(model: ModelProto, opts: GradientOption
     if (!outputsOf(n).some((o) => needed.has(o))) continue;
     if (isNonDifferentiable(n)) continue;
     const ins = inputsOf(n);
+    refuseUndifferentiatedPath(n, k, active, diffInputs(n), label, opts.wrt);
     for (const i of diffInputs(n)) if (ins[i] && active.has(ins[i])) needed.add(ins[i]);
   }
 

@@ -217,3 +217,36 @@ test('the objective may be the wrt input itself (a graph without nodes)', async 
   const r = await runModel(g, { x: xs(2) });
   assert.deepEqual(Array.from(r['grad:x'].data as Float64Array), [1, 1, 1, 1, 1, 1]);
 });
+
+test('a wrt tensor reaching the objective through Clip bounds or Pad value is refused; through Dropout ratio its zero gradient is right', async () => {
+  const w1 = (name: string): ValueInfoProto => ({ name, type: { tensorType: { elemType: DT.DOUBLE, shape: { dim: [] } } } });
+  const clipped = model([f64('x'), w1('lo')], (op) => {
+    op('Clip', ['x', 'lo'], 'c');
+    op('ReduceSum', ['c'], 'loss', { keepdims: 0 });
+  });
+  const lo = new ort.Tensor('float64', Float64Array.from([0.1]), []);
+  await assert.rejects(
+    buildGradientModel(clipped, { objective: 'loss', wrt: ['x', 'lo'], probe: { x: xs(2), lo } }),
+    rejectsWith(/input 1 \("lo"\) of Clip node "fwd\/Clip_node_\d+" depends on "x", "lo", but Clip is differentiated only through its input 0/),
+  );
+  // with respect to x alone the bound is a constant: differentiated as before
+  await checkGraphGradient(clipped, 'x', (b) => ({ x: xs(b), lo }));
+
+  const padded = model([f64('x'), w1('v')], (op) => {
+    op('Constant', [], 'pads', { value: makeTensor('value', DT.INT64, [4], [0, 1, 0, 1]) });
+    op('Pad', ['x', 'pads', 'v'], 'p', { mode: 'constant' });
+    op('ReduceSum', ['p'], 'loss', { keepdims: 0 });
+  });
+  const v = new ort.Tensor('float64', Float64Array.from([0.3]), []);
+  await assert.rejects(buildGradientModel(padded, { objective: 'loss', wrt: ['v'], probe: { x: xs(2), v } }), rejectsWith(/input 2 \("v"\) of Pad node .* Pad is differentiated only through its input 0/));
+
+  const dropped = model([f64('x'), w1('r')], (op) => {
+    op('Dropout', ['x', 'r'], 'd');
+    op('ReduceSum', ['d'], 'loss', { keepdims: 0 });
+  });
+  const r = new ort.Tensor('float64', Float64Array.from([0.5]), []);
+  const g = await buildGradientModel(dropped, { objective: 'loss', wrt: ['x', 'r'], probe: { x: xs(2), r } });
+  const out = await runModel(g, { x: xs(2), r });
+  assert.deepEqual([...(out['grad:r'].data as Float64Array)], [0], 'inference Dropout ignores its ratio');
+  assert.deepEqual([...(out['grad:x'].data as Float64Array)], [1, 1, 1, 1, 1, 1]);
+});
