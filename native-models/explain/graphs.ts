@@ -10,6 +10,7 @@ import { TOKEN_SCALE } from '../clip/tower';
 import { appendCosineObjective, buildGradientModel, createSession, extractSubgraph, serializeModel, type ModelProto } from '../clip/engine';
 import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
+import { fuseTransposedWeights } from '../onnx/ort-fusion';
 import type { CacheKeyParts } from '../runtime/graph-cache';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
@@ -139,7 +140,8 @@ export async function tailGradientModel(tail: ModelProto, tower: Tower, h: strin
   // The tail takes only some of the tower's inputs (a BERT tail: the attention mask, not the token types).
   const takes = new Set((withObjective.graph?.input ?? []).map((i) => i.name));
   const feeds = Object.fromEntries(Object.entries(probe).filter(([k]) => takes.has(k)));
-  return serializeModel(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe: feeds }));
+  // Lowered for onnxruntime (ort-fusion.ts): the backward products read each weight through transB, so a session holds it once.
+  return serializeModel(fuseTransposedWeights(await buildGradientModel(withObjective, { objective: 'objective', wrt: [h], probe: feeds })).model);
 }
 
 function specializedBase(tower: Tower): { model: ModelProto | null; reason: string | null } {

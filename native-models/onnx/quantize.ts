@@ -3,7 +3,8 @@
  * (the setting `precision: 'int8'`; fp32 never passes through here).
  *
  * Each MatMul whose second input is a constant float matrix (an initializer of rank 2, or a
- * Transpose of one: the gradient's backward products read the weights transposed) becomes an
+ * Transpose of one: the gradient's backward products read the weights transposed; or ort-fusion.ts's
+ * FusedMatMul reading one through transB) becomes an
  * integer product: the weights stored int8, symmetric per output column (s_n = max_k |W[k, n]| / L,
  * L = 127, or 63 on CPUs whose 8-bit products could overflow: runtime/int8-units.ts),
  * and the activation quantized at run time per row (per token and step), symmetric with step
@@ -26,8 +27,9 @@
  */
 import { GraphBuilder } from './builder';
 import { GraphIndex } from './graph-index';
-import { modelLabel, opsetVersion, setModelLabel, type ModelProto, type NodeProto, type TensorProto } from './model';
-import { attrInts, DT, floatValues, makeTensor, tensorDims } from './tensors';
+import { modelLabel, opsetVersion, setModelLabel, toNumber, type ModelProto, type NodeProto, type TensorProto } from './model';
+import { ORT_DOMAIN } from './ort-fusion';
+import { attrInts, DT, floatValues, getAttr, makeTensor, tensorDims } from './tensors';
 
 /** Symmetric int8 per column of a [K, N] row-major matrix, |q| ≤ 2^(bits−1) − 1: the values and each column's step. */
 export function quantizePerColumn(w: Float32Array, K: number, N: number, bits: 7 | 8 = 8): { q: Int8Array; scale: Float32Array } {
@@ -41,24 +43,35 @@ export function quantizePerColumn(w: Float32Array, K: number, N: number, bits: 7
   return { q, scale };
 }
 
-/** The constant [K, N] matrix a MatMul reads as B, if it is one (transposed from its initializer where needed). */
-function constantMatrix(index: GraphIndex, inits: Map<string, TensorProto>, b: string): { w: Float32Array; K: number; N: number; source: string } | null {
+/** A product this file rewrites: MatMul, or ort-fusion.ts's FusedMatMul that reads its weight through transB. */
+function weightProduct(n: NodeProto): 'plain' | 'transB' | null {
+  if ((n.input?.length ?? 0) !== 2) return null;
+  if (n.opType === 'MatMul' && (n.domain ?? '') === '') return 'plain';
+  if (n.opType !== 'FusedMatMul' || n.domain !== ORT_DOMAIN) return null;
+  const i = (name: string, dflt: number): number => toNumber(getAttr(n, name)?.i ?? dflt);
+  const alpha = getAttr(n, 'alpha')?.f ?? 1;
+  return i('transB', 0) === 1 && i('transA', 0) === 0 && i('transBatchA', 0) === 0 && i('transBatchB', 0) === 0 && alpha === 1 ? 'transB' : null;
+}
+
+/** The constant [K, N] matrix a product reads as B, if it is one (transposed from its initializer where needed). */
+function constantMatrix(index: GraphIndex, inits: Map<string, TensorProto>, n: NodeProto, form: 'plain' | 'transB'): { w: Float32Array; K: number; N: number; source: string } | null {
+  const b = n.input![1];
   const direct = inits.get(b);
   const producer = direct ? null : index.producerOf(b);
-  const viaTranspose = producer?.opType === 'Transpose' ? inits.get(producer.input?.[0] ?? '') : undefined;
+  const viaTranspose = producer?.opType === 'Transpose' && form === 'plain' ? inits.get(producer.input?.[0] ?? '') : undefined;
   const t = direct ?? viaTranspose;
   if (!t || t.dataType !== DT.FLOAT) return null;
   const dims = tensorDims(t);
   if (dims.length !== 2) return null;
   const values = floatValues(t);
-  if (direct) return { w: values, K: dims[0], N: dims[1], source: b };
-  const perm = attrInts(producer as NodeProto, 'perm');
+  if (direct && form === 'plain') return { w: values, K: dims[0], N: dims[1], source: b };
+  const perm = producer ? attrInts(producer, 'perm') : null;
   // A rank-2 Transpose's only non-identity permutation (no perm: reversed axes).
   if (perm && !(perm[0] === 1 && perm[1] === 0)) return null;
   const [R, C] = dims;
   const w = new Float32Array(R * C);
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) w[c * R + r] = values[r * C + c];
-  return { w, K: C, N: R, source: `${producer?.input?.[0]}.T` };
+  return { w, K: C, N: R, source: `${direct ? b : producer?.input?.[0]}.T` };
 }
 
 export interface Quantized {
@@ -85,8 +98,9 @@ export function quantizeMatMuls(model: ModelProto, opts: { weightBits: 7 | 8 }):
   const replacement = new Map<NodeProto, NodeProto[]>();
   let weights = 0;
   for (const n of g.node ?? []) {
-    if (n.opType !== 'MatMul' || (n.domain ?? '') !== '' || (n.input?.length ?? 0) !== 2) continue;
-    const m = constantMatrix(index, inits, n.input![1]);
+    const form = weightProduct(n);
+    if (!form) continue;
+    const m = constantMatrix(index, inits, n, form);
     if (!m) continue;
     let w = weightsOf.get(m.source);
     if (!w) {

@@ -19,8 +19,9 @@ import { fileSha256OffThread } from './hash-worker';
 /**
  * Bumped whenever the derivation of a cached graph changes what it produces. 2: the gradient rules'
  * forms changed (Tile's gradient reads the input's sizes at run time instead of the probe's batch).
+ * 3: gradient graphs read transposed weights through FusedMatMul (onnx/ort-fusion.ts).
  */
-export const GRAPH_CACHE_FORMAT = 2;
+export const GRAPH_CACHE_FORMAT = 3;
 export const DEFAULT_GRAPH_CACHE_BYTES = 2 * 1024 ** 3;
 
 export type CacheKeyParts = Record<string, string | number | boolean | null>;
