@@ -163,6 +163,11 @@ export const channels = {
   'scan:close': { request: z.object({ scanId: id }).strict() },
   'scan:choose': { request: z.object({}).strict() },
   'explain:start': { request: ExplainRequestSchema.strict() },
+  /**
+   * Builds NIB's graphs for a layer and precision the reader has just chosen, in the background, so
+   * the next click does not derive them (the default layer's fp32 graphs are built when the model loads).
+   */
+  'explain:prepare': { request: z.object({ layer: z.number().int().min(LAYER.min).max(LAYER.max).optional(), precision: z.enum(PRECISIONS).default('fp32') }).strict() },
   'explain:poll': { request: z.object({ jobId: id }).strict() },
   'explain:cancel': { request: z.object({ jobId: id }).strict() },
   /** How each explanation's map (both sides of a comparison) agrees with the reader's region. */
@@ -212,6 +217,8 @@ export interface Responses {
   'scan:close': { closed: boolean };
   'scan:choose': { path: string | null };
   'explain:start': { jobId: string };
+  /** prepared: false where the model did not load or the layer is not one of its layers (nothing is built). */
+  'explain:prepare': { prepared: boolean };
   'explain:poll': ExplainJobState;
   'explain:cancel': { cancelled: boolean };
   'explain:localise': { results: LocalisationResult[] };

@@ -217,6 +217,7 @@ export function createServices(config: ServiceConfig): ServiceTable & { dispose(
       });
       return { jobId };
     },
+    'explain:prepare': async (req) => ({ prepared: await model.prepare({ layer: req.layer, precision: req.precision }) }),
     'explain:poll': async (req) => jobs.poll(req.jobId),
     'explain:cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
     'explain:localise': async (req) => ({

@@ -3,6 +3,7 @@ import { loadClipBundle, type ClipBundle } from '../../native-models/clip/bundle
 import { prepareExplainer } from '../../native-models/explain/index';
 import { errorMessage, UnavailableError } from '../../native-models/errors';
 import type { GraphCache } from '../../native-models/runtime/graph-cache';
+import type { Precision } from '../../native-models/explain/types';
 
 export class ModelHost {
   private loading: Promise<ClipBundle> | null = null;
@@ -32,6 +33,22 @@ export class ModelHost {
       });
     }
     return this.loading;
+  }
+
+  /**
+   * Builds NIB's graphs at a layer and precision after what is already being built (one derivation at
+   * a time: the two cores stay free for an explanation). False where the model does not load or
+   * the layer is not one of its layers.
+   */
+  async prepare(opts: { layer?: number; precision: Precision }): Promise<boolean> {
+    const bundle = await this.get().catch(() => null);
+    if (!bundle) return false;
+    const run = this.preparing.then(() => prepareExplainer(bundle, { ...opts, metrics: false }));
+    this.preparing = run.catch(() => undefined);
+    return run.then(
+      () => true,
+      () => false,
+    );
   }
 
   /** The bundle if it loads, else null with the reason. */

@@ -6,6 +6,7 @@ import { ExplainPanel } from './explain/ExplainPanel';
 import { explainRequests } from './explain/requests';
 import { DEFAULT_SETTINGS, settingsKey, type SettingsInput } from './explain/settings';
 import { useExplainJob } from './explain/useExplainJob';
+import { usePrepareGraphs } from './explain/usePrepareGraphs';
 import { FindingForm, type FindingFormHandle } from './finding/FindingForm';
 import { useSessionFindings } from './finding/useSessionFindings';
 import { HelpOverlay } from './help/HelpOverlay';
@@ -37,6 +38,7 @@ export function App() {
   const [dialog, setDialog] = useState<'help' | 'tags' | 'pacs' | null>(null);
   const [smooth, setSmooth] = useState(true);
   const [settings, setSettings] = useState<SettingsInput>(DEFAULT_SETTINGS);
+  usePrepareGraphs(settings, !!app.info?.model);
   const stageRef = useRef<HTMLDivElement>(null);
   const findingRef = useRef<FindingFormHandle>(null);
   const focusViewer = useRef(false);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { exportedEntryPdfText, openWorkspace, serverExplanation, type Workspace } from './harness';
 import { testTempDir } from '../temp-dir';
+import { decodeWire } from '../../electron/api/wire';
 import { DEMO_BUNDLE } from '../explain/bypassed-bundle';
 
 let ws: Workspace | null = null;
@@ -27,7 +28,12 @@ test('int8 is opt-in, and an int8 map says so in the result, the audit view and 
   await page.getByTestId('explain-method').selectOption('m2ib');
   assert.equal(await precision.isDisabled(), true, 'M2IB has no int8');
   await page.getByTestId('explain-method').selectOption('nib');
+  // Chosen, int8's graphs are built before the click (explain:prepare, once the choice has settled).
+  const prepare = page.waitForResponse((r) => r.url() === `${ws!.host.origin}/api/${encodeURIComponent('explain:prepare')}`);
   await precision.selectOption('int8');
+  const prepared = await prepare;
+  assert.deepEqual(decodeWire(prepared.request().postData() ?? ''), { precision: 'int8' });
+  assert.deepEqual(decodeWire(await prepared.text()), { ok: true, value: { prepared: true } });
 
   const jobId = await ws.startsJob(() => page.getByTestId('explain-button').click());
   const e = await serverExplanation(ws, jobId);

@@ -1,0 +1,62 @@
+/**
+ * explain:prepare through the dispatch the app uses, on the demo model: the graphs for a layer and
+ * precision the reader has chosen are built before the click, so that click creates no onnxruntime
+ * session; a layer the model does not have, or no model, prepares nothing and fails nothing.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { repoRoot } from '../../electron/version';
+import type { Request } from '../../electron/api/contract';
+import { openServices } from './services-harness';
+import { installSessionProbe, type SessionProbe } from './session-probe';
+import { testTempDir } from '../temp-dir';
+
+const DEMO_MODEL = join(repoRoot(), 'native-models', 'demo', 'bundle');
+const SCAN = join(repoRoot(), 'native-models', 'demo', 'studies', 'demo-01.dcm');
+const TEXT = 'Round nodule in the right upper zone. No pleural effusion.';
+
+let probe: SessionProbe;
+before(() => {
+  probe = installSessionProbe();
+});
+after(() => probe.uninstall());
+
+test('explain:prepare builds the chosen layer and precision ahead of the click: that explanation creates no session; one not prepared does', async () => {
+  const s = openServices(DEMO_MODEL, { cacheFolder: testTempDir('candor-prepare-cache-') });
+  try {
+    const { id: scanId } = await s.call('scan:open', { path: SCAN });
+    // The default graphs, built when the model loads: prepare waits for them too.
+    assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
+    const explainIn = async (layer: number): Promise<number> => {
+      const request: Request<'explain:start'> = { scanId, frame: 1, text: TEXT, method: 'nib', layer, steps: 4, target: 'both', precision: 'int8' };
+      const before = probe.created().length;
+      const { jobId } = await s.call('explain:start', request);
+      const state = await s.waitForJob(jobId);
+      assert.equal(state.state, 'done', JSON.stringify(state).slice(0, 300));
+      return probe.created().length - before;
+    };
+
+    const beforePrepare = probe.created().length;
+    assert.deepEqual(await s.call('explain:prepare', { layer: 2, precision: 'int8' }), { prepared: true });
+    assert.ok(probe.created().length > beforePrepare, 'the graphs were built by prepare');
+    assert.equal(await explainIn(2), 0, 'the prepared layer and precision: nothing is built on the click');
+    assert.ok((await explainIn(3)) > 0, 'a layer not prepared: its graphs are built on the click');
+  } finally {
+    await s.services.dispose?.();
+  }
+});
+
+test('explain:prepare of a layer the model lacks, or with no model, prepares nothing and answers false', async () => {
+  const s = openServices(DEMO_MODEL, { cacheFolder: testTempDir('candor-prepare-cache-') });
+  const none = openServices(null as unknown as string);
+  try {
+    assert.deepEqual(await s.call('explain:prepare', { layer: 40 }), { prepared: false });
+    // the app keeps working: the model still explains
+    assert.deepEqual(await s.call('explain:prepare', { layer: 1 }), { prepared: true });
+    assert.deepEqual(await none.call('explain:prepare', { precision: 'int8' }), { prepared: false });
+  } finally {
+    await s.services.dispose?.();
+    await none.services.dispose?.();
+  }
+});
