@@ -119,3 +119,36 @@ test('candor eval with masks: localisation per method from NAME.mask.png and fro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('candor eval --precision int8: NIB runs at int8 (its row says so, its figures differ from fp32), the others at fp32; refused where no method has it', async () => {
+  const dir = testTempDir('candor-eval-int8-');
+  const pairs = join(dir, 'pairs');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(pairs);
+  const c = readCase('case03');
+  copyFileSync(join(REF, c.image), join(pairs, 'case03.png'));
+  writeFileSync(join(pairs, 'case03.txt'), c.text);
+  const run = async (extra: string[]): Promise<{ md: string; json: { params: { precision: string }; rows: { method: string; precision: string; metrics: Record<string, number> }[] } }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const json = join(dir, `${extra.join('-') || 'fp32'}.json`);
+    const code = await evalCommand(['--model', MINI, '--pairs', pairs, '--methods', 'nib,gradcam', '--layer', '1', '--steps', '4', '--json', json, '--prefer', 'cpu', '--quiet', ...extra], { stdout: (s) => out.push(s), stderr: (s) => err.push(s) });
+    assert.equal(code, 0, err.join(''));
+    return { md: out.join(''), json: JSON.parse(readFileSync(json, 'utf8')) };
+  };
+  const fp32 = await run([]);
+  const int8 = await run(['--precision', 'int8']);
+  assert.equal(int8.json.params.precision, 'int8');
+  assert.deepEqual(int8.json.rows.map((r) => [r.method, r.precision]), [['nib', 'int8'], ['gradcam', 'fp32']]);
+  assert.deepEqual(fp32.json.rows.map((r) => r.precision), ['fp32', 'fp32']);
+  assert.match(int8.md, /^\| nib \(int8\) \|/m);
+  assert.match(int8.md, /^\| gradcam \|/m);
+  assert.notDeepEqual(int8.json.rows[0].metrics, fp32.json.rows[0].metrics, 'NIB really ran at int8');
+  assert.deepEqual(int8.json.rows[1].metrics, fp32.json.rows[1].metrics, 'Grad-CAM ran as before');
+
+  const bad: string[] = [];
+  assert.equal(await evalCommand(['--model', MINI, '--pairs', pairs, '--methods', 'gradcam,m2ib', '--precision', 'int8', '--quiet'], { stdout: () => {}, stderr: (s) => bad.push(s) }), 2);
+  assert.match(bad.join(''), /--precision int8: none of Grad-CAM, M2IB runs in int8/);
+  assert.equal(await evalCommand(['--model', MINI, '--pairs', pairs, '--precision', 'bf16', '--quiet'], { stdout: () => {}, stderr: (s) => bad.push(s) }), 2);
+  assert.match(bad.join(''), /--precision must be fp32 or int8 \(got "bf16"\)/);
+});

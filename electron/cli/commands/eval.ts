@@ -1,6 +1,6 @@
 /**
  * `candor eval --model DIR --pairs DIR [--methods M1,M2,…] [--layer L] [--steps N] [method settings]
- *   [--limit N] [--letterbox] [--md OUT] [--json OUT]` (methods and settings: methodsHelp())
+ *   [--precision fp32|int8] [--limit N] [--letterbox] [--md OUT] [--json OUT]` (methods and settings: methodsHelp())
  *
  * Every method's faithfulness metrics (mean over the pairs) and speed as one table, like the
  * NIB paper's. A pair is an image file with a report next to it (same name, .txt), or an entry
@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { LAYER, METHODS, STEPS, type Method } from '../../api/contract';
+import { LAYER, METHOD_SPECS, METHODS, PRECISIONS, STEPS, type Method, type Precision } from '../../api/contract';
 import { loadClipBundle, type ClipBundle, type Prefer } from '../../../native-models/clip/bundle';
 import { explain } from '../../../native-models/explain/index';
 import { DEFAULT_TOP_PERCENT, halfPatchInScan, localisationMetrics, type ScanMask } from '../../../native-models/explain/localisation';
@@ -20,7 +20,7 @@ import type { LocalisationMetrics } from '../../../native-models/explain/types';
 import { defaultConfigDir } from '../../../db/installation';
 import { graphCacheIn } from '../../services/graph-cache';
 import { intOption, parseArgs, progressBar, scanImageFromFile, UsageError, type CliIo } from './explain';
-import { methodExtra, methodOptionNames, methodsHelp } from '../method-options';
+import { methodExtra, methodOptionNames, methodPrecision, methodsHelp } from '../method-options';
 
 export interface Pair {
   image: string;
@@ -93,6 +93,7 @@ export async function readMask(file: string, width: number, height: number): Pro
 
 export interface MethodRow {
   method: Method;
+  precision: Precision;
   pairs: number;
   failures: number;
   metrics: Record<string, number>;
@@ -114,7 +115,7 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; extra?: Record<string, number>; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
+export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Method[], opts: { layer?: number; steps?: number; extra?: Record<string, number>; precision?: Precision; letterbox?: boolean; onProgress?: (f: number, stage: string) => void; stderr?: (s: string) => void }): Promise<MethodRow[]> {
   const images = [];
   const masks: (ScanMask | null)[] = [];
   for (const p of pairs) {
@@ -126,6 +127,8 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
   const rows: MethodRow[] = [];
   let done = 0;
   for (const method of methods) {
+    // A precision applies to the methods that offer it (NIB's int8); the others run fp32, as in the app.
+    const precision: Precision = opts.precision && METHOD_SPECS[method].precisions.includes(opts.precision) ? opts.precision : 'fp32';
     const sums: Record<string, number[]> = {};
     const times: number[] = [], imageT: number[] = [], textT: number[] = [];
     const loc = { pointingGame: 0, pointingGameTolerant: 0, relevanceMass: 0, relevanceRankAccuracy: 0, iouTop: 0, pairs: 0 };
@@ -133,7 +136,7 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
     for (let i = 0; i < pairs.length; i++) {
       try {
         const e = await explain(bundle, images[i], pairs[i].text, {
-          method, layer: opts.layer, steps: opts.steps, extra: opts.extra, target: 'both', letterbox: opts.letterbox, metrics: true,
+          method, layer: opts.layer, steps: opts.steps, extra: opts.extra, precision, target: 'both', letterbox: opts.letterbox, metrics: true,
           onProgress: (f, stage) => opts.onProgress?.((done + f) / (methods.length * pairs.length), `${method} ${stage}`),
         });
         for (const [k, v] of Object.entries(e.metrics)) (sums[k] ??= []).push(v);
@@ -155,7 +158,7 @@ export async function evaluate(bundle: ClipBundle, pairs: Pair[], methods: Metho
     }
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) metrics[k] = v.reduce((a, b) => a + b, 0) / v.length;
-    const row: MethodRow = { method, pairs: pairs.length - failures, failures, metrics, medianMs: median(times), imageMs: median(imageT), textMs: median(textT) };
+    const row: MethodRow = { method, precision, pairs: pairs.length - failures, failures, metrics, medianMs: median(times), imageMs: median(imageT), textMs: median(textT) };
     if (anyMask) {
       const mean = (k: (typeof LOCALISATION_KEYS)[number]) => (loc.pairs ? loc[k] / loc.pairs : NaN);
       row.localisation = { pointingGame: mean('pointingGame'), pointingGameTolerant: mean('pointingGameTolerant'), relevanceMass: mean('relevanceMass'), relevanceRankAccuracy: mean('relevanceRankAccuracy'), iouTop: mean('iouTop'), topPercent: DEFAULT_TOP_PERCENT, pairs: loc.pairs };
@@ -172,15 +175,24 @@ export function markdownTable(rows: MethodRow[]): string {
   for (const r of rows) {
     const locCells = withLoc ? LOCALISATION_COLUMNS.map(([k]) => (r.localisation && r.localisation.pairs ? r.localisation[k].toFixed(2) : '–')) : [];
     const pairsCell = String(r.pairs) + (r.failures ? ` (${r.failures} failed)` : '') + (r.localisation ? `, ${r.localisation.pairs} with a mask` : '');
-    const cells = [r.method, ...METRIC_COLUMNS.map(([k]) => (r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(k.endsWith('Auc') ? 4 : 2))), ...locCells, r.imageMs.toFixed(0), r.textMs.toFixed(0), pairsCell];
+    const cells = [r.precision === 'fp32' ? r.method : `${r.method} (${r.precision})`, ...METRIC_COLUMNS.map(([k]) => (r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(k.endsWith('Auc') ? 4 : 2))), ...locCells, r.imageMs.toFixed(0), r.textMs.toFixed(0), pairsCell];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-const USAGE = `usage: candor eval --model DIR --pairs DIR [--methods ${METHODS.join(',')}] [--layer L] [--steps N] [method settings: see --help] [--limit N] [--letterbox] [--md OUT] [--json OUT]`;
+const USAGE = `usage: candor eval --model DIR --pairs DIR [--methods ${METHODS.join(',')}] [--layer L] [--steps N] [method settings: see --help] [--precision fp32|int8] [--limit N] [--letterbox] [--md OUT] [--json OUT]`;
 /** --help adds the methods and their settings (a usage error shows only the usage). */
 const HELP = `${USAGE}\n\n${methodsHelp()}`;
+
+/** --precision for a table of methods: it must be one that some chosen method runs in (the rest run fp32). */
+function evalPrecision(methods: Method[], value: string | undefined): Precision {
+  const offering = methods.filter((m) => value !== undefined && (METHOD_SPECS[m].precisions as readonly string[]).includes(value));
+  if (value !== undefined && value !== 'fp32' && offering.length === 0 && (PRECISIONS as readonly string[]).includes(value)) {
+    throw new UsageError(`--precision ${value}: none of ${methods.map((m) => METHOD_SPECS[m].label).join(', ')} runs in ${value}`);
+  }
+  return methodPrecision(offering, value);
+}
 
 export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   let bundle: ClipBundle | null = null;
@@ -189,7 +201,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'limit', 'md', 'json', 'prefer', ...methodOptionNames()], ['letterbox', 'quiet']);
+    const { values, flags } = parseArgs(args, ['model', 'pairs', 'methods', 'layer', 'steps', 'precision', 'limit', 'md', 'json', 'prefer', ...methodOptionNames()], ['letterbox', 'quiet']);
     if (!values.model) throw new UsageError('--model DIR is required');
     if (!values.pairs) throw new UsageError('--pairs DIR is required');
     const methods = (values.methods ?? METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Method[];
@@ -197,15 +209,16 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
     const layer = intOption(values, 'layer', LAYER.min, LAYER.max);
     const steps = intOption(values, 'steps', STEPS.min, STEPS.max);
     const extra = methodExtra(methods, values);
+    const precision = evalPrecision(methods, values.precision);
     const limit = intOption(values, 'limit', 1, 1e6);
     let pairs = findPairs(values.pairs);
     if (limit) pairs = pairs.slice(0, limit);
     bundle = await loadClipBundle(values.model, { prefer: (values.prefer ?? 'auto') as Prefer, graphCache: graphCacheIn(defaultConfigDir()) });
-    const rows = await evaluate(bundle, pairs, methods, { layer, steps, extra, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
+    const rows = await evaluate(bundle, pairs, methods, { layer, steps, extra, precision, letterbox: flags.has('letterbox'), onProgress: flags.has('quiet') ? undefined : progressBar(io), stderr: io.stderr });
     const md = markdownTable(rows);
     io.stdout(md);
     if (values.md) writeFileSync(values.md, md);
-    const json = { model: { name: bundle.name, sha256: bundle.sha256 }, provider: bundle.provider, pairs: pairs.length, params: { layer: layer ?? null, steps: steps ?? STEPS.default, ...extra }, rows };
+    const json = { model: { name: bundle.name, sha256: bundle.sha256 }, provider: bundle.provider, pairs: pairs.length, params: { layer: layer ?? null, steps: steps ?? STEPS.default, precision, ...extra }, rows };
     if (values.json) writeFileSync(values.json, `${JSON.stringify(json, null, 1)}\n`);
     return rows.some((r) => r.pairs === 0) ? 1 : 0;
   } catch (e) {
