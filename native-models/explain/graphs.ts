@@ -12,6 +12,7 @@ import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
 import { fuseTransposedWeights } from '../onnx/ort-fusion';
 import type { CacheKeyParts } from '../runtime/graph-cache';
+import type { SessionOptions } from '../runtime/session';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
 /** Turns the vision last-layer specialization on or off (for benchmarks and checks). */
@@ -55,16 +56,27 @@ function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
   return bundle.provider === 'cpu' ? 'cpu' : 'auto';
 }
 
+let gradientPrepack = true;
+/** Whether fp32 gradient graphs pre-pack their weights (session.ts `prepack`; `npm run bench startup` compares both). */
+export function setGradientPrepack(on: boolean): void {
+  gradientPrepack = on;
+}
+
+/** How an fp32 gradient graph's session is made. */
+export function gradientSession(bundle: ClipBundle): SessionOptions {
+  return { prefer: providerOf(bundle), prepack: gradientPrepack };
+}
+
 /**
  * A derived graph's session: from the bundle's disk cache when it holds the graph (no derivation),
  * else derived, and its bytes stored for the next process. `derive` returns the session it made
  * (derivations validate a graph by running it) with the bytes and what to record about it.
  */
-export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
+export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>, options: SessionOptions = gradientSession(bundle)): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
   const disk = bundle.graphCache;
   const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
   // A graph this onnxruntime cannot load after all is a miss: derived again (and the entry overwritten).
-  const hit = disk ? await disk.open<M, ort.InferenceSession>(key, async (file) => (await createSession(file, { prefer: providerOf(bundle) })).session, (s) => s.release()) : null;
+  const hit = disk ? await disk.open<M, ort.InferenceSession>(key, async (file) => (await createSession(file, options)).session, (s) => s.release()) : null;
   if (hit) return { session: hit.value, meta: hit.meta, fromDisk: true };
   const t0 = performance.now();
   const made = await derive();
@@ -204,7 +216,7 @@ export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer:
       const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
       const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
         const bytes = await tailGradientModel(cutTail(from, tower, h), tower, h, probe);
-        return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes };
+        return { session: (await createSession(bytes, gradientSession(bundle))).session, bytes };
       };
       let built: { session: ort.InferenceSession; bytes: Uint8Array } | null = null;
       let specialized: GradGraph['specialized'];
@@ -263,7 +275,7 @@ export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {
     const { session } = await diskCached(bundle, { graph: 'input-gradient', kind: 'vision' }, async () => {
       const m = appendCosineObjective(tower.model, { embedding: tower.outputName });
       const bytes = serializeModel(await buildGradientModel(m, { objective: 'objective', wrt: [tower.inputName], probe }));
-      return { session: (await createSession(bytes, { prefer: providerOf(bundle) })).session, bytes, meta: {} };
+      return { session: (await createSession(bytes, gradientSession(bundle))).session, bytes, meta: {} };
     });
     return { session, wrt: tower.inputName, grad: `grad:${tower.inputName}`, similarity: 'similarity', tower, base: async () => tower.model, release: () => session.release() };
   });

@@ -11,7 +11,7 @@ import type { ClipBundle } from '../clip/bundle';
 import { createSession, parseModel, serializeModel } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
 import { int8Units } from '../runtime/int8-units';
-import { cached, checkLayer, cutTail, diskCached, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { cached, checkLayer, cutTail, diskCached, gradientSession, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 import type { Precision } from './types';
 
@@ -84,12 +84,14 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
     const fp32 = await nibGradient(bundle, kind, layer);
     const folded = fp32.direction !== undefined;
     const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
+    // Pre-packed always: the integer kernels pack their int8 weights.
+    const int8Session = { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto', prepack: true } as const;
     const { session } = await diskCached(bundle, parts, async () => {
       const plain = await tailGradient(bundle, kind, layer);
       const built = folded ? await foldedBytes(bundle, plain) : null;
       const bytes = int8Bytes(built && 'bytes' in built ? built.bytes : await plainBytes(bundle, plain));
-      return { session: (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session, bytes, meta: {} };
-    });
+      return { session: (await createSession(bytes, int8Session)).session, bytes, meta: {} };
+    }, int8Session);
     // The fp32 graph is cached on its own: this one releases only its session.
     return { ...fp32, session, release: () => session.release() };
   });
@@ -121,7 +123,7 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
         const { bytes, h0, probe } = built;
         const T = Number(h0.dims[1]);
         const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
-        const session = (await createSession(bytes, { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' })).session;
+        const session = (await createSession(bytes, gradientSession(bundle))).session;
         try {
           const graph: GradGraph = { ...pl, session, direction: NIB_DIRECTION };
           const [a, b] = [await probeScores(pl, h0, probe, ids), await probeScores(graph, h0, probe, ids)];

@@ -21,6 +21,11 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Let pool threads busy-wait between ops (lower latency when this session runs alone on idle cores). */
   spin?: boolean;
+  /**
+   * Pre-pack constant weights for the matrix kernels at creation (onnxruntime's default, true): a
+   * second copy of each weight in the kernel's layout, paid at creation, saved on every run.
+   */
+  prepack?: boolean;
 }
 
 export class SessionError extends UserInputError {}
@@ -72,7 +77,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     // sessions one after another (towers, tails, gradients) on a few cores, and a pool still spinning
     // from the previous session steals cores from the running one: measured on 2 cores, the NIB
     // tail+gradient run takes 0.23 s with spinning off and 0.28–0.35 s with it on (npm run bench explain).
-    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' }, ...(opts.prepack === false ? { disable_prepacking: '1' } : {}) } },
   };
   const reasons: string[] = [];
   for (const provider of candidates) {
