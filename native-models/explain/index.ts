@@ -11,9 +11,9 @@ import { preprocess, type ModelToScan, type ScanImage } from '../clip/preprocess
 import type { Tokenized, Word } from '../clip/tokenizer';
 import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type Hidden } from './core';
 import { checkLayer, scaledTextModel } from './graphs';
-import { nibGradient } from './nib-graph';
+import { warmNibGradient } from './nib-graph';
 import { modelMapToScan, normalize, poolToGrid, upsampleBilinear, type NormalizeProblem } from './maps';
-import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
+import { describeLimit, METHOD_SPECS, STEPS, withinLimit, type ParamGroup } from './methods';
 import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
@@ -82,8 +82,10 @@ export function defaultLayer(layers: number): number {
  * meanwhile waits for the same graphs rather than building them again.
  */
 export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number; metrics?: boolean; precision?: Precision }): Promise<void> {
-  await nibGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers), opts?.precision);
-  await nibGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers), opts?.precision);
+  // The batch of a default NIB explanation (its steps in one run).
+  const batch = Math.min(STEPS.default, METHOD_SPECS.nib.params.image?.params.batch?.default ?? STEPS.default);
+  await warmNibGradient(bundle, 'vision', opts?.layer ?? defaultLayer(bundle.visionLayers), opts?.precision ?? 'fp32', batch);
+  await warmNibGradient(bundle, 'text', opts?.layer ?? defaultLayer(bundle.textLayers), opts?.precision ?? 'fp32', batch);
   if (opts?.metrics !== false) await scaledTextModel(bundle);
 }
 

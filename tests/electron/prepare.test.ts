@@ -28,6 +28,10 @@ test('explain:prepare builds the chosen layer and precision ahead of the click: 
     const { id: scanId } = await s.call('scan:open', { path: SCAN });
     // The default graphs, built when the model loads: prepare waits for them too.
     assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
+    // Built already, the graphs are only warmed: one run of each tower's NIB graph (onnxruntime sizes its buffers on a first run).
+    const runs = probe.runsStarted();
+    assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
+    assert.equal(probe.runsStarted() - runs, 2, 'one warm-up run per tower');
     const explainIn = async (layer: number): Promise<number> => {
       const request: Request<'explain:start'> = { scanId, frame: 1, text: TEXT, method: 'nib', layer, steps: 4, target: 'both', precision: 'int8' };
       const before = probe.created().length;
