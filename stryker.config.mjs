@@ -28,6 +28,11 @@ export const GROUPS = {
       'tests/onnx/grad-rules.test.ts',
     ],
   },
+  /** The onnxruntime lowering of gradient graphs (FusedMatMul for transposed weights), and int8 reading it. */
+  fusion: {
+    mutate: ['native-models/onnx/ort-fusion.ts'],
+    tests: ['tests/onnx/ort-fusion.test.ts', 'tests/onnx/quantize.test.ts'],
+  },
   imaging: {
     mutate: ['electron/imaging/voi.ts', 'electron/imaging/modality.ts', 'electron/imaging/stored.ts'],
     tests: [

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { serializeModel, type ModelProto, type NodeProto } from '../../native-models/onnx/model';
-import { fuseTransposedWeights, ORT_DOMAIN } from '../../native-models/onnx/ort-fusion';
+import { fuseTransposedWeights, ORT_DOMAIN, swapsLastTwo } from '../../native-models/onnx/ort-fusion';
 import { quantizeMatMuls } from '../../native-models/onnx/quantize';
 import { DT, getAttr, makeAttr, makeTensor } from '../../native-models/onnx/tensors';
 
@@ -126,4 +126,44 @@ test('int8 after the lowering: a FusedMatMul(transB) weight is quantized as its 
   }
   const noTransB: ModelProto = { ...fused, graph: { ...fused.graph!, node: fused.graph!.node!.map((n) => (n.name === 'm1' ? { ...n, attribute: [makeAttr('alpha', { float: 1 })] } : n)) } };
   assert.equal(quantizeMatMuls(noTransB, { weightBits: 8 }).quantized, 1, 'a FusedMatMul without transB reads its weight untransposed: not this form');
+});
+
+test('swapsLastTwo: the last two axes swapped and the others in place, at any rank; absent perm is reversed axes', () => {
+  const cases: [number[] | null, number, boolean][] = [
+    [null, 2, true], [[1, 0], 2, true], [[0, 2, 1], 3, true], [[0, 1, 3, 2], 4, true],
+    [[0, 1], 2, false], [null, 3, false], [[1, 0, 2], 3, false], [[1, 0, 3, 2], 4, false], [[0, 2, 1], 4, false],
+    // a scalar or a vector has nothing to swap; a perm of another length is not this one
+    [null, 0, false], [[], 0, false], [[0], 1, false], [[1, 0, 0], 2, false], [[1, 0], 3, false],
+  ];
+  for (const [perm, rank, want] of cases) assert.equal(swapsLastTwo(perm, rank), want, `perm ${JSON.stringify(perm)} at rank ${rank}`);
+});
+
+test('transposed weights: only standard MatMuls of standard Transposes are rewritten; other readers, other domains and unrelated nodes stay as they were', () => {
+  const r = rng(13);
+  const m: ModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }, { domain: ORT_DOMAIN, version: 1 }],
+    graph: {
+      name: 'others',
+      node: [
+        transpose('t', 'V', 'Vt', [1, 0]),
+        matmul('fused', 'x', 'Vt', 'y'),
+        { opType: 'Add', name: 'add', input: ['Vt', 'Vt'], output: ['a'] },
+        { ...matmul('foreign', 'x', 'Vt', 'z'), domain: 'com.example' },
+        { ...transpose('tx', 'V', 'Vx', [1, 0]), domain: 'com.example' },
+        matmul('viaForeign', 'x', 'Vx', 'u'),
+        { opType: 'Identity', name: 'unread', input: ['x'], output: ['dead'] },
+      ],
+      initializer: [makeTensor('V', DT.FLOAT, [N, K], values(r, N * K))],
+      input: [io('x', [M, K])],
+      output: [io('y', [M, N]), io('a', [K, N]), io('z', [M, N]), io('u', [M, N])],
+    },
+  };
+  const { model: out, fused } = fuseTransposedWeights(m);
+  assert.equal(fused, 1);
+  const ops = out.graph!.node!.map((n) => `${n.name}:${n.opType}`);
+  assert.deepEqual(ops, ['t:Transpose', 'fused:FusedMatMul', 'add:Add', 'foreign:MatMul', 'tx:Transpose', 'viaForeign:MatMul', 'unread:Identity'], 'the Transpose still read by Add stays; nothing else changes');
+  assert.deepEqual(out.opsetImport, m.opsetImport, 'com.microsoft already imported: not added again');
+  const noGraph: ModelProto = { irVersion: 8, opsetImport: [{ domain: '', version: 17 }] };
+  assert.deepEqual(fuseTransposedWeights(noGraph), { model: noGraph, fused: 0 });
 });
