@@ -5,23 +5,15 @@
  * only once its work has stopped. Shutting the services down waits for running work and releases
  * every session exactly once, none while a run on it is in flight.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { repoRoot } from '../../electron/version';
 import type { ExplainJobState, Request } from '../../electron/api/contract';
-import { openServices } from './services-harness';
-import { installSessionProbe, type SessionProbe } from './session-probe';
+import { DEMO_MODEL, DEMO_SCAN, openServices } from './services-harness';
+import { probeForFile } from './session-probe';
 
-const DEMO_MODEL = join(repoRoot(), 'native-models', 'demo', 'bundle');
-const SCAN = join(repoRoot(), 'native-models', 'demo', 'studies', 'demo-01.dcm');
 const TEXT = 'Round nodule in the right upper zone. No pleural effusion.';
 
-let probe: SessionProbe;
-before(() => {
-  probe = installSessionProbe();
-});
-after(() => probe.uninstall());
+const probe = probeForFile();
 
 /** Runs before the attribution's own: one per tower (the embeddings and the streams). */
 const ENCODE_RUNS = 2;
@@ -75,7 +67,7 @@ async function runsToFinish(s: Session, request: Request<'explain:start'>): Prom
 test('NIB, RISE and IG cancelled mid-run: the run in flight ends, no other starts, and only then the job reads cancelled', async () => {
   const s = openServices(DEMO_MODEL);
   try {
-    const scan = await s.call('scan:open', { path: SCAN });
+    const scan = await s.call('scan:open', { path: DEMO_SCAN });
     const requests: Request<'explain:start'>[] = [
       { scanId: scan.id, frame: 1, text: TEXT, method: 'nib', steps: 200, target: 'both' },
       { scanId: scan.id, frame: 1, text: TEXT, method: 'rise', target: 'both' },
@@ -105,7 +97,7 @@ test('NIB, RISE and IG cancelled mid-run: the run in flight ends, no other start
 test('dispose during a running explanation waits for it, then releases every session once, none under a run', async () => {
   const createdBefore = probe.created().length;
   const s = openServices(DEMO_MODEL);
-  const scan = await s.call('scan:open', { path: SCAN });
+  const scan = await s.call('scan:open', { path: DEMO_SCAN });
   // The tail graphs exist before the job (the job must not be stuck in a graph build when disposed).
   await runsToFinish(s, { scanId: scan.id, frame: 1, text: TEXT, method: 'nib', steps: 1, target: 'both' });
   const first = probe.runsStarted();

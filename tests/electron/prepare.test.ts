@@ -3,29 +3,21 @@
  * precision the reader has chosen are built before the click, so that click creates no onnxruntime
  * session; a layer the model does not have, or no model, prepares nothing and fails nothing.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { repoRoot } from '../../electron/version';
 import type { Request } from '../../electron/api/contract';
-import { openServices } from './services-harness';
-import { installSessionProbe, type SessionProbe } from './session-probe';
+import { DEMO_MODEL, DEMO_SCAN, openServices } from './services-harness';
+import { probeForFile } from './session-probe';
 import { testTempDir } from '../temp-dir';
 
-const DEMO_MODEL = join(repoRoot(), 'native-models', 'demo', 'bundle');
-const SCAN = join(repoRoot(), 'native-models', 'demo', 'studies', 'demo-01.dcm');
 const TEXT = 'Round nodule in the right upper zone. No pleural effusion.';
 
-let probe: SessionProbe;
-before(() => {
-  probe = installSessionProbe();
-});
-after(() => probe.uninstall());
+const probe = probeForFile();
 
 test('explain:prepare builds the chosen layer and precision ahead of the click: that explanation creates no session; one not prepared does', async () => {
   const s = openServices(DEMO_MODEL, { cacheFolder: testTempDir('candor-prepare-cache-') });
   try {
-    const { id: scanId } = await s.call('scan:open', { path: SCAN });
+    const { id: scanId } = await s.call('scan:open', { path: DEMO_SCAN });
     // The default graphs, built when the model loads: prepare waits for them too.
     assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
     // Built already, the graphs are only warmed: one run of each tower's NIB graph (onnxruntime sizes its buffers on a first run).

@@ -5,6 +5,11 @@ import { createDispatch } from '../../electron/ipc/handlers';
 import { createServices, type ServiceConfig } from '../../electron/services/index';
 import type { ApiError, Channel, ExplainJobState, Request, Response } from '../../electron/api/contract';
 import { testTempDir } from '../temp-dir';
+import { repoRoot } from '../../electron/version';
+
+/** The demo model and one of its studies (a DICOM file). */
+export const DEMO_MODEL = join(repoRoot(), 'native-models', 'demo', 'bundle');
+export const DEMO_SCAN = join(repoRoot(), 'native-models', 'demo', 'studies', 'demo-01.dcm');
 
 /** Longest a test waits for one explanation job to leave `running`. */
 export const JOB_TIMEOUT_MS = 120_000;

@@ -5,6 +5,7 @@
  * real ones; only their `create`, `run` and `release` are wrapped.
  */
 import * as ort from 'onnxruntime-node';
+import { after, before } from 'node:test';
 
 type Session = ort.InferenceSession;
 type Hook = (run: number) => void | Promise<void>;
@@ -88,5 +89,31 @@ export function installSessionProbe(): SessionProbe {
       proto.run = origRun;
       proto.release = origRelease;
     },
+  };
+}
+
+/** The probe, installed for this test file's tests (before them; removed after them): call at the top level. */
+export function probeForFile(): SessionProbe {
+  let probe: SessionProbe | null = null;
+  before(() => {
+    probe = installSessionProbe();
+  });
+  after(() => probe?.uninstall());
+  const current = (): SessionProbe => {
+    if (!probe) throw new Error('the session probe is installed before the tests run');
+    return probe;
+  };
+  return {
+    now: () => current().now(),
+    created: () => current().created(),
+    releases: (s) => current().releases(s),
+    runsStartedAfter: (t) => current().runsStartedAfter(t),
+    runsStarted: () => current().runsStarted(),
+    inFlight: () => current().inFlight(),
+    get violations() {
+      return current().violations;
+    },
+    onRun: (hook) => current().onRun(hook),
+    uninstall: () => current().uninstall(),
   };
 }
