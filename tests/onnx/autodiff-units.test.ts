@@ -231,6 +231,14 @@ test('a wrt tensor reaching the objective through Clip bounds or Pad value is re
   );
   // with respect to x alone the bound is a constant: differentiated as before
   await checkGraphGradient(clipped, 'x', (b) => ({ x: xs(b), lo }));
+  // a bound computed at run time from what is not differentiated is a constant too
+  const computed = model([f64('x'), w1('c')], (op) => {
+    op('Neg', ['c'], 'lo');
+    op('Clip', ['x', 'lo'], 'cl');
+    op('ReduceSum', ['cl'], 'loss', { keepdims: 0 });
+  });
+  const c = new ort.Tensor('float64', Float64Array.from([0.1]), []);
+  await checkGraphGradient(computed, 'x', (b) => ({ x: xs(b), c }));
 
   const padded = model([f64('x'), w1('v')], (op) => {
     op('Constant', [], 'pads', { value: makeTensor('value', DT.INT64, [4], [0, 1, 0, 1]) });
