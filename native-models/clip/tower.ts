@@ -155,6 +155,12 @@ export interface TowerFile {
  * Reads a tower's file into shared memory and starts hashing it there: the hash recorded for the
  * bundle is of the very bytes parsed and loaded, read once, computed while the main thread parses.
  */
+let towerPrepack = true;
+/** Whether tower sessions pre-pack their weights (runtime/session.ts `prepack`; `npm run bench startup` compares both). */
+export function setTowerPrepack(on: boolean): void {
+  towerPrepack = on;
+}
+
 export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
   const file = join(dir, 'onnx', `${kind}_model.onnx`);
   let fd: number;
@@ -324,7 +330,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   try {
     beforeSession?.();
     await releaseGarbage();
-    info = await createSession('file' in graph ? graph.file : graph.bytes, { prefer });
+    info = await createSession('file' in graph ? graph.file : graph.bytes, { prefer, prepack: towerPrepack });
   } catch (e) {
     throw new BundleError(`${tower.file}: onnxruntime cannot load it: ${(e as Error).message}`);
   } finally {

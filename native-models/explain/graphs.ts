@@ -56,7 +56,14 @@ function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
   return bundle.provider === 'cpu' ? 'cpu' : 'auto';
 }
 
-let gradientPrepack = true;
+/**
+ * fp32 gradient graphs do not pre-pack their weights: their products have many rows (steps × tokens),
+ * so packing at each run costs little, while packing at creation costs time and a second copy of the
+ * weights. Measured (npm run bench startup, ViT-B/32 bundle, 2-core AMD EPYC, idle, two rows each):
+ * first image map in a fresh process 0.52–0.55 s → 0.43 s, the process's peak RSS 1338–1341 →
+ * 1217–1235 MiB, warm image map 0.159–0.168 → 0.177–0.194 s.
+ */
+let gradientPrepack = false;
 /** Whether fp32 gradient graphs pre-pack their weights (session.ts `prepack`; `npm run bench startup` compares both). */
 export function setGradientPrepack(on: boolean): void {
   gradientPrepack = on;

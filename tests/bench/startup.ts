@@ -1,8 +1,8 @@
 // What a user meets first, on the paper-speed bundles (the paper's seeded ViT-B/32 and B/16 weights,
 // /tmp/refbundle-b32, -b16; PAPER_BUNDLE_B32 / _B16; STARTUP_SHAPES, default b32,b16):
 // - fresh processes: the first image and text maps and the first metrics with no graph cache (graphs
-//   derived) and with it (graphs read from disk), then warm runs; with the cache, gradient graphs with
-//   and without pre-packed weights, alternated; per phase (bundle load, graph from
+//   derived) and with it (graphs read from disk), then warm runs; with the cache, gradient graphs
+//   without pre-packed weights (the default) and with them, and the towers' too, alternated; per phase (bundle load, graph from
 //   disk: check + session, derivation) and peak RSS of each process against the model's file size;
 // - the CLI: start-up to first output (built bundle vs tsx), and one `candor explain --target both`
 //   with metrics, wall time and peak RSS (GNU time), with the cache present, and its phases;
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, prepareExplainer } from '../../native-models/explain/index';
 import { setGradientPrepack } from '../../native-models/explain/graphs';
+import { setTowerPrepack } from '../../native-models/clip/tower';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
 import { median, phantom } from './scan';
 import { appVersion } from '../../electron/version';
@@ -29,6 +30,8 @@ interface ChildResult {
   loadS: number;
   /** prepareExplainer, as the app runs it after loading (0 where not run). */
   prepareS: number;
+  /** Both towers' embeddings of the image and text, median of the warm explanations. */
+  warmEncodeS: number;
   firstImageS: number;
   warmImageS: number;
   firstTextS: number;
@@ -39,8 +42,9 @@ interface ChildResult {
   cache: GraphCache['stats'];
 }
 
-async function child(dir: string, cacheDir: string, prepack: boolean, prepare: boolean): Promise<ChildResult> {
+async function child(dir: string, cacheDir: string, prepack: boolean, prepare: boolean, towersPrepack: boolean): Promise<ChildResult> {
   setGradientPrepack(prepack);
+  setTowerPrepack(towersPrepack);
   // Keyed as the CLI keys it (graphCacheIn), so the CLI row below finds these entries.
   const cache = new GraphCache(cacheDir, { candorVersion: appVersion() });
   let t = performance.now();
@@ -52,11 +56,16 @@ async function child(dir: string, cacheDir: string, prepack: boolean, prepare: b
   const prepareS = (performance.now() - t) / 1000;
   const image = phantom(512);
   const opts = { method: 'nib' as const, layer: 9, steps: 10, metrics: false };
+  const encode: number[] = [];
   const side = async (target: 'image' | 'text'): Promise<{ first: number; warm: number }> => {
     const ms = (e: Awaited<ReturnType<typeof explain>>): number => (target === 'image' ? e.timings.imageMs : e.timings.textMs) / 1000;
     const first = ms(await explain(bundle, image, TEXT, { ...opts, target }));
     const warm: number[] = [];
-    for (let i = 0; i < WARM; i++) warm.push(ms(await explain(bundle, image, TEXT, { ...opts, target })));
+    for (let i = 0; i < WARM; i++) {
+      const e = await explain(bundle, image, TEXT, { ...opts, target });
+      warm.push(ms(e));
+      encode.push(e.timings.encodeMs / 1000);
+    }
     return { first, warm: median(warm) };
   };
   const img = await side('image');
@@ -66,14 +75,14 @@ async function child(dir: string, cacheDir: string, prepack: boolean, prepare: b
   const m2 = await explain(bundle, image, TEXT, { ...opts, target: 'both', metrics: true });
   await bundle.dispose();
   return {
-    loadS, prepareS, firstImageS: img.first, warmImageS: img.warm, firstTextS: txt.first, warmTextS: txt.warm,
+    loadS, prepareS, warmEncodeS: median(encode), firstImageS: img.first, warmImageS: img.warm, firstTextS: txt.first, warmTextS: txt.warm,
     firstMetricsS: m1.timings.metricsMs / 1000, warmMetricsS: m2.timings.metricsMs / 1000,
     peakMiB: process.resourceUsage().maxRSS / 1024, cache: cache.stats,
   };
 }
 
-function runChild(dir: string, cacheDir: string, prepack: boolean, prepare = false): ChildResult | null {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, cacheDir, ...(prepack ? [] : ['--no-prepack']), ...(prepare ? ['--prepare'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function runChild(dir: string, cacheDir: string, prepack = false, prepare = false, towersPrepack = true): ChildResult | null {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, cacheDir, ...(prepack ? ['--prepack'] : []), ...(prepare ? ['--prepare'] : []), ...(towersPrepack ? [] : ['--towers-no-prepack'])], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) {
     console.log(`  child failed (${r.status}): ${r.stderr.split('\n').slice(-4).join(' ')}`);
@@ -151,21 +160,24 @@ export async function run(): Promise<void> {
     const cacheDir = mkdtempSync(join(tmpdir(), 'candor-bench-graphs-'));
     try {
       console.log(`\n${config}: model files ${modelMiB.toFixed(0)} MiB; NIB layer 9, 10 steps; each row a fresh process (load ${load()})`);
-      console.log('| process | bundle load s | first image map s | warm image map s | first text map s | warm text map s | first metrics s | warm metrics s | graphs from disk: check s + sessions s | derived s | peak RSS MiB (× model) |');
-      console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+      console.log('| process | bundle load s | warm encode s | first image map s | warm image map s | first text map s | warm text map s | first metrics s | warm metrics s | graphs from disk: check s + sessions s | derived s | peak RSS MiB (× model) |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
       const rows: Record<string, ChildResult> = {};
-      // Gradient graphs with and without pre-packed weights (session.ts `prepack`), alternated: the rows
-      // of each kind say how much of a difference is noise.
-      const kinds: [string, boolean][] = [['no graph cache (cold)', true], ['graph cache present', true], ['graph cache, gradient weights not pre-packed', false], ['graph cache present (again)', true], ['graph cache, not pre-packed (again)', false]];
-      for (const [name, prepack] of kinds) {
-        const r = runChild(dir, cacheDir, prepack);
+      // Gradient graphs without pre-packed weights (the default) and with them, and the towers without
+      // them too (session.ts `prepack`), alternated: the rows of each kind say how much is noise.
+      const kinds: [string, boolean, boolean][] = [
+        ['no graph cache (cold)', false, true], ['graph cache present', false, true], ['graph cache, gradient weights pre-packed', true, true], ['graph cache, no weights pre-packed (towers too)', false, false],
+        ['graph cache present (again)', false, true], ['graph cache, gradient weights pre-packed (again)', true, true],
+      ];
+      for (const [name, prepack, towers] of kinds) {
+        const r = runChild(dir, cacheDir, prepack, false, towers);
         if (!r) continue;
         rows[name] = r;
         const c = r.cache;
-        console.log(`| ${name} | ${s3(r.loadS)} | ${s3(r.firstImageS)} | ${s3(r.warmImageS)} | ${s3(r.firstTextS)} | ${s3(r.warmTextS)} | ${s3(r.firstMetricsS)} | ${s3(r.warmMetricsS)} | ${c.hits} hits: ${s3(c.checkMs / 1000)} + ${s3(c.sessionMs / 1000)} | ${s3(c.deriveMs / 1000)} | ${r.peakMiB.toFixed(0)} (${(r.peakMiB / modelMiB).toFixed(2)}×) |`);
+        console.log(`| ${name} | ${s3(r.loadS)} | ${s3(r.warmEncodeS)} | ${s3(r.firstImageS)} | ${s3(r.warmImageS)} | ${s3(r.firstTextS)} | ${s3(r.warmTextS)} | ${s3(r.firstMetricsS)} | ${s3(r.warmMetricsS)} | ${c.hits} hits: ${s3(c.checkMs / 1000)} + ${s3(c.sessionMs / 1000)} | ${s3(c.deriveMs / 1000)} | ${r.peakMiB.toFixed(0)} (${(r.peakMiB / modelMiB).toFixed(2)}×) |`);
       }
 
-      const app = runChild(dir, cacheDir, true, true);
+      const app = runChild(dir, cacheDir, false, true);
       if (app) console.log(`app path (graph cache present; load ${s3(app.loadS)} s, then the default graphs prepared and warmed in ${s3(app.prepareS)} s, as the app does before the first click): first image map ${s3(app.firstImageS)} s, warm ${s3(app.warmImageS)} s; first text map ${s3(app.firstTextS)} s, warm ${s3(app.warmTextS)} s`);
 
       const env = { ...process.env, CANDOR_CACHE_DIR: cacheDir };
@@ -190,7 +202,7 @@ export async function run(): Promise<void> {
 const argv = process.argv;
 const at = argv.indexOf('--child');
 if (at >= 0) {
-  child(argv[at + 1], argv[at + 2], !argv.includes('--no-prepack'), argv.includes('--prepare')).then(
+  child(argv[at + 1], argv[at + 2], argv.includes('--prepack'), argv.includes('--prepare'), !argv.includes('--towers-no-prepack')).then(
     (r) => console.log(JSON.stringify(r)),
     (e: Error) => {
       console.error(e.stack ?? e.message);
