@@ -54,6 +54,12 @@ export interface ClipBundle {
   cache: Map<string, Promise<Releasable>>;
   /** Derived graphs on disk across processes (null: derived in every process). */
   graphCache: GraphCache | null;
+  /**
+   * Whether fp32 gradient graphs' sessions pre-pack their weights (runtime/session.ts `prepack`): true
+   * where many explanations follow (the app, eval); false where a process explains once (the CLI's
+   * explain), which then creates each graph faster and runs it a little slower (explain/graphs.ts).
+   */
+  gradientPrepack: boolean;
   tokenize(text: string): Tokenized;
   embedImages(pixelValues: Float32Array, batch: number): Promise<Float32Array>;
   embedTexts(texts: string[]): Promise<Float32Array>;
@@ -165,7 +171,7 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
   return basename(dir);
 }
 
-export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null }): Promise<ClipBundle> {
+export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null; gradientPrepack?: boolean }): Promise<ClipBundle> {
   dir = resolve(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
   const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
@@ -303,6 +309,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       warnings,
       cache,
       graphCache: opts?.graphCache ?? null,
+      gradientPrepack: opts?.gradientPrepack ?? true,
       tokenize(s: string): Tokenized {
         return tokenizer.encode(s);
       },

@@ -57,21 +57,14 @@ function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
 }
 
 /**
- * fp32 gradient graphs do not pre-pack their weights: their products have many rows (steps × tokens),
- * so packing at each run costs little, while packing at creation costs time and a second copy of the
- * weights. Measured (npm run bench startup, ViT-B/32 bundle, 2-core AMD EPYC, idle, two rows each):
- * first image map in a fresh process 0.52–0.55 s → 0.43 s, the process's peak RSS 1338–1341 →
- * 1217–1235 MiB, warm image map 0.159–0.168 → 0.177–0.194 s.
+ * How an fp32 gradient graph's session is made. Without pre-packed weights (`bundle.gradientPrepack`
+ * false, the CLI's one explanation) a session is created faster and holds its weights once, and each
+ * run packs them itself. Measured (npm run bench startup, 2-core AMD EPYC, idle, two rows each):
+ * ViT-B/32 first image map in a fresh process 0.52–0.57 → 0.45 s, peak RSS −110 MiB, warm map
+ * 0.16–0.17 → 0.18 s; ViT-B/16 warm map 0.70 → 0.82 s. So a process that explains many times packs.
  */
-let gradientPrepack = false;
-/** Whether fp32 gradient graphs pre-pack their weights (session.ts `prepack`; `npm run bench startup` compares both). */
-export function setGradientPrepack(on: boolean): void {
-  gradientPrepack = on;
-}
-
-/** How an fp32 gradient graph's session is made. */
 export function gradientSession(bundle: ClipBundle): SessionOptions {
-  return { prefer: providerOf(bundle), prepack: gradientPrepack };
+  return { prefer: providerOf(bundle), prepack: bundle.gradientPrepack };
 }
 
 /**

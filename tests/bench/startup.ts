@@ -2,7 +2,7 @@
 // /tmp/refbundle-b32, -b16; PAPER_BUNDLE_B32 / _B16; STARTUP_SHAPES, default b32,b16):
 // - fresh processes: the first image and text maps and the first metrics with no graph cache (graphs
 //   derived) and with it (graphs read from disk), then warm runs; with the cache, gradient graphs
-//   without pre-packed weights (the default) and with them, and the towers' too, alternated; per phase (bundle load, graph from
+//   with pre-packed weights (the app) and without (the CLI's explain), and the towers' too, alternated; per phase (bundle load, graph from
 //   disk: check + session, derivation) and peak RSS of each process against the model's file size;
 // - the CLI: start-up to first output (built bundle vs tsx), and one `candor explain --target both`
 //   with metrics, wall time and peak RSS (GNU time), with the cache present, and its phases;
@@ -16,7 +16,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, prepareExplainer } from '../../native-models/explain/index';
-import { setGradientPrepack } from '../../native-models/explain/graphs';
 import { setTowerPrepack } from '../../native-models/clip/tower';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
 import { median, phantom } from './scan';
@@ -43,12 +42,11 @@ interface ChildResult {
 }
 
 async function child(dir: string, cacheDir: string, prepack: boolean, prepare: boolean, towersPrepack: boolean): Promise<ChildResult> {
-  setGradientPrepack(prepack);
   setTowerPrepack(towersPrepack);
   // Keyed as the CLI keys it (graphCacheIn), so the CLI row below finds these entries.
   const cache = new GraphCache(cacheDir, { candorVersion: appVersion() });
   let t = performance.now();
-  const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache });
+  const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache, gradientPrepack: prepack });
   const loadS = (performance.now() - t) / 1000;
   t = performance.now();
   // The app's path: the default graphs built (and warmed) while the reader looks, before the first click.
@@ -81,7 +79,7 @@ async function child(dir: string, cacheDir: string, prepack: boolean, prepare: b
   };
 }
 
-function runChild(dir: string, cacheDir: string, prepack = false, prepare = false, towersPrepack = true): ChildResult | null {
+function runChild(dir: string, cacheDir: string, prepack = true, prepare = false, towersPrepack = true): ChildResult | null {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, cacheDir, ...(prepack ? ['--prepack'] : []), ...(prepare ? ['--prepare'] : []), ...(towersPrepack ? [] : ['--towers-no-prepack'])], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) {
@@ -163,11 +161,12 @@ export async function run(): Promise<void> {
       console.log('| process | bundle load s | warm encode s | first image map s | warm image map s | first text map s | warm text map s | first metrics s | warm metrics s | graphs from disk: check s + sessions s | derived s | peak RSS MiB (× model) |');
       console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
       const rows: Record<string, ChildResult> = {};
-      // Gradient graphs without pre-packed weights (the default) and with them, and the towers without
-      // them too (session.ts `prepack`), alternated: the rows of each kind say how much is noise.
+      // Gradient graphs with pre-packed weights (the app's and eval's setting) and without (the CLI's
+      // explain), and the towers without them too (session.ts `prepack`), alternated: the rows of each
+      // kind say how much is noise.
       const kinds: [string, boolean, boolean][] = [
-        ['no graph cache (cold)', false, true], ['graph cache present', false, true], ['graph cache, gradient weights pre-packed', true, true], ['graph cache, no weights pre-packed (towers too)', false, false],
-        ['graph cache present (again)', false, true], ['graph cache, gradient weights pre-packed (again)', true, true],
+        ['no graph cache (cold)', true, true], ['graph cache, gradient weights pre-packed (the app, eval)', true, true], ['graph cache, gradient weights not pre-packed (the CLI\'s explain)', false, true],
+        ['graph cache, no weights pre-packed (towers too)', false, false], ['graph cache, pre-packed (again)', true, true], ['graph cache, not pre-packed (again)', false, true],
       ];
       for (const [name, prepack, towers] of kinds) {
         const r = runChild(dir, cacheDir, prepack, false, towers);
@@ -177,7 +176,7 @@ export async function run(): Promise<void> {
         console.log(`| ${name} | ${s3(r.loadS)} | ${s3(r.warmEncodeS)} | ${s3(r.firstImageS)} | ${s3(r.warmImageS)} | ${s3(r.firstTextS)} | ${s3(r.warmTextS)} | ${s3(r.firstMetricsS)} | ${s3(r.warmMetricsS)} | ${c.hits} hits: ${s3(c.checkMs / 1000)} + ${s3(c.sessionMs / 1000)} | ${s3(c.deriveMs / 1000)} | ${r.peakMiB.toFixed(0)} (${(r.peakMiB / modelMiB).toFixed(2)}×) |`);
       }
 
-      const app = runChild(dir, cacheDir, false, true);
+      const app = runChild(dir, cacheDir, true, true);
       if (app) console.log(`app path (graph cache present; load ${s3(app.loadS)} s, then the default graphs prepared and warmed in ${s3(app.prepareS)} s, as the app does before the first click): first image map ${s3(app.firstImageS)} s, warm ${s3(app.warmImageS)} s; first text map ${s3(app.firstTextS)} s, warm ${s3(app.warmTextS)} s`);
 
       const env = { ...process.env, CANDOR_CACHE_DIR: cacheDir };

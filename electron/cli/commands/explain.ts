@@ -161,7 +161,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
-    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir) });
+    // One explanation per process: graphs created fast beat graphs that run fast (explain/graphs.ts gradientSession).
+    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), gradientPrepack: allSentences });
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
