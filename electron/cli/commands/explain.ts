@@ -161,8 +161,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) refuseNonDicom(values.image, scanSummary.format);
-    // One explanation per process: graphs created fast beat graphs that run fast (explain/graphs.ts gradientSession).
-    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), gradientPrepack: allSentences });
+    // One explanation per process: graphs created fast beat graphs that run fast (explain/graphs.ts
+    // gradientSession). Not for a finding recorded in the audit log: packing changes the float rounding
+    // (~1e-10), and a finding must replay bit for bit in the app, which packs.
+    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), gradientPrepack: allSentences || record !== null });
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
