@@ -187,8 +187,9 @@ const HELP = `${USAGE}\n\n${methodsHelp()}`;
 
 /** --precision for a table of methods: it must be one that some chosen method runs in (the rest run fp32). */
 function evalPrecision(methods: Method[], value: string | undefined): Precision {
-  const offering = methods.filter((m) => value !== undefined && (METHOD_SPECS[m].precisions as readonly string[]).includes(value));
-  if (value !== undefined && value !== 'fp32' && offering.length === 0 && (PRECISIONS as readonly string[]).includes(value)) {
+  if (value === undefined) return 'fp32';
+  const offering = methods.filter((m) => (METHOD_SPECS[m].precisions as readonly string[]).includes(value));
+  if (offering.length === 0 && (PRECISIONS as readonly string[]).includes(value)) {
     throw new UsageError(`--precision ${value}: none of ${methods.map((m) => METHOD_SPECS[m].label).join(', ')} runs in ${value}`);
   }
   return methodPrecision(offering, value);
