@@ -5,13 +5,13 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import { createSession, exposeTensors, parseModel, replaceNodeInBytes, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
 import { releaseGarbage } from '../runtime/memory';
+import { scratchDir } from '../runtime/scratch-dir';
 import { sha256OffThread, sharedBytes } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
@@ -275,7 +275,7 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
   const pieces = edit ? scaledInPlace(model, layerInputs, held, edit) : [exposedInPlace(model, layerInputs, held)];
   let graph: Inspected['graph'];
   try {
-    const tmp = mkdtempSync(join(tmpdir(), 'candor-tower-'));
+    const tmp = scratchDir('candor-tower-', pieces.reduce((n, p) => n + p.byteLength, 0));
     graph = { file: join(tmp, 'model.onnx'), dir: tmp };
     const fd = openSync(graph.file, 'w', 0o600);
     try {
