@@ -68,6 +68,23 @@ for (const name of CASES) {
   });
 }
 
+test('candor explain --no-curves: the same four confidence metrics as with the curves, and no curve areas', async () => {
+  const c = readCase('case03');
+  const run = async (extra: string[], tag: string): Promise<CliJson> => {
+    const out = join(dir, `curves-${tag}.json`);
+    const r = io();
+    const code = await explainCommand(['--model', MINI, '--image', join(REF, c.image), '--text', c.text, '--layer', String(c.layer), '--steps', String(c.steps), '--quiet', '--json', out, ...extra], r.io);
+    assert.equal(code, 0, r.err.join(''));
+    return JSON.parse(readFileSync(out, 'utf8')) as CliJson;
+  };
+  const full = await run([], 'full');
+  const quick = await run(['--no-curves'], 'quick');
+  assert.deepEqual(Object.keys(quick.metrics).sort(), ['tdrop', 'tincr', 'vdrop', 'vincr']);
+  for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr']) assert.equal(quick.metrics[k], full.metrics[k], k);
+  assert.ok(Number.isFinite(full.metrics.deletionAuc) && Number.isFinite(full.metrics.insertionAuc));
+  assert.deepEqual(quick.image.tokenScores, full.image.tokenScores, 'the map does not depend on the metrics');
+});
+
 test('candor explain --json with 20 steps (> 16) equals the one-step-at-a-time oracle (--batch 7 and 16)', async () => {
   const c = readCase('case03');
   const o = await oracleNib(c, 20);

@@ -1,7 +1,7 @@
 /**
  * `candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE)
  *   [--method METHOD] [--layer L] [--steps N] [--target image|text|both] [method settings]
- *   [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
+ *   [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics | --no-curves] [--prefer auto|cpu|cuda|dml|coreml] [--json OUT|-]`
  * (the methods and their settings: methodsHelp(), from the registry's specs)
  *
  * The PDF writer (pdfkit) and the DICOM export (dcmjs) are imported only when --pdf or --dicom asks
@@ -78,7 +78,7 @@ export function progressBar(io: CliIo): (fraction: number, stage: string) => voi
   };
 }
 
-const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics] [--sanity] [--all-sentences] [--json OUT|-]
+const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--text "..." | --report FILE) [--method ${METHODS.join('|')}] [--layer L] [--steps N] [--target image|text|both] [method settings: see --help] [--precision fp32|int8] [--window C,W] [--letterbox] [--no-metrics | --no-curves] [--sanity] [--all-sentences] [--json OUT|-]
        [--db FILE --reviewer NAME --decision agree|disagree|uncertain [--note TEXT | --note-file FILE] [--study LABEL] [--pdf OUT] [--config-dir DIR] [--anchors-dir DIR] [--anchor-every N]] [--dicom OUTDIR]
   --db records the explanation as a finding in the audit log, exactly as the app does, and signs the chain head with this
   installation's key; every --anchor-every findings (default 20) a checkpoint file goes into the anchors folder. --pdf also
@@ -88,6 +88,8 @@ const USAGE = `usage: candor explain --model DIR --image FILE [--frame N] (--tex
   --all-sentences explains every sentence of the report against the image in one job (the image's work shared), each flagged
   when it denies a finding ("No pneumothorax."); the JSON holds { sentences: [{ sentence: { text, start, end, negated, cue, scope }, …explanation }] }.
   It records nothing: record one sentence at a time.
+  The metrics are the paper's confidence drop and increase (image and text) and the image's deletion and insertion curves.
+  --no-curves leaves the curves out (31 of the 33 model passes the metrics make on a ViT-B/32 model); --no-metrics all of them.
   --dicom writes the results as DICOM objects in the scan's study (Parametric Map, Segmentation, Secondary Capture, SR; a DICOM scan only).`;
 /** --help adds the methods, the installation's folders and the exit codes (a usage error shows only the usage). */
 const HELP = `${USAGE}
@@ -133,7 +135,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       io.stdout(`${HELP}\n`);
       return 0;
     }
-    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'precision', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'quiet', 'sanity', 'all-sentences']);
+    const { values, flags } = parseArgs(args, ['model', 'image', 'frame', 'text', 'report', 'method', 'layer', 'steps', 'target', 'precision', 'json', 'window', 'prefer', 'db', 'reviewer', 'decision', 'note', 'note-file', 'study', 'pdf', 'dicom', 'config-dir', 'anchors-dir', 'anchor-every', ...methodOptionNames()], ['letterbox', 'no-metrics', 'no-curves', 'quiet', 'sanity', 'all-sentences']);
     checkTextLimits(args, values);
     const record = recordingOptions(values);
     const allSentences = flags.has('all-sentences');
@@ -171,7 +173,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
-      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
+      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
       const json = {
         input: { image: values.image, frame, scanSha256: sha256, text },
         sentences: all.map(({ sentence: s, explanation: e }) => explanationJson(e, { sentence: { text: s.text, start: s.start, end: s.end, negated: s.negated, cue: s.cue, scope: s.scope } })),
@@ -185,7 +187,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       return 0;
     }
     // One explanation per process: each side's graphs go once its map is made (less memory for the metrics).
-    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
     const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;
