@@ -19,7 +19,7 @@ import type { ModelProto } from './engine';
 import { patchLayout } from './patches';
 import { parsePreprocessorConfig, PreprocessError, type PreprocessConfig } from './preprocess';
 import { ClipTokenizer, TokenizerError, type TokenizerJsonShape, type Tokenized } from './tokenizer';
-import { BundleError, idsTensor, openTower, readTowerFile, runTower, textFeeds, type Prefer, type Tower, type TowerFile } from './tower';
+import { BundleError, idsTensor, openTower, readTowerFile, readTowerFileLater, runTower, textFeeds, type Prefer, type Tower, type TowerFile } from './tower';
 
 export { BundleError, idsTensor, runTower, textFeeds, type Prefer, type Tower };
 
@@ -194,22 +194,24 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
   // What loading needs from each parsed model is read while openTower holds it (it lets it go after).
   const looked: { pvDims: ReturnType<typeof staticDims>; rows: number | null } = { pvDims: null, rows: null };
-  // The text tower's file is read, and its hash started, while onnxruntime builds the vision session.
-  let textRead: TowerFile | null = null;
+  // The text tower's file is read on the thread pool, and its hash started, while onnxruntime builds
+  // the vision session on this thread. Marked handled at once: a failed read is reported where it is
+  // awaited (naming the text tower), or not at all where the vision tower failed first.
+  const pending: { text: Promise<TowerFile> | null } = { text: null };
+  const readText = (): Promise<TowerFile> => {
+    pending.text = readTowerFileLater(dir, 'text');
+    pending.text.catch(() => undefined);
+    return pending.text;
+  };
   const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, readTowerFile(dir, 'vision'), (m) => {
     looked.pvDims = staticDims((m.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
-  }, () => {
-    try {
-      textRead = readTowerFile(dir, 'text');
-    } catch {
-      // read again below, where its error names the text tower
-    }
-  });
+  }, readText);
   fileHashes['onnx/vision_model.onnx'] = vis.sha256;
   let txt;
   try {
+    const read = await (pending.text ?? readText());
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, textRead ?? readTowerFile(dir, 'text'), (m) => {
+    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, read, (m) => {
       looked.rows = embeddingRows(m, 'input_ids');
     });
   } catch (e) {
