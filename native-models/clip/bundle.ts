@@ -171,12 +171,19 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
   return basename(dir);
 }
 
-export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null; gradientPrepack?: boolean }): Promise<ClipBundle> {
+/**
+ * Loads a bundle. `towerPrepack` (default true): whether the towers' sessions pre-pack their weights
+ * (runtime/session.ts `prepack`), as `gradientPrepack` decides for the gradient graphs: packing costs
+ * ViT-B/32's towers 0.3 s of load and pays back over many runs (the metrics' deletion and insertion
+ * curves: 31 image passes), not over the handful of a quick CLI explanation.
+ */
+export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null; gradientPrepack?: boolean; towerPrepack?: boolean }): Promise<ClipBundle> {
   dir = resolve(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
   const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
   if (missing.length) throw new BundleError(`${dir}: not a complete CLIP bundle, missing ${missing.join(', ')}`);
   const prefer = opts?.prefer ?? 'auto';
+  const prepack = opts?.towerPrepack ?? true;
   const config = readJson(dir, 'config.json');
   const vcfg = obj(config.vision_config);
   const tcfg = obj(config.text_config);
@@ -203,7 +210,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
     pending.text.catch(() => undefined);
     return pending.text;
   };
-  const vis = await openTower('vision', dir, nib, prefer, int(vcfg.num_hidden_layers), warnings, modelType, readTowerFile(dir, 'vision'), (m) => {
+  const vis = await openTower('vision', dir, nib, { prefer, prepack }, int(vcfg.num_hidden_layers), warnings, modelType, readTowerFile(dir, 'vision'), (m) => {
     looked.pvDims = staticDims((m.graph?.input ?? []).find((i) => i.name === 'pixel_values'));
   }, readText);
   fileHashes['onnx/vision_model.onnx'] = vis.sha256;
@@ -211,7 +218,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   try {
     const read = await (pending.text ?? readText());
     // Where the accelerator failed for the vision tower, do not try it (and log its error) again.
-    txt = await openTower('text', dir, nib, vis.provider === 'cpu' ? 'cpu' : prefer, int(tcfg.num_hidden_layers), warnings, modelType, read, (m) => {
+    txt = await openTower('text', dir, nib, { prefer: vis.provider === 'cpu' ? 'cpu' : prefer, prepack }, int(tcfg.num_hidden_layers), warnings, modelType, read, (m) => {
       looked.rows = embeddingRows(m, 'input_ids');
     });
   } catch (e) {

@@ -151,12 +151,6 @@ export interface TowerFile {
   sha256: Promise<string>;
 }
 
-let towerPrepack = true;
-/** Whether tower sessions pre-pack their weights (runtime/session.ts `prepack`; `npm run bench startup` compares both). */
-export function setTowerPrepack(on: boolean): void {
-  towerPrepack = on;
-}
-
 /**
  * Reads a tower's file into shared memory and starts hashing it there: the hash recorded for the
  * bundle is of the very bytes parsed and loaded, read once, computed while the main thread parses.
@@ -338,7 +332,7 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
  * weights are not held twice while the session is built. `beforeSession` runs just before that
  * (the bundle starts reading the next tower there).
  */
-export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, prefer: Prefer, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
+export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, session: { prefer: Prefer; prepack: boolean }, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
   const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, read, look);
   let sha256: string;
   try {
@@ -354,7 +348,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   try {
     beforeSession?.();
     await releaseGarbage();
-    info = await createSession('file' in graph ? graph.file : graph.bytes, { prefer, prepack: towerPrepack });
+    info = await createSession('file' in graph ? graph.file : graph.bytes, session);
   } catch (e) {
     throw new BundleError(`${tower.file}: onnxruntime cannot load it: ${(e as Error).message}`);
   } finally {

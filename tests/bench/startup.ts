@@ -16,7 +16,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain, prepareExplainer } from '../../native-models/explain/index';
-import { setTowerPrepack } from '../../native-models/clip/tower';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
 import { median, phantom } from './scan';
 import { appVersion } from '../../electron/version';
@@ -42,11 +41,10 @@ interface ChildResult {
 }
 
 async function child(dir: string, cacheDir: string, prepack: boolean, prepare: boolean, towersPrepack: boolean): Promise<ChildResult> {
-  setTowerPrepack(towersPrepack);
   // Keyed as the CLI keys it (graphCacheIn), so the CLI row below finds these entries.
   const cache = new GraphCache(cacheDir, { candorVersion: appVersion() });
   let t = performance.now();
-  const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache, gradientPrepack: prepack });
+  const bundle = await loadClipBundle(dir, { prefer: 'cpu', graphCache: cache, gradientPrepack: prepack, towerPrepack: towersPrepack });
   const loadS = (performance.now() - t) / 1000;
   t = performance.now();
   // The app's path: the default graphs built (and warmed) while the reader looks, before the first click.

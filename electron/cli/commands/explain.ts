@@ -166,10 +166,8 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) (await import('../../dicom-export/index')).refuseNonDicom(values.image, scanSummary.format);
-    // One explanation per process: graphs created fast beat graphs that run fast (explain/graphs.ts
-    // gradientSession). Not for a finding recorded in the audit log: packing changes the float rounding
-    // (~1e-10), and a finding must replay bit for bit in the app, which packs.
-    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), gradientPrepack: allSentences || record !== null });
+    const packing = sessionPacking({ recorded: record !== null, allSentences, sanity: flags.has('sanity'), curves: !flags.has('no-metrics') && !flags.has('no-curves') });
+    bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), ...packing });
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
@@ -235,6 +233,18 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     recorder?.close();
     await bundle?.dispose();
   }
+}
+
+/**
+ * Which sessions pre-pack their weights for one CLI explanation. One explanation per process:
+ * sessions created fast beat sessions that run fast (explain/graphs.ts gradientSession), unless many
+ * runs follow (every sentence, the sanity check's re-runs; for the towers, the metrics' 31 curve
+ * images on ViT-B/32). Always packed for a finding recorded in the audit log: packing changes the
+ * float rounding (~1e-10), and a finding must replay bit for bit in the app, which packs.
+ */
+export function sessionPacking(run: { recorded: boolean; allSentences: boolean; sanity: boolean; curves: boolean }): { gradientPrepack: boolean; towerPrepack: boolean } {
+  const packed = run.recorded || run.allSentences || run.sanity;
+  return { gradientPrepack: packed, towerPrepack: packed || run.curves };
 }
 
 /** The explanation's DICOM objects (of the recorded finding, when there is one) in `outDir`. */
