@@ -11,7 +11,6 @@ import type { ClipBundle } from '../clip/bundle';
 import { createSession, parseModel, serializeModel } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
 import { int8Units } from '../runtime/int8-units';
-import { runTailGrad } from './core';
 import { cached, checkLayer, cutTail, diskCached, gradientSession, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 import type { Precision } from './types';
@@ -151,18 +150,3 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
   return p;
 }
 
-/**
- * One run of NIB's graph at `batch` steps on constant inputs: onnxruntime sizes a session's buffers on
- * its first run, so after this the reader's first explanation runs nearly as fast as the ones after it
- * (ViT-B/32 image map 0.19 s against 0.16 s warm, npm run bench startup: the app path).
- * The text side runs at the probe text's length: a report of another length still finds most
- * buffers sized.
- */
-export async function warmNibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision, batch: number): Promise<void> {
-  const graph = await nibGradient(bundle, kind, layer, precision);
-  const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
-  const T = ids ? ids.length : graph.tower.tokens;
-  const D = graph.tower.width;
-  const fill = (n: number): Float32Array => new Float32Array(n).fill(0.01);
-  await runTailGrad(graph, fill(batch * T * D), batch, T, D, fill(bundle.projectionDim), ids, fill(T * D));
-}
