@@ -201,8 +201,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   const modelType = typeof config.model_type === 'string' ? config.model_type : null;
   // What loading needs from each parsed model is read while openTower holds it (it lets it go after).
   const looked: { pvDims: ReturnType<typeof staticDims>; rows: number | null } = { pvDims: null, rows: null };
-  // The text tower's file is read on the thread pool, and its hash started, while onnxruntime builds
-  // the vision session on this thread. Marked handled at once: a failed read is reported where it is
+  // The text tower's file is read and hashed on a worker thread while onnxruntime builds the vision
+  // session on this thread. Marked handled at once: a failed read is reported where it is
   // awaited (naming the text tower), or not at all where the vision tower failed first.
   const pending: { text: Promise<TowerFile> | null } = { text: null };
   const readText = (): Promise<TowerFile> => {

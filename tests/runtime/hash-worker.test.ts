@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileSha256OffThread, sha256OffThread, sharedBytes } from '../../native-models/runtime/hash-worker';
+import { fileSha256OffThread, readFileOffThread, sha256OffThread, sharedBytes } from '../../native-models/runtime/hash-worker';
 import { testTempDir } from '../temp-dir';
 
 const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -39,4 +39,25 @@ test("a file is read and hashed on a worker thread; a missing file's error is re
   writeFileSync(join(dir, 'f.bin'), data);
   assert.equal(await fileSha256OffThread(join(dir, 'f.bin')), hex(data));
   await assert.rejects(fileSha256OffThread(join(dir, 'missing.bin')), /ENOENT|no such file/);
+});
+
+test('a file is read into shared memory and hashed on a worker thread: the bytes land where asked, the room after is left alone', async () => {
+  const dir = testTempDir('candor-hash-read-');
+  const data = pattern((5 << 20) + 3);
+  writeFileSync(join(dir, 'f.bin'), data);
+  const into = sharedBytes(data.length + 64).fill(9);
+  const job = readFileOffThread(join(dir, 'f.bin'), into, data.length);
+  assert.ok(job, 'a worker starts here');
+  assert.equal(await job.read, data.length);
+  assert.ok(Buffer.from(data).equals(into.subarray(0, data.length)), 'the file\'s bytes');
+  assert.ok(into.subarray(data.length).every((b) => b === 9), 'nothing past them');
+  assert.equal(await job.sha256, hex(data));
+});
+
+test('reading a missing file off-thread rejects both the read and the hash; a buffer not in shared memory is refused', async () => {
+  const job = readFileOffThread(join(testTempDir('candor-hash-read-'), 'none.bin'), sharedBytes(16), 16);
+  assert.ok(job);
+  await assert.rejects(job.read, /ENOENT|no such file/);
+  await assert.rejects(job.sha256, /ENOENT|no such file/);
+  assert.throws(() => readFileOffThread('x', Buffer.alloc(16), 16), /sharedBytes/);
 });
