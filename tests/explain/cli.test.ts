@@ -80,9 +80,11 @@ test('candor explain --no-curves: the same four confidence metrics as with the c
   const full = await run([], 'full');
   const quick = await run(['--no-curves'], 'quick');
   assert.deepEqual(Object.keys(quick.metrics).sort(), ['tdrop', 'tincr', 'vdrop', 'vincr']);
-  for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr']) assert.equal(quick.metrics[k], full.metrics[k], k);
+  // Not bit for bit: a quick run's towers do not pre-pack their weights (sessionPacking), which moves the float rounding.
+  for (const k of ['vdrop', 'vincr', 'tdrop', 'tincr']) assert.ok(Math.abs(quick.metrics[k] - full.metrics[k]) <= 1e-4, `${k}: ${quick.metrics[k]} against ${full.metrics[k]}`);
   assert.ok(Number.isFinite(full.metrics.deletionAuc) && Number.isFinite(full.metrics.insertionAuc));
-  assert.deepEqual(quick.image.tokenScores, full.image.tokenScores, 'the map does not depend on the metrics');
+  const scale = Math.max(...full.image.tokenScores.map(Math.abs));
+  assert.ok(maxAbsDiff(quick.image.tokenScores, full.image.tokenScores) <= 1e-6 * scale, 'the map does not depend on the metrics');
 });
 
 test('candor explain --json with 20 steps (> 16) equals the one-step-at-a-time oracle (--batch 7 and 16)', async () => {
