@@ -83,16 +83,18 @@ export function defaultLayer(layers: number): number {
 /**
  * Builds NIB's graphs at the layer (both towers; from the disk cache when the bundle has one) and the
  * text metrics' graph ahead of the first explanation, which otherwise pays for them (seconds for a
- * ViT-B/32), then makes one whole explanation (without metrics) of a synthetic scan with them. A run
- * of each graph alone left the first click 9–161 ms (median 37) slower than a warm one; the whole
- * path (its JavaScript compiled, each session's buffers sized at a real batch) leaves −12–1 ms
- * (ViT-B/32, six fresh processes each way, measured). Metrics are not warmed: a warm-up of the curves
- * at another batch made the first real curves slower, not faster. Call after loading a bundle; safe
- * to call twice, and an explanation that arrives meanwhile waits for the same graphs rather than
- * building them again.
+ * ViT-B/32), then makes two whole explanations (without metrics) of a synthetic scan with them:
+ * onnxruntime plans a session's memory from its first runs at a shape, and V8 compiles the
+ * explanation's JavaScript on its first calls. ViT-B/32, eight fresh processes each, first image
+ * map minus a warm one: one run of each graph alone, median 51 ms; one warm-up explanation, 26–37 ms;
+ * two, 6 ms (−7 to 57). Metrics are not warmed: a warm-up of the curves at another batch made the
+ * first real curves slower, not faster. Call after loading a bundle; safe to call twice, and an
+ * explanation that arrives meanwhile waits for the same graphs rather than building them again.
  */
 export async function prepareExplainer(bundle: ClipBundle, opts?: { layer?: number; metrics?: boolean; precision?: Precision }): Promise<void> {
-  await explain(bundle, warmUpScan(bundle.imageSize), 'clear lungs', { method: 'nib', target: 'both', layer: opts?.layer, precision: opts?.precision, metrics: false });
+  for (let i = 0; i < 2; i++) {
+    await explain(bundle, warmUpScan(bundle.imageSize), 'clear lungs', { method: 'nib', target: 'both', layer: opts?.layer, precision: opts?.precision, metrics: false });
+  }
   if (opts?.metrics !== false) await scaledTextModel(bundle);
 }
 

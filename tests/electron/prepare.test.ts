@@ -20,12 +20,12 @@ test('explain:prepare builds the chosen layer and precision ahead of the click: 
     const { id: scanId } = await s.call('scan:open', { path: DEMO_SCAN });
     // The default graphs, built when the model loads: prepare waits for them too.
     assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
-    // Built already, the graphs are only warmed by one whole explanation without metrics: each tower's
-    // encoding, then one run of each tower's NIB graph (its 10 steps in one batch); nothing is created.
+    // Built already, the graphs are only warmed by two whole explanations without metrics, each making
+    // both towers' encodings and one run of each tower's NIB graph (its 10 steps in one batch); nothing is created.
     const runs = probe.runsStarted();
     const sessions = probe.created().length;
     assert.deepEqual(await s.call('explain:prepare', {}), { prepared: true });
-    assert.equal(probe.runsStarted() - runs, 4, 'two encodings and one run of each NIB graph');
+    assert.equal(probe.runsStarted() - runs, 8, 'twice: two encodings and one run of each NIB graph');
     assert.equal(probe.created().length, sessions, 'a second prepare creates no session');
     const explainIn = async (layer: number): Promise<number> => {
       const request: Request<'explain:start'> = { scanId, frame: 1, text: TEXT, method: 'nib', layer, steps: 4, target: 'both', precision: 'int8' };
