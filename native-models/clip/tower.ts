@@ -5,13 +5,13 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import { createSession, exposeTensors, parseModel, replaceNodeInBytes, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
 import { releaseGarbage } from '../runtime/memory';
-import { scratchDir } from '../runtime/scratch-dir';
+import { writeScratchFile } from '../runtime/scratch-dir';
 import { readFileOffThread, sha256OffThread, sharedBytes } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
@@ -291,19 +291,7 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
   }
   const edit = kind === 'text' ? tokenScaleEdit(model, inputName) : null;
   const pieces = edit ? scaledInPlace(model, layerInputs, held, edit) : [exposedInPlace(model, layerInputs, held)];
-  let graph: Inspected['graph'];
-  try {
-    const tmp = scratchDir('candor-tower-', pieces.reduce((n, p) => n + p.byteLength, 0));
-    graph = { file: join(tmp, 'model.onnx'), dir: tmp };
-    const fd = openSync(graph.file, 'w', 0o600);
-    try {
-      for (const p of pieces) writeSync(fd, p);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    graph = { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
-  }
+  const graph: Inspected['graph'] = writeScratchFile('candor-tower-', 'model.onnx', pieces) ?? { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
   const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
   const ones = (ids: readonly number[]): number[] => ids.map(() => 1);
   look?.(model);

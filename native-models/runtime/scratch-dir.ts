@@ -4,10 +4,10 @@
  * folder, writing it took 0.34–0.80 s per 352 MB (ext4, measured); on a memory-backed one (tmpfs:
  * the user's runtime folder, /dev/shm) 0.14 s. Memory is no worse: a file just written to disk
  * stays in the page cache anyway until it is deleted, which happens as soon as the session exists.
- * A memory-backed folder is used only where it has room for the file with a margin; else the
- * system's temporary folder.
+ * A memory-backed folder is used only where it has room for the file with a margin; else, or where
+ * the write there fails, the system's temporary folder.
  */
-import { mkdtempSync, statfsSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,14 +47,35 @@ export function scratchRoot(bytes: number, candidates: ScratchCandidate[] = memo
   return fits?.dir ?? tmpdir();
 }
 
-/** A new folder only this user can read (mkdtemp: mode 0700), for a scratch file of `bytes`. */
-export function scratchDir(prefix: string, bytes: number): string {
-  const root = scratchRoot(bytes);
-  try {
-    return mkdtempSync(join(root, prefix));
-  } catch (e) {
-    // A memory-backed folder that refuses us (read-only, no permission) is not a reason to fail.
-    if (root === tmpdir()) throw e;
-    return mkdtempSync(join(tmpdir(), prefix));
+/** A new folder only this user can read (mkdtemp: mode 0700) under `root`. */
+function privateDir(root: string, prefix: string): string {
+  return mkdtempSync(join(root, prefix));
+}
+
+/**
+ * `pieces` written, in order, to `name` in a new private folder: on a memory-backed file system where
+ * one has room, else (or where writing there fails: it may have filled since it was measured) in the
+ * system's temporary folder. A failed attempt's folder is removed. Null where no folder takes the
+ * file; the caller then hands onnxruntime the bytes. The caller removes `dir` once the file is read.
+ */
+export function writeScratchFile(prefix: string, name: string, pieces: readonly Uint8Array[], candidates: ScratchCandidate[] = memoryBackedCandidates()): { file: string; dir: string } | null {
+  const bytes = pieces.reduce((n, p) => n + p.byteLength, 0);
+  const roots = [...new Set([scratchRoot(bytes, candidates), tmpdir()])];
+  for (const root of roots) {
+    let dir: string | null = null;
+    try {
+      dir = privateDir(root, prefix);
+      const file = join(dir, name);
+      const fd = openSync(file, 'w', 0o600);
+      try {
+        for (const p of pieces) writeSync(fd, p);
+      } finally {
+        closeSync(fd);
+      }
+      return { file, dir };
+    } catch {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
   }
+  return null;
 }

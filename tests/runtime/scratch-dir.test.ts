@@ -1,11 +1,12 @@
 // Where a tower's one-read temporary file goes (native-models/runtime/scratch-dir.ts): a memory-backed
-// folder with room for it, else the system's temporary folder; the folder is private to this user.
+// folder with room for it, else (or where that fails) the system's temporary folder; private to this user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
-import { memoryBackedCandidates, scratchDir, scratchRoot, type ScratchCandidate } from '../../native-models/runtime/scratch-dir';
+import { dirname, join } from 'node:path';
+import { memoryBackedCandidates, scratchRoot, writeScratchFile, type ScratchCandidate } from '../../native-models/runtime/scratch-dir';
+import { testTempDir } from '../temp-dir';
 
 const TMPFS = 0x01021994;
 const EXT4 = 0xef53;
@@ -37,12 +38,29 @@ test('the candidates are what statfs reports of the runtime folder and /dev/shm 
   }
 });
 
-test('the folder made is private to this user and inside the chosen root', () => {
-  const dir = scratchDir('candor-scratch-test-', 1024);
+test('the file is written whole, in order, into a new folder only this user can read, under the chosen root', () => {
+  const pieces = [Buffer.from('ab'), Buffer.alloc(70_000, 7), Buffer.from('yz')];
+  const out = writeScratchFile('candor-scratch-test-', 'model.onnx', pieces);
+  assert.ok(out);
   try {
-    assert.equal(statSync(dir).mode & 0o777, 0o700);
-    assert.equal(dirname(dir), scratchRoot(1024));
+    assert.ok(readFileSync(out.file).equals(Buffer.concat(pieces)));
+    assert.equal(statSync(out.dir).mode & 0o777, 0o700);
+    assert.equal(statSync(out.file).mode & 0o777, 0o600);
+    assert.equal(dirname(out.dir), scratchRoot(70_004));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(out.dir, { recursive: true, force: true });
+  }
+});
+
+test('a memory-backed folder that cannot take the file falls back to the system temporary folder and leaves nothing behind', () => {
+  const gone = join(testTempDir('candor-scratch-gone-'), 'not-there');
+  const out = writeScratchFile('candor-scratch-test-', 'model.onnx', [Buffer.from('abc')], [{ dir: gone, type: TMPFS, available: 8 * GiB }]);
+  assert.ok(out);
+  try {
+    assert.equal(dirname(out.dir), tmpdir());
+    assert.equal(readFileSync(out.file, 'utf8'), 'abc');
+    assert.ok(!existsSync(gone), 'nothing made where it failed');
+  } finally {
+    rmSync(out.dir, { recursive: true, force: true });
   }
 });
