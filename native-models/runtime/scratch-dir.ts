@@ -47,9 +47,13 @@ export function scratchRoot(bytes: number, candidates: ScratchCandidate[] = memo
   return fits?.dir ?? tmpdir();
 }
 
-/** A new folder only this user can read (mkdtemp: mode 0700) under `root`. */
-function privateDir(root: string, prefix: string): string {
-  return mkdtempSync(join(root, prefix));
+/** All of `bytes`: write(2) may write part of them (a file system filling up) and report no error until the next call. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.byteLength; ) {
+    const n = writeSync(fd, bytes, at, bytes.byteLength - at);
+    if (n <= 0) throw new Error('no progress writing the file');
+    at += n;
+  }
 }
 
 /**
@@ -64,11 +68,12 @@ export function writeScratchFile(prefix: string, name: string, pieces: readonly 
   for (const root of roots) {
     let dir: string | null = null;
     try {
-      dir = privateDir(root, prefix);
+      // mkdtemp: a new folder only this user can read (mode 0700).
+      dir = mkdtempSync(join(root, prefix));
       const file = join(dir, name);
       const fd = openSync(file, 'w', 0o600);
       try {
-        for (const p of pieces) writeSync(fd, p);
+        for (const p of pieces) writeAll(fd, p);
       } finally {
         closeSync(fd);
       }
