@@ -52,7 +52,8 @@ export function cached<T extends { release(): Promise<void> }>(bundle: ClipBundl
   return p;
 }
 
-function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
+/** Where a derived graph runs: on the CPU where the bundle fell back to it, else where the towers run. */
+export function providerOf(bundle: ClipBundle): 'cpu' | 'auto' {
   return bundle.provider === 'cpu' ? 'cpu' : 'auto';
 }
 

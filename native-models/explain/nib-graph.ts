@@ -85,7 +85,7 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
     const folded = fp32.direction !== undefined;
     const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
     // Pre-packed always: the integer kernels pack their int8 weights.
-    const int8Session = { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto', prepack: true } as const;
+    const int8Session = { ...gradientSession(bundle), prepack: true };
     const { session } = await diskCached(bundle, parts, async () => {
       const plain = await tailGradient(bundle, kind, layer);
       const built = folded ? await foldedBytes(bundle, plain) : null;
@@ -149,4 +149,3 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
   p.catch(() => bundle.cache.delete(key));
   return p;
 }
-

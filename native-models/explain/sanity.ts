@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { runTower, type ClipBundle, type Releasable, type Tower } from '../clip/bundle';
 import { createSession, exposeTensors, serializeModel } from '../clip/engine';
 import { checkAbort, ExplainError } from './core';
-import { cached } from './graphs';
+import { cached, providerOf } from './graphs';
 import { spearman, ssim } from './map-similarity';
 import { randomizeBetween } from './randomize-layers';
 import type { SanityCheck } from './types';
@@ -34,7 +34,7 @@ export function randomizedBundle(bundle: ClipBundle, kind: Kind, from: number, s
     if (!Number.isInteger(from) || from < 0 || from > tower.layers) throw new ExplainError(`${tower.file}: cannot re-draw from layer ${from} (the ${kind} tower has ${tower.layers} layers)`);
     const r = randomizeBetween(tower.model, tower.layerInputs[from], tower.layerInputs[tower.layers], seed);
     if (from < tower.layers && r.tensors.length === 0) throw new ExplainError(`${tower.file}: found no float weights in layers ${from}–${tower.layers - 1} to re-draw for the sanity check`);
-    const info = await createSession(serializeModel(exposeTensors(r.model, tower.layerInputs)), { prefer: bundle.provider === 'cpu' ? 'cpu' : 'auto' });
+    const info = await createSession(serializeModel(exposeTensors(r.model, tower.layerInputs)), { prefer: providerOf(bundle) });
     const copy: Tower = { ...tower, model: r.model, session: info.session };
     const cache = new Map<string, Promise<Releasable>>();
     const S = bundle.imageSize;

@@ -7,24 +7,15 @@ import * as ort from 'onnxruntime-node';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { sessionPacking } from '../../electron/cli/commands/explain';
 import { MINI } from './helpers';
+import { probeForFile } from '../electron/session-probe';
 
-type Create = typeof ort.InferenceSession.create;
+const probe = probeForFile();
 
 /** The options of every session created while `body` runs. */
 async function creations<T>(body: () => Promise<T>): Promise<{ result: T; options: ort.InferenceSession.SessionOptions[] }> {
-  const Cls = ort.InferenceSession as unknown as { create: Create };
-  const orig = Cls.create;
-  const options: ort.InferenceSession.SessionOptions[] = [];
-  Cls.create = async function (this: unknown, ...args: unknown[]) {
-    const o = args.find((a, i) => i > 0 && a !== null && typeof a === 'object' && !ArrayBuffer.isView(a));
-    options.push((o ?? {}) as ort.InferenceSession.SessionOptions);
-    return (orig as (...a: unknown[]) => Promise<ort.InferenceSession>).apply(Cls, args);
-  } as Create;
-  try {
-    return { result: await body(), options };
-  } finally {
-    Cls.create = orig;
-  }
+  const before = probe.createdWith().length;
+  const result = await body();
+  return { result, options: probe.createdWith().slice(before) };
 }
 
 const disabled = (o: ort.InferenceSession.SessionOptions): boolean => (o.extra as { session?: { disable_prepacking?: string } } | undefined)?.session?.disable_prepacking === '1';

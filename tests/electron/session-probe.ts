@@ -14,6 +14,8 @@ export interface SessionProbe {
   /** The event clock: every create, run start, run end and release advances it by one. */
   now(): number;
   created(): Session[];
+  /** The options each session was created with, in creation order ({} where none were given). */
+  createdWith(): ort.InferenceSession.SessionOptions[];
   /** How many times each session was released. */
   releases(session: Session): number;
   /** Runs started after the clock read `t`. */
@@ -37,6 +39,7 @@ export function installSessionProbe(): SessionProbe {
   const origRelease = proto.release;
   let clock = 0;
   const created: Session[] = [];
+  const options: ort.InferenceSession.SessionOptions[] = [];
   const released = new Map<Session, number>();
   const active = new Map<Session, number>();
   const runStarts: number[] = [];
@@ -49,6 +52,9 @@ export function installSessionProbe(): SessionProbe {
     const s = await (origCreate as (...a: unknown[]) => Promise<Session>).apply(Cls, args);
     clock++;
     created.push(s);
+    // create(path | bytes, options) or create(buffer, offset, length, options): the options are the object after the model.
+    const o = args.slice(1).find((a) => a !== null && typeof a === 'object' && !ArrayBuffer.isView(a) && !(a instanceof ArrayBuffer));
+    options.push((o ?? {}) as ort.InferenceSession.SessionOptions);
     return s;
   } as typeof Cls.create;
   proto.run = async function (this: Session, ...args: unknown[]) {
@@ -76,6 +82,7 @@ export function installSessionProbe(): SessionProbe {
   return {
     now: () => clock,
     created: () => [...created],
+    createdWith: () => [...options],
     releases: (s) => released.get(s) ?? 0,
     runsStartedAfter: (t) => runStarts.filter((at) => at > t).length,
     runsStarted: () => runStarts.length,
@@ -106,6 +113,7 @@ export function probeForFile(): SessionProbe {
   return {
     now: () => current().now(),
     created: () => current().created(),
+    createdWith: () => current().createdWith(),
     releases: (s) => current().releases(s),
     runsStartedAfter: (t) => current().runsStartedAfter(t),
     runsStarted: () => current().runsStarted(),

@@ -166,12 +166,13 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) (await import('../../dicom-export/index')).refuseNonDicom(values.image, scanSummary.format);
-    const packing = sessionPacking({ recorded: record !== null, allSentences, sanity: flags.has('sanity'), curves: !flags.has('no-metrics') && !flags.has('no-curves') });
+    const measured = { metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves') };
+    const packing = sessionPacking({ recorded: record !== null, allSentences, sanity: flags.has('sanity'), curves: measured.metrics && measured.curves });
     bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), ...packing });
     const quiet = flags.has('quiet');
     if (allSentences) {
       const t0 = performance.now();
-      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves'), sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
+      const all = await explainSentences(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), ...measured, sanity: flags.has('sanity'), onProgress: quiet ? undefined : progressBar(io) });
       const json = {
         input: { image: values.image, frame, scanSha256: sha256, text },
         sentences: all.map(({ sentence: s, explanation: e }) => explanationJson(e, { sentence: { text: s.text, start: s.start, end: s.end, negated: s.negated, cue: s.cue, scope: s.scope } })),
@@ -185,7 +186,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
       return 0;
     }
     // One explanation per process: each side's graphs go once its map is made (less memory for the metrics).
-    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves'), sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
+    const e = await explain(bundle, image, text, { method, layer, steps, target, extra, precision, letterbox: flags.has('letterbox'), ...measured, sanity: flags.has('sanity'), releaseGraphs: true, onProgress: quiet ? undefined : progressBar(io) });
     for (const w of e.warnings) io.stderr(`warning: ${w}\n`);
     const explained = completeExplanation(e, scanSummary, frame, text, image.window);
     const recorded = recorder ? recorder.record(explained, scanSummary, io) : null;
