@@ -19,11 +19,11 @@ import { loadScan } from '../../electron/imaging/index';
 import { replayFinding } from '../../electron/services/replay';
 import { installationKey } from '../../db/installation-key';
 import { installationPaths } from '../../db/installation';
+import { MINI } from '../clip/helpers';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DEMO = join(ROOT, 'native-models', 'demo');
 const BUNDLE = join(DEMO, 'bundle');
-const MINI = join(ROOT, '..', 'shared', 'fixtures', 'models', 'mini-clip');
 const study = (n: number) => join(DEMO, 'studies', `demo-0${n}.dcm`);
 const report = (n: number) => join(DEMO, 'studies', `demo-0${n}.report.txt`);
 const dir = mkdtempSync(join(tmpdir(), 'candor-replay-'));
