@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { OnnxError, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel } from '../../native-models/onnx/model';
+import { OnnxError, externalizeWeights, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel, writePieces } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { MINI_CLIP_ONNX } from './fixtures';
@@ -59,6 +59,42 @@ test('external data: a model written with its weights in a side file reads back 
     // a missing side file is named
     rmSync(`${file}.data`);
     assert.throws(() => readModel(file), (e: unknown) => e instanceof OnnxError && /vision_ext\.onnx\.data/.test((e as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('externalizeWeights moves large weights out as aligned views of the parsed bytes, leaves the model as it was, and onnxruntime runs the split identically', async () => {
+  const dir = tmp();
+  try {
+    const bytes = readFileSync(VISION);
+    const m = parseModel(bytes, VISION);
+    const before = serializeModel(m);
+    const split = externalizeWeights(m, 'weights.bin', { minBytes: 4096, align: 4096 });
+    assert.deepEqual(serializeModel(m), before, 'the model given is not changed');
+    const inits = m.graph!.initializer!;
+    const moved = inits.filter((t) => (t.rawData?.byteLength ?? 0) >= 4096);
+    assert.ok(moved.length > 10 && moved.length < inits.length, 'large weights move, small ones stay');
+    assert.equal(split.pieces.length, moved.length);
+    for (const [i, p] of split.pieces.entries()) {
+      assert.equal(p.at % 4096, 0, 'each piece starts on the alignment');
+      assert.equal(p.bytes, moved[i].rawData, 'the piece is the parsed tensor itself, not a copy');
+      assert.equal(p.bytes.buffer, bytes.buffer, 'a view of the bytes read');
+      if (i > 0) assert.ok(p.at >= split.pieces[i - 1].at + split.pieces[i - 1].bytes.byteLength, 'pieces do not overlap');
+    }
+    const last = split.pieces[split.pieces.length - 1];
+    assert.equal(split.size, last.at + last.bytes.byteLength);
+    const out = split.model.graph!.initializer!;
+    assert.equal(out.filter((t) => t.dataLocation === 1).length, moved.length);
+    assert.ok(out.filter((t) => t.dataLocation !== 1).every((t) => (t.rawData?.byteLength ?? 0) < 4096));
+    const fd = openSync(join(dir, 'weights.bin'), 'w');
+    writePieces(fd, split.pieces);
+    closeSync(fd);
+    writeFileSync(join(dir, 'model.onnx'), serializeModel(split.model));
+    assert.ok(statSync(join(dir, 'model.onnx')).size < 100_000);
+    const a = await run(bytes, { pixel_values: pixels(2) });
+    const b = await run(join(dir, 'model.onnx'), { pixel_values: pixels(2) });
+    assert.deepEqual(Array.from(b.image_embeds.data as Float32Array), Array.from(a.image_embeds.data as Float32Array));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
