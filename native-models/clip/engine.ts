@@ -1,6 +1,5 @@
 /** The engine functions this room uses (native-models/onnx, native-models/runtime), in one place. */
-export { parseModel, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/model';
-export { replaceNodeInBytes } from '../onnx/splice';
+export { externalizeWeights, parseModel, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/model';
 export { exposeTensors, extractSubgraph } from '../onnx/surgery';
 export { appendCosineObjective } from '../onnx/objective';
 export { buildGradientModel } from '../onnx/autodiff';

@@ -5,13 +5,13 @@
  * from it takes (the text model's attention mask and token types included).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { createSession, exposeTensors, parseModel, replaceNodeInBytes, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
+import { createSession, exposeTensors, externalizeWeights, parseModel, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from './engine';
 import { releaseGarbage } from '../runtime/memory';
-import { writeScratchFile } from '../runtime/scratch-dir';
+import { removeScratch, writeScratchFiles } from '../runtime/scratch-dir';
 import { readFileOffThread, sha256OffThread, sharedBytes } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
@@ -139,10 +139,7 @@ class ModelCopy {
   }
 }
 
-/** Room after the file's bytes for what exposedInPlace appends (a few hundred bytes per tensor). */
-const APPEND_ROOM = 256 * 1024;
-
-/** A tower's file read once, with room after its bytes, and the SHA-256 of those bytes under way on a worker thread. */
+/** A tower's file read once, and the SHA-256 of those bytes under way on a worker thread. */
 export interface TowerFile {
   file: string;
   /** Null once openTower has let them go (the session is built from a file, not from these). */
@@ -165,7 +162,7 @@ export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
   }
   try {
     const size = fstatSync(fd).size;
-    const bytes = sharedBytes(size + APPEND_ROOM);
+    const bytes = sharedBytes(size);
     let at = 0;
     while (at < size) {
       const n = readSync(fd, bytes, at, size - at, at);
@@ -196,7 +193,7 @@ export async function readTowerFileLater(dir: string, kind: TowerKind): Promise<
   } catch (e) {
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   }
-  const bytes = sharedBytes(size + APPEND_ROOM);
+  const bytes = sharedBytes(size);
   const job = readFileOffThread(file, bytes, size);
   if (!job) return readTowerFile(dir, kind);
   job.sha256.catch(() => undefined);
@@ -208,33 +205,23 @@ export async function readTowerFileLater(dir: string, kind: TowerKind): Promise<
 }
 
 /**
- * The model with `names` as extra graph outputs, without a second copy of its weights: a protobuf
- * parser merges concatenated messages (repeated fields append), so the file's own bytes followed by
- * a ModelProto holding only the new outputs decode as the exposed model. Written into the room left
- * after the bytes read; serialized whole where that room is too small.
+ * The tower as onnxruntime loads it: `names` exposed as extra outputs (and the text tower's
+ * `token_scale`), its large weights in a file beside the graph (externalizeWeights: the weights are
+ * views of the bytes read, written once, mapped by onnxruntime, never copied in memory). Where no
+ * folder takes the files, the whole model as bytes.
  */
-function exposedInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }): Uint8Array {
-  const tail = serializeModel({ graph: { output: addedOutputs(model, names) } });
-  if (tail.byteLength > read.bytes.byteLength - read.size) return serializeModel(exposeTensors(model, names));
-  read.bytes.set(tail, read.size);
-  return read.bytes.subarray(0, read.size + tail.byteLength);
+function loadable(model: ModelProto, names: string[], edit: TokenScaleEdit | null): Inspected['graph'] {
+  const exposed = exposeTensors(edit ? applyTokenScale(model, edit) : model, names);
+  const split = externalizeWeights(exposed, TOWER_WEIGHTS);
+  const graph = serializeModel(split.model);
+  const written = writeScratchFiles('candor-tower-', [
+    { name: 'model.onnx', pieces: [{ at: 0, bytes: graph }] },
+    { name: TOWER_WEIGHTS, pieces: split.pieces },
+  ]);
+  return written ? { file: written.paths[0], dir: written.dir } : { bytes: serializeModel(exposed) };
 }
 
-/** The graph outputs exposeTensors adds for `names`. */
-function addedOutputs(model: ModelProto, names: string[]): ValueInfoProto[] {
-  const have = new Set((model.graph?.output ?? []).map((o) => o.name));
-  return (exposeTensors(model, names).graph?.output ?? []).filter((o) => !have.has(o.name));
-}
-
-/**
- * The text model with `token_scale` and `names` exposed, as pieces of the file's own bytes around
- * the edited lookup node (splice.ts): no second copy of the text weights in memory while the session
- * is built (ViT-B/32's text tower: 254 MB); serialized whole where the bytes are not laid out plainly.
- */
-function scaledInPlace(model: ModelProto, names: string[], read: { bytes: Buffer; size: number }, edit: TokenScaleEdit): Uint8Array[] {
-  const pieces = replaceNodeInBytes(read.bytes.subarray(0, read.size), edit.index, edit.nodes, { graph: { input: [edit.input], output: addedOutputs(model, names) } });
-  return pieces ?? [serializeModel(exposeTensors(applyTokenScale(model, edit), names))];
-}
+const TOWER_WEIGHTS = 'weights.bin';
 
 /** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
 interface Inspected {
@@ -247,10 +234,9 @@ interface Inspected {
 function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look: ((model: ModelProto) => void) | undefined): Inspected {
   const file = read.file;
   if (!read.bytes) throw new Error(`${file}: the tower's bytes were already released`);
-  const held = { bytes: read.bytes, size: read.size };
   let model: ModelProto;
   try {
-    model = parseModel(held.bytes.subarray(0, held.size), file);
+    model = parseModel(read.bytes.subarray(0, read.size), file);
   } catch (e) {
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   }
@@ -290,8 +276,7 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
     if (configLayers !== null && layerInputs.length - 1 !== configLayers) warnings.push(`${kind} tower: found ${layerInputs.length - 1} encoder layers, config.json says ${configLayers}`);
   }
   const edit = kind === 'text' ? tokenScaleEdit(model, inputName) : null;
-  const pieces = edit ? scaledInPlace(model, layerInputs, held, edit) : [exposedInPlace(model, layerInputs, held)];
-  const graph: Inspected['graph'] = writeScratchFile('candor-tower-', 'model.onnx', pieces) ?? { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
+  const graph = loadable(model, layerInputs, edit);
   const idsElem = realInputs.find((i) => i.name === inputName)?.type?.tensorType?.elemType;
   const ones = (ids: readonly number[]): number[] => ids.map(() => 1);
   look?.(model);
@@ -315,9 +300,9 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
  * while it is held), then its session. The file's hash is awaited before the session is made (it
  * ran meanwhile), so the bytes are not held while onnxruntime builds the session. The parsed model
  * and the graph's bytes are let go and collected before onnxruntime loads the graph, and
- * onnxruntime loads it from a file: it needs about half the peak memory for a path as for the same
- * bytes in memory (ViT-B/32 vision tower alone: 483 against 1012 MiB peak RSS, measured), so the
- * weights are not held twice while the session is built. `beforeSession` runs just before that
+ * onnxruntime loads it from files, mapping the weights (`loadable`): it needs about half the peak
+ * memory for a path as for the same bytes in memory (ViT-B/32 vision tower alone: 483 against 1012
+ * MiB peak RSS, measured), so the weights are not held twice while the session is built. `beforeSession` runs just before that
  * (the bundle starts reading the next tower there).
  */
 export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, session: { prefer: Prefer; prepack: boolean }, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
@@ -327,7 +312,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
     sha256 = await read.sha256;
   } catch (e) {
     read.bytes = null;
-    if ('dir' in graph) rmSync(graph.dir, { recursive: true, force: true });
+    if ('dir' in graph) removeScratch(graph.dir);
     throw new BundleError(`${read.file}: cannot hash the model: ${(e as Error).message}`);
   }
   read.bytes = null;
@@ -340,7 +325,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   } catch (e) {
     throw new BundleError(`${tower.file}: onnxruntime cannot load it: ${(e as Error).message}`);
   } finally {
-    if ('dir' in graph) rmSync(graph.dir, { recursive: true, force: true });
+    if ('dir' in graph) removeScratch(graph.dir);
   }
   return {
     tower: {

@@ -1,15 +1,17 @@
 /**
- * A private temporary folder for a file that onnxruntime reads once and that is deleted right after
- * (a tower with its hidden states exposed: 254–352 MB for ViT-B/32). On a disk-backed temporary
- * folder, writing it took 0.34–0.80 s per 352 MB (ext4, measured); on a memory-backed one (tmpfs:
- * the user's runtime folder, /dev/shm) 0.14 s. Memory is no worse: a file just written to disk
- * stays in the page cache anyway until it is deleted, which happens as soon as the session exists.
- * A memory-backed folder is used only where it has room for the file with a margin; else, or where
+ * A private temporary folder for what onnxruntime loads a tower from (ViT-B/32: its graph, and its
+ * weights, 254–352 MB, as external data that onnxruntime maps into memory), deleted as soon as the
+ * session exists: on Linux and macOS a deleted file stays readable while it is mapped. On a
+ * disk-backed temporary folder, writing it took 0.34–0.80 s per 352 MB (ext4, measured); on a
+ * memory-backed one (tmpfs: the user's runtime folder, /dev/shm) 0.14 s. Memory is no worse: the
+ * weights are then resident once, in the mapped file, whichever folder holds it.
+ * A memory-backed folder is used only where it has room for the files with a margin; else, or where
  * the write there fails, the system's temporary folder.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writePieces } from '../onnx/model';
 
 /** statfs f_type of Linux's memory-backed file systems. */
 const MEMORY_FS = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
@@ -47,40 +49,81 @@ export function scratchRoot(bytes: number, candidates: ScratchCandidate[] = memo
   return fits?.dir ?? tmpdir();
 }
 
-/** All of `bytes`: write(2) may write part of them (a file system filling up) and report no error until the next call. */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.byteLength; ) {
-    const n = writeSync(fd, bytes, at, bytes.byteLength - at);
-    if (n <= 0) throw new Error('no progress writing the file');
-    at += n;
-  }
+/** A file to write: each piece's bytes at its offset. */
+export interface ScratchFile {
+  name: string;
+  pieces: readonly { at: number; bytes: Uint8Array }[];
+}
+
+function extent(f: ScratchFile): number {
+  return f.pieces.reduce((n, p) => Math.max(n, p.at + p.bytes.byteLength), 0);
 }
 
 /**
- * `pieces` written, in order, to `name` in a new private folder: on a memory-backed file system where
- * one has room, else (or where writing there fails: it may have filled since it was measured) in the
- * system's temporary folder. A failed attempt's folder is removed. Null where no folder takes the
- * file; the caller then hands onnxruntime the bytes. The caller removes `dir` once the file is read.
+ * `files` written into a new private folder: on a memory-backed file system where one has room for
+ * them all, else (or where writing there fails: it may have filled since it was measured) in the
+ * system's temporary folder. A failed attempt's folder is removed. Null where no folder takes them;
+ * the caller then hands onnxruntime bytes. The caller removes `dir` once onnxruntime has read them.
  */
-export function writeScratchFile(prefix: string, name: string, pieces: readonly Uint8Array[], candidates: ScratchCandidate[] = memoryBackedCandidates()): { file: string; dir: string } | null {
-  const bytes = pieces.reduce((n, p) => n + p.byteLength, 0);
+export function writeScratchFiles(prefix: string, files: readonly ScratchFile[], candidates: ScratchCandidate[] = memoryBackedCandidates()): { dir: string; paths: string[] } | null {
+  const bytes = files.reduce((n, f) => n + extent(f), 0);
   const roots = [...new Set([scratchRoot(bytes, candidates), tmpdir()])];
   for (const root of roots) {
+    sweepStale(root, prefix);
     let dir: string | null = null;
     try {
       // mkdtemp: a new folder only this user can read (mode 0700).
-      dir = mkdtempSync(join(root, prefix));
-      const file = join(dir, name);
-      const fd = openSync(file, 'w', 0o600);
-      try {
-        for (const p of pieces) writeAll(fd, p);
-      } finally {
-        closeSync(fd);
-      }
-      return { file, dir };
+      const made = mkdtempSync(join(root, prefix));
+      dir = made;
+      const paths = files.map((f) => {
+        const path = join(made, f.name);
+        const fd = openSync(path, 'w', 0o600);
+        try {
+          writePieces(fd, f.pieces);
+        } finally {
+          closeSync(fd);
+        }
+        return path;
+      });
+      return { dir, paths };
     } catch {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
   return null;
+}
+
+/**
+ * Removes a scratch folder once onnxruntime has loaded from it. Windows refuses to delete a file
+ * that is mapped (onnxruntime maps the weights for the session's life): such a folder stays, and a
+ * later writeScratchFiles removes it once it is a day old.
+ */
+export function removeScratch(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Left for sweepStale.
+  }
+}
+
+const STALE_MS = 24 * 3600_000;
+
+/** Folders of `prefix` in `root` left a day ago or more (a crashed process; a file Windows kept mapped). */
+export function sweepStale(root: string, prefix: string, now = Date.now()): void {
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const path = join(root, n);
+    try {
+      const s = lstatSync(path);
+      const mine = process.getuid ? s.uid === process.getuid() : true;
+      if (s.isDirectory() && mine && now - s.mtimeMs >= STALE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another user's, or in use: not ours to remove.
+    }
+  }
 }

@@ -1,11 +1,11 @@
-// Where a tower's one-read temporary file goes (native-models/runtime/scratch-dir.ts): a memory-backed
+// Where a tower's temporary files go (native-models/runtime/scratch-dir.ts): a memory-backed
 // folder with room for it, else (or where that fails) the system's temporary folder; private to this user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { memoryBackedCandidates, scratchRoot, writeScratchFile, type ScratchCandidate } from '../../native-models/runtime/scratch-dir';
+import { memoryBackedCandidates, removeScratch, scratchRoot, sweepStale, writeScratchFiles, type ScratchCandidate } from '../../native-models/runtime/scratch-dir';
 import { testTempDir } from '../temp-dir';
 
 const TMPFS = 0x01021994;
@@ -38,29 +38,60 @@ test('the candidates are what statfs reports of the runtime folder and /dev/shm 
   }
 });
 
-test('the file is written whole, in order, into a new folder only this user can read, under the chosen root', () => {
-  const pieces = [Buffer.from('ab'), Buffer.alloc(70_000, 7), Buffer.from('yz')];
-  const out = writeScratchFile('candor-scratch-test-', 'model.onnx', pieces);
+const at0 = (bytes: Uint8Array): { at: number; bytes: Uint8Array } => ({ at: 0, bytes });
+
+test('each file is written whole, each piece at its offset, into a new folder only this user can read, under the chosen root', () => {
+  const weights = [{ at: 0, bytes: Buffer.from('ab') }, { at: 4096, bytes: Buffer.alloc(70_000, 7) }, { at: 4096 + 73_728, bytes: Buffer.from('yz') }];
+  const out = writeScratchFiles('candor-scratch-test-', [{ name: 'model.onnx', pieces: [at0(Buffer.from('graph'))] }, { name: 'weights.bin', pieces: weights }]);
   assert.ok(out);
   try {
-    assert.ok(readFileSync(out.file).equals(Buffer.concat(pieces)));
+    assert.deepEqual(out.paths, [join(out.dir, 'model.onnx'), join(out.dir, 'weights.bin')]);
+    assert.equal(readFileSync(out.paths[0], 'utf8'), 'graph');
+    const back = readFileSync(out.paths[1]);
+    assert.equal(back.byteLength, 4096 + 73_728 + 2);
+    for (const p of weights) assert.ok(back.subarray(p.at, p.at + p.bytes.byteLength).equals(p.bytes), `piece at ${p.at}`);
+    assert.ok(back.subarray(2, 4096).every((b) => b === 0), 'the gap between pieces reads as zeros');
     assert.equal(statSync(out.dir).mode & 0o777, 0o700);
-    assert.equal(statSync(out.file).mode & 0o777, 0o600);
-    assert.equal(dirname(out.dir), scratchRoot(70_004));
+    for (const f of out.paths) assert.equal(statSync(f).mode & 0o777, 0o600);
+    assert.equal(dirname(out.dir), scratchRoot(5 + 4096 + 73_730));
+  } finally {
+    removeScratch(out.dir);
+  }
+  assert.ok(!existsSync(out.dir), 'removed');
+  removeScratch(out.dir); // already gone: no error
+});
+
+test('a memory-backed folder that cannot take the files falls back to the system temporary folder and leaves nothing behind', () => {
+  const gone = join(testTempDir('candor-scratch-gone-'), 'not-there');
+  const out = writeScratchFiles('candor-scratch-test-', [{ name: 'model.onnx', pieces: [at0(Buffer.from('abc'))] }], [{ dir: gone, type: TMPFS, available: 8 * GiB }]);
+  assert.ok(out);
+  try {
+    assert.equal(dirname(out.dir), tmpdir());
+    assert.equal(readFileSync(out.paths[0], 'utf8'), 'abc');
+    assert.ok(!existsSync(gone), 'nothing made where it failed');
   } finally {
     rmSync(out.dir, { recursive: true, force: true });
   }
 });
 
-test('a memory-backed folder that cannot take the file falls back to the system temporary folder and leaves nothing behind', () => {
-  const gone = join(testTempDir('candor-scratch-gone-'), 'not-there');
-  const out = writeScratchFile('candor-scratch-test-', 'model.onnx', [Buffer.from('abc')], [{ dir: gone, type: TMPFS, available: 8 * GiB }]);
-  assert.ok(out);
-  try {
-    assert.equal(dirname(out.dir), tmpdir());
-    assert.equal(readFileSync(out.file, 'utf8'), 'abc');
-    assert.ok(!existsSync(gone), 'nothing made where it failed');
-  } finally {
-    rmSync(out.dir, { recursive: true, force: true });
-  }
+test('folders of the prefix left a day ago or more are swept; newer ones, and other names, are kept', () => {
+  const root = testTempDir('candor-scratch-sweep-');
+  const day = 24 * 3600_000;
+  const now = Date.now();
+  const made = (name: string, ageMs: number): string => {
+    const d = join(root, name);
+    mkdirSync(d);
+    writeFileSync(join(d, 'weights.bin'), 'x');
+    const t = new Date(now - ageMs);
+    utimesSync(d, t, t);
+    return d;
+  };
+  const old = made('candor-tower-old', day + 60_000);
+  const fresh = made('candor-tower-fresh', day - 60_000);
+  const other = made('someone-else-old', 3 * day);
+  sweepStale(root, 'candor-tower-', now);
+  assert.ok(!existsSync(old), 'a day-old scratch folder is removed');
+  assert.ok(existsSync(fresh), 'a newer one may be in use: kept');
+  assert.ok(existsSync(other), 'not ours: kept');
+  sweepStale(join(root, 'no-such-folder'), 'candor-tower-', now); // an unreadable root: no error
 });
