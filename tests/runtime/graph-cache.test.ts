@@ -3,12 +3,14 @@
 // entries used longest ago; the key changes with what the graph depends on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';
 import { nibGradient } from '../../native-models/explain/nib-graph';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
+import { serializeModel } from '../../native-models/onnx/model';
 import { MINI, REF, readCase, readPng } from '../clip/helpers';
 import { testTempDir } from '../temp-dir';
 
@@ -28,8 +30,8 @@ async function explainWith(cache: GraphCache | null): Promise<{ image: number[];
   }
 }
 
-function graphFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => join(dir, f));
+function entryFiles(dir: string, ext: 'onnx' | 'weights'): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith(`.${ext}`)).map((f) => join(dir, f));
 }
 
 test('a graph from the cache explains exactly as the derived one; nothing is derived again', async () => {
@@ -47,12 +49,14 @@ test('a graph from the cache explains exactly as the derived one; nothing is der
   assert.equal(second.stats.written, 0, 'and the plain tails are not derived to make them');
 });
 
-for (const damage of ['truncated', 'flipped byte', 'garbage record', 'graph missing'] as const) {
-  test(`a ${damage} entry is derived again and rewritten, and the explanation is unchanged`, async () => {
+for (const [damage, ext] of [['truncated', 'onnx'], ['flipped byte', 'onnx'], ['garbage record', 'onnx'], ['emptied', 'onnx'], ['truncated', 'weights'], ['flipped byte', 'weights'], ['emptied', 'weights']] as const) {
+  test(`a ${damage} entry (${ext === 'onnx' ? 'the graph' : 'its weights'}) is derived again and rewritten, and the explanation is unchanged`, async () => {
     const dir = testTempDir('candor-graph-cache-');
     const derived = await explainWith(new GraphCache(dir, { candorVersion: 'test' }));
-    for (const f of graphFiles(dir)) {
-      const json = f.replace(/\.onnx$/, '.json');
+    const files = entryFiles(dir, ext);
+    assert.ok(files.length >= 2, `each graph has its ${ext} file`);
+    for (const f of files) {
+      const json = f.replace(/\.\w+$/, '.json');
       if (damage === 'truncated') truncateSync(f, Math.floor(statSync(f).size / 2));
       if (damage === 'flipped byte') {
         const b = readFileSync(f);
@@ -60,7 +64,7 @@ for (const damage of ['truncated', 'flipped byte', 'garbage record', 'graph miss
         writeFileSync(f, b);
       }
       if (damage === 'garbage record') writeFileSync(json, '{"format": 1, "bytes": ');
-      if (damage === 'graph missing') truncateSync(f, 0);
+      if (damage === 'emptied') truncateSync(f, 0);
     }
     const cache = new GraphCache(dir, { candorVersion: 'test' });
     assert.deepEqual(await explainWith(cache), derived);
@@ -72,6 +76,30 @@ for (const damage of ['truncated', 'flipped byte', 'garbage record', 'graph miss
     assert.equal(healed.stats.hits, 2);
   });
 }
+
+test('an entry keeps its large weights in a file of their own, which onnxruntime maps; the graph file is small', async () => {
+  const dir = testTempDir('candor-graph-cache-');
+  await explainWith(new GraphCache(dir, { candorVersion: 'test' }));
+  const graphs = entryFiles(dir, 'onnx');
+  assert.equal(entryFiles(dir, 'weights').length, graphs.length);
+  for (const g of graphs) {
+    const w = g.replace(/\.onnx$/, '.weights');
+    assert.ok(statSync(g).size * 4 < statSync(w).size, `${g}: the weights are out of the graph file`);
+    const record = JSON.parse(readFileSync(g.replace(/\.onnx$/, '.json'), 'utf8')) as { weights: { bytes: number; sha256: string } };
+    assert.equal(record.weights.bytes, statSync(w).size);
+    assert.equal(record.weights.sha256, createHash('sha256').update(readFileSync(w)).digest('hex'));
+  }
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: new GraphCache(dir, { candorVersion: 'test' }) });
+  try {
+    await nibGradient(bundle, 'vision', 1);
+    if (process.platform === 'linux') {
+      const maps = readFileSync('/proc/self/maps', 'utf8');
+      assert.ok(graphs.some((g) => maps.includes(g.replace(/\.onnx$/, '.weights'))), 'the session maps the cached weights');
+    }
+  } finally {
+    await bundle.dispose();
+  }
+});
 
 test('another Candor version, layer or graph is another entry', () => {
   const a = new GraphCache('/nowhere', { candorVersion: '1.0.0' });
@@ -86,8 +114,10 @@ test('another Candor version, layer or graph is another entry', () => {
 
 test('the size cap removes the entries used longest ago, and a hit counts as a use', async () => {
   const dir = testTempDir('candor-graph-cache-cap-');
-  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 10_000 });
-  const kib = (n: number): Uint8Array => new Uint8Array(n * 1024).fill(n);
+  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 12_000 });
+  // A graph whose one weight is `n` KiB.
+  const kib = (n: number): Uint8Array =>
+    serializeModel({ irVersion: 8, opsetImport: [{ version: 14 }], graph: { node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], initializer: [{ name: 'w', dataType: 1, dims: [n * 256], rawData: new Uint8Array(n * 1024).fill(n) }], output: [{ name: 'y' }] } });
   for (const n of [1, 2, 3]) {
     cache.put({ n }, kib(3), { n });
     await cache.flush();
