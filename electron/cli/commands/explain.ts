@@ -167,7 +167,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const { image, sha256, summary: scanSummary } = await scanImageFromFile(values.image, frame, window);
     if (values.dicom) (await import('../../dicom-export/index')).refuseNonDicom(values.image, scanSummary.format);
     const measured = { metrics: !flags.has('no-metrics'), curves: !flags.has('no-curves') };
-    const packing = sessionPacking({ recorded: record !== null, allSentences, sanity: flags.has('sanity'), curves: measured.metrics && measured.curves });
+    const packing = sessionPacking({ recorded: record !== null, allSentences, sanity: flags.has('sanity') });
     bundle = await loadClipBundle(values.model, { prefer, graphCache: graphCacheIn(inst.paths.configDir), ...packing });
     const quiet = flags.has('quiet');
     if (allSentences) {
@@ -239,13 +239,15 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
 /**
  * Which sessions pre-pack their weights for one CLI explanation. One explanation per process:
  * sessions created fast beat sessions that run fast (explain/graphs.ts gradientSession), unless many
- * runs follow (every sentence, the sanity check's re-runs; for the towers, the metrics' 31 curve
- * images on ViT-B/32). Always packed for a finding recorded in the audit log: packing changes the
- * float rounding (~1e-10), and a finding must replay bit for bit in the app, which packs.
+ * runs follow (every sentence, the sanity check's re-runs). Not for the metrics' curves either: their
+ * 31 ViT-B/32 images ran 0.13–0.17 s slower on unpacked towers, whose sessions are created 0.36 s
+ * sooner now that they map their weights (three alternated pairs: 3.87–4.03 s against 4.04–4.23 s).
+ * Always packed for a finding recorded in the audit log: packing changes the float rounding
+ * (~1e-10), and a finding must replay bit for bit in the app, which packs.
  */
-export function sessionPacking(run: { recorded: boolean; allSentences: boolean; sanity: boolean; curves: boolean }): { gradientPrepack: boolean; towerPrepack: boolean } {
+export function sessionPacking(run: { recorded: boolean; allSentences: boolean; sanity: boolean }): { gradientPrepack: boolean; towerPrepack: boolean } {
   const packed = run.recorded || run.allSentences || run.sanity;
-  return { gradientPrepack: packed, towerPrepack: packed || run.curves };
+  return { gradientPrepack: packed, towerPrepack: packed };
 }
 
 /** The explanation's DICOM objects (of the recorded finding, when there is one) in `outDir`. */
