@@ -204,11 +204,13 @@ export async function readTowerFileLater(dir: string, kind: TowerKind): Promise<
   }
 }
 
+const TOWER_WEIGHTS = 'weights.bin';
+
 /**
  * The tower as onnxruntime loads it: `names` exposed as extra outputs (and the text tower's
  * `token_scale`), its large weights in a file beside the graph (externalizeWeights: the weights are
  * views of the bytes read, written once, mapped by onnxruntime, never copied in memory). Where no
- * folder takes the files, the whole model as bytes.
+ * folder takes the files, the whole model as bytes (a copy of the weights: the fallback only).
  */
 function loadable(model: ModelProto, names: string[], edit: TokenScaleEdit | null): Inspected['graph'] {
   const exposed = exposeTensors(edit ? applyTokenScale(model, edit) : model, names);
@@ -220,8 +222,6 @@ function loadable(model: ModelProto, names: string[], edit: TokenScaleEdit | nul
   ]);
   return written ? { file: written.paths[0], dir: written.dir } : { bytes: serializeModel(exposed) };
 }
-
-const TOWER_WEIGHTS = 'weights.bin';
 
 /** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
 interface Inspected {
@@ -302,8 +302,8 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
  * and the graph's bytes are let go and collected before onnxruntime loads the graph, and
  * onnxruntime loads it from files, mapping the weights (`loadable`): it needs about half the peak
  * memory for a path as for the same bytes in memory (ViT-B/32 vision tower alone: 483 against 1012
- * MiB peak RSS, measured), so the weights are not held twice while the session is built. `beforeSession` runs just before that
- * (the bundle starts reading the next tower there).
+ * MiB peak RSS, measured), so the weights are not held twice while the session is built.
+ * `beforeSession` runs just before that (the bundle starts reading the next tower there).
  */
 export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, session: { prefer: Prefer; prepack: boolean }, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
   const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, read, look);

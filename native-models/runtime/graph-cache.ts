@@ -172,7 +172,7 @@ export class GraphCache {
   private async check(stem: string, record: EntryRecord<unknown>): Promise<boolean> {
     const matches = async (file: string, r: FileRecord): Promise<boolean> => typeof r.sha256 === 'string' && (await stat(file)).size === r.bytes && (await fileSha256OffThread(file)) === r.sha256;
     try {
-      if (record.format !== GRAPH_CACHE_FORMAT || record.weights === undefined) throw new Error('another format');
+      if (record.format !== GRAPH_CACHE_FORMAT) throw new Error('another format');
       const ok = await Promise.all([matches(`${stem}.onnx`, record), record.weights === null || matches(`${stem}.weights`, record.weights)]);
       if (!ok.every(Boolean)) throw new Error('mismatch');
       return true;
