@@ -10,6 +10,7 @@
  * shapes ([batch, tokens, width]) from one real onnxruntime run per tower.
  */
 import type { GraphCache } from '../runtime/graph-cache';
+import { removeScratch } from '../runtime/scratch-dir';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -101,6 +102,12 @@ function sha256File(file: string): string {
     closeSync(fd);
   }
   return h.digest('hex');
+}
+
+/** A tower's session, then the scratch folder it was loaded from where that could not go while mapped. */
+async function releaseTower(opened: { tower: { session: ort.InferenceSession }; leftover: string | null }): Promise<void> {
+  await opened.tower.session.release();
+  if (opened.leftover) removeScratch(opened.leftover);
 }
 
 /** Releases the derived graphs cached on the bundle (a later use makes them again: from the disk cache where there is one). */
@@ -222,14 +229,14 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       looked.rows = embeddingRows(m, 'input_ids');
     });
   } catch (e) {
-    await vis.tower.session.release();
+    await releaseTower(vis);
     throw e;
   }
   fileHashes['onnx/text_model.onnx'] = txt.sha256;
   const sha256 = createHash('sha256').update(files.map((f) => `${f}\0${fileHashes[f]}\n`).join('')).digest('hex');
   const release = async (): Promise<void> => {
-    await vis.tower.session.release();
-    await txt.tower.session.release();
+    await releaseTower(vis);
+    await releaseTower(txt);
   };
   try {
     // Image size: the export's static size if any, else config / preprocessor.

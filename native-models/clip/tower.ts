@@ -304,8 +304,10 @@ function inspectTower(kind: TowerKind, dir: string, nib: Record<string, unknown>
  * memory for a path as for the same bytes in memory (ViT-B/32 vision tower alone: 483 against 1012
  * MiB peak RSS, measured), so the weights are not held twice while the session is built.
  * `beforeSession` runs just before that (the bundle starts reading the next tower there).
+ * `leftover`: the scratch folder where it could not be removed while mapped (Windows), for the
+ * caller to remove once the session is released.
  */
-export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, session: { prefer: Prefer; prepack: boolean }, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null }> {
+export async function openTower(kind: TowerKind, dir: string, nib: Record<string, unknown> | null, session: { prefer: Prefer; prepack: boolean }, configLayers: number | null, warnings: string[], modelType: string | null, read: TowerFile, look?: (model: ModelProto) => void, beforeSession?: () => void): Promise<{ tower: OpenedTower; sha256: string; provider: string; fallbackReason: string | null; leftover: string | null }> {
   const { tower, copy, graph } = inspectTower(kind, dir, nib, configLayers, warnings, modelType, read, look);
   let sha256: string;
   try {
@@ -318,6 +320,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   read.bytes = null;
   copy.sha256 = sha256;
   let info;
+  let leftover: string | null = null;
   try {
     beforeSession?.();
     await releaseGarbage();
@@ -325,7 +328,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
   } catch (e) {
     throw new BundleError(`${tower.file}: onnxruntime cannot load it: ${(e as Error).message}`);
   } finally {
-    if ('dir' in graph) removeScratch(graph.dir);
+    if ('dir' in graph && !removeScratch(graph.dir)) leftover = graph.dir;
   }
   return {
     tower: {
@@ -339,6 +342,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
     sha256,
     provider: info.provider,
     fallbackReason: info.fallbackReason,
+    leftover,
   };
 }
 

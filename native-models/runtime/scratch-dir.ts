@@ -94,15 +94,17 @@ export function writeScratchFiles(prefix: string, files: readonly ScratchFile[],
 }
 
 /**
- * Removes a scratch folder once onnxruntime has loaded from it. Windows refuses to delete a file
- * that is mapped (onnxruntime maps the weights for the session's life): such a folder stays, and a
- * later writeScratchFiles removes it once it is a day old.
+ * Removes a scratch folder once onnxruntime has loaded from it; false where it could not. Windows
+ * refuses to delete a file that is mapped (onnxruntime maps the weights for the session's life):
+ * the caller tries again once the session is released, and what a crashed process left is removed
+ * by a later writeScratchFiles once it is a day old.
  */
-export function removeScratch(dir: string): void {
+export function removeScratch(dir: string): boolean {
   try {
     rmSync(dir, { recursive: true, force: true });
+    return true;
   } catch {
-    // Left for sweepStale.
+    return false;
   }
 }
 
