@@ -181,8 +181,9 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
 /**
  * Loads a bundle. `towerPrepack` (default true): whether the towers' sessions pre-pack their weights
  * (runtime/session.ts `prepack`), as `gradientPrepack` decides for the gradient graphs: packing costs
- * ViT-B/32's towers 0.3 s of load and pays back over many runs (the metrics' deletion and insertion
- * curves: 31 image passes), not over the handful of a quick CLI explanation.
+ * ViT-B/32's vision tower 0.36 s of load (0.47 against 0.11 s, its weights mapped) and pays back
+ * over many explanations (the app, eval), not over one CLI explanation, its metrics' 31 curve
+ * images included (cli/commands/explain.ts `sessionPacking`).
  */
 export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null; gradientPrepack?: boolean; towerPrepack?: boolean }): Promise<ClipBundle> {
   dir = resolve(dir);
