@@ -104,9 +104,10 @@ function sha256File(file: string): string {
   return h.digest('hex');
 }
 
-/** A tower's session, then the scratch folder it was loaded from where that could not go while mapped. */
-async function releaseTower(opened: { tower: { session: ort.InferenceSession }; leftover: string | null }): Promise<void> {
+/** A tower's session and its weights file, then the scratch folder it was loaded from where that could not go while mapped. */
+async function releaseTower(opened: { tower: { session: ort.InferenceSession; releaseModel(): void }; leftover: string | null }): Promise<void> {
   await opened.tower.session.release();
+  opened.tower.releaseModel();
   if (opened.leftover) removeScratch(opened.leftover);
 }
 

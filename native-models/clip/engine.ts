@@ -1,5 +1,5 @@
 /** The engine functions this room uses (native-models/onnx, native-models/runtime), in one place. */
-export { externalizeWeights, parseModel, serializeModel, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/model';
+export { cloneModel, externalizeWeights, parseModel, serializeModel, weightsOnDemand, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/model';
 export { exposeTensors, extractSubgraph } from '../onnx/surgery';
 export { appendCosineObjective } from '../onnx/objective';
 export { buildGradientModel } from '../onnx/autodiff';

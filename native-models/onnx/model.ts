@@ -168,6 +168,35 @@ export function externalizeWeights(model: ModelProto, location: string, opts: { 
   return { model: { ...model, graph: { ...model.graph, initializer } }, pieces, size };
 }
 
+/**
+ * `model` (its large weights external, as externalizeWeights leaves them) with each external
+ * initializer's bytes read by `read` when they are used and not held after: a graph cut from it
+ * reads only its own weights, and a copy of a tensor (a spread) keeps the bytes it read. A tower's tail derived
+ * this way reads about a quarter of the tower's weights instead of the whole file again.
+ */
+export function weightsOnDemand(model: ModelProto, read: (offset: number, length: number, name: string) => Uint8Array): ModelProto {
+  const initializer = (model.graph?.initializer ?? []).map((t): TensorProto => {
+    if (t.dataLocation !== EXTERNAL) return t;
+    const { offset, length } = externalInfo(t);
+    if (length === null) throw new OnnxError(`${modelLabel(model)}: tensor "${t.name}" is external data of unknown length`);
+    const { externalData: _where, dataLocation: _how, ...plain } = t;
+    const name = t.name ?? '';
+    // Held weakly: protobufjs reads a field twice to write it, and a WeakRef keeps its target for the rest of the job.
+    let last: WeakRef<Uint8Array> | null = null;
+    const get = (): Uint8Array => {
+      const held = last?.deref();
+      if (held) return held;
+      const bytes = read(offset, length, name);
+      last = new WeakRef(bytes);
+      return bytes;
+    };
+    return Object.defineProperty({ ...plain, name, dataType: t.dataType, dims: t.dims }, 'rawData', { enumerable: true, get });
+  });
+  const out: ModelProto = { ...model, graph: { ...model.graph, initializer } };
+  setModelLabel(out, modelLabel(model));
+  return out;
+}
+
 /** Writes each piece at its offset (what lies between them reads as zeros). */
 export function writePieces(fd: number, pieces: readonly { at: number; bytes: Uint8Array }[]): void {
   for (const p of pieces) {

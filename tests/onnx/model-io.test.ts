@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { OnnxError, externalizeWeights, modelSource, opsetVersion, parseModel, readModel, serializeModel, writeModel, writePieces } from '../../native-models/onnx/model';
+import { OnnxError, externalizeWeights, modelSource, weightsOnDemand, opsetVersion, parseModel, readModel, serializeModel, writeModel, writePieces } from '../../native-models/onnx/model';
 import { exposeTensors, extractSubgraph, findTensor } from '../../native-models/onnx/surgery';
 import { buildGradientModel } from '../../native-models/onnx/autodiff';
 import { MINI_CLIP_ONNX } from './fixtures';
@@ -98,6 +98,31 @@ test('externalizeWeights moves large weights out as aligned views of the parsed 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('weightsOnDemand reads a weight only when a derived graph uses it, and a tail cut from it runs as the tail of the whole model', async () => {
+  const bytes = readFileSync(VISION);
+  const m = parseModel(bytes, VISION);
+  const split = externalizeWeights(m, 'weights.bin', { minBytes: 4096, align: 4096 });
+  const file = Buffer.alloc(split.size);
+  for (const p of split.pieces) file.set(p.bytes, p.at);
+  const reads: string[] = [];
+  const lazy = weightsOnDemand(split.model, (offset, length, name) => {
+    reads.push(name);
+    return file.subarray(offset, offset + length);
+  });
+  assert.equal(reads.length, 0, 'nothing is read up front');
+  const cut = '/vision_model/encoder/layers.2/Add_1_output_0';
+  const tail = extractSubgraph(lazy, { inputs: [cut], outputs: ['image_embeds'] });
+  const tailBytes = serializeModel(tail);
+  const moved = new Set(split.model.graph!.initializer!.filter((t) => t.dataLocation === 1).map((t) => t.name!));
+  const needed = new Set(tail.graph!.initializer!.map((t) => t.name!).filter((n) => moved.has(n)));
+  assert.ok(needed.size > 0 && needed.size < moved.size / 2, 'the tail needs some of the large weights, not most');
+  assert.deepEqual(new Set(reads), needed, 'only the weights the tail keeps are read');
+  assert.equal(reads.length, needed.size, 'each once, by the serialization');
+  const reference = serializeModel(extractSubgraph(m, { inputs: [cut], outputs: ['image_embeds'] }));
+  assert.deepEqual(tailBytes, reference, 'the same tail, byte for byte, as cut from the model in memory');
+  assert.throws(() => weightsOnDemand({ ...split.model, graph: { ...split.model.graph, initializer: [{ name: 'w', dataType: 1, dims: [4], dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }] } }, () => new Uint8Array(16)), /tensor "w" is external data of unknown length/);
 });
 
 test('findTensor reports producer and consumers', () => {
