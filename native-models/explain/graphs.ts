@@ -113,8 +113,29 @@ export function textFeeds(session: ort.InferenceSession, tower: Tower, ids: read
   return towerFeeds(session.inputNames, tower, ids, batch);
 }
 
-/** A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it. */
-export async function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<{ probe: Record<string, ort.Tensor>; embeds: Float32Array }> {
+type TailProbe = { probe: Record<string, ort.Tensor>; embeds: Float32Array };
+
+/** Probes already run, per bundle: a NIB graph's derivation needs its tail's probe twice (the tail, then its fold). */
+const probes = new WeakMap<ClipBundle, Map<string, Promise<TailProbe>>>();
+
+/**
+ * A real probe (batch 2) so the engine can read concrete shapes, plus the tower's embeddings for it;
+ * run once per bundle and tensor (the caller must not change what it gets).
+ */
+export function tailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<TailProbe> {
+  let held = probes.get(bundle);
+  if (!held) probes.set(bundle, (held = new Map()));
+  const key = `${kind}\0${h}`;
+  let p = held.get(key);
+  if (!p) {
+    p = runTailProbe(bundle, kind, h);
+    held.set(key, p);
+    p.catch(() => held.delete(key));
+  }
+  return p;
+}
+
+async function runTailProbe(bundle: ClipBundle, kind: 'vision' | 'text', h: string): Promise<TailProbe> {
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const probe: Record<string, ort.Tensor> = {};
   let embeds: Float32Array;
@@ -205,64 +226,78 @@ export async function tailGradientBytes(bundle: ClipBundle, kind: 'vision' | 'te
   return { bytes: await tailGradientModel(cutTail(special ?? tower.model, tower, h), tower, h, probe), wrt: h };
 }
 
+function tailVariant(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): 'pooled-row' | 'plain' {
+  return specializes(bundle, kind, layer) ? 'pooled-row' : 'plain';
+}
+
+/** Whether the bundle holds the tail+gradient graph at this layer (tailGradient's, shared by its callers). */
+export function holdsTailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
+  return bundle.cache.has(`tail:${kind}:${layer}:${tailVariant(bundle, kind, layer)}`);
+}
+
+/** The tail+gradient graph at a layer, held by the bundle for every caller (released with it). */
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
+  return cached(bundle, `tail:${kind}:${layer}:${tailVariant(bundle, kind, layer)}`, () => ownTailGradient(bundle, kind, layer));
+}
+
+/** The same graph, not held by the bundle: the caller releases it. */
+export async function ownTailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
+  checkLayer(bundle, kind, layer);
   const special = specializes(bundle, kind, layer);
-  const variant = special ? 'pooled-row' : 'plain';
-  return cached(bundle, `tail:${kind}:${layer}:${variant}`, async () => {
-    const tower = kind === 'vision' ? bundle.vision : bundle.text;
-    const h = tower.layerInputs[layer];
-    let base: ModelProto | null = null;
-    const { session, meta } = await diskCached(bundle, { graph: 'tail-gradient', kind, layer, variant }, async () => {
-      const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
-      const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
-        const bytes = await tailGradientModel(cutTail(from, tower, h), tower, h, probe);
-        return { session: (await createSession(bytes, gradientSession(bundle))).session, bytes };
-      };
-      let built: { session: ort.InferenceSession; bytes: Uint8Array } | null = null;
-      let specialized: GradGraph['specialized'];
-      if (special) {
-        // The reassociated attention first (no key/value projections for the other tokens), then the
-        // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
-        const reasons: string[] = [];
-        let via: 'reassociated attention' | 'row slice' | undefined;
-        const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
-        for (const [name, candidate] of candidates) {
-          const s = await candidate();
-          if (!s.model) {
-            reasons.push(s.reason ?? 'not applicable');
-            continue;
-          }
-          try {
-            const cand = await build(s.model);
-            const diff = await embeddingDifference(cand.session, probe, tower.outputName, probeEmb);
-            if (diff.ok) {
-              built = cand;
-              via = name;
-              base = s.model;
-              break;
-            }
-            reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
-            await cand.session.release();
-          } catch (e) {
-            // another export pattern: try the next, else keep the plain tail
-            reasons.push((e as Error).message);
-          }
+  const variant = tailVariant(bundle, kind, layer);
+  const tower = kind === 'vision' ? bundle.vision : bundle.text;
+  const h = tower.layerInputs[layer];
+  let base: ModelProto | null = null;
+  const { session, meta } = await diskCached(bundle, { graph: 'tail-gradient', kind, layer, variant }, async () => {
+    const { probe, embeds: probeEmb } = await tailProbe(bundle, kind, h);
+    const build = async (from: ModelProto): Promise<{ session: ort.InferenceSession; bytes: Uint8Array }> => {
+      const bytes = await tailGradientModel(cutTail(from, tower, h), tower, h, probe);
+      return { session: (await createSession(bytes, gradientSession(bundle))).session, bytes };
+    };
+    let built: { session: ort.InferenceSession; bytes: Uint8Array } | null = null;
+    let specialized: GradGraph['specialized'];
+    if (special) {
+      // The reassociated attention first (no key/value projections for the other tokens), then the
+      // row slice; each must reproduce the model's embeddings on the probe, else the plain tail runs.
+      const reasons: string[] = [];
+      let via: 'reassociated attention' | 'row slice' | undefined;
+      const candidates = [['reassociated attention', () => pooledAttentionBase(tower)], ['row slice', async () => specializedBase(tower)]] as const;
+      for (const [name, candidate] of candidates) {
+        const s = await candidate();
+        if (!s.model) {
+          reasons.push(s.reason ?? 'not applicable');
+          continue;
         }
-        specialized = built ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
+        try {
+          const cand = await build(s.model);
+          const diff = await embeddingDifference(cand.session, probe, tower.outputName, probeEmb);
+          if (diff.ok) {
+            built = cand;
+            via = name;
+            base = s.model;
+            break;
+          }
+          reasons.push(`the specialized graph disagrees with the model (max difference ${diff.max})`);
+          await cand.session.release();
+        } catch (e) {
+          // another export pattern: try the next, else keep the plain tail
+          reasons.push((e as Error).message);
+        }
       }
-      built ??= await build(tower.model);
-      return { session: built.session, bytes: built.bytes, meta: { specialized: specialized ?? null } };
-    });
-    const specialized = meta.specialized ?? undefined;
-    const baseOf = weakLazy(async () => {
-      if (!specialized?.applied) return tower.model;
-      const s = specialized.via === 'row slice' ? specializedBase(tower) : await pooledAttentionBase(tower);
-      return s.model ?? tower.model;
-    }, base);
-    base = null;
-    return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base: baseOf, release: () => session.release() };
+      specialized = built ? { applied: true, reason: null, via } : { applied: false, reason: reasons.join('; ') };
+    }
+    built ??= await build(tower.model);
+    return { session: built.session, bytes: built.bytes, meta: { specialized: specialized ?? null } };
   });
+  const specialized = meta.specialized ?? undefined;
+  const baseOf = weakLazy(async () => {
+    if (!specialized?.applied) return tower.model;
+    const s = specialized.via === 'row slice' ? specializedBase(tower) : await pooledAttentionBase(tower);
+    return s.model ?? tower.model;
+  }, base);
+  base = null;
+  return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized, base: baseOf, release: () => session.release() };
 }
 
 export function visionInputGradient(bundle: ClipBundle): Promise<GradGraph> {

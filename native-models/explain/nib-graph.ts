@@ -11,7 +11,7 @@ import type { ClipBundle } from '../clip/bundle';
 import { createSession, parseModel, serializeModel } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
 import { int8Units } from '../runtime/int8-units';
-import { cached, checkLayer, cutTail, diskCached, gradientSession, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { cached, checkLayer, cutTail, diskCached, gradientSession, holdsTailGradient, ownTailGradient, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 import type { Precision } from './types';
 
@@ -117,27 +117,34 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
     const h = tower.layerInputs[layer];
     try {
       const { session, meta } = await diskCached(bundle, { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer) }, async () => {
-        const pl = await plain();
-        const built = await foldedBytes(bundle, pl);
-        if (!('bytes' in built)) throw new NotFolded(built.reason);
-        const { bytes, h0, probe } = built;
-        const T = Number(h0.dims[1]);
-        const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
-        const session = (await createSession(bytes, gradientSession(bundle))).session;
+        // A plain tail made only to check the fold against is released once checked (it holds the
+        // same weights again: ViT-B/32, 87 MB); one the bundle already holds for others stays.
+        const own = !holdsTailGradient(bundle, kind, layer);
+        const pl = own ? await ownTailGradient(bundle, kind, layer) : await plain();
         try {
-          const graph: GradGraph = { ...pl, session, direction: NIB_DIRECTION };
-          const [a, b] = [await probeScores(pl, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
-          let max = 0, scale = 1e-12;
-          for (let t = 0; t < T; t++) {
-            max = Math.max(max, Math.abs(a[t] - b[t]));
-            scale = Math.max(scale, Math.abs(a[t]));
+          const built = await foldedBytes(bundle, pl);
+          if (!('bytes' in built)) throw new NotFolded(built.reason);
+          const { bytes, h0, probe } = built;
+          const T = Number(h0.dims[1]);
+          const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
+          const session = (await createSession(bytes, gradientSession(bundle))).session;
+          try {
+            const graph: GradGraph = { ...pl, session, direction: NIB_DIRECTION };
+            const [a, b] = [await probeScores(pl, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
+            let max = 0, scale = 1e-12;
+            for (let t = 0; t < T; t++) {
+              max = Math.max(max, Math.abs(a[t] - b[t]));
+              scale = Math.max(scale, Math.abs(a[t]));
+            }
+            if (max > 1e-4 * scale) throw new NotFolded(`the folded graph's scores differ from the plain tail's (max ${max} of ${scale})`);
+          } catch (e) {
+            await session.release();
+            throw e;
           }
-          if (max > 1e-4 * scale) throw new NotFolded(`the folded graph's scores differ from the plain tail's (max ${max} of ${scale})`);
-        } catch (e) {
-          await session.release();
-          throw e;
+          return { session, bytes, meta: { specialized: pl.specialized ?? null } };
+        } finally {
+          if (own) await pl.release();
         }
-        return { session, bytes, meta: { specialized: pl.specialized ?? null } };
       });
       const base = async (): Promise<Awaited<ReturnType<GradGraph['base']>>> => (await plain()).base();
       return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized: meta.specialized ?? undefined, direction: NIB_DIRECTION, folded: { applied: true, reason: null }, base, release: () => session.release() };

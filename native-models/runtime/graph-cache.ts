@@ -14,11 +14,12 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileSha256OffThread } from './hash-worker';
-import { externalizeWeights, parseModel, serializeModel, type ExternalWeights } from '../onnx/model';
+import { externalizeWeights, parseModel, serializeModel, writePieces, type ExternalWeights } from '../onnx/model';
 
 /**
  * Bumped whenever the derivation of a cached graph changes what it produces. 2: the gradient rules'
@@ -62,22 +63,6 @@ function piecesSha256(pieces: Pieces): string {
     at = p.at + p.bytes.byteLength;
   }
   return h.digest('hex');
-}
-
-/** writePieces through libuv's thread pool: a background store does not hold the main thread on the disk. */
-async function writePiecesTo(file: string, pieces: Pieces): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    for (const p of pieces) {
-      for (let done = 0; done < p.bytes.byteLength; ) {
-        const { bytesWritten } = await fh.write(p.bytes, done, p.bytes.byteLength - done, p.at + done);
-        if (bytesWritten <= 0) throw new Error('no progress writing the file');
-        done += bytesWritten;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 function sha256Hex(data: Uint8Array | string): string {
@@ -192,44 +177,62 @@ export class GraphCache {
   }
 
   /**
-   * Stores a graph in the background (the caller does not wait for the disk); flush() waits.
-   * A failed write leaves no entry behind and is only counted.
+   * Stores a graph now, on this thread, and trims the folder in the background (flush() waits for
+   * that). Written at once, not through the event loop: a derivation keeps the thread busy, and a
+   * write waiting for turns held the graph's bytes meanwhile (ViT-B/32's first CLI run: four graphs,
+   * 250 MB, until the run ended). A failed write leaves no entry behind and is only counted.
    */
   put<M>(parts: CacheKeyParts, bytes: Uint8Array, meta: M): void {
-    const p = this.write(parts, bytes, meta).catch(async () => {
+    const stem = join(this.dir, this.keyOf(parts));
+    try {
+      this.write(stem, parts, bytes, meta);
+    } catch {
       this.stats.writeErrors++;
-      await rm(join(this.dir, `${this.keyOf(parts)}.json`), { force: true }).catch(() => undefined);
-    });
+      try {
+        rmSync(`${stem}.json`, { force: true });
+      } catch {
+        // no folder to clean
+      }
+      return;
+    }
+    const p = this.trim();
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
 
-  /** Waits for the writes under way. */
+  /** Waits for the trims under way. */
   async flush(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
-  private async write<M>(parts: CacheKeyParts, bytes: Uint8Array, meta: M): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const key = this.keyOf(parts);
-    const stem = join(this.dir, key);
+  private write<M>(stem: string, parts: CacheKeyParts, bytes: Uint8Array, meta: M): void {
+    mkdirSync(this.dir, { recursive: true });
     const tmp = `.${randomBytes(6).toString('hex')}.tmp`;
-    const split = externalizeWeights(parseModel(bytes, `the derived graph for ${stem}.onnx`), `${key}.weights`);
+    const split = externalizeWeights(parseModel(bytes, `the derived graph for ${stem}.onnx`), `${basename(stem)}.weights`);
     const graph = serializeModel(split.model);
     const weights = split.pieces.length ? { bytes: split.size, sha256: piecesSha256(split.pieces) } : null;
     const record: EntryRecord<M> = { format: GRAPH_CACHE_FORMAT, key: { ...this.environment, ...parts }, bytes: graph.byteLength, sha256: sha256Hex(graph), weights, meta };
     // The record goes last: it is what makes the entry exist.
-    await rm(`${stem}.json`, { force: true });
-    if (weights) {
-      await writePiecesTo(`${stem}.weights${tmp}`, split.pieces);
-      await rename(`${stem}.weights${tmp}`, `${stem}.weights`);
+    rmSync(`${stem}.json`, { force: true });
+    try {
+      if (weights) {
+        const fd = openSync(`${stem}.weights${tmp}`, 'w');
+        try {
+          writePieces(fd, split.pieces);
+        } finally {
+          closeSync(fd);
+        }
+        renameSync(`${stem}.weights${tmp}`, `${stem}.weights`);
+      }
+      writeFileSync(`${stem}.onnx${tmp}`, graph);
+      renameSync(`${stem}.onnx${tmp}`, `${stem}.onnx`);
+      writeFileSync(`${stem}.json${tmp}`, JSON.stringify(record));
+      renameSync(`${stem}.json${tmp}`, `${stem}.json`);
+    } catch (e) {
+      for (const ext of ['weights', 'onnx', 'json']) rmSync(`${stem}.${ext}${tmp}`, { force: true });
+      throw e;
     }
-    await writeFile(`${stem}.onnx${tmp}`, graph);
-    await rename(`${stem}.onnx${tmp}`, `${stem}.onnx`);
-    await writeFile(`${stem}.json${tmp}`, JSON.stringify(record));
-    await rename(`${stem}.json${tmp}`, `${stem}.json`);
     this.stats.written++;
-    await this.trim();
   }
 
   private async reject(stem: string): Promise<void> {

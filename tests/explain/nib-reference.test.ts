@@ -9,6 +9,7 @@ import { explain } from '../../native-models/explain/index';
 import { nibAttribution } from '../../native-models/explain/nib';
 import { ExplainError, runTailGrad, type Hidden } from '../../native-models/explain/core';
 import { nibGradient } from '../../native-models/explain/nib-graph';
+import { holdsTailGradient, tailGradient } from '../../native-models/explain/graphs';
 import { CASES, MINI, REF, maxAbsDiff, readCase, readPixelsBin, readPng, type RefCase } from '../clip/helpers';
 import { assertEvenStepsGiveReference, assertMatchesReference, oracleNib, type OracleNib } from './reference';
 
@@ -127,4 +128,31 @@ test("NIB's folded graph refuses to run without h, the direction it was folded a
   assert.ok(graph.direction, 'the mini bundle gets the folded graph');
   const T = bundle.vision.tokens, D = bundle.vision.width;
   await assert.rejects(runTailGrad(graph, new Float32Array(T * D), 1, T, D, new Float32Array(bundle.projectionDim), null), (e: unknown) => e instanceof ExplainError && /folded graph needs h/.test(e.message));
+});
+
+test('deriving NIB\'s folded graph leaves no plain tail behind and probes the tower once; a plain tail already held for others stays', async () => {
+  const fresh = await loadClipBundle(MINI, { prefer: 'cpu' });
+  try {
+    let visionRuns = 0;
+    const runVision = fresh.runVision.bind(fresh);
+    fresh.runVision = (px, b, fetch) => {
+      visionRuns++;
+      return runVision(px, b, fetch);
+    };
+    const layer = fresh.visionLayers - 2;
+    const graph = await nibGradient(fresh, 'vision', layer);
+    assert.ok(graph.direction, 'folded');
+    assert.equal(holdsTailGradient(fresh, 'vision', layer), false, 'the plain tail it was checked against is released');
+    assert.equal(visionRuns, 1, 'one probe run serves the tail and its fold');
+    const text = await tailGradient(fresh, 'text', 1);
+    const nibText = await nibGradient(fresh, 'text', 1);
+    assert.ok(nibText.direction, 'folded');
+    assert.ok(holdsTailGradient(fresh, 'text', 1), 'a tail held before stays held');
+    const ids = fresh.tokenize('a').ids;
+    const D = fresh.text.width;
+    const run = await runTailGrad(text, new Float32Array(ids.length * D).fill(0.1), 1, ids.length, D, new Float32Array(fresh.projectionDim).fill(0.1), ids);
+    assert.equal(run.grad.length, ids.length * D, 'and stays usable');
+  } finally {
+    await fresh.dispose();
+  }
 });

@@ -136,6 +136,21 @@ test('the size cap removes the entries used longest ago, and a hit counts as a u
   assert.equal(cache.stats.evicted, 1);
 });
 
+test('a stored graph is whole on disk when put returns, so it holds none of its bytes while the thread stays busy', async () => {
+  const dir = testTempDir('candor-graph-cache-now-');
+  const cache = new GraphCache(dir, { candorVersion: 'test' });
+  const bytes = serializeModel({ irVersion: 8, opsetImport: [{ version: 14 }], graph: { node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], initializer: [{ name: 'w', dataType: 1, dims: [2048], rawData: new Uint8Array(8192).fill(5) }], output: [{ name: 'y' }] } });
+  cache.put({ n: 1 }, bytes, { n: 1 });
+  const stem = join(dir, cache.keyOf({ n: 1 }));
+  // Checked before any await: nothing has had a turn of the event loop.
+  assert.equal(statSync(`${stem}.weights`).size, 8192);
+  assert.deepEqual(readFileSync(`${stem}.weights`), Buffer.alloc(8192, 5));
+  assert.equal((JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { meta: { n: number } }).meta.n, 1);
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 0, 'no temporary left');
+  await cache.flush();
+  assert.deepEqual((await cache.get<{ n: number }>({ n: 1 }))?.meta, { n: 1 });
+});
+
 test('an unwritable cache folder costs nothing but the cache', async () => {
   const file = join(testTempDir('candor-graph-cache-file-'), 'not-a-folder');
   writeFileSync(file, 'x');
