@@ -5,7 +5,8 @@
 //   with pre-packed weights (the app) and without (the CLI's explain), and the towers' too, alternated; per phase (bundle load, graph from
 //   disk: check + session, derivation) and peak RSS of each process against the model's file size;
 // - the CLI: start-up to first output (built bundle vs tsx), and one `candor explain --target both`
-//   with metrics, wall time and peak RSS (GNU time), with the cache present, and its phases;
+//   with metrics, wall time and peak RSS (GNU time), with an empty graph cache (once) and with the
+//   cache present, and its phases;
 // - the paper's own PyTorch code on the same weights in the same run (bench_reference.py, paper_seq,
 //   3 runs, 2 threads; its median is the warm figure the targets compare with).
 // The CPU model, core count and load average are printed: this machine may be shared.
@@ -181,11 +182,23 @@ export async function run(): Promise<void> {
       const env = { ...process.env, CANDOR_CACHE_DIR: cacheDir };
       // With the curves (the default) and without (--no-curves: the paper's four confidence metrics), alternated.
       const variants = [['with metrics', []], ['with --no-curves', ['--no-curves']]] as const;
+      const cliArgs = (extra: readonly string[], out: string): string[] => [bin, 'explain', '--model', dir, '--image', join(ROOT, 'native-models', 'demo', 'studies', 'demo-01.png'), '--text', TEXT, '--target', 'both', '--prefer', 'cpu', '--quiet', ...extra, '--json', out];
+      // The first run of a model and layer: an empty graph cache, so every graph is derived (and stored).
+      for (const [name, extra] of variants) {
+        const empty = mkdtempSync(join(tmpdir(), 'candor-bench-graphs-empty-'));
+        try {
+          const r = timed(cliArgs(extra, join(empty, 'out.json')), { ...process.env, CANDOR_CACHE_DIR: empty });
+          const peak = r.peakMiB === null ? '' : `, peak RSS ${r.peakMiB.toFixed(0)} MiB (${(r.peakMiB / modelMiB).toFixed(2)}× the model files)`;
+          console.log(r.ok ? `CLI: candor explain --target both ${name}, empty graph cache (graphs derived): ${s3(r.wallS)} s wall${peak} (load ${load()})` : `CLI: candor explain --target both ${name}, empty graph cache: failed: ${r.tail}`);
+        } finally {
+          rmSync(empty, { recursive: true, force: true });
+        }
+      }
       const cliRuns = new Map<string, (ReturnType<typeof timed> & { out: string })[]>(variants.map(([name]) => [name, []]));
       for (let i = 0; i < CLI_RUNS; i++) {
         for (const [name, extra] of variants) {
           const out = join(cacheDir, `out-${i}-${extra.length}.json`);
-          const r = timed([bin, 'explain', '--model', dir, '--image', join(ROOT, 'native-models', 'demo', 'studies', 'demo-01.png'), '--text', TEXT, '--target', 'both', '--prefer', 'cpu', '--quiet', ...extra, '--json', out], env);
+          const r = timed(cliArgs(extra, out), env);
           cliRuns.get(name)?.push({ ...r, out });
         }
       }
