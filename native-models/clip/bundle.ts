@@ -45,6 +45,8 @@ export interface ClipBundle {
   /** Leading vision tokens that are not patches (CLS + registers): 0 for SigLIP, 1 for CLIP. */
   visionPrefix: number;
   projectionDim: number;
+  /** The image embedding of all-zero pixel values (the normalization mean: the metrics' blank image), from the load's probe. */
+  zeroImageEmbeds: Float32Array;
   contextLength: number;
   preprocessor: PreprocessConfig;
   tokenizer: ClipTokenizer;
@@ -183,7 +185,7 @@ function bundleName(config: Record<string, unknown>, dir: string): string {
  * Loads a bundle. `towerPrepack` (default true): whether the towers' sessions pre-pack their weights
  * (runtime/session.ts `prepack`), as `gradientPrepack` decides for the gradient graphs: packing costs
  * ViT-B/32's vision tower 0.36 s of load (0.47 against 0.11 s, its weights mapped) and pays back
- * over many explanations (the app, eval), not over one CLI explanation, its metrics' 31 curve
+ * over many explanations (the app, eval), not over one CLI explanation, its metrics' 30 curve
  * images included (cli/commands/explain.ts `sessionPacking`).
  */
 export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; graphCache?: GraphCache | null; gradientPrepack?: boolean; towerPrepack?: boolean }): Promise<ClipBundle> {
@@ -273,7 +275,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       throw new BundleError(`${join(dir, 'tokenizer.json')}: the tokenizer has ids up to ${maxId} but the text model's token embedding has ${rows} rows: this tokenizer does not belong to ${txt.tower.file}`);
     }
 
-    // One real run per tower: checks shapes of the residual stream and the embeddings.
+    // One real run per tower: checks shapes of the residual stream and the embeddings (the vision
+    // tower's of all-zero pixels, batch 2: the batch must be free, and the first is kept).
     const probePixels = new Float32Array(2 * 3 * imageSize * imageSize);
     const vOut = await runTower(vis.tower, new ort.Tensor('float32', probePixels, [2, 3, imageSize, imageSize]), [vis.tower.outputName, ...vis.tower.layerInputs], null);
     const vEmb = dims(vOut[vis.tower.outputName]);
@@ -319,6 +322,7 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
       visionCls: layout.prefix > 0,
       visionPrefix: layout.prefix,
       projectionDim: vEmb[1],
+      zeroImageEmbeds: (vOut[vis.tower.outputName].data as Float32Array).slice(0, vEmb[1]),
       contextLength,
       preprocessor: prepProbe,
       tokenizer,

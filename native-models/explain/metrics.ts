@@ -51,10 +51,10 @@ export async function textConfidence(bundle: ClipBundle, tok: Pick<Tokenized, 'i
 
 /**
  * The curves' images, each embedded once: both curves end at the all-zero image (deletion's last,
- * insertion's first) and at the unchanged image (deletion's first, insertion's last: its embedding is
- * `imageEmbeds` where the caller has it, as explain does from its encoding), so 2K − 1 of the 2K + 2
- * images are run, in batches that mix the two curves (ViT-B/32, K = 16: 31 images in 4 runs, not 34
- * in 6).
+ * insertion's first: its embedding is the bundle's, from its load probe) and at the unchanged image
+ * (deletion's first, insertion's last: its embedding is `imageEmbeds` where the caller has it, as
+ * explain does from its encoding), so 2K − 2 of the 2K + 2 images are run, in batches that mix the
+ * two curves (ViT-B/32, K = 16: 30 images in 4 runs, not 34 in 6).
  */
 export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control, imageEmbeds?: Float32Array): Promise<{ deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] }> {
   const S = bundle.imageSize;
@@ -64,12 +64,11 @@ export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32
   const rank = new Int32Array(N);
   order.forEach((p, r) => (rank[p] = r));
   const P = bundle.projectionDim;
-  // The images to run: the zero image, the unchanged one where not given, then each curve's inner steps.
-  const jobs: { mode: 'zero' | 'original' | 'deletion' | 'insertion'; k: number }[] = [{ mode: 'zero', k: 0 }];
+  // The images to run: the unchanged one where not given, then each curve's inner steps.
+  const jobs: { mode: 'original' | 'deletion' | 'insertion'; k: number }[] = [];
   if (!imageEmbeds) jobs.push({ mode: 'original', k: 0 });
   for (const mode of ['deletion', 'insertion'] as const) for (let k = 1; k < K; k++) jobs.push({ mode, k });
   const fill = (x: Float32Array, at: number, job: (typeof jobs)[number]): void => {
-    if (job.mode === 'zero') return;
     const cut = Math.round((job.k / K) * N);
     for (let c = 0; c < 3; c++) {
       for (let p = 0; p < N; p++) {
@@ -91,9 +90,9 @@ export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32
     for (let j = 0; j < b; j++) cosines.push(cosine(emb, textEmbeds, j * P, 0, P));
     ctl.progress?.((first + b) / jobs.length);
   }
-  const zero = cosines[0];
-  const original = imageEmbeds ? cosine(imageEmbeds, textEmbeds, 0, 0, P) : cosines[1];
-  const inner = imageEmbeds ? 1 : 2;
+  const zero = cosine(bundle.zeroImageEmbeds, textEmbeds, 0, 0, P);
+  const original = imageEmbeds ? cosine(imageEmbeds, textEmbeds, 0, 0, P) : cosines[0];
+  const inner = imageEmbeds ? 0 : 1;
   const deletionCurve = [original, ...cosines.slice(inner, inner + K - 1), zero];
   const insertionCurve = [zero, ...cosines.slice(inner + K - 1, inner + 2 * (K - 1)), original];
   const auc = (c: number[]): number => {

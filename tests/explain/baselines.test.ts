@@ -113,6 +113,9 @@ test('metrics: an all-ones map changes nothing; deletion/insertion curves start/
   const di = await deletionInsertion(bundle, pixelValues, ramp, text, 8, {});
   assert.ok(Math.abs(di.deletionCurve[0] - sim) < 1e-5 && Math.abs(di.insertionCurve[8] - sim) < 1e-5);
   assert.ok(Math.abs(di.deletionCurve[8] - di.insertionCurve[0]) < 1e-6, 'both reach the all-zero image');
+  const blank = await bundle.embedImages(new Float32Array(pixelValues.length), 1);
+  assert.ok(Math.abs(di.insertionCurve[0] - cosine(blank, text)) < 1e-5, 'the all-zero image scored as the tower scores it (the load probe\'s embedding)');
+  assert.ok(Math.abs(di.deletionCurve[4] - di.insertionCurve[4]) > 1e-4, 'the inner steps are the two curves\' own images');
 });
 
 test('every method explains both sides with finite maps, metrics and monotone progress', async () => {
