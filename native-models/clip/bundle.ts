@@ -107,9 +107,9 @@ function sha256File(file: string): string {
 }
 
 /** A tower's session and its weights file, then the scratch folder it was loaded from where that could not go while mapped. */
-async function releaseTower(opened: { tower: { session: ort.InferenceSession; releaseModel(): void }; leftover: string | null }): Promise<void> {
+async function releaseTower(opened: { tower: { session: ort.InferenceSession; closeModel(): void }; leftover: string | null }): Promise<void> {
   await opened.tower.session.release();
-  opened.tower.releaseModel();
+  opened.tower.closeModel();
   if (opened.leftover) removeScratch(opened.leftover);
 }
 

@@ -35,7 +35,7 @@ export interface Tower {
    */
   readonly model: ModelProto;
   /** Closes that file, once the session is released: `model` is no longer readable. */
-  releaseModel(): void;
+  closeModel(): void;
   /** Session over the model with every layer-input tensor exposed as an extra output. */
   session: ort.InferenceSession;
   inputName: string;
@@ -106,10 +106,11 @@ function embeddingOutput(kind: TowerKind, outputs: string[], nib: Record<string,
 /**
  * The tower's model for derivations. Once the session exists, its graph with the weights read on
  * use from the private weights file onnxruntime maps (`readFrom`): the very bytes hashed at load,
- * read again from memory, only those a derivation takes (ViT-B/32's first NIB graph: the file's
- * re-read and re-hash, 0.4 s, and 350 MB of JS memory saved). Where the tower was loaded from bytes
- * instead (no scratch folder), the parsed model, held only as long as something derived from it is
- * in use (a WeakRef): reading it afterwards parses the file again, refused if its SHA-256 has changed.
+ * read again from memory, only those a derivation takes (ViT-B/32's first NIB graph: no re-read and
+ * re-hash of the file, 0.4 s, and 87 of its 352 MB held in JS instead of all). Where the tower was
+ * loaded from bytes instead (no scratch folder), the parsed model, held only as long as something
+ * derived from it is in use (a WeakRef): reading it afterwards parses the file again, refused if its
+ * SHA-256 has changed.
  */
 class ModelCopy {
   private strong: ModelProto | null;
@@ -243,7 +244,7 @@ function loadable(model: ModelProto, names: string[], edit: TokenScaleEdit | nul
 
 /** What openTower reads from the file before any session exists: the tower without its session, and the graph to load. */
 interface Inspected {
-  tower: Omit<OpenedTower, 'session' | 'model' | 'releaseModel'>;
+  tower: Omit<OpenedTower, 'session' | 'model' | 'closeModel'>;
   copy: ModelCopy;
   /**
    * The exposed graph in a private temporary file (removed once loaded), with the weights file and
@@ -360,7 +361,7 @@ export async function openTower(kind: TowerKind, dir: string, nib: Record<string
       get model() {
         return copy.get();
       },
-      releaseModel: () => copy.close(),
+      closeModel: () => copy.close(),
     },
     sha256,
     provider: info.provider,

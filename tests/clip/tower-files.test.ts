@@ -3,7 +3,7 @@
 // sessions exist. The towers compute exactly what the files as exported compute.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -18,6 +18,20 @@ function scratchFolders(): Set<string> {
   const found = new Set<string>();
   for (const r of roots) for (const n of readdirSync(r)) if (n.startsWith('candor-tower-')) found.add(join(r, n));
   return found;
+}
+
+/** This process's open descriptors of tower weights written to a scratch folder. */
+function openWeights(): string[] {
+  const fds = '/proc/self/fd';
+  return readdirSync(fds)
+    .map((n) => {
+      try {
+        return readlinkSync(join(fds, n));
+      } catch {
+        return '';
+      }
+    })
+    .filter((l) => /candor-tower-[^/]+\/weights\.bin/.test(l));
 }
 
 /** This process's mappings of tower weights written to a scratch folder. */
@@ -54,16 +68,21 @@ test('the towers compute bit for bit what the exported files compute, and leave 
   }
 });
 
-test('the weights are mapped from the scratch file while the towers live, and unmapped when the bundle is disposed (Linux)', { skip: process.platform !== 'linux' }, async () => {
+test('the weights are mapped from the scratch file while the towers live, kept open for derivations, and let go when the bundle is disposed (Linux)', { skip: process.platform !== 'linux' }, async () => {
   const before = mappedWeights().length;
+  const openBefore = openWeights().length;
   const bundle = await loadClipBundle(MINI, { prefer: 'cpu', towerPrepack: false });
   let during: string[];
   try {
     during = mappedWeights();
     assert.ok(during.length > before, 'onnxruntime maps the weights instead of copying them');
     assert.ok(during.every((l) => l.endsWith('(deleted)')), 'the file is already deleted: the mapping keeps its pages');
+    const open = openWeights();
+    assert.equal(open.length, openBefore + 2, 'each tower keeps its weights file open, to derive graphs from');
+    assert.ok(open.every((l) => l.endsWith('(deleted)')));
   } finally {
     await bundle.dispose();
   }
   assert.equal(mappedWeights().length, before, 'nothing stays mapped');
+  assert.equal(openWeights().length, openBefore, 'nor open');
 });
