@@ -171,8 +171,8 @@ export function externalizeWeights(model: ModelProto, location: string, opts: { 
 /**
  * `model` (its large weights external, as externalizeWeights leaves them) with each external
  * initializer's bytes read by `read` when they are used and not held after: a graph cut from it
- * reads only its own weights, and a copy of a tensor (a spread) keeps the bytes it read. A tower's tail derived
- * this way reads about a quarter of the tower's weights instead of the whole file again.
+ * reads only its own weights, and a copy of a tensor (a spread) keeps the bytes it read. A tower's
+ * tail derived this way reads about a quarter of the tower's weights instead of the whole file again.
  */
 export function weightsOnDemand(model: ModelProto, read: (offset: number, length: number, name: string) => Uint8Array): ModelProto {
   const initializer = (model.graph?.initializer ?? []).map((t): TensorProto => {
