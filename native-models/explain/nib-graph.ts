@@ -8,7 +8,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ClipBundle } from '../clip/bundle';
-import { createSession, parseModel, serializeModel } from '../clip/engine';
+import { createSession, parseModel, serializeModel, type ModelProto } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
 import { int8Units } from '../runtime/int8-units';
 import { cached, checkLayer, cutTail, diskCached, gradientSession, holdsTailGradient, ownTailGradient, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
@@ -40,16 +40,20 @@ async function probeScores(graph: GradGraph, h0: ort.Tensor, probe: Record<strin
   return s;
 }
 
-/** The folded graph, serialized, with the probe's direction h0 [1, T, D] (null where the fold does not apply). */
-async function foldedBytes(bundle: ClipBundle, plain: GradGraph): Promise<{ bytes: Uint8Array; h0: ort.Tensor; probe: Record<string, ort.Tensor> } | { reason: string }> {
-  const h = plain.wrt;
-  const f = foldCutLayer(cutTail(await plain.base(), plain.tower, h), h);
-  if (!f.model) return { reason: f.reason ?? 'not applicable' };
-  const { probe } = await tailProbe(bundle, plain.tower.kind, h);
+/** The probe's first item, h0 [1, T, D]: the direction the folded graph is checked along. */
+function probeDirection(probe: Record<string, ort.Tensor>, h: string): ort.Tensor {
   const hp = probe[h];
   const [, T, D] = hp.dims.map(Number);
-  const h0 = new ort.Tensor('float32', (hp.data as Float32Array).slice(0, T * D), [1, T, D]);
-  return { bytes: await tailGradientModel(f.model, plain.tower, h, { ...probe, [NIB_DIRECTION]: h0 }), h0, probe };
+  return new ort.Tensor('float32', (hp.data as Float32Array).slice(0, T * D), [1, T, D]);
+}
+
+/** The folded graph cut from `base` (the plain tail's model), serialized; a reason where the fold does not apply. */
+async function foldedBytes(bundle: ClipBundle, plain: Pick<GradGraph, 'tower' | 'wrt'>, base: ModelProto): Promise<{ bytes: Uint8Array } | { reason: string }> {
+  const h = plain.wrt;
+  const f = foldCutLayer(cutTail(base, plain.tower, h), h);
+  if (!f.model) return { reason: f.reason ?? 'not applicable' };
+  const { probe } = await tailProbe(bundle, plain.tower.kind, h);
+  return { bytes: await tailGradientModel(f.model, plain.tower, h, { ...probe, [NIB_DIRECTION]: probeDirection(probe, h) }) };
 }
 
 /**
@@ -59,7 +63,7 @@ async function foldedBytes(bundle: ClipBundle, plain: GradGraph): Promise<{ byte
  */
 export async function nibGradientBytes(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<{ bytes: Uint8Array; wrt: string; direction: string | null }> {
   const plain = await tailGradient(bundle, kind, layer);
-  const built = fold ? await foldedBytes(bundle, plain) : { reason: 'off' };
+  const built = fold ? await foldedBytes(bundle, plain, await plain.base()) : { reason: 'off' };
   if ('bytes' in built) return { bytes: built.bytes, wrt: plain.wrt, direction: NIB_DIRECTION };
   return { bytes: await plainBytes(bundle, plain), wrt: plain.wrt, direction: null };
 }
@@ -88,7 +92,7 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
     const int8Session = { ...gradientSession(bundle), prepack: true };
     const { session } = await diskCached(bundle, parts, async () => {
       const plain = await tailGradient(bundle, kind, layer);
-      const built = folded ? await foldedBytes(bundle, plain) : null;
+      const built = folded ? await foldedBytes(bundle, plain, await plain.base()) : null;
       const bytes = int8Bytes(built && 'bytes' in built ? built.bytes : await plainBytes(bundle, plain));
       return { session: (await createSession(bytes, int8Session)).session, bytes, meta: {} };
     }, int8Session);
@@ -117,34 +121,38 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
     const h = tower.layerInputs[layer];
     try {
       const { session, meta } = await diskCached(bundle, { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer) }, async () => {
-        // A plain tail made only to check the fold against is released once checked (it holds the
-        // same weights again: ViT-B/32, 87 MB); one the bundle already holds for others stays.
+        // The fold is checked against the plain tail's scores on the probe, taken first: a plain tail
+        // made only for that goes before the fold is built (it holds the same weights again: ViT-B/32,
+        // 87 MB); one the bundle already holds for others stays.
         const own = !holdsTailGradient(bundle, kind, layer);
         const pl = own ? await ownTailGradient(bundle, kind, layer) : await plain();
+        const { probe } = await tailProbe(bundle, kind, h);
+        const h0 = probeDirection(probe, h);
+        const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
+        let expected: Float64Array;
+        let base: ModelProto;
         try {
-          const built = await foldedBytes(bundle, pl);
-          if (!('bytes' in built)) throw new NotFolded(built.reason);
-          const { bytes, h0, probe } = built;
-          const T = Number(h0.dims[1]);
-          const ids = kind === 'text' ? bundle.tokenize('a').ids : null;
-          const session = (await createSession(bytes, gradientSession(bundle))).session;
-          try {
-            const graph: GradGraph = { ...pl, session, direction: NIB_DIRECTION };
-            const [a, b] = [await probeScores(pl, h0, probe, ids), await probeScores(graph, h0, probe, ids)];
-            let max = 0, scale = 1e-12;
-            for (let t = 0; t < T; t++) {
-              max = Math.max(max, Math.abs(a[t] - b[t]));
-              scale = Math.max(scale, Math.abs(a[t]));
-            }
-            if (max > 1e-4 * scale) throw new NotFolded(`the folded graph's scores differ from the plain tail's (max ${max} of ${scale})`);
-          } catch (e) {
-            await session.release();
-            throw e;
-          }
-          return { session, bytes, meta: { specialized: pl.specialized ?? null } };
+          expected = await probeScores(pl, h0, probe, ids);
+          base = await pl.base();
         } finally {
           if (own) await pl.release();
         }
+        const built = await foldedBytes(bundle, pl, base);
+        if (!('bytes' in built)) throw new NotFolded(built.reason);
+        const session = (await createSession(built.bytes, gradientSession(bundle))).session;
+        try {
+          const got = await probeScores({ ...pl, session, direction: NIB_DIRECTION }, h0, probe, ids);
+          let max = 0, scale = 1e-12;
+          for (let t = 0; t < expected.length; t++) {
+            max = Math.max(max, Math.abs(expected[t] - got[t]));
+            scale = Math.max(scale, Math.abs(expected[t]));
+          }
+          if (max > 1e-4 * scale) throw new NotFolded(`the folded graph's scores differ from the plain tail's (max ${max} of ${scale})`);
+        } catch (e) {
+          await session.release();
+          throw e;
+        }
+        return { session, bytes: built.bytes, meta: { specialized: pl.specialized ?? null } };
       });
       const base = async (): Promise<Awaited<ReturnType<GradGraph['base']>>> => (await plain()).base();
       return { session, wrt: h, grad: `grad:${h}`, similarity: 'similarity', tower, specialized: meta.specialized ?? undefined, direction: NIB_DIRECTION, folded: { applied: true, reason: null }, base, release: () => session.release() };
