@@ -1,23 +1,25 @@
 /**
  * Derived ONNX graphs kept on disk between processes, so a restart or the CLI does not derive them
- * again (seconds for a ViT-B/32 tail and its gradient). An entry is three files named by its key:
- * `<key>.weights` (the graph's large weights, as ONNX external data: onnxruntime maps them instead of
- * copying them out of the protobuf, so ViT-B/32's NIB graph session is created in 0.08 s instead of
- * 0.20–0.23 s and its peak memory is 90 MiB lower, measured), `<key>.onnx` (the graph onnxruntime
- * loads, naming that file) and `<key>.json` (what the deriving code recorded about it, with each
- * file's size and SHA-256), written in that order, each to a temporary name then renamed, so a
- * reader sees a whole entry or none. The key hashes everything the graph depends on:
- * the model's SHA-256, the graph's name, layer and options, the derivation format, Candor's and
- * onnxruntime's versions and the CPU. A file that is missing, truncated, corrupt or of another
- * format is a miss: the graph is derived again and the entry rewritten; the cache never fails an
- * explanation. The folder is capped in size: the entries used longest ago go first.
+ * again (seconds for a ViT-B/32 tail and its gradient). An entry is a graph `<key>.onnx` (what
+ * onnxruntime loads) and its record `<key>.json` (what the deriving code recorded about it, with the
+ * size and SHA-256 of each file), and the graph's large weights as ONNX external data in
+ * `w-<SHA-256 of the weights>.weights`: onnxruntime maps them instead of copying them out of the
+ * protobuf (ViT-B/32's NIB graph session is created in 0.08 s instead of 0.20–0.23 s and its peak
+ * memory is 90 MiB lower, measured), and entries with the same weights share one file (NIB's folded
+ * graph and the plain tail it was checked against: ViT-B/32, 126 of 252 MB per layer). Each file is
+ * written to a temporary name then renamed, the record last, so a reader sees a whole entry or none.
+ * The key hashes everything the graph depends on: the model's SHA-256, the graph's name, layer and
+ * options, the derivation format, Candor's and onnxruntime's versions and the CPU. A file that is
+ * missing, truncated, corrupt or of another format is a miss: the graph is derived again and the
+ * entry rewritten; the cache never fails an explanation. The folder is capped in size: the entries
+ * used longest ago go first, and a weights file with them once no entry uses it.
  */
 import * as ort from 'onnxruntime-node';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileSha256OffThread } from './hash-worker';
 import { externalizeWeights, parseModel, serializeModel, writePieces, type ExternalWeights } from '../onnx/model';
 
@@ -25,9 +27,9 @@ import { externalizeWeights, parseModel, serializeModel, writePieces, type Exter
  * Bumped whenever the derivation of a cached graph changes what it produces. 2: the gradient rules'
  * forms changed (Tile's gradient reads the input's sizes at run time instead of the probe's batch).
  * 3: gradient graphs read transposed weights through FusedMatMul (onnx/ort-fusion.ts).
- * 4: the weights in a file of their own, as external data.
+ * 4: the weights in a file of their own, as external data. 5: that file named by its content, shared.
  */
-export const GRAPH_CACHE_FORMAT = 4;
+export const GRAPH_CACHE_FORMAT = 5;
 export const DEFAULT_GRAPH_CACHE_BYTES = 2 * 1024 ** 3;
 
 export type CacheKeyParts = Record<string, string | number | boolean | null>;
@@ -63,6 +65,17 @@ function piecesSha256(pieces: Pieces): string {
     at = p.at + p.bytes.byteLength;
   }
   return h.digest('hex');
+}
+
+/** The weights file of the entries whose weights have this SHA-256. */
+function weightsName(sha256: string): string {
+  return `w-${sha256}.weights`;
+}
+
+/** The weights file a record names, if it names a well-formed one (a record is read from disk: never a path from it). */
+function recordedWeights(record: EntryRecord<unknown>): string | null {
+  const sha = record.weights?.sha256;
+  return typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha) ? weightsName(sha) : null;
 }
 
 function sha256Hex(data: Uint8Array | string): string {
@@ -156,10 +169,14 @@ export class GraphCache {
   /** Whether the graph and its weights match their record (format, sizes, SHA-256s); a mismatch is removed and counted as a miss. */
   private async check(stem: string, record: EntryRecord<unknown>): Promise<boolean> {
     const matches = async (file: string, r: FileRecord): Promise<boolean> => typeof r.sha256 === 'string' && (await stat(file)).size === r.bytes && (await fileSha256OffThread(file)) === r.sha256;
+    const weights = record.weights ? recordedWeights(record) : null;
     try {
       if (record.format !== GRAPH_CACHE_FORMAT) throw new Error('another format');
-      const ok = await Promise.all([matches(`${stem}.onnx`, record), record.weights === null || matches(`${stem}.weights`, record.weights)]);
-      if (!ok.every(Boolean)) throw new Error('mismatch');
+      if (record.weights && !weights) throw new Error('no weights file named');
+      const [graphOk, weightsOk] = await Promise.all([matches(`${stem}.onnx`, record), weights && record.weights ? matches(join(this.dir, weights), record.weights).catch(() => false) : true]);
+      // Damaged weights are no use to any entry that shares them: the next derivation writes them again.
+      if (!weightsOk && weights) await rm(join(this.dir, weights), { force: true }).catch(() => undefined);
+      if (!graphOk || !weightsOk) throw new Error('mismatch');
       return true;
     } catch {
       await this.reject(stem);
@@ -208,67 +225,101 @@ export class GraphCache {
   private write<M>(stem: string, parts: CacheKeyParts, bytes: Uint8Array, meta: M): void {
     mkdirSync(this.dir, { recursive: true });
     const tmp = `.${randomBytes(6).toString('hex')}.tmp`;
-    const split = externalizeWeights(parseModel(bytes, `the derived graph for ${stem}.onnx`), `${basename(stem)}.weights`);
+    const parsed = parseModel(bytes, `the derived graph for ${stem}.onnx`);
+    // Laid out once to hash the weights (views, no copy), then again naming the file that hash names.
+    const laidOut = externalizeWeights(parsed, '');
+    const weights = laidOut.pieces.length ? { bytes: laidOut.size, sha256: piecesSha256(laidOut.pieces) } : null;
+    const split = weights ? externalizeWeights(parsed, weightsName(weights.sha256)) : laidOut;
     const graph = serializeModel(split.model);
-    const weights = split.pieces.length ? { bytes: split.size, sha256: piecesSha256(split.pieces) } : null;
     const record: EntryRecord<M> = { format: GRAPH_CACHE_FORMAT, key: { ...this.environment, ...parts }, bytes: graph.byteLength, sha256: sha256Hex(graph), weights, meta };
     // The record goes last: it is what makes the entry exist.
     rmSync(`${stem}.json`, { force: true });
     try {
-      if (weights) {
-        const fd = openSync(`${stem}.weights${tmp}`, 'w');
+      const shared = weights ? join(this.dir, weightsName(weights.sha256)) : null;
+      // Weights another entry wrote already are not written again (damaged ones were removed by check).
+      if (shared && !hasSize(shared, split.size)) {
+        const fd = openSync(`${shared}${tmp}`, 'w');
         try {
           writePieces(fd, split.pieces);
         } finally {
           closeSync(fd);
         }
-        renameSync(`${stem}.weights${tmp}`, `${stem}.weights`);
+        renameSync(`${shared}${tmp}`, shared);
+      } else if (shared) {
+        // In use again: not a stray for trim.
+        utimesSync(shared, new Date(), new Date());
       }
       writeFileSync(`${stem}.onnx${tmp}`, graph);
       renameSync(`${stem}.onnx${tmp}`, `${stem}.onnx`);
       writeFileSync(`${stem}.json${tmp}`, JSON.stringify(record));
       renameSync(`${stem}.json${tmp}`, `${stem}.json`);
     } catch (e) {
-      for (const ext of ['weights', 'onnx', 'json']) rmSync(`${stem}.${ext}${tmp}`, { force: true });
+      for (const f of [...(weights ? [join(this.dir, `${weightsName(weights.sha256)}${tmp}`)] : []), `${stem}.onnx${tmp}`, `${stem}.json${tmp}`]) rmSync(f, { force: true });
       throw e;
     }
     this.stats.written++;
   }
 
+  /** Removes an entry (its weights stay: other entries may share them; trim removes them once none does). */
   private async reject(stem: string): Promise<void> {
     this.stats.rejected++;
+    // `<key>.weights`: an entry of format 4, whose weights were its own.
     for (const ext of ['json', 'onnx', 'weights']) await rm(`${stem}.${ext}`, { force: true }).catch(() => undefined);
   }
 
-  /** Removes the entries used longest ago until the folder is within maxBytes; strays (no record, old temporaries) go too. */
+  /**
+   * Removes the entries used longest ago until the folder is within maxBytes, with each weights file
+   * once no entry left uses it; strays (a graph or weights no record names, old temporaries) go too.
+   */
   async trim(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    const entries: { stem: string; used: number; size: number }[] = [];
+    const entries: { stem: string; used: number; size: number; weights: string | null }[] = [];
     for (const n of names) {
       const m = /^([0-9a-f]{64})\.json$/.exec(n);
       if (!m) continue;
       const stem = join(this.dir, m[1]);
-      const [j, o, w] = await Promise.all(['json', 'onnx', 'weights'].map((ext) => stat(`${stem}.${ext}`).catch(() => null)));
-      if (j && o) entries.push({ stem, used: j.mtimeMs, size: j.size + o.size + (w?.size ?? 0) });
+      const [j, o] = await Promise.all(['json', 'onnx'].map((ext) => stat(`${stem}.${ext}`).catch(() => null)));
+      if (!j || !o) continue;
+      const record = await readFile(`${stem}.json`, 'utf8').then((t) => JSON.parse(t) as EntryRecord<unknown>).catch(() => null);
+      const weights = record ? (record.format === 4 ? `${m[1]}.weights` : recordedWeights(record)) : null;
+      entries.push({ stem, used: j.mtimeMs, size: j.size + o.size, weights });
     }
     const known = new Set(entries.map((e) => e.stem));
+    const users = new Map<string, number>();
+    for (const e of entries) if (e.weights) users.set(e.weights, (users.get(e.weights) ?? 0) + 1);
     const hour = Date.now() - 3600_000;
     for (const n of names) {
-      const m = /^([0-9a-f]{64})\.(onnx|weights)$/.exec(n);
-      const stray = (m && !known.has(join(this.dir, m[1]))) || n.endsWith('.tmp');
+      const graph = /^([0-9a-f]{64})\.onnx$/.exec(n);
+      const stray = (graph && !known.has(join(this.dir, graph[1]))) || (n.endsWith('.weights') && !users.has(n)) || n.endsWith('.tmp');
       if (!stray) continue;
-      // A temporary or a graph whose record is still being written may belong to a live writer.
+      // A temporary, or a file whose record is still being written, may belong to a live writer.
       const s = await stat(join(this.dir, n)).catch(() => null);
       if (s && s.mtimeMs < hour) await rm(join(this.dir, n), { force: true }).catch(() => undefined);
     }
+    const weightsSize = new Map<string, number>();
+    for (const w of users.keys()) weightsSize.set(w, (await stat(join(this.dir, w)).catch(() => null))?.size ?? 0);
     entries.sort((a, b) => a.used - b.used);
-    let total = entries.reduce((s, e) => s + e.size, 0);
+    let total = entries.reduce((s, e) => s + e.size, 0) + [...weightsSize.values()].reduce((s, n) => s + n, 0);
     for (const e of entries) {
       if (total <= this.maxBytes) break;
       await this.reject(e.stem);
       this.stats.rejected--;
       this.stats.evicted++;
       total -= e.size;
+      if (!e.weights) continue;
+      const left = (users.get(e.weights) ?? 1) - 1;
+      users.set(e.weights, left);
+      if (left > 0) continue;
+      await rm(join(this.dir, e.weights), { force: true }).catch(() => undefined);
+      total -= weightsSize.get(e.weights) ?? 0;
     }
+  }
+}
+
+function hasSize(file: string, bytes: number): boolean {
+  try {
+    return statSync(file).size === bytes;
+  } catch {
+    return false;
   }
 }

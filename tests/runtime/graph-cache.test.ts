@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';
 import { nibGradient } from '../../native-models/explain/nib-graph';
@@ -77,13 +77,22 @@ for (const [damage, ext] of [['truncated', 'onnx'], ['flipped byte', 'onnx'], ['
   });
 }
 
-test('an entry keeps its large weights in a file of their own, which onnxruntime maps; the graph file is small', async () => {
+/** The weights file an entry's record names. */
+function weightsOf(graph: string): string {
+  const record = JSON.parse(readFileSync(graph.replace(/\.onnx$/, '.json'), 'utf8')) as { weights: { sha256: string } };
+  return join(dirname(graph), `w-${record.weights.sha256}.weights`);
+}
+
+test('an entry keeps its large weights in a file named by their hash, shared by the graphs that have them, which onnxruntime maps; the graph file is small', async () => {
   const dir = testTempDir('candor-graph-cache-');
   await explainWith(new GraphCache(dir, { candorVersion: 'test' }));
   const graphs = entryFiles(dir, 'onnx');
-  assert.equal(entryFiles(dir, 'weights').length, graphs.length);
+  assert.equal(graphs.length, 4, 'per tower: NIB\'s folded graph and the plain tail it was checked against');
+  const shared = new Set(graphs.map(weightsOf));
+  assert.deepEqual(new Set(entryFiles(dir, 'weights')), shared, 'no weights file that no entry names');
+  assert.equal(shared.size, 2, 'each tower\'s two graphs have the same weights, stored once');
   for (const g of graphs) {
-    const w = g.replace(/\.onnx$/, '.weights');
+    const w = weightsOf(g);
     assert.ok(statSync(g).size * 4 < statSync(w).size, `${g}: the weights are out of the graph file`);
     const record = JSON.parse(readFileSync(g.replace(/\.onnx$/, '.json'), 'utf8')) as { weights: { bytes: number; sha256: string } };
     assert.equal(record.weights.bytes, statSync(w).size);
@@ -94,7 +103,7 @@ test('an entry keeps its large weights in a file of their own, which onnxruntime
     await nibGradient(bundle, 'vision', 1);
     if (process.platform === 'linux') {
       const maps = readFileSync('/proc/self/maps', 'utf8');
-      assert.ok(graphs.some((g) => maps.includes(g.replace(/\.onnx$/, '.weights'))), 'the session maps the cached weights');
+      assert.ok([...shared].some((w) => maps.includes(w)), 'the session maps the cached weights');
     }
   } finally {
     await bundle.dispose();
@@ -115,11 +124,11 @@ test('another Candor version, layer or graph is another entry', () => {
 test('the size cap removes the entries used longest ago, and a hit counts as a use', async () => {
   const dir = testTempDir('candor-graph-cache-cap-');
   const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 12_000 });
-  // A graph whose one weight is `n` KiB.
-  const kib = (n: number): Uint8Array =>
-    serializeModel({ irVersion: 8, opsetImport: [{ version: 14 }], graph: { node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], initializer: [{ name: 'w', dataType: 1, dims: [n * 256], rawData: new Uint8Array(n * 1024).fill(n) }], output: [{ name: 'y' }] } });
+  // A graph whose one weight is `n` KiB, all bytes `fill` (graphs with the same weights share their file).
+  const kib = (n: number, fill: number): Uint8Array =>
+    serializeModel({ irVersion: 8, opsetImport: [{ version: 14 }], graph: { node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], initializer: [{ name: 'w', dataType: 1, dims: [n * 256], rawData: new Uint8Array(n * 1024).fill(fill) }], output: [{ name: 'y' }] } });
   for (const n of [1, 2, 3]) {
-    cache.put({ n }, kib(3), { n });
+    cache.put({ n }, kib(3, n), { n });
     await cache.flush();
     // one entry per second of age: the oldest first
     const stem = join(dir, cache.keyOf({ n }));
@@ -127,13 +136,21 @@ test('the size cap removes the entries used longest ago, and a hit counts as a u
     utimesSync(`${stem}.json`, t, t);
   }
   assert.ok((await cache.get({ n: 1 })) !== null, 'entry 1 is used now');
-  cache.put({ n: 4 }, kib(3), { n: 4 });
+  cache.put({ n: 4 }, kib(3, 4), { n: 4 });
   await cache.flush();
   assert.equal(await cache.get({ n: 2 }), null, 'the one used longest ago is gone');
   assert.deepEqual((await cache.get<{ n: number }>({ n: 1 }))?.meta, { n: 1 });
   assert.ok((await cache.get({ n: 3 })) !== null);
   assert.ok((await cache.get({ n: 4 })) !== null);
   assert.equal(cache.stats.evicted, 1);
+  assert.equal(entryFiles(dir, 'weights').length, 3, 'the evicted entry\'s weights went with it');
+  // Two more entries sharing entry 4's weights take little room: the cap keeps them all.
+  cache.put({ n: 5 }, kib(3, 4), { n: 5 });
+  cache.put({ n: 6 }, kib(3, 4), { n: 6 });
+  await cache.flush();
+  assert.equal(cache.stats.evicted, 1, 'shared weights count once');
+  assert.equal(entryFiles(dir, 'weights').length, 3);
+  for (const n of [1, 3, 4, 5, 6]) assert.deepEqual((await cache.get<{ n: number }>({ n }))?.meta, { n });
 });
 
 test('a stored graph is whole on disk when put returns, so it holds none of its bytes while the thread stays busy', async () => {
@@ -143,11 +160,29 @@ test('a stored graph is whole on disk when put returns, so it holds none of its 
   cache.put({ n: 1 }, bytes, { n: 1 });
   const stem = join(dir, cache.keyOf({ n: 1 }));
   // Checked before any await: nothing has had a turn of the event loop.
-  assert.equal(statSync(`${stem}.weights`).size, 8192);
-  assert.deepEqual(readFileSync(`${stem}.weights`), Buffer.alloc(8192, 5));
+  const weights = weightsOf(`${stem}.onnx`);
+  assert.equal(statSync(weights).size, 8192);
+  assert.deepEqual(readFileSync(weights), Buffer.alloc(8192, 5));
   assert.equal((JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as { meta: { n: number } }).meta.n, 1);
   assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 0, 'no temporary left');
   await cache.flush();
+  assert.deepEqual((await cache.get<{ n: number }>({ n: 1 }))?.meta, { n: 1 });
+});
+
+test('an entry of format 4 (weights of its own, `<key>.weights`) counts against the cap and goes whole, the used longest ago first', async () => {
+  const dir = testTempDir('candor-graph-cache-legacy-');
+  const old = join(dir, 'a'.repeat(64));
+  writeFileSync(`${old}.json`, JSON.stringify({ format: 4, key: {}, bytes: 10, sha256: '0', weights: { bytes: 9000, sha256: '0' }, meta: {} }));
+  writeFileSync(`${old}.onnx`, Buffer.alloc(10));
+  writeFileSync(`${old}.weights`, Buffer.alloc(9000));
+  const t = new Date(Date.now() - 60_000);
+  utimesSync(`${old}.json`, t, t);
+  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 12_000 });
+  const bytes = serializeModel({ irVersion: 8, opsetImport: [{ version: 14 }], graph: { node: [{ opType: 'Identity', input: ['w'], output: ['y'] }], initializer: [{ name: 'w', dataType: 1, dims: [1024], rawData: new Uint8Array(4096).fill(9) }], output: [{ name: 'y' }] } });
+  cache.put({ n: 1 }, bytes, { n: 1 });
+  await cache.flush();
+  assert.equal(cache.stats.evicted, 1);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('a'.repeat(64))), [], 'its record, graph and weights are gone');
   assert.deepEqual((await cache.get<{ n: number }>({ n: 1 }))?.meta, { n: 1 });
 });
 
