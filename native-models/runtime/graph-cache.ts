@@ -232,10 +232,10 @@ export class GraphCache {
     const split = weights ? externalizeWeights(parsed, weightsName(weights.sha256)) : laidOut;
     const graph = serializeModel(split.model);
     const record: EntryRecord<M> = { format: GRAPH_CACHE_FORMAT, key: { ...this.environment, ...parts }, bytes: graph.byteLength, sha256: sha256Hex(graph), weights, meta };
+    const shared = weights ? join(this.dir, weightsName(weights.sha256)) : null;
     // The record goes last: it is what makes the entry exist.
     rmSync(`${stem}.json`, { force: true });
     try {
-      const shared = weights ? join(this.dir, weightsName(weights.sha256)) : null;
       // Weights another entry wrote already are not written again (damaged ones were removed by check).
       if (shared && !hasSize(shared, split.size)) {
         const fd = openSync(`${shared}${tmp}`, 'w');
@@ -254,7 +254,7 @@ export class GraphCache {
       writeFileSync(`${stem}.json${tmp}`, JSON.stringify(record));
       renameSync(`${stem}.json${tmp}`, `${stem}.json`);
     } catch (e) {
-      for (const f of [...(weights ? [join(this.dir, `${weightsName(weights.sha256)}${tmp}`)] : []), `${stem}.onnx${tmp}`, `${stem}.json${tmp}`]) rmSync(f, { force: true });
+      for (const f of [...(shared ? [`${shared}${tmp}`] : []), `${stem}.onnx${tmp}`, `${stem}.json${tmp}`]) rmSync(f, { force: true });
       throw e;
     }
     this.stats.written++;
