@@ -100,7 +100,7 @@ test('externalizeWeights moves large weights out as aligned views of the parsed 
   }
 });
 
-test('weightsOnDemand reads a weight only when a derived graph uses it, and a tail cut from it runs as the tail of the whole model', async () => {
+test('weightsOnDemand reads a weight only when a derived graph uses it, and a tail cut from it is byte for byte the one cut from the model in memory', async () => {
   const bytes = readFileSync(VISION);
   const m = parseModel(bytes, VISION);
   const split = externalizeWeights(m, 'weights.bin', { minBytes: 4096, align: 4096 });
