@@ -230,22 +230,27 @@ function tailVariant(bundle: ClipBundle, kind: 'vision' | 'text', layer: number)
   return specializes(bundle, kind, layer) ? 'pooled-row' : 'plain';
 }
 
+/** Where the bundle holds the tail+gradient graph at a layer. */
+function tailKey(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): string {
+  return `tail:${kind}:${layer}:${tailVariant(bundle, kind, layer)}`;
+}
+
 /** Whether the bundle holds the tail+gradient graph at this layer (tailGradient's, shared by its callers). */
 export function holdsTailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): boolean {
-  return bundle.cache.has(`tail:${kind}:${layer}:${tailVariant(bundle, kind, layer)}`);
+  return bundle.cache.has(tailKey(bundle, kind, layer));
 }
 
 /** The tail+gradient graph at a layer, held by the bundle for every caller (released with it). */
 export function tailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  return cached(bundle, `tail:${kind}:${layer}:${tailVariant(bundle, kind, layer)}`, () => ownTailGradient(bundle, kind, layer));
+  return cached(bundle, tailKey(bundle, kind, layer), () => ownTailGradient(bundle, kind, layer));
 }
 
 /** The same graph, not held by the bundle: the caller releases it. */
 export async function ownTailGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
-  const special = specializes(bundle, kind, layer);
   const variant = tailVariant(bundle, kind, layer);
+  const special = variant === 'pooled-row';
   const tower = kind === 'vision' ? bundle.vision : bundle.text;
   const h = tower.layerInputs[layer];
   let base: ModelProto | null = null;
