@@ -11,6 +11,7 @@
  */
 import type { GraphCache } from '../runtime/graph-cache';
 import { removeScratch } from '../runtime/scratch-dir';
+import { warmHashThreads } from '../runtime/hash-worker';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -193,6 +194,8 @@ export async function loadClipBundle(dir: string, opts?: { prefer?: Prefer; grap
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BundleError(`${dir}: model bundle folder not found`);
   const missing = REQUIRED.filter((f) => !existsSync(join(dir, f)));
   if (missing.length) throw new BundleError(`${dir}: not a complete CLIP bundle, missing ${missing.join(', ')}`);
+  // The towers' hashes are asked for once each file is read: the thread starts meanwhile.
+  warmHashThreads();
   const prefer = opts?.prefer ?? 'auto';
   const prepack = opts?.towerPrepack ?? true;
   const config = readJson(dir, 'config.json');

@@ -1,12 +1,14 @@
 // SHA-256 on a worker thread: the same digest as node:crypto on this thread, for bytes in shared
 // memory (hashed where they lie), for ordinary bytes (hashed here) and for a file; a missing file is
-// an error, not a hang.
+// an error, not a hang. The threads are kept for later jobs: more jobs than threads queue, a failed
+// job leaves the threads usable, and idle threads never keep a process from ending.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileSha256OffThread, readFileOffThread, sha256OffThread, sharedBytes } from '../../native-models/runtime/hash-worker';
+import { fileSha256OffThread, readFileOffThread, sha256OffThread, sharedBytes, warmHashThreads } from '../../native-models/runtime/hash-worker';
 import { testTempDir } from '../temp-dir';
 
 const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -60,4 +62,32 @@ test('reading a missing file off-thread rejects both the read and the hash; a bu
   await assert.rejects(job.read, /ENOENT|no such file/);
   await assert.rejects(job.sha256, /ENOENT|no such file/);
   assert.throws(() => readFileOffThread('x', Buffer.alloc(16), 16), /sharedBytes/);
+});
+
+test('more jobs than threads all finish, each with its own digest, and a failed job leaves the threads working', async () => {
+  warmHashThreads();
+  const dir = testTempDir('candor-hash-queue-');
+  const datas = [1, 2, 3, 4, 5, 6, 7].map((k) => pattern((k << 18) + k));
+  datas.forEach((d, k) => writeFileSync(join(dir, `f${k}.bin`), d));
+  const jobs = datas.map((d, k) => {
+    if (k % 2) return fileSha256OffThread(join(dir, `f${k}.bin`));
+    const shared = sharedBytes(d.length);
+    shared.set(d);
+    return sha256OffThread(shared);
+  });
+  const failing = fileSha256OffThread(join(dir, 'missing.bin'));
+  assert.deepEqual(await Promise.all(jobs), datas.map(hex));
+  await assert.rejects(failing, /ENOENT|no such file/);
+  assert.equal(await fileSha256OffThread(join(dir, 'f3.bin')), hex(datas[3]));
+});
+
+test('a process that hashed off-thread ends on its own: idle threads do not hold it', () => {
+  const dir = testTempDir('candor-hash-exit-');
+  writeFileSync(join(dir, 'f.bin'), pattern(1 << 20));
+  const module = join(process.cwd(), 'native-models', 'runtime', 'hash-worker.ts');
+  const script = `const m = await import(${JSON.stringify(module)}); m.warmHashThreads(); console.log(await m.fileSha256OffThread(${JSON.stringify(join(dir, 'f.bin'))}));`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.error, undefined, 'the process ended before the timeout');
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), hex(pattern(1 << 20)));
 });
