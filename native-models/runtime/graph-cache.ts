@@ -51,6 +51,8 @@ interface EntryRecord<M> extends FileRecord {
   /** The weights file (null where the graph has no weight large enough to move out). */
   weights: FileRecord | null;
   meta: M;
+  /** A record with no graph (putRecord): `bytes` and `sha256` are those of its meta as JSON. */
+  graphless?: true;
 }
 
 type Pieces = ExternalWeights['pieces'];
@@ -88,8 +90,9 @@ export class GraphCache {
   /**
    * Outcomes since this object was made (the bench and tests read them); times in ms: checking hits
    * (size, SHA-256), creating sessions from them, deriving what missed (with its validation runs).
+   * Records without a graph (getRecord, putRecord) are counted apart (record*); evictions count both.
    */
-  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0 };
+  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0, recordHits: 0, recordMisses: 0, recordsWritten: 0 };
   private pending = new Set<Promise<void>>();
 
   readonly maxBytes: number;
@@ -194,6 +197,62 @@ export class GraphCache {
   }
 
   /**
+   * What was stored for `parts` by putRecord (null after counting a miss: none, unreadable, of another
+   * format or key, or its content not matching its recorded size and SHA-256, which is then removed).
+   */
+  async getRecord<M>(parts: CacheKeyParts): Promise<M | null> {
+    const stem = join(this.dir, this.keyOf(parts));
+    let record: EntryRecord<M> | null = null;
+    try {
+      record = JSON.parse(await readFile(`${stem}.json`, 'utf8')) as EntryRecord<M>;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.stats.recordMisses++;
+        return null;
+      }
+    }
+    const text = JSON.stringify(record?.meta ?? null);
+    const key = JSON.stringify({ ...this.environment, ...parts });
+    if (!record?.graphless || record.format !== GRAPH_CACHE_FORMAT || JSON.stringify(record.key) !== key || record.bytes !== Buffer.byteLength(text) || record.sha256 !== sha256Hex(text)) {
+      await this.remove(stem);
+      this.stats.recordMisses++;
+      return null;
+    }
+    this.stats.recordHits++;
+    await utimes(`${stem}.json`, new Date(), new Date()).catch(() => undefined);
+    return record.meta;
+  }
+
+  /**
+   * Keeps `meta` (plain JSON) for `parts` without a graph: what a model's load found by running it,
+   * so a later load need not run it again. Counted against the cap and evicted like a graph; a failed
+   * write is only counted.
+   */
+  putRecord<M>(parts: CacheKeyParts, meta: M): void {
+    const stem = join(this.dir, this.keyOf(parts));
+    const text = JSON.stringify(meta);
+    const record: EntryRecord<M> = { format: GRAPH_CACHE_FORMAT, key: { ...this.environment, ...parts }, bytes: Buffer.byteLength(text), sha256: sha256Hex(text), weights: null, meta, graphless: true };
+    const tmp = `${stem}.json.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(tmp, JSON.stringify(record));
+      renameSync(tmp, `${stem}.json`);
+    } catch {
+      this.stats.writeErrors++;
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // no folder to clean
+      }
+      return;
+    }
+    this.stats.recordsWritten++;
+    const p = this.trim();
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /**
    * Stores a graph now, on this thread, and trims the folder in the background (flush() waits for
    * that). Written at once, not through the event loop: a derivation keeps the thread busy, and a
    * write waiting for turns held the graph's bytes meanwhile (ViT-B/32's first CLI run: four graphs,
@@ -263,6 +322,10 @@ export class GraphCache {
   /** Removes an entry (its weights stay: other entries may share them; trim removes them once none does). */
   private async reject(stem: string): Promise<void> {
     this.stats.rejected++;
+    await this.remove(stem);
+  }
+
+  private async remove(stem: string): Promise<void> {
     // `<key>.weights`: an entry of format 4, whose weights were its own.
     for (const ext of ['json', 'onnx', 'weights']) await rm(`${stem}.${ext}`, { force: true }).catch(() => undefined);
   }
@@ -279,10 +342,11 @@ export class GraphCache {
       if (!m) continue;
       const stem = join(this.dir, m[1]);
       const [j, o] = await Promise.all(['json', 'onnx'].map((ext) => stat(`${stem}.${ext}`).catch(() => null)));
-      if (!j || !o) continue;
+      if (!j) continue;
       const record = await readFile(`${stem}.json`, 'utf8').then((t) => JSON.parse(t) as EntryRecord<unknown>).catch(() => null);
+      if (!o && !record?.graphless) continue;
       const weights = record ? (record.format === 4 ? `${m[1]}.weights` : recordedWeights(record)) : null;
-      entries.push({ stem, used: j.mtimeMs, size: j.size + o.size, weights });
+      entries.push({ stem, used: j.mtimeMs, size: j.size + (o?.size ?? 0), weights });
     }
     const known = new Set(entries.map((e) => e.stem));
     const users = new Map<string, number>();
@@ -302,8 +366,7 @@ export class GraphCache {
     let total = entries.reduce((s, e) => s + e.size, 0) + [...weightsSize.values()].reduce((s, n) => s + n, 0);
     for (const e of entries) {
       if (total <= this.maxBytes) break;
-      await this.reject(e.stem);
-      this.stats.rejected--;
+      await this.remove(e.stem);
       this.stats.evicted++;
       total -= e.size;
       if (!e.weights) continue;

@@ -194,3 +194,83 @@ test('an unwritable cache folder costs nothing but the cache', async () => {
   assert.deepEqual(await explainWith(cache), derived);
   assert.ok(cache.stats.writeErrors >= 1);
 });
+
+/** What a load found about the towers (the probe's findings), as the bundle exposes them. */
+async function loadFindings(cache: GraphCache | null): Promise<{ zero: Buffer; dims: number[] }> {
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache });
+  try {
+    const z = bundle.zeroImageEmbeds;
+    return { zero: Buffer.from(z.buffer, z.byteOffset, z.byteLength), dims: [bundle.projectionDim, bundle.vision.tokens, bundle.vision.width, bundle.text.width, bundle.text.tokens, ...bundle.grid] };
+  } finally {
+    await bundle.dispose();
+  }
+}
+
+test("a load's probe findings are kept: the next load runs no probe and finds the same shapes and the same blank-image embedding, bit for bit", async () => {
+  const dir = testTempDir('candor-graph-cache-probe-');
+  const fresh = await loadFindings(null);
+  const first = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await loadFindings(first), fresh);
+  assert.deepEqual([first.stats.recordMisses, first.stats.recordsWritten, first.stats.recordHits], [1, 1, 0]);
+  const second = new GraphCache(dir, { candorVersion: 'test' });
+  const again = await loadFindings(second);
+  assert.deepEqual([second.stats.recordHits, second.stats.recordsWritten], [1, 0], 'taken from the disk, nothing stored again');
+  assert.deepEqual(again, fresh);
+  assert.equal(second.stats.hits + second.stats.misses, 0, 'loading opens no graph');
+});
+
+/** The one record without a graph in `dir`. */
+function probeRecord(dir: string): string {
+  const records = readdirSync(dir).filter((f) => f.endsWith('.json') && !readdirSync(dir).includes(f.replace(/\.json$/, '.onnx')));
+  assert.equal(records.length, 1);
+  return join(dir, records[0]);
+}
+
+for (const damage of ['a changed value', 'garbage', 'a consistent but short embedding'] as const) {
+  test(`a probe record with ${damage} is a miss: the probe runs again, stores its findings anew, and the load is unchanged`, async () => {
+    const dir = testTempDir('candor-graph-cache-probe-');
+    const fresh = await loadFindings(new GraphCache(dir, { candorVersion: 'test' }));
+    const file = probeRecord(dir);
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { bytes: number; sha256: string; meta: { vision: { projectionDim: number; zeroImageEmbeds: string } } };
+    if (damage === 'a changed value') {
+      const zero = Buffer.from(record.meta.vision.zeroImageEmbeds, 'base64');
+      zero[5] ^= 0x40;
+      record.meta.vision.zeroImageEmbeds = zero.toString('base64');
+    }
+    if (damage === 'a consistent but short embedding') {
+      // As a writer that hashed what it wrote would leave it: the record checks, the embedding does not fit.
+      record.meta.vision.zeroImageEmbeds = Buffer.from(record.meta.vision.zeroImageEmbeds, 'base64').subarray(4).toString('base64');
+      const text = JSON.stringify(record.meta);
+      record.bytes = Buffer.byteLength(text);
+      record.sha256 = createHash('sha256').update(text).digest('hex');
+    }
+    writeFileSync(file, damage === 'garbage' ? '{"format": 5, "graphl' : JSON.stringify(record));
+    const cache = new GraphCache(dir, { candorVersion: 'test' });
+    const again = await loadFindings(cache);
+    assert.deepEqual(again, fresh);
+    assert.equal(cache.stats.recordsWritten, 1, 'stored anew');
+    assert.equal(cache.stats.recordHits, damage === 'a consistent but short embedding' ? 1 : 0);
+    const next = new GraphCache(dir, { candorVersion: 'test' });
+    assert.deepEqual(await loadFindings(next), fresh);
+    assert.equal(next.stats.recordHits, 1, 'and the stored one is whole');
+  });
+}
+
+test('records without a graph count against the cap and go the used longest ago first', async () => {
+  const dir = testTempDir('candor-graph-cache-records-');
+  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 2_000 });
+  const meta = (n: number) => ({ n, pad: 'x'.repeat(400) });
+  for (const n of [1, 2, 3]) {
+    cache.putRecord({ n }, meta(n));
+    await cache.flush();
+    const t = new Date(Date.now() - (10 - n) * 1000);
+    utimesSync(join(dir, `${cache.keyOf({ n })}.json`), t, t);
+  }
+  assert.deepEqual(await cache.getRecord({ n: 1 }), meta(1), 'entry 1 is used now');
+  cache.putRecord({ n: 4 }, meta(4));
+  await cache.flush();
+  assert.equal(cache.stats.evicted, 1);
+  assert.equal(await cache.getRecord({ n: 2 }), null, 'the one used longest ago is gone');
+  for (const n of [1, 3, 4]) assert.deepEqual(await cache.getRecord({ n }), meta(n));
+  assert.equal(await cache.get({ n: 1 }), null, 'a record is not a graph');
+});
