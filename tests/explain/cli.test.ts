@@ -4,7 +4,7 @@
 // with 20 steps (> 16) the independent one-step-at-a-time oracle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainCommand } from '../../electron/cli/commands/explain';
 import { CASES, MINI, REF, maxAbsDiff, readCase, type RefCase } from '../clip/helpers';
@@ -120,4 +120,32 @@ test('candor explain: a layer out of range and a missing image are clear errors'
   const r2 = io();
   assert.equal(await explainCommand(['--model', MINI, '--image', join(dir, 'nope.png'), '--text', 'nodule'], r2.io), 1);
   assert.match(r2.err.join(''), /nope\.png/);
+});
+
+/** Descriptors this process holds on a tower's weights (kept open while a bundle is loaded). */
+function openTowerWeights(): string[] {
+  if (process.platform !== 'linux') return [];
+  return readdirSync('/proc/self/fd')
+    .map((n) => {
+      try {
+        return readlinkSync(join('/proc/self/fd', n));
+      } catch {
+        return '';
+      }
+    })
+    .filter((l) => /candor-tower-[^/]+\/weights\.bin/.test(l));
+}
+
+test('candor explain: the scan is decoded while the model loads, and its error still comes first, with the model released', async () => {
+  const bad = join(dir, 'broken.png');
+  writeFileSync(bad, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 7)]));
+  const before = openTowerWeights().length;
+  const r = io();
+  assert.equal(await explainCommand(['--model', MINI, '--image', bad, '--text', 'nodule', '--quiet', '--config-dir', dir], r.io), 1);
+  assert.match(r.err.join(''), /broken\.png/);
+  assert.equal(openTowerWeights().length, before, 'the model loaded meanwhile is released');
+  const r2 = io();
+  assert.equal(await explainCommand(['--model', join(dir, 'no-model'), '--image', bad, '--text', 'nodule', '--quiet', '--config-dir', dir], r2.io), 1);
+  assert.match(r2.err.join(''), /broken\.png/, 'with both broken, the scan is named, as before the model loads');
+  assert.doesNotMatch(r2.err.join(''), /no-model/);
 });
