@@ -12,7 +12,8 @@
  * options, the derivation format, Candor's and onnxruntime's versions and the CPU. A file that is
  * missing, truncated, corrupt or of another format is a miss: the graph is derived again and the
  * entry rewritten; the cache never fails an explanation. The folder is capped in size: the entries
- * used longest ago go first, and a weights file with them once no entry uses it.
+ * used longest ago go first, and a weights file with them once no entry uses it. A record may also
+ * stand alone, with no graph (putRecord: what a model's load found by running it).
  */
 import * as ort from 'onnxruntime-node';
 import { createHash, randomBytes } from 'node:crypto';
