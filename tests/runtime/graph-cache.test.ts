@@ -196,8 +196,8 @@ test('an unwritable cache folder costs nothing but the cache', async () => {
 });
 
 /** What a load found about the towers (the probe's findings), as the bundle exposes them. */
-async function loadFindings(cache: GraphCache | null): Promise<{ zero: Buffer; dims: number[] }> {
-  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache });
+async function loadFindings(cache: GraphCache | null, towerPrepack = true): Promise<{ zero: Buffer; dims: number[] }> {
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache, towerPrepack });
   try {
     const z = bundle.zeroImageEmbeds;
     return { zero: Buffer.from(z.buffer, z.byteOffset, z.byteLength), dims: [bundle.projectionDim, bundle.vision.tokens, bundle.vision.width, bundle.text.width, bundle.text.tokens, ...bundle.grid] };
@@ -273,4 +273,17 @@ test('records without a graph count against the cap and go the used longest ago 
   assert.equal(await cache.getRecord({ n: 2 }), null, 'the one used longest ago is gone');
   for (const n of [1, 3, 4]) assert.deepEqual(await cache.getRecord({ n }), meta(n));
   assert.equal(await cache.get({ n: 1 }), null, 'a record is not a graph');
+});
+
+test("packed and unpacked towers keep findings of their own: each load takes the blank embedding its own towers compute", async () => {
+  const dir = testTempDir('candor-graph-cache-probe-packing-');
+  const packed = new GraphCache(dir, { candorVersion: 'test' });
+  await loadFindings(packed, true);
+  const unpacked = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await loadFindings(unpacked, false), await loadFindings(null, false));
+  assert.deepEqual([unpacked.stats.recordHits, unpacked.stats.recordsWritten], [0, 1], 'not the packed towers\' record');
+  const again = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await loadFindings(again, true), await loadFindings(null, true));
+  assert.deepEqual(await loadFindings(again, false), await loadFindings(null, false));
+  assert.equal(again.stats.recordHits, 2, 'each from its own record');
 });
