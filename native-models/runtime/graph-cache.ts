@@ -248,9 +248,7 @@ export class GraphCache {
       return;
     }
     this.stats.recordsWritten++;
-    const p = this.trim();
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    this.trimLater();
   }
 
   /**
@@ -272,6 +270,11 @@ export class GraphCache {
       }
       return;
     }
+    this.trimLater();
+  }
+
+  /** Trims in the background; flush() waits for it. */
+  private trimLater(): void {
     const p = this.trim();
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));

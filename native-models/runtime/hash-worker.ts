@@ -105,14 +105,13 @@ class HashThreads {
 
   constructor(private readonly max: number) {}
 
-  /** Starts the threads ahead of the first jobs (false where none can start). */
-  warm(): boolean {
+  /** Starts the threads ahead of the first jobs (as many as can start). */
+  warm(): void {
     while (this.idle.length + this.busy.size < this.max) {
       const w = this.spawn();
-      if (!w) break;
+      if (!w) return;
       this.idle.push(w);
     }
-    return this.idle.length + this.busy.size > 0;
   }
 
   submit(job: Job, onRead?: (bytes: number) => void): Promise<string> | null {
@@ -180,10 +179,6 @@ class HashThreads {
 
 const threads = new HashThreads(2);
 
-function inWorker(job: Job, onRead?: (bytes: number) => void): Promise<string> | null {
-  return threads.submit(job, onRead);
-}
-
 /** Starts the hashing threads now, where hashes will soon be asked for (a model about to be read). */
 export function warmHashThreads(): void {
   threads.warm();
@@ -196,14 +191,14 @@ export function sharedBytes(size: number): Buffer {
 
 /** SHA-256 (hex) of `bytes`: on a worker thread where they lie in shared memory, else here. */
 export function sha256OffThread(bytes: Uint8Array): Promise<string> {
-  const shared = bytes.buffer instanceof SharedArrayBuffer ? inWorker({ buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }) : null;
+  const shared = bytes.buffer instanceof SharedArrayBuffer ? threads.submit({ buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }) : null;
   return shared ?? Promise.resolve(createHash('sha256').update(bytes).digest('hex'));
 }
 
 /** SHA-256 (hex) of a file's contents, read and hashed on a worker thread (here where none starts). */
 export function fileSha256OffThread(file: string): Promise<string> {
   return (
-    inWorker({ file }) ??
+    threads.submit({ file }) ??
     (async () => {
       const h = createHash('sha256');
       for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) h.update(chunk as Buffer);
@@ -222,7 +217,7 @@ export function readFileOffThread(file: string, into: Buffer, length: number): {
   if (!(into.buffer instanceof SharedArrayBuffer) || into.byteOffset !== 0 || into.byteLength < length) throw new Error('readFileOffThread: give it a buffer from sharedBytes, large enough');
   let settleRead: (n: number) => void = () => undefined;
   const read = new Promise<number>((resolve) => (settleRead = resolve));
-  const sha256 = inWorker({ file, into: into.buffer, length }, (n) => settleRead(n));
+  const sha256 = threads.submit({ file, into: into.buffer, length }, (n) => settleRead(n));
   if (!sha256) return null;
   // A thread that fails before reading settles the read through the hash's error.
   return { read: Promise.race([read, sha256.then(() => read)]), sha256 };
