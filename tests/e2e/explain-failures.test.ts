@@ -131,7 +131,10 @@ test('a running explanation leaves the viewer usable; cancel stops it on the ser
       return { overlay: overlay!, compare: compare! };
     });
     if (!shown) continue;
-    await page.getByTestId('explain-cancelled').waitFor();
+    // The run may still finish on the server before the cancel reaches it: then nothing says
+    // cancelled, and the next attempt starts a new run.
+    await page.waitForFunction(() => document.querySelector('[data-testid="explain-cancelled"]') !== null || document.querySelector('[data-testid="explain-cancel"]') === null);
+    if ((await page.getByTestId('explain-cancelled').count()) === 0) continue;
     // What the server says, not what the page shows.
     states = [];
     for (const id of ws.jobIds) states.push(await serverState(ws, id));
