@@ -13,7 +13,7 @@ import { cloneModel, createSession, exposeTensors, externalizeWeights, parseMode
 import { releaseGarbage } from '../runtime/memory';
 import { removeScratch, writeScratchFiles } from '../runtime/scratch-dir';
 import { WeightsFile } from '../runtime/weights-file';
-import { readFileOffThread, sha256OffThread, sharedBytes } from '../runtime/hash-worker';
+import { hashWhileFilling, readFileOffThread, sharedBytes, type Filling } from '../runtime/hash-worker';
 import { detectPooling, type Pooling } from './pooling';
 import { discoverResidualStream, ResidualDiscoveryError, type BlockLayout } from './residual';
 import { UserInputError } from '../errors';
@@ -167,8 +167,8 @@ export interface TowerFile {
 }
 
 /**
- * Reads a tower's file into shared memory and starts hashing it there: the hash recorded for the
- * bundle is of the very bytes parsed and loaded, read once, computed while the main thread parses.
+ * Reads a tower's file into shared memory, hashed there as it comes in: the hash recorded for the
+ * bundle is of the very bytes parsed and loaded, read once, computed while they are read and parsed.
  */
 export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
   const file = join(dir, 'onnx', `${kind}_model.onnx`);
@@ -178,25 +178,35 @@ export function readTowerFile(dir: string, kind: TowerKind): TowerFile {
   } catch (e) {
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   }
+  let hashing: Filling | null = null;
   try {
     const size = fstatSync(fd).size;
     const bytes = sharedBytes(size);
+    hashing = hashWhileFilling(bytes);
     let at = 0;
     while (at < size) {
-      const n = readSync(fd, bytes, at, size - at, at);
+      const n = readSync(fd, bytes, at, Math.min(size - at, READ_CHUNK), at);
       if (n === 0) break;
       at += n;
+      hashing.filled(at);
     }
-    const sha256 = sha256OffThread(bytes.subarray(0, at));
+    hashing.end(at);
     // Awaited later; a failure then is reported there, not as an unhandled rejection now.
-    sha256.catch(() => undefined);
-    return { file, bytes, size: at, sha256 };
+    hashing.sha256.catch(() => undefined);
+    return { file, bytes, size: at, sha256: hashing.sha256 };
   } catch (e) {
+    if (hashing) {
+      hashing.fail();
+      hashing.sha256.catch(() => undefined);
+    }
     throw new BundleError(`${file}: not a readable ONNX model: ${(e as Error).message}`);
   } finally {
     closeSync(fd);
   }
 }
+
+/** A read's piece: small enough that the hash follows the read closely. */
+const READ_CHUNK = 16 << 20;
 
 /**
  * readTowerFile on a worker thread: the bundle reads (and hashes) the text tower there while

@@ -1,6 +1,6 @@
 // SHA-256 on a worker thread: the same digest as node:crypto on this thread, for bytes in shared
-// memory (hashed where they lie), for ordinary bytes (hashed here) and for a file; a missing file is
-// an error, not a hang. The threads are kept for later jobs: more jobs than threads queue, a failed
+// memory (hashed where they lie, also while they are being filled), for ordinary bytes (hashed here)
+// and for a file; a missing file or a filling that stops is an error, not a hang. The threads are kept for later jobs: more jobs than threads queue, a failed
 // job leaves the threads usable, and idle threads never keep a process from ending.
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileSha256OffThread, readFileOffThread, sha256OffThread, sharedBytes, warmHashThreads } from '../../native-models/runtime/hash-worker';
+import { fileSha256OffThread, hashWhileFilling, readFileOffThread, sha256OffThread, sharedBytes, warmHashThreads } from '../../native-models/runtime/hash-worker';
 import { testTempDir } from '../temp-dir';
 
 const hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -45,7 +45,8 @@ test("a file is read and hashed on a worker thread; a missing file's error is re
 
 test('a file is read into shared memory and hashed on a worker thread: the bytes land where asked, the room after is left alone', async () => {
   const dir = testTempDir('candor-hash-read-');
-  const data = pattern((5 << 20) + 3);
+  // Several of the reading thread's pieces (8 MB), the hash following them.
+  const data = pattern((21 << 20) + 3);
   writeFileSync(join(dir, 'f.bin'), data);
   const into = sharedBytes(data.length + 64).fill(9);
   const job = readFileOffThread(join(dir, 'f.bin'), into, data.length);
@@ -62,6 +63,53 @@ test('reading a missing file off-thread rejects both the read and the hash; a bu
   await assert.rejects(job.read, /ENOENT|no such file/);
   await assert.rejects(job.sha256, /ENOENT|no such file/);
   assert.throws(() => readFileOffThread('x', Buffer.alloc(16), 16), /sharedBytes/);
+});
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('bytes are hashed while they are filled in: the hash waits for each piece and covers only the length given at the end', async () => {
+  warmHashThreads();
+  const data = pattern((3 << 20) + 11);
+  const bytes = sharedBytes(data.length + 500).fill(5, data.length);
+  const filling = hashWhileFilling(bytes);
+  let at = 0;
+  for (const piece of [1, 4096, 700_000, 3, 1 << 20, 999_999]) {
+    bytes.set(data.subarray(at, at + piece), at);
+    at += piece;
+    filling.filled(at);
+    // The thread catches up and waits for the next piece.
+    await pause(15);
+  }
+  bytes.set(data.subarray(at), at);
+  filling.end(data.length);
+  assert.equal(await filling.sha256, hex(data));
+});
+
+test('a filling that stops fails its hash, and the threads go on', async () => {
+  const bytes = sharedBytes(1 << 20);
+  const filling = hashWhileFilling(bytes);
+  filling.filled(1000);
+  await pause(10);
+  filling.fail();
+  await assert.rejects(filling.sha256, /could not be read whole/);
+  const data = pattern(77_777);
+  const again = sharedBytes(data.length);
+  again.set(data);
+  assert.equal(await sha256OffThread(again), hex(data));
+});
+
+test('a filling whose hash waits behind busy threads is hashed whole once they are free', async () => {
+  const dir = testTempDir('candor-hash-busy-');
+  const big = pattern(24 << 20);
+  writeFileSync(join(dir, 'big.bin'), big);
+  const busy = [fileSha256OffThread(join(dir, 'big.bin')), fileSha256OffThread(join(dir, 'big.bin'))];
+  const data = pattern((2 << 20) + 1);
+  const bytes = sharedBytes(data.length);
+  const filling = hashWhileFilling(bytes);
+  bytes.set(data);
+  filling.filled(data.length);
+  filling.end(data.length);
+  assert.deepEqual(await Promise.all([...busy, filling.sha256]), [hex(big), hex(big), hex(data)]);
 });
 
 test('more jobs than threads all finish, each with its own digest, and a failed job leaves the threads working', async () => {
