@@ -118,6 +118,29 @@ test('metrics: an all-ones map changes nothing; deletion/insertion curves start/
   assert.ok(Math.abs(di.deletionCurve[4] - di.insertionCurve[4]) > 1e-4, 'the inner steps are the two curves\' own images');
 });
 
+test('the curves score each step\'s own image, whatever runs they are batched in: every point equals that image embedded alone', async () => {
+  const c = readCase('case03');
+  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
+  const text = await bundle.embedTexts([c.text]);
+  const N = 64 * 64;
+  // A map with ties and no order by index, so that the ranking, not the layout, picks the pixels.
+  const map = Float64Array.from({ length: N }, (_, i) => Math.round(8 * (1 + Math.sin(i * 0.7) * Math.cos(i * 0.013))) / 16);
+  const rank = new Int32Array(N);
+  Array.from({ length: N }, (_, i) => i).sort((a, b) => map[b] - map[a] || a - b).forEach((p, r) => (rank[p] = r));
+  const K = 16; // 30 inner images: more than one run of this model's tower
+  const di = await deletionInsertion(bundle, pixelValues, map, text, K, {});
+  for (const [curve, keepTop] of [[di.deletionCurve, false], [di.insertionCurve, true]] as const) {
+    assert.equal(curve.length, K + 1);
+    for (let k = 1; k < K; k++) {
+      const cut = Math.round((k / K) * N);
+      const x = new Float32Array(pixelValues.length);
+      for (let ch = 0; ch < 3; ch++) for (let p = 0; p < N; p++) if ((rank[p] < cut) === keepTop) x[ch * N + p] = pixelValues[ch * N + p];
+      const alone = cosine(await bundle.embedImages(x, 1), text);
+      assert.ok(Math.abs(curve[k] - alone) < 1e-5, `${keepTop ? 'insertion' : 'deletion'} step ${k}: ${curve[k]} against ${alone}`);
+    }
+  }
+});
+
 test('every method explains both sides with finite maps, metrics and monotone progress', async () => {
   const c = readCase('case03');
   const img = readPng(join(REF, c.image));
