@@ -60,7 +60,13 @@ type Bundleish = Pick<ClipBundle, 'preprocessor' | 'imageSize'>;
 
 /** The 0..255 RGB image the model sees before resampling: window (VOI), invert, gray → RGB. */
 export function toRgb255(image: ScanImage): Float32Array {
+  return to255(image, 3);
+}
+
+/** toRgb255 with `C` channels out: 1 only for a grey scan (its three RGB channels are the same). */
+function to255(image: ScanImage, C: 1 | 3): Float32Array {
   const { width, height, channels, pixels } = image;
+  if (C === 1 && channels !== 1) throw new Error('to255: only a grey scan has one channel');
   const n = width * height;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new PreprocessError(`image size ${width}×${height} is not a positive integer size`);
@@ -68,7 +74,7 @@ export function toRgb255(image: ScanImage): Float32Array {
   if (pixels.length !== n * channels) {
     throw new PreprocessError(`image has ${pixels.length} values, expected ${width}×${height}×${channels} = ${n * channels}`);
   }
-  const out = new Float32Array(n * 3);
+  const out = new Float32Array(n * C);
   let lo = 0;
   let span = 255;
   let linear = false;
@@ -93,14 +99,14 @@ export function toRgb255(image: ScanImage): Float32Array {
     span = mx > mn ? mx - mn : 1;
   }
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
+    for (let c = 0; c < C; c++) {
       let v = channels === 1 ? pixels[i] : pixels[i * 3 + c];
       if (linear) v = ((v - lo) / span) * 255;
       if (!(v >= 0)) v = 0;
       if (v > 255) v = 255;
       if (image.invert) v = 255 - v;
       // uint8, as the PIL image CLIPImageProcessor resizes
-      out[i * 3 + c] = Math.round(v);
+      out[i * C + c] = Math.round(v);
     }
   }
   return out;
@@ -184,64 +190,60 @@ function clip8(v: number): number {
  * which is what CLIPImageProcessor runs.
  */
 export function resizeRgb(src: Float32Array, w: number, h: number, ow: number, oh: number, resample = 3): Float32Array {
+  return resizeChannels(src, 3, w, h, ow, oh, resample);
+}
+
+/**
+ * resizeRgb for an image of `C` interleaved channels: each channel is resized on its own, so a grey
+ * scan resized as one channel gives each of its three RGB copies bit for bit (a third of the work).
+ */
+function resizeChannels(src: Float32Array, C: number, w: number, h: number, ow: number, oh: number, resample: number): Float32Array {
   if (ow === w && oh === h) return src;
-  if (resample === 0) return resizeNearest(src, w, h, ow, oh);
+  if (resample === 0) return resizeNearest(src, C, w, h, ow, oh);
   const half = 2 ** (PRECISION_BITS - 1);
   const cx = coefficients(w, ow, resample);
   const kx = fixedPoint(cx);
   let tmp = src;
   if (ow !== w) {
-    tmp = new Float32Array(ow * h * 3);
+    tmp = new Float32Array(ow * h * C);
     for (let y = 0; y < h; y++) {
       for (let o = 0; o < ow; o++) {
         const s = cx.starts[o];
         const cnt = cx.counts[o];
-        let r = half, g = half, b = half;
-        for (let k = 0; k < cnt; k++) {
-          const wgt = kx[o * cx.stride + k];
-          const p = (y * w + s + k) * 3;
-          r += wgt * src[p];
-          g += wgt * src[p + 1];
-          b += wgt * src[p + 2];
+        for (let c = 0; c < C; c++) {
+          let acc = half;
+          for (let k = 0; k < cnt; k++) acc += kx[o * cx.stride + k] * src[(y * w + s + k) * C + c];
+          tmp[(y * ow + o) * C + c] = clip8(acc);
         }
-        const q = (y * ow + o) * 3;
-        tmp[q] = clip8(r); tmp[q + 1] = clip8(g); tmp[q + 2] = clip8(b);
       }
     }
   }
   if (oh === h) return tmp;
   const cy = coefficients(h, oh, resample);
   const ky = fixedPoint(cy);
-  const out = new Float32Array(ow * oh * 3);
+  const out = new Float32Array(ow * oh * C);
   for (let o = 0; o < oh; o++) {
     const s = cy.starts[o];
     const cnt = cy.counts[o];
     for (let x = 0; x < ow; x++) {
-      let r = half, g = half, b = half;
-      for (let k = 0; k < cnt; k++) {
-        const wgt = ky[o * cy.stride + k];
-        const p = ((s + k) * ow + x) * 3;
-        r += wgt * tmp[p];
-        g += wgt * tmp[p + 1];
-        b += wgt * tmp[p + 2];
+      for (let c = 0; c < C; c++) {
+        let acc = half;
+        for (let k = 0; k < cnt; k++) acc += ky[o * cy.stride + k] * tmp[((s + k) * ow + x) * C + c];
+        out[(o * ow + x) * C + c] = clip8(acc);
       }
-      const q = (o * ow + x) * 3;
-      out[q] = clip8(r); out[q + 1] = clip8(g); out[q + 2] = clip8(b);
     }
   }
   return out;
 }
 
 /** PIL's NEAREST resize: an affine nearest-neighbour transform, source = floor((x + 0.5) · in/out). */
-function resizeNearest(src: Float32Array, w: number, h: number, ow: number, oh: number): Float32Array {
-  const out = new Float32Array(ow * oh * 3);
+function resizeNearest(src: Float32Array, C: number, w: number, h: number, ow: number, oh: number): Float32Array {
+  const out = new Float32Array(ow * oh * C);
   for (let y = 0; y < oh; y++) {
     const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / oh));
     for (let x = 0; x < ow; x++) {
       const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / ow));
-      const p = (sy * w + sx) * 3;
-      const q = (y * ow + x) * 3;
-      out[q] = src[p]; out[q + 1] = src[p + 1]; out[q + 2] = src[p + 2];
+      for (let c = 0; c < C; c++) out[(y * ow + x) * C + c] = src[(sy * w + sx) * C + c];
     }
   }
   return out;
@@ -291,15 +293,18 @@ export function planGeometry(cfg: PreprocessConfig, width: number, height: numbe
   return { padX, padY, paddedW, paddedH, resizedW, resizedH, cropX, cropY, transform };
 }
 
-/** From an RGB 0..255 image to the model's normalized NCHW pixel values (one item). */
-export function rgbToPixelValues(rgb: Float32Array, width: number, height: number, cfg: PreprocessConfig, letterbox: boolean): { pixelValues: Float32Array; transform: ModelToScan } {
+/**
+ * From an RGB 0..255 image to the model's normalized NCHW pixel values (one item). `C` 1: a grey
+ * image, one value per pixel, taken for each of R, G and B.
+ */
+export function rgbToPixelValues(rgb: Float32Array, width: number, height: number, cfg: PreprocessConfig, letterbox: boolean, C: 1 | 3 = 3): { pixelValues: Float32Array; transform: ModelToScan } {
   const g = planGeometry(cfg, width, height, letterbox);
   let img = rgb;
   if (letterbox && (g.paddedW !== width || g.paddedH !== height)) {
-    img = new Float32Array(g.paddedW * g.paddedH * 3);
-    for (let y = 0; y < height; y++) img.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), ((y + g.padY) * g.paddedW + g.padX) * 3);
+    img = new Float32Array(g.paddedW * g.paddedH * C);
+    for (let y = 0; y < height; y++) img.set(rgb.subarray(y * width * C, (y + 1) * width * C), ((y + g.padY) * g.paddedW + g.padX) * C);
   }
-  img = resizeRgb(img, g.paddedW, g.paddedH, g.resizedW, g.resizedH, cfg.resample);
+  img = resizeChannels(img, C, g.paddedW, g.paddedH, g.resizedW, g.resizedH, cfg.resample);
   const W = g.transform.modelWidth;
   const H = g.transform.modelHeight;
   const out = new Float32Array(3 * W * H);
@@ -315,7 +320,7 @@ export function rgbToPixelValues(rgb: Float32Array, width: number, height: numbe
       for (let x = 0; x < W; x++) {
         const sx = x + g.cropX;
         let v = 0;
-        if (sy >= 0 && sy < g.resizedH && sx >= 0 && sx < g.resizedW) v = img[(sy * g.resizedW + sx) * 3 + c];
+        if (sy >= 0 && sy < g.resizedH && sx >= 0 && sx < g.resizedW) v = img[(sy * g.resizedW + sx) * C + (C === 1 ? 0 : c)];
         // float32 at every step, as numpy does on a float32 array.
         let r = divisor ? Math.fround(v / divisor) : Math.fround(v * f);
         if (cfg.doNormalize) r = Math.fround(Math.fround(r - mean) / std);
@@ -327,8 +332,8 @@ export function rgbToPixelValues(rgb: Float32Array, width: number, height: numbe
 }
 
 export function preprocess(bundle: Bundleish, image: ScanImage, opts?: { letterbox?: boolean }): { pixelValues: Float32Array; transform: ModelToScan } {
-  const rgb = toRgb255(image);
-  return rgbToPixelValues(rgb, image.width, image.height, bundle.preprocessor, opts?.letterbox ?? false);
+  const C = image.channels === 1 ? 1 : 3;
+  return rgbToPixelValues(to255(image, C), image.width, image.height, bundle.preprocessor, opts?.letterbox ?? false, C);
 }
 
 export function parsePreprocessorConfig(json: Record<string, unknown>, imageSize: number, label: string): PreprocessConfig {

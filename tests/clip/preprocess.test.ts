@@ -81,6 +81,33 @@ test('VOI window, invert and gray → RGB', () => {
   assert.throws(() => toRgb255({ ...img, pixels: new Float32Array(3) }), /expected 4×1×1/);
 });
 
+test('a grey scan resized as one channel gives the pixel values of the same scan given as RGB, bit for bit (every resampling, window, invert, letterbox)', () => {
+  const w = 97, h = 61;
+  const gray = new Float32Array(w * h);
+  for (let i = 0; i < gray.length; i++) gray[i] = 300 * Math.sin(i * 0.37) + (i % 29) * 11;
+  const rgb = new Float32Array(w * h * 3);
+  for (let i = 0; i < gray.length; i++) rgb.fill(gray[i], i * 3, i * 3 + 3);
+  let compared = 0;
+  for (const resample of [0, 2, 3]) {
+    for (const window of [null, { center: 100, width: 500 }]) {
+      for (const invert of [false, true]) {
+        for (const letterbox of [false, true]) {
+          const cfg = { ...CFG, resample };
+          // An RGB scan is not stretched to its range as a grey one is: give both the same 0..255 values when no window is set.
+          const g = window ? gray : Float32Array.from(toRgb255({ width: w, height: h, channels: 1, pixels: gray, window: null, invert: false }).filter((_, i) => i % 3 === 0));
+          const c = window ? rgb : toRgb255({ width: w, height: h, channels: 1, pixels: gray, window: null, invert: false });
+          const one = preprocess({ preprocessor: cfg, imageSize: 64 }, { width: w, height: h, channels: 1, pixels: g, window, invert }, { letterbox });
+          const three = preprocess({ preprocessor: cfg, imageSize: 64 }, { width: w, height: h, channels: 3, pixels: c, window, invert }, { letterbox });
+          assert.deepEqual(one.transform, three.transform);
+          assert.ok(Buffer.from(one.pixelValues.buffer).equals(Buffer.from(three.pixelValues.buffer)), `resample ${resample}, window ${JSON.stringify(window)}, invert ${invert}, letterbox ${letterbox}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.equal(compared, 24);
+});
+
 test('token offsets survive case, accents, punctuation and unknown words', () => {
   const tj = JSON.parse(readFileSync(join(MINI, 'tokenizer.json'), 'utf8'));
   const tc = JSON.parse(readFileSync(join(MINI, 'tokenizer_config.json'), 'utf8'));
