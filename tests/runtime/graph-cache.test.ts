@@ -258,8 +258,13 @@ for (const damage of ['a changed value', 'garbage', 'a consistent but short embe
 
 test('records without a graph count against the cap and go the used longest ago first', async () => {
   const dir = testTempDir('candor-graph-cache-records-');
-  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: 2_000 });
   const meta = (n: number) => ({ n, pad: 'x'.repeat(400) });
+  // Room for three records and a half: a record's size depends on the key, the CPU's name included.
+  const sizing = new GraphCache(dir, { candorVersion: 'test' });
+  sizing.putRecord({ n: 1 }, meta(1));
+  await sizing.flush();
+  const one = statSync(join(dir, `${sizing.keyOf({ n: 1 })}.json`)).size;
+  const cache = new GraphCache(dir, { candorVersion: 'test', maxBytes: Math.floor(3.5 * one) });
   for (const n of [1, 2, 3]) {
     cache.putRecord({ n }, meta(n));
     await cache.flush();
