@@ -75,7 +75,7 @@ export function gradientSession(bundle: ClipBundle): SessionOptions {
  */
 export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, derive: () => Promise<{ session: ort.InferenceSession; bytes: Uint8Array | null; meta: M }>, options: SessionOptions = gradientSession(bundle)): Promise<{ session: ort.InferenceSession; meta: M; fromDisk: boolean }> {
   const disk = bundle.graphCache;
-  const key = { model: bundle.sha256, provider: bundle.provider, ...parts };
+  const key = diskKey(bundle, parts);
   // A graph this onnxruntime cannot load after all is a miss: derived again (and the entry overwritten).
   const hit = disk ? await disk.open<M, ort.InferenceSession>(key, async (file) => (await createSession(file, options)).session, (s) => s.release()) : null;
   if (hit) return { session: hit.value, meta: hit.meta, fromDisk: true };
@@ -84,6 +84,18 @@ export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, de
   if (disk) disk.stats.deriveMs += performance.now() - t0;
   if (disk && made.bytes) disk.put(key, made.bytes, made.meta);
   return { session: made.session, meta: made.meta, fromDisk: false };
+}
+
+function diskKey(bundle: ClipBundle, parts: CacheKeyParts): CacheKeyParts {
+  return { model: bundle.sha256, provider: bundle.provider, ...parts };
+}
+
+/**
+ * Starts checking the disk cache's entry that diskCached(bundle, parts) will open
+ * (GraphCache.verifyAhead), unless the graph is already made; settles once the hashes are done.
+ */
+export async function verifyGraphAhead(bundle: ClipBundle, memoKey: string, parts: CacheKeyParts): Promise<void> {
+  if (!bundle.cache.has(memoKey)) await bundle.graphCache?.verifyAhead(diskKey(bundle, parts));
 }
 
 /**

@@ -261,6 +261,12 @@ export async function explain(bundle: ClipBundle, image: ScanImage, text: string
 
   progress('preprocess', 0);
   checkAbort(signal);
+  // The checks of the cached graphs the sides will open hash them beside preprocessing and encoding
+  // (ViT-B/32 CLI: the image and text phases 0.04-0.05 s shorter each, measured).
+  for (const [side, kind, layer] of [[imageSide, 'vision', vLayer], [textSide, 'text', tLayer]] as const) {
+    const at = streamLayer(side, layer);
+    if (side && 'ahead' in side && at !== null) void side.ahead?.(bundle, kind, at, precision).catch(() => undefined);
+  }
   const letterbox = opts.letterbox ?? false;
   const prepKey = `letterbox:${letterbox}`;
   const prepared = opts.shared?.preprocessed.get(prepKey) ?? preprocess(bundle, image, { letterbox });

@@ -11,7 +11,7 @@ import type { ClipBundle } from '../clip/bundle';
 import { createSession, parseModel, serializeModel, type ModelProto } from '../clip/engine';
 import { quantizeMatMuls } from '../onnx/quantize';
 import { int8Units } from '../runtime/int8-units';
-import { cached, checkLayer, cutTail, diskCached, gradientSession, holdsTailGradient, ownTailGradient, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
+import { cached, checkLayer, cutTail, diskCached, verifyGraphAhead, gradientSession, holdsTailGradient, ownTailGradient, specializes, tailGradient, tailGradientModel, tailProbe, textFeeds, type GradGraph } from './graphs';
 import { foldCutLayer, NIB_DIRECTION } from './nib-fold';
 import type { Precision } from './types';
 
@@ -87,7 +87,7 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
   return cached(bundle, `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}:int8`, async () => {
     const fp32 = await nibGradient(bundle, kind, layer);
     const folded = fp32.direction !== undefined;
-    const parts = { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
+    const parts = { ...diskParts(bundle, kind, layer), folded, precision: 'int8', weightBits: int8Units().weightBits };
     // Pre-packed always: the integer kernels pack their int8 weights.
     const int8Session = { ...gradientSession(bundle), prepack: true };
     const { session } = await diskCached(bundle, parts, async () => {
@@ -104,10 +104,29 @@ function int8NibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: num
 /** Why the fold does not apply to a graph (the plain tail runs NIB then). */
 class NotFolded extends Error {}
 
+/**
+ * Starts the check of NIB's cached fp32 graph for this side (the one nibGradient opens from the
+ * disk cache), so that its hashing runs beside the explanation's first steps; settles once it is hashed.
+ */
+export async function nibGraphAhead(bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision): Promise<void> {
+  if (precision !== 'fp32' || !fold) return;
+  await verifyGraphAhead(bundle, memoKey(kind, layer), diskParts(bundle, kind, layer));
+}
+
+/** The bundle's cache key of NIB's fp32 graph. */
+function memoKey(kind: 'vision' | 'text', layer: number): string {
+  return `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}`;
+}
+
+/** What the disk cache keys NIB's fp32 graph by (the int8 graph adds its own parts). */
+function diskParts(bundle: ClipBundle, kind: 'vision' | 'text', layer: number): { graph: string; kind: string; layer: number; lastLayer: boolean } {
+  return { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer) };
+}
+
 export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision = 'fp32'): Promise<GradGraph> {
   checkLayer(bundle, kind, layer);
   if (precision === 'int8') return int8NibGradient(bundle, kind, layer);
-  const key = `nib:${kind}:${layer}:${fold ? 'folded' : 'plain'}`;
+  const key = memoKey(kind, layer);
   let p = bundle.cache.get(key) as Promise<GradGraph> | undefined;
   if (p) return p;
   p = (async (): Promise<GradGraph> => {
@@ -120,7 +139,7 @@ export function nibGradient(bundle: ClipBundle, kind: 'vision' | 'text', layer: 
     const tower = kind === 'vision' ? bundle.vision : bundle.text;
     const h = tower.layerInputs[layer];
     try {
-      const { session, meta } = await diskCached(bundle, { graph: 'nib-gradient', kind, layer, lastLayer: specializes(bundle, kind, layer) }, async () => {
+      const { session, meta } = await diskCached(bundle, diskParts(bundle, kind, layer), async () => {
         // The fold is checked against the plain tail's scores on the probe, taken first: a plain tail
         // made only for that goes before the fold is built (it holds the same weights again: ViT-B/32,
         // 87 MB); one the bundle already holds for others stays.

@@ -11,6 +11,7 @@ import {
 import { ExplainError, type Control, type Hidden } from './core';
 import { describeLimit, METHOD_SPECS, paramOption, withinLimit, type MethodSpec, type ParamGroup } from './methods';
 import { nibAttribution } from './nib';
+import { nibGraphAhead } from './nib-graph';
 import type { Method, Precision } from './types';
 
 /** A side's settings: its ParamGroup's defaults, overridden by ExplainOptions.extra. */
@@ -47,7 +48,12 @@ export interface TokenIdsInput extends RunInput {
  * a side that reads pixels returns a map over the model input (S×S); one that reads ids, one
  * score per id.
  */
-export type StreamSide = { reads: 'layer' | 'embeddings'; run: (input: StreamInput) => Promise<Float64Array> };
+export type StreamSide = {
+  reads: 'layer' | 'embeddings';
+  run: (input: StreamInput) => Promise<Float64Array>;
+  /** Starts what run will wait for and can begin before the stream exists (checks of cached graphs). */
+  ahead?: (bundle: ClipBundle, kind: 'vision' | 'text', layer: number, precision: Precision) => Promise<void>;
+};
 export type ImageSide = StreamSide | { reads: 'pixels'; run: (input: PixelInput) => Promise<Float64Array> };
 export type TextSide = StreamSide | { reads: 'ids'; run: (input: TokenIdsInput) => Promise<Float64Array> };
 
@@ -61,6 +67,7 @@ export interface Attributor {
 
 const nib: StreamSide = {
   reads: 'layer',
+  ahead: nibGraphAhead,
   run: async (x) => (await nibAttribution(x.bundle, x.hidden, x.target, x.steps, x.ids, { ...x.ctl, maxBatch: x.params.batch, precision: x.precision })).scores,
 };
 

@@ -17,7 +17,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,11 @@ function recordedWeights(record: EntryRecord<unknown>): string | null {
   return typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha) ? weightsName(sha) : null;
 }
 
+/** Which file this is, as far as its metadata tells: a rewrite or a replacement changes it. */
+function fileId(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
 function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -93,7 +98,7 @@ export class GraphCache {
    * (size, SHA-256), creating sessions from them, deriving what missed (with its validation runs).
    * Records without a graph (getRecord, putRecord) are counted apart (record*); evictions count both.
    */
-  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0, recordHits: 0, recordMisses: 0, recordsWritten: 0 };
+  readonly stats = { hits: 0, misses: 0, rejected: 0, written: 0, evicted: 0, writeErrors: 0, checkMs: 0, sessionMs: 0, deriveMs: 0, recordHits: 0, recordMisses: 0, recordsWritten: 0, hashedAhead: 0 };
   private pending = new Set<Promise<void>>();
 
   readonly maxBytes: number;
@@ -159,6 +164,59 @@ export class GraphCache {
     return { value, meta: (await this.hit(stem, record)).meta };
   }
 
+  /**
+   * Starts hashing the files of the entry for `parts` now, on the hashing threads, for the check that
+   * will open it: an explanation starts the checks of the graphs it will open, so their hashing runs
+   * beside its first steps instead of after them. The hash is used only for the same file (path,
+   * size, times, inode) and only once. Nothing happens where there is no entry. Settles once the
+   * hashes are done (or have failed: the check then hashes again).
+   */
+  async verifyAhead(parts: CacheKeyParts): Promise<void> {
+    const stem = join(this.dir, this.keyOf(parts));
+    if (this.aheadEntries.has(stem)) return;
+    const hashing: Promise<unknown>[] = [];
+    const started = readFile(`${stem}.json`, 'utf8').then(
+      (text) => {
+        const record = JSON.parse(text) as EntryRecord<unknown>;
+        const weights = record.weights ? recordedWeights(record) : null;
+        for (const file of [`${stem}.onnx`, ...(weights ? [join(this.dir, weights)] : [])]) hashing.push(this.hashAhead(file));
+      },
+      () => undefined,
+    );
+    this.aheadEntries.set(stem, started.catch(() => undefined));
+    await started.catch(() => undefined);
+    await Promise.all(hashing.map((h) => Promise.resolve(h).catch(() => undefined)));
+  }
+
+  /** Entries whose files are being hashed ahead: settled once their hashes have started. */
+  private readonly aheadEntries = new Map<string, Promise<void>>();
+  private readonly aheadFiles = new Map<string, Promise<{ id: string; sha256: Promise<string> } | null>>();
+
+  /** Settles once the file is hashed. */
+  private async hashAhead(file: string): Promise<unknown> {
+    if (this.aheadFiles.has(file)) return;
+    const started = stat(file).then(
+      (st) => {
+        const sha256 = fileSha256OffThread(file);
+        sha256.catch(() => undefined);
+        return { id: fileId(st), sha256 };
+      },
+      () => null,
+    );
+    this.aheadFiles.set(file, started);
+    return (await started)?.sha256;
+  }
+
+  /** A file's SHA-256: hashed ahead (verifyAhead) where that was of this very file, else now. Each hash ahead is used once. */
+  private async digest(file: string, st: Stats): Promise<string> {
+    const pending = this.aheadFiles.get(file);
+    this.aheadFiles.delete(file);
+    const ahead = pending ? await pending : null;
+    if (!ahead || ahead.id !== fileId(st)) return fileSha256OffThread(file);
+    this.stats.hashedAhead++;
+    return ahead.sha256;
+  }
+
   /** The entry's record (null after counting a miss, and removing an unreadable record). */
   private async record<M>(stem: string): Promise<EntryRecord<M> | null> {
     try {
@@ -172,7 +230,14 @@ export class GraphCache {
 
   /** Whether the graph and its weights match their record (format, sizes, SHA-256s); a mismatch is removed and counted as a miss. */
   private async check(stem: string, record: EntryRecord<unknown>): Promise<boolean> {
-    const matches = async (file: string, r: FileRecord): Promise<boolean> => typeof r.sha256 === 'string' && (await stat(file)).size === r.bytes && (await fileSha256OffThread(file)) === r.sha256;
+    // A hash started ahead is found once its start has been registered.
+    await this.aheadEntries.get(stem);
+    this.aheadEntries.delete(stem);
+    const matches = async (file: string, r: FileRecord): Promise<boolean> => {
+      if (typeof r.sha256 !== 'string') return false;
+      const st = await stat(file);
+      return st.size === r.bytes && (await this.digest(file, st)) === r.sha256;
+    };
     const weights = record.weights ? recordedWeights(record) : null;
     try {
       if (record.format !== GRAPH_CACHE_FORMAT) throw new Error('another format');

@@ -1,6 +1,7 @@
 // The on-disk cache of derived graphs: a hit gives the same explanation as a derivation; a missing,
 // truncated, corrupt or foreign entry is derived again (never an error); the size cap removes the
-// entries used longest ago; the key changes with what the graph depends on.
+// entries used longest ago; the key changes with what the graph depends on. A graph hashed ahead of
+// its check is checked with that hash only while the file is the one hashed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -8,7 +9,7 @@ import { readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFil
 import { dirname, join } from 'node:path';
 import { loadClipBundle } from '../../native-models/clip/bundle';
 import { explain } from '../../native-models/explain/index';
-import { nibGradient } from '../../native-models/explain/nib-graph';
+import { nibGradient, nibGraphAhead } from '../../native-models/explain/nib-graph';
 import { GraphCache } from '../../native-models/runtime/graph-cache';
 import { serializeModel } from '../../native-models/onnx/model';
 import { MINI, REF, readCase, readPng } from '../clip/helpers';
@@ -105,6 +106,34 @@ test('an entry keeps its large weights in a file named by their hash, shared by 
       const maps = readFileSync('/proc/self/maps', 'utf8');
       assert.ok([...shared].some((w) => maps.includes(w)), 'the session maps the cached weights');
     }
+  } finally {
+    await bundle.dispose();
+  }
+});
+
+test('a cached graph hashed ahead is checked with that hash; a file changed after it was hashed ahead is hashed again, and the change is caught', async () => {
+  const dir = testTempDir('candor-graph-cache-ahead-');
+  const derived = await explainWith(new GraphCache(dir, { candorVersion: 'test' }));
+  // An explanation starts the checks of the graphs it will open.
+  const ahead = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await explainWith(ahead), derived);
+  assert.equal(ahead.stats.hits, 2);
+  assert.equal(ahead.stats.hashedAhead, 4, 'both NIB graphs and their weights were checked with the hashes made ahead');
+  // Hashed ahead, then changed (same size): the check must not trust the hash made before the change.
+  const cache = new GraphCache(dir, { candorVersion: 'test' });
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache });
+  try {
+    await nibGraphAhead(bundle, 'vision', 1, 'fp32');
+    const [graph] = entryFiles(dir, 'onnx').filter((g) => JSON.parse(readFileSync(g.replace(/\.onnx$/, '.json'), 'utf8')).key.kind === 'vision' && JSON.parse(readFileSync(g.replace(/\.onnx$/, '.json'), 'utf8')).key.graph === 'nib-gradient');
+    const w = weightsOf(graph);
+    const b = readFileSync(w);
+    b[b.length >> 1] ^= 0x40;
+    writeFileSync(w, b);
+    const g = await nibGradient(bundle, 'vision', 1);
+    assert.equal(cache.stats.hashedAhead, 1, 'only the unchanged graph file used its hash made ahead');
+    assert.equal(cache.stats.hits, 0, 'the changed entry is not used');
+    assert.ok(cache.stats.rejected >= 1);
+    assert.ok(g.session, 'the graph is derived again');
   } finally {
     await bundle.dispose();
   }
