@@ -174,26 +174,26 @@ export class GraphCache {
   async verifyAhead(parts: CacheKeyParts): Promise<void> {
     const stem = join(this.dir, this.keyOf(parts));
     if (this.aheadEntries.has(stem)) return;
-    const hashing: Promise<unknown>[] = [];
-    const started = readFile(`${stem}.json`, 'utf8').then(
-      (text) => {
+    const hashing: Promise<void>[] = [];
+    // An entry that is missing or unreadable is the check's to report: nothing is hashed ahead.
+    const started = readFile(`${stem}.json`, 'utf8')
+      .then((text) => {
         const record = JSON.parse(text) as EntryRecord<unknown>;
         const weights = record.weights ? recordedWeights(record) : null;
         for (const file of [`${stem}.onnx`, ...(weights ? [join(this.dir, weights)] : [])]) hashing.push(this.hashAhead(file));
-      },
-      () => undefined,
-    );
-    this.aheadEntries.set(stem, started.catch(() => undefined));
-    await started.catch(() => undefined);
-    await Promise.all(hashing.map((h) => Promise.resolve(h).catch(() => undefined)));
+      })
+      .catch(() => undefined);
+    this.aheadEntries.set(stem, started);
+    await started;
+    await Promise.all(hashing);
   }
 
   /** Entries whose files are being hashed ahead: settled once their hashes have started. */
   private readonly aheadEntries = new Map<string, Promise<void>>();
   private readonly aheadFiles = new Map<string, Promise<{ id: string; sha256: Promise<string> } | null>>();
 
-  /** Settles once the file is hashed. */
-  private async hashAhead(file: string): Promise<unknown> {
+  /** Settles (never rejects) once the file is hashed; a failed hash is the check's to redo. */
+  private async hashAhead(file: string): Promise<void> {
     if (this.aheadFiles.has(file)) return;
     const started = stat(file).then(
       (st) => {
@@ -204,7 +204,7 @@ export class GraphCache {
       () => null,
     );
     this.aheadFiles.set(file, started);
-    return (await started)?.sha256;
+    await (await started)?.sha256.catch(() => undefined);
   }
 
   /** A file's SHA-256: hashed ahead (verifyAhead) where that was of this very file, else now. Each hash ahead is used once. */
