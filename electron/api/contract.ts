@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { METHODS, PRECISIONS, TARGETS, type Precision, type Explanation, type LocalisationMetrics, type Method, type Region, type Target } from '../../native-models/explain/types';
 import { LAYER, STEPS } from '../../native-models/explain/methods';
+import { MAX_TEXT_CHARS } from './limits';
 import type { ErrorCode } from '../../native-models/errors';
 import { DECISIONS, MAX_OUTLINE_POINTS, type AnchorInput, type AuditRow, type ChainStatus, type Decision, type ReaderRegion, type RecordedFinding, type ReplayReport, type VerifyReport } from '../../db/types';
 import type { FramePixels, ScanSummary, VoiLutPreset, WindowPreset } from '../imaging/types';
@@ -84,8 +85,7 @@ export interface SampleStudy {
   reportText: string;
 }
 
-/** The longest report text and note the API takes (the CLI's --text and --note too). */
-export const MAX_TEXT_CHARS = 20000;
+export { MAX_TEXT_CHARS };
 
 export const ExplainRequestSchema = z.object({
   scanId: id,

@@ -3,7 +3,8 @@
  * (every method with its label, what it explains, the shared settings it reads, its own settings
  * with limits and defaults) and the method settings as options (--beta 0.2, --text-masks 100).
  */
-import { describeLimit, INT8_SUMMARY, LAYER, METHOD_SPECS, paramOption, PRECISIONS, STEPS, withinLimit, type Method, type MethodSpec, type ParamGroup, type Precision } from '../api/contract';
+import { describeLimit, INT8_SUMMARY, LAYER, METHOD_SPECS, paramOption, STEPS, withinLimit, type MethodSpec, type ParamGroup } from '../../native-models/explain/methods';
+import { PRECISIONS, type Method, type Precision } from '../../native-models/explain/types';
 import { UsageError } from './io';
 
 /** CLI spelling of an extra key: textMasks → text-masks. */

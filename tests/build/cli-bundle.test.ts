@@ -49,3 +49,29 @@ test('bin/candor.mjs runs the built JavaScript, not tsx', () => {
   assert.equal(cliIsStale(ROOT), false, 'the bin leaves a current bundle behind');
   assert.doesNotMatch(res.stderr, /tsx/);
 });
+
+test('`candor explain` loads no zod before it runs: the contract\'s schemas check the app\'s IPC, not the CLI\'s options', async () => {
+  const { build } = await import('esbuild');
+  const { NATIVE_EXTERNALS } = await import('../../build/cli-bundle.mjs');
+  const out = await build({ absWorkingDir: ROOT, entryPoints: ['electron/cli/commands/explain.ts'], bundle: true, platform: 'node', format: 'esm', external: NATIVE_EXTERNALS, metafile: true, write: false, logLevel: 'silent', outfile: join(ROOT, 'unused.mjs') });
+  const inputs = out.metafile.inputs;
+  // What the command's module loads when it is imported: its static imports, transitively (an
+  // import() for --pdf or --dicom loads later, and only when asked for).
+  const seen = new Set<string>();
+  const via = new Map<string, string>();
+  const stack = ['electron/cli/commands/explain.ts'];
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const i of inputs[f]?.imports ?? []) {
+      if (i.external || i.kind === 'dynamic-import') continue;
+      if (!via.has(i.path)) via.set(i.path, f);
+      stack.push(i.path);
+    }
+  }
+  assert.ok(seen.has('native-models/explain/index.ts') && [...seen].some((f) => f.includes('node_modules/onnx-proto/')), 'the walk follows the command\'s imports');
+  const zod = [...seen].find((f) => f.includes('node_modules/zod/'));
+  const chain = (f: string): string => (via.has(f) ? `${chain(via.get(f)!)} → ${f}` : f);
+  assert.equal(zod, undefined, `zod is loaded by ${zod && chain(zod)}`);
+});

@@ -9,7 +9,11 @@
  * to its help text, measured).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DECISIONS, LAYER, MAX_TEXT_CHARS, METHODS, STEPS, type Decision, type Explanation, type Method, type RecordedFinding } from '../../api/contract';
+// The rooms' own modules, not the contract: its zod schemas check the app's IPC, and loading them cost every run 35 ms.
+import { MAX_TEXT_CHARS } from '../../api/limits';
+import { DECISIONS, type Decision, type RecordedFinding } from '../../../db/types';
+import { LAYER, STEPS } from '../../../native-models/explain/methods';
+import { METHODS, type Explanation, type Method } from '../../../native-models/explain/types';
 import type { FindingObjectsInput } from '../../dicom-export/index';
 import { AuditStore } from '../../../db/audit-store';
 import { completeExplanation, findingInput } from '../../services/explanations';
