@@ -21,6 +21,9 @@ import { Worker } from 'node:worker_threads';
 // A thread takes one job at a time and stays for the next. Before it answers, it lets go of the job
 // and collects its garbage: the caller may count on the shared bytes being free once the hash is
 // back (a tower's 352 MB must not stay held while onnxruntime builds the next session).
+/** A piece that stays in a core's cache between its copy (or read) and its hash. */
+const STAGE_BYTES = 256 << 10;
+
 const WORKER_SOURCE = `
 const { createHash } = require('node:crypto');
 const { closeSync, openSync, readSync } = require('node:fs');
@@ -30,7 +33,16 @@ try {
   require('node:v8').setFlagsFromString('--expose-gc');
   collect = require('node:vm').runInNewContext('gc');
 } catch {}
-const chunk = Buffer.allocUnsafe(4 << 20);
+// SHA-256 runs a third faster over bytes in the core's own cache (1.45 against 1.09 GB/s on a
+// 2-core Xeon, SHA-NI): a file is read, and shared bytes are copied, a cache-sized piece at a time.
+const stage = Buffer.allocUnsafe(${STAGE_BYTES});
+function update(h, view) {
+  for (let at = 0; at < view.length; at += stage.length) {
+    const n = Math.min(stage.length, view.length - at);
+    stage.set(view.subarray(at, at + n));
+    h.update(stage.subarray(0, n));
+  }
+}
 // A filling: ctrl[0] the bytes in so far, ctrl[1] the final length once all are in (-1 before,
 // -2 where the filling failed), ctrl[2] a count of changes. The filler stores a value, then counts
 // and notifies; the follower reads the count before the values and waits on it, so a change made
@@ -72,7 +84,7 @@ function follow(job, h) {
     if (end === -2) throw new Error('the file could not be read whole');
     const upTo = end >= 0 ? end : Number(Atomics.load(ctrl, 0));
     if (upTo > done) {
-      h.update(new Uint8Array(job.follow, done, upTo - done));
+      update(h, new Uint8Array(job.follow, done, upTo - done));
       done = upTo;
     } else if (end >= 0) {
       return;
@@ -90,15 +102,15 @@ function run(job) {
     const fd = openSync(job.file, 'r');
     try {
       for (;;) {
-        const n = readSync(fd, chunk, 0, chunk.length, null);
+        const n = readSync(fd, stage, 0, stage.length, null);
         if (n === 0) break;
-        h.update(chunk.subarray(0, n));
+        h.update(stage.subarray(0, n));
       }
     } finally {
       closeSync(fd);
     }
   } else {
-    h.update(new Uint8Array(job.buffer, job.offset, job.length));
+    update(h, new Uint8Array(job.buffer, job.offset, job.length));
   }
   return { sha256: h.digest('hex') };
 }
