@@ -13,7 +13,7 @@ import { checkAbort, cosine, ExplainCancelled, ExplainError, type Control, type 
 import { checkLayer, scaledTextModel } from './graphs';
 import { modelMapToScan, normalize, poolToGrid, upsampleBilinear, type NormalizeProblem } from './maps';
 import { describeLimit, STEPS, withinLimit, type ParamGroup } from './methods';
-import { deletionInsertion, imageConfidence, textConfidence } from './metrics';
+import { imageMetrics, textConfidence } from './metrics';
 import { ATTRIBUTORS, resolveParams, type Attributor, type ImageSide, type StreamInput, type TextSide } from './registry';
 import { coverageWarning, reportWords, vocabularyCoverage } from './words';
 import { mprt, type MprtSide } from './sanity';
@@ -212,13 +212,12 @@ async function faithfulness(bundle: ClipBundle, pixelValues: Float32Array, tok: 
   const metrics: Record<string, number> = {};
   checkAbort(ctl.signal);
   if (modelMap) {
-    const ic = await imageConfidence(bundle, pixelValues, modelMap, enc.textEmbeds, similarity);
-    metrics.vdrop = ic.vdrop;
-    metrics.vincr = ic.vincr;
-    if (aucSteps !== null) {
-      const di = await deletionInsertion(bundle, pixelValues, modelMap, enc.textEmbeds, aucSteps, ctl, enc.imageEmbeds);
-      metrics.deletionAuc = di.deletion;
-      metrics.insertionAuc = di.insertion;
+    const im = await imageMetrics(bundle, pixelValues, modelMap, enc.textEmbeds, similarity, aucSteps, ctl, enc.imageEmbeds);
+    metrics.vdrop = im.vdrop;
+    metrics.vincr = im.vincr;
+    if (im.curves) {
+      metrics.deletionAuc = im.curves.deletion;
+      metrics.insertionAuc = im.curves.insertion;
     }
   }
   if (tokenNorm) {

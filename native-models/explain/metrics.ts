@@ -15,12 +15,8 @@ import { checkAbort, cosine, type Control } from './core';
 import { embedScaledTexts } from './graphs';
 
 export async function imageConfidence(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, similarity: number): Promise<{ vdrop: number; vincr: number }> {
-  const S = bundle.imageSize;
-  const x = new Float32Array(pixelValues.length);
-  for (let c = 0; c < 3; c++) for (let k = 0; k < S * S; k++) x[c * S * S + k] = pixelValues[c * S * S + k] * modelMap[k];
-  const emb = await bundle.embedImages(x, 1);
-  const masked = cosine(emb, textEmbeds);
-  return { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0 };
+  const { vdrop, vincr } = await imageMetrics(bundle, pixelValues, modelMap, textEmbeds, similarity, null, {});
+  return { vdrop, vincr };
 }
 
 export async function textConfidence(bundle: ClipBundle, tok: Pick<Tokenized, 'ids' | 'tokens'>, tokenMap: ArrayLike<number>, imageEmbeds: Float32Array): Promise<{ tdrop: number; tincr: number } | null> {
@@ -57,6 +53,8 @@ export async function textConfidence(bundle: ClipBundle, tok: Pick<Tokenized, 'i
  */
 const CURVE_ROWS = 1200;
 
+type Curves = { deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] };
+
 /**
  * The curves' images, each embedded once: both curves end at the all-zero image (deletion's last,
  * insertion's first: its embedding is the bundle's, from its load probe) and at the unchanged image
@@ -64,19 +62,45 @@ const CURVE_ROWS = 1200;
  * explain does from its encoding), so 2K − 2 of the 2K + 2 images are run, in batches that mix the
  * two curves (ViT-B/32, K = 16: 30 images in 2 runs of 15, not 34 in 6).
  */
-export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control, imageEmbeds?: Float32Array): Promise<{ deletion: number; insertion: number; deletionCurve: number[]; insertionCurve: number[] }> {
+export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32Array, modelMap: ArrayLike<number>, textEmbeds: Float32Array, aucSteps: number, ctl: Control, imageEmbeds?: Float32Array): Promise<Curves> {
+  const { curves } = await imageMetrics(bundle, pixelValues, modelMap, textEmbeds, null, aucSteps, ctl, imageEmbeds);
+  return curves!;
+}
+
+/**
+ * The image's confidence drop / increase (where `similarity` is given) and its curves (where
+ * `aucSteps` is), their images embedded together: the confidence's map-weighted image rides in the
+ * curves' runs instead of a run of its own (ViT-B/32: 31 images in 2 runs, not 1 then 30 in 2).
+ */
+export async function imageMetrics(
+  bundle: ClipBundle,
+  pixelValues: Float32Array,
+  modelMap: ArrayLike<number>,
+  textEmbeds: Float32Array,
+  similarity: number | null,
+  aucSteps: number | null,
+  ctl: Control,
+  imageEmbeds?: Float32Array,
+): Promise<{ vdrop: number; vincr: number; curves: Curves | null }> {
   const S = bundle.imageSize;
   const N = S * S;
-  const K = aucSteps;
-  const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => modelMap[b] - modelMap[a] || a - b);
+  const K = aucSteps ?? 0;
   const rank = new Int32Array(N);
-  order.forEach((p, r) => (rank[p] = r));
+  if (aucSteps !== null) Array.from({ length: N }, (_, i) => i).sort((a, b) => modelMap[b] - modelMap[a] || a - b).forEach((p, r) => (rank[p] = r));
   const P = bundle.projectionDim;
-  // The images to run: the unchanged one where not given, then each curve's inner steps.
-  const jobs: { mode: 'original' | 'deletion' | 'insertion'; k: number }[] = [];
-  if (!imageEmbeds) jobs.push({ mode: 'original', k: 0 });
-  for (const mode of ['deletion', 'insertion'] as const) for (let k = 1; k < K; k++) jobs.push({ mode, k });
-  const fill = (x: Float32Array, at: number, job: (typeof jobs)[number]): void => {
+  // The images to run: the map-weighted one, the unchanged one where not given, then each curve's inner steps.
+  type Job = { mode: 'weighted' | 'original' | 'deletion' | 'insertion'; k: number };
+  const jobs: Job[] = [];
+  if (similarity !== null) jobs.push({ mode: 'weighted', k: 0 });
+  if (aucSteps !== null) {
+    if (!imageEmbeds) jobs.push({ mode: 'original', k: 0 });
+    for (const mode of ['deletion', 'insertion'] as const) for (let k = 1; k < K; k++) jobs.push({ mode, k });
+  }
+  const fill = (x: Float32Array, at: number, job: Job): void => {
+    if (job.mode === 'weighted') {
+      for (let c = 0; c < 3; c++) for (let p = 0; p < N; p++) x[at + c * N + p] = pixelValues[c * N + p] * modelMap[p];
+      return;
+    }
     const cut = Math.round((job.k / K) * N);
     for (let c = 0; c < 3; c++) {
       for (let p = 0; p < N; p++) {
@@ -98,15 +122,19 @@ export async function deletionInsertion(bundle: ClipBundle, pixelValues: Float32
     for (let j = 0; j < b; j++) cosines.push(cosine(emb, textEmbeds, j * P, 0, P));
     ctl.progress?.((first + b) / jobs.length);
   }
+  let next = 0;
+  const take = (n: number): number[] => cosines.slice(next, (next += n));
+  const [masked] = similarity !== null ? take(1) : [0];
+  const confidence = similarity !== null ? { vdrop: Math.max(0, similarity - masked) * 100, vincr: masked > similarity ? 100 : 0 } : { vdrop: NaN, vincr: NaN };
+  if (aucSteps === null) return { ...confidence, curves: null };
   const zero = cosine(bundle.zeroImageEmbeds, textEmbeds, 0, 0, P);
-  const original = imageEmbeds ? cosine(imageEmbeds, textEmbeds, 0, 0, P) : cosines[0];
-  const inner = imageEmbeds ? 0 : 1;
-  const deletionCurve = [original, ...cosines.slice(inner, inner + K - 1), zero];
-  const insertionCurve = [zero, ...cosines.slice(inner + K - 1, inner + 2 * (K - 1)), original];
+  const original = imageEmbeds ? cosine(imageEmbeds, textEmbeds, 0, 0, P) : take(1)[0];
+  const deletionCurve = [original, ...take(K - 1), zero];
+  const insertionCurve = [zero, ...take(K - 1), original];
   const auc = (c: number[]): number => {
     let s = 0;
     for (let k = 0; k < c.length - 1; k++) s += (c[k] + c[k + 1]) / 2;
     return s / (c.length - 1);
   };
-  return { deletion: auc(deletionCurve), insertion: auc(insertionCurve), deletionCurve, insertionCurve };
+  return { ...confidence, curves: { deletion: auc(deletionCurve), insertion: auc(insertionCurve), deletionCurve, insertionCurve } };
 }

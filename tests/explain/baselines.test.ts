@@ -9,7 +9,7 @@ import { preprocess } from '../../native-models/clip/preprocess';
 import { m2ibAlphaGradient, m2ibCapacity, saliencyImage, igImage } from '../../native-models/explain/baselines';
 import { cosine } from '../../native-models/explain/core';
 import { explain, ExplainCancelled } from '../../native-models/explain/index';
-import { deletionInsertion, imageConfidence, textConfidence } from '../../native-models/explain/metrics';
+import { deletionInsertion, imageConfidence, imageMetrics, textConfidence } from '../../native-models/explain/metrics';
 import { METHODS } from '../../electron/api/contract';
 import { MINI, REF, readCase, readPng } from '../clip/helpers';
 
@@ -138,6 +138,28 @@ test('the curves score each step\'s own image, whatever runs they are batched in
       const alone = cosine(await bundle.embedImages(x, 1), text);
       assert.ok(Math.abs(curve[k] - alone) < 1e-5, `${keepTop ? 'insertion' : 'deletion'} step ${k}: ${curve[k]} against ${alone}`);
     }
+  }
+});
+
+test('the confidence\'s map-weighted image, run in the curves\' batches, scores as that image embedded alone; the curves are unchanged', async () => {
+  const c = readCase('case05');
+  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
+  const text = await bundle.embedTexts([c.text]);
+  const img = await bundle.embedImages(pixelValues, 1);
+  const sim = cosine(text, img);
+  const N = 64 * 64;
+  const map = Float64Array.from({ length: N }, (_, i) => (Math.sin(i * 0.37) + 1) / 2);
+  const weighted = new Float32Array(pixelValues.length);
+  for (let ch = 0; ch < 3; ch++) for (let p = 0; p < N; p++) weighted[ch * N + p] = pixelValues[ch * N + p] * map[p];
+  const alone = cosine(await bundle.embedImages(weighted, 1), text);
+  const K = 16;
+  const both = await imageMetrics(bundle, pixelValues, map, text, sim, K, {}, img);
+  assert.ok(Math.abs(both.vdrop - Math.max(0, sim - alone) * 100) < 1e-3, `vdrop ${both.vdrop} against ${Math.max(0, sim - alone) * 100}`);
+  assert.equal(both.vincr, alone > sim ? 100 : 0);
+  const curves = await deletionInsertion(bundle, pixelValues, map, text, K, {}, img);
+  for (let k = 0; k <= K; k++) {
+    assert.ok(Math.abs(both.curves!.deletionCurve[k] - curves.deletionCurve[k]) < 1e-5, `deletion step ${k}`);
+    assert.ok(Math.abs(both.curves!.insertionCurve[k] - curves.insertionCurve[k]) < 1e-5, `insertion step ${k}`);
   }
 });
 
