@@ -11,7 +11,7 @@ import { appendCosineObjective, buildGradientModel, createSession, extractSubgra
 import { pooledRowAttention } from './pooled-attention';
 import { specializeLastLayer } from './specialize';
 import { fuseTransposedWeights } from '../onnx/ort-fusion';
-import type { CacheKeyParts } from '../runtime/graph-cache';
+import type { CacheKeyParts, GraphForm } from '../runtime/graph-cache';
 import type { SessionOptions } from '../runtime/session';
 
 let specialize = process.env.CANDOR_NO_SPECIALIZE !== '1';
@@ -77,7 +77,8 @@ export async function diskCached<M>(bundle: ClipBundle, parts: CacheKeyParts, de
   const disk = bundle.graphCache;
   const key = diskKey(bundle, parts);
   // A graph this onnxruntime cannot load after all is a miss: derived again (and the entry overwritten).
-  const hit = disk ? await disk.open<M, ort.InferenceSession>(key, async (file) => (await createSession(file, options)).session, (s) => s.release()) : null;
+  const load = async (file: string, form: GraphForm): Promise<ort.InferenceSession> => (await createSession(file, { ...options, ...form })).session;
+  const hit = disk ? await disk.open<M, ort.InferenceSession>(key, load, (s) => s.release(), { optimize: bundle.provider === 'cpu' }) : null;
   if (hit) return { session: hit.value, meta: hit.meta, fromDisk: true };
   const t0 = performance.now();
   const made = await derive();

@@ -168,6 +168,15 @@ export function externalizeWeights(model: ModelProto, location: string, opts: { 
   return { model: { ...model, graph: { ...model.graph, initializer } }, pieces, size };
 }
 
+/** `model` with every external initializer's data in the file `location` (same offsets and lengths). */
+export function withExternalLocation(model: ModelProto, location: string): ModelProto {
+  const initializer = (model.graph?.initializer ?? []).map((t): TensorProto => {
+    if (t.dataLocation !== EXTERNAL) return t;
+    return { ...t, externalData: (t.externalData ?? []).map((e) => (e.key === 'location' ? { ...e, value: location } : e)) };
+  });
+  return { ...model, graph: { ...model.graph, initializer } };
+}
+
 /**
  * `model` (its large weights external, as externalizeWeights leaves them) with each external
  * initializer's bytes read by `read` when they are used and not held after: a graph cut from it

@@ -26,6 +26,13 @@ export interface SessionOptions {
    * second copy of each weight in the kernel's layout, paid at creation, saved on every run.
    */
   prepack?: boolean;
+  /** The model is onnxruntime's own optimized form of a graph: loaded with graph optimization off. */
+  optimized?: boolean;
+  /**
+   * Where onnxruntime writes its optimized form of the model as it makes the session: the graph
+   * file, and the name of its weights file (external data, in the graph file's folder).
+   */
+  saveOptimized?: { graph: string; weights: string } | null;
 }
 
 export class SessionError extends UserInputError {}
@@ -69,15 +76,25 @@ function missingCudaLibrary(): string | null {
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<SessionInfo> {
   const prefer = opts.prefer ?? 'auto';
   const candidates: ProviderName[] = prefer === 'auto' ? platformProviders() : prefer === 'cpu' ? [] : [prefer];
+  const save = opts.saveOptimized;
   const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: opts.optimized ? 'disabled' : 'all',
     executionMode: 'sequential',
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+    // Saving a graph optimized for this CPU draws a warning that it suits this environment only: the
+    // graph cache that asks for it keys its entries by CPU, and keeps no layout for a vector width.
+    ...(save ? { optimizedModelFilePath: save.graph, logSeverityLevel: 3 as const } : {}),
     // onnxruntime's pool threads spin after each op waiting for the next one. The app runs several
     // sessions one after another (towers, tails, gradients) on a few cores, and a pool still spinning
     // from the previous session steals cores from the running one: measured on 2 cores, the NIB
     // tail+gradient run takes 0.23 s with spinning off and 0.28–0.35 s with it on (npm run bench explain).
-    extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' }, ...(opts.prepack === false ? { disable_prepacking: '1' } : {}) } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: opts.spin ? '1' : '0' },
+        ...(opts.prepack === false ? { disable_prepacking: '1' } : {}),
+        ...(save ? { optimized_model_external_initializers_file_name: save.weights, optimized_model_external_initializers_min_size_in_bytes: '1024' } : {}),
+      },
+    },
   };
   const reasons: string[] = [];
   for (const provider of candidates) {

@@ -165,7 +165,9 @@ export async function run(): Promise<void> {
       // explain), and the towers without them too (session.ts `prepack`), alternated: the rows of each
       // kind say how much is noise.
       const kinds: [string, boolean, boolean][] = [
-        ['no graph cache (cold)', true, true], ['graph cache, gradient weights pre-packed (the app, eval)', true, true], ['graph cache, gradient weights not pre-packed (the CLI\'s explain)', false, true],
+        // The first use after the cold run replaces each graph opened by onnxruntime's optimized form of
+        // it (graph-cache.ts adoptOptimized), once; the rows after it open those forms.
+        ['no graph cache (cold)', true, true], ['graph cache, first use (graphs opened become their optimized forms; app setting)', true, true], ['graph cache, gradient weights pre-packed (the app, eval)', true, true], ['graph cache, gradient weights not pre-packed (the CLI\'s explain)', false, true],
         ['graph cache, no weights pre-packed (towers too)', false, false], ['graph cache, pre-packed (again)', true, true], ['graph cache, not pre-packed (again)', false, true],
       ];
       for (const [name, prepack, towers] of kinds) {
