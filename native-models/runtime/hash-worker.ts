@@ -17,13 +17,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
+/** A piece that stays in a core's cache between its copy (or read) and its hash. */
+const STAGE_BYTES = 256 << 10;
+
 // Evaluated as a CommonJS script, so the esbuild bundle of the CLI needs no separate worker file.
 // A thread takes one job at a time and stays for the next. Before it answers, it lets go of the job
 // and collects its garbage: the caller may count on the shared bytes being free once the hash is
 // back (a tower's 352 MB must not stay held while onnxruntime builds the next session).
-/** A piece that stays in a core's cache between its copy (or read) and its hash. */
-const STAGE_BYTES = 256 << 10;
-
 const WORKER_SOURCE = `
 const { createHash } = require('node:crypto');
 const { closeSync, openSync, readSync } = require('node:fs');
