@@ -20,8 +20,8 @@ const img = readPng(join(REF, c.image));
 const OPTS = { method: 'nib' as const, layer: 1, steps: 5, target: 'both' as const, metrics: false };
 
 /** One explanation in a fresh bundle (a fresh process, as far as the graphs go) with `cache`. */
-async function explainWith(cache: GraphCache | null): Promise<{ image: number[]; text: number[]; folded: boolean | undefined }> {
-  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache });
+async function explainWith(cache: GraphCache | null, gradientPrepack = true): Promise<{ image: number[]; text: number[]; folded: boolean | undefined }> {
+  const bundle = await loadClipBundle(MINI, { prefer: 'cpu', graphCache: cache, gradientPrepack });
   try {
     const e = await explain(bundle, img, c.text, OPTS);
     const g = await nibGradient(bundle, 'vision', 1);
@@ -169,6 +169,9 @@ test("an entry opened once becomes onnxruntime's optimized form of it, opened la
   assert.deepEqual(await explainWith(later), derived, 'the optimized forms explain exactly as the derived graphs');
   assert.equal(later.stats.optimizedHits, 2);
   assert.equal(later.stats.optimized, 0, 'nothing is made again');
+  const unpacked = new GraphCache(dir, { candorVersion: 'test' });
+  assert.deepEqual(await explainWith(unpacked, false), derived, 'and so do they with the weights not pre-packed (the CLI\'s setting)');
+  assert.equal(unpacked.stats.optimizedHits, 2);
   // An optimized entry is checked like any other: damaged weights are caught and the graph derived again.
   const [vision] = nib().filter((g) => recordOf(g).key.kind === 'vision');
   const w = weightsOf(vision);
