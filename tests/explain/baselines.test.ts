@@ -97,12 +97,17 @@ test("M2IB's α-gradient matches finite differences of its loss", () => {
   }
 });
 
-test('metrics: an all-ones map changes nothing; deletion/insertion curves start/end at the similarity', async () => {
-  const c = readCase('case06');
+/** A reference case's pixels, its text's and image's embeddings, and their similarity. */
+async function embeddedCase(name: string): Promise<{ c: ReturnType<typeof readCase>; pixelValues: Float32Array; text: Float32Array; img: Float32Array; sim: number }> {
+  const c = readCase(name);
   const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
   const text = await bundle.embedTexts([c.text]);
   const img = await bundle.embedImages(pixelValues, 1);
-  const sim = cosine(text, img);
+  return { c, pixelValues, text, img, sim: cosine(text, img) };
+}
+
+test('metrics: an all-ones map changes nothing; deletion/insertion curves start/end at the similarity', async () => {
+  const { c, pixelValues, text, img, sim } = await embeddedCase('case06');
   const ones = new Float64Array(64 * 64).fill(1);
   const ic = await imageConfidence(bundle, pixelValues, ones, text, sim);
   assert.ok(ic.vdrop < 1e-4 && ic.vincr === 0);
@@ -142,11 +147,7 @@ test('the curves score each step\'s own image, whatever runs they are batched in
 });
 
 test('the confidence\'s map-weighted image, run in the curves\' batches, scores as that image embedded alone; the curves are unchanged', async () => {
-  const c = readCase('case05');
-  const { pixelValues } = preprocess(bundle, readPng(join(REF, c.image)));
-  const text = await bundle.embedTexts([c.text]);
-  const img = await bundle.embedImages(pixelValues, 1);
-  const sim = cosine(text, img);
+  const { pixelValues, text, img, sim } = await embeddedCase('case05');
   const N = 64 * 64;
   const map = Float64Array.from({ length: N }, (_, i) => (Math.sin(i * 0.37) + 1) / 2);
   const weighted = new Float32Array(pixelValues.length);
